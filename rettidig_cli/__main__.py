@@ -1,0 +1,3 @@
+from rettidig_cli.cli import main
+
+main()

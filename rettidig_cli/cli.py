@@ -1,0 +1,380 @@
+"""The rettidig command line. Commands are thin: they open the store, call the wizard, plan or
+exporters, and print. Only typer is imported at module level, so `rettidig --help` is fast;
+everything heavier is imported inside the command that needs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from rettidig_cli.errors import Interrupted, NoTerminalError, RettidigError, UsageError
+
+
+class _Danish:
+    """Typer's help and usage lines in Danish."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Vis denne hjælp og afslut."
+        return option
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Brug: ")
+
+    def format_help(self, ctx, formatter):
+        from typer import rich_utils
+
+        rich_utils.ARGUMENTS_PANEL_TITLE = "Argumenter"
+        rich_utils.OPTIONS_PANEL_TITLE = "Valgmuligheder"
+        rich_utils.COMMANDS_PANEL_TITLE = "Kommandoer"
+        rich_utils.DEFAULT_STRING = "[standard: {}]"
+        rich_utils.REQUIRED_LONG_STRING = "[skal angives]"
+        return super().format_help(ctx, formatter)
+
+
+class DanishGroup(_Danish, TyperGroup):
+    pass
+
+
+class DanishCommand(_Danish, TyperCommand):
+    pass
+
+
+app = typer.Typer(
+    cls=DanishGroup,
+    help="rettidig – fra bekymring til handling. En guide for dig, der er bekymret for et barn: "
+    "den fører dig gennem kommunens guide, gemmer hvert svar med det samme og skriver handleplanen.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+)
+guide_app = typer.Typer(cls=DanishGroup, help="Se de installerede guides og deres trin.", no_args_is_help=True)
+app.add_typer(guide_app, name="guide")
+
+DbOption = Annotated[
+    Optional[Path],
+    typer.Option("--db", help="Brug denne datafil (standard: rettidig.db i din datamappe eller $RETTIDIG_HOME).",
+                 show_default=False),
+]
+CaseArg = Annotated[str, typer.Argument(help="Sagens kode, fx RT-2026-001.", show_default=False)]
+AnswersOption = Annotated[
+    Optional[Path],
+    typer.Option("--answers", help="Svar fra en TOML- eller JSON-fil i stedet for spørgsmål (trin-id = svar).",
+                 show_default=False),
+]
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _open(db: Path | None):
+    from rettidig_cli.store import Store, db_path
+
+    return Store(db_path(db))
+
+
+def _home() -> Path:
+    from rettidig_cli.store import data_home
+
+    return data_home()
+
+
+def _read_answers(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"Svarfilen {path} findes ikke.") from None
+    except (OSError, UnicodeDecodeError):
+        raise UsageError(f"Svarfilen {path} kan ikke læses som UTF-8-tekst.") from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import tomllib
+
+            data = tomllib.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", None)
+        place = f" (linje {line})" if line else ""
+        raise UsageError(f"Svarfilen {path} er ikke gyldig {'JSON' if path.suffix.lower() == '.json' else 'TOML'}{place}.") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"Svarfilen {path} skal være en tabel med trin-id'er som nøgler.")
+    return data
+
+
+def _run_wizard(store, case: dict, guide, answers: Path | None) -> None:
+    from rettidig_cli import wizard
+
+    console = _console()
+    if answers is not None:
+        data = _read_answers(answers)
+        source = wizard.FileSource(data, wizard.context_for(store, case, guide))
+        for warning in source.warnings:
+            console.print(f"[yellow]Bemærk:[/] {warning}", highlight=False)
+    else:
+        from rettidig_cli import prompts
+
+        source = prompts.InteractiveSource(case["code"])
+    try:
+        outcome = wizard.run(store, case, guide, source)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"Afbrudt. Alt, du har svaret indtil nu, er gemt i sag {case['code']}.",
+            hint=f"Fortsæt, hvor du slap: rettidig resume {case['code']}",
+        ) from None
+    except EOFError:
+        raise NoTerminalError(
+            "Der er ingen terminal at stille spørgsmålene i. Det, du har svaret, er gemt.",
+            hint=f"Fortsæt i en terminal med: rettidig resume {case['code']}, eller brug --answers FIL.",
+        ) from None
+    if outcome == "paused":
+        console.print(f"Sag [bold]{case['code']}[/] er gemt. Fortsæt, når du er klar: "
+                      f"[bold]rettidig resume {case['code']}[/]")
+    elif answers is not None:
+        console.print(f"Sag [bold]{case['code']}[/] er gemt. Se handleplanen: [bold]rettidig plan {case['code']}[/]")
+
+
+def _require_terminal(answers: Path | None, command: str) -> None:
+    from rettidig_cli import prompts
+
+    if answers is None and not prompts.terminal_available():
+        raise NoTerminalError(
+            "rettidig stiller spørgsmål og skal derfor køres i en terminal.",
+            hint=f"Uden terminal: rettidig {command} --answers svar.toml "
+            "(se trinnenes id'er med: rettidig guide show NAVN).",
+        )
+
+
+@app.command(cls=DanishCommand)
+def new(
+    guide: Annotated[Optional[str], typer.Option("--guide", help="Guidens navn eller sti til en .toml-fil.",
+                                                  show_default=False)] = None,
+    answers: AnswersOption = None,
+    db: DbOption = None,
+) -> None:
+    """Opret en ny sag om en bekymring og gå guiden igennem."""
+    from rettidig_cli import guide as guides
+    from rettidig_cli import wizard
+
+    _require_terminal(answers, "new")
+    home = _home()
+    chosen = guides.find(guide, home) if guide else None
+    if chosen is None and answers is None:
+        from rettidig_cli import prompts
+
+        installed = guides.available(home)
+        default = guides.default_guide(home)
+        if len(installed) > 1:
+            chosen = prompts.select("Hvilken guide følger I?", [(g.name, g) for g in installed], default=default)
+        else:
+            chosen = default
+    chosen = chosen or guides.default_guide(home)
+    if answers is not None:
+        # Validate the whole file before a case exists, so a mistake leaves nothing half-made.
+        wizard.FileSource(_read_answers(answers), wizard.Context(guide=chosen))
+    store = _open(db)
+    case = store.create_case(chosen, abuse_path=False)
+    _console().print(f"Ny sag: [bold]{case['code']}[/] (guide: {chosen.short or chosen.name}). "
+                     "Hvert svar gemmes med det samme.")
+    _run_wizard(store, case, chosen, answers)
+
+
+@app.command(cls=DanishCommand)
+def resume(case: CaseArg, answers: AnswersOption = None, db: DbOption = None) -> None:
+    """Fortsæt en sag, hvor du slap."""
+    _require_terminal(answers, f"resume {case}")
+    store = _open(db)
+    row = store.case(case)
+    guide = store.guide_for(row)
+    _console().print(f"Fortsætter sag [bold]{row['code']}[/].")
+    _run_wizard(store, row, guide, answers)
+
+
+@app.command(cls=DanishCommand)
+def plan(
+    case: CaseArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv handleplanen som JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Vis handleplanen for en sag: hvem gør hvad, tovholder og statusmøder."""
+    from rettidig_cli import plan as plans
+
+    store = _open(db)
+    data = plans.build(store, store.case(case))
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    from rettidig_cli import render
+
+    render.print_plan(data, _console())
+
+
+@app.command(name="list", cls=DanishCommand)
+def list_cases(
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv listen som JSON.")] = False,
+    include_closed: Annotated[bool, typer.Option("--alle", help="Vis også lukkede sager.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Vis dine åbne sager: fase, tovholder, næste statusmøde og det, der er overskredet."""
+    from rettidig_cli import plan as plans
+
+    store = _open(db)
+    rows = [plans.summary(plans.build(store, c)) for c in store.cases(include_closed)]
+    with store.atomic():
+        store.audit("søg", None, f"{len(rows)} sager")
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    from rettidig_cli import render
+
+    render.print_list(rows, _console())
+
+
+@app.command(cls=DanishCommand)
+def export(
+    case: CaseArg,
+    fmt: Annotated[str, typer.Option("--format", help="Filformat: markdown.")] = "markdown",
+    out: Annotated[Optional[Path], typer.Option("--out", help="Filnavn. Standard: handleplan-SAG-DATO.md her.",
+                                                show_default=False)] = None,
+    overwrite: Annotated[bool, typer.Option("--overskriv", help="Overskriv filen, hvis den findes.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Skriv handleplanen som et dokument til statusmødet."""
+    from rettidig_cli import dates
+    from rettidig_cli import export as exporters
+    from rettidig_cli import plan as plans
+
+    if fmt not in exporters.FORMATS:
+        raise UsageError(f"Formatet «{fmt}» kendes ikke. Brug et af: {', '.join(exporters.FORMATS)}.")
+    store = _open(db)
+    row = store.case(case, log=False)
+    content = exporters.render(plans.build(store, row), fmt)
+    target = out or Path(exporters.default_name(row["code"], fmt, dates.today()))
+    written = exporters.write_private(target, content, overwrite)
+    with store.atomic():
+        store.audit("eksport", row["code"], fmt)
+    _console().print(f"Handleplanen er skrevet til [bold]{written.resolve()}[/] (kun læsbar for dig).")
+
+
+@guide_app.command(name="list", cls=DanishCommand)
+def guide_list() -> None:
+    """Vis de installerede guides."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from rettidig_cli import guide as guides
+
+    home = _home()
+    table = Table(title=Text("Installerede guides"), title_justify="left")
+    for name in ("Navn", "Guide", "Kommune", "Faser", "Fil"):
+        table.add_column(name)
+    default = guides.default_guide(home)
+    for g in guides.available(home):
+        table.add_row(Text(g.id + (" (standard)" if g.id == default.id else "")), Text(g.name),
+                      Text(g.municipality), str(len(g.phases)), Text(g.path))
+    _console().print(table)
+
+
+@guide_app.command(name="show", cls=DanishCommand)
+def guide_show(name: Annotated[str, typer.Argument(help="Guidens navn (fx resen) eller sti til en .toml-fil.")]) -> None:
+    """Vis en guides faser, sparring og trin-id'er (til --answers)."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from rettidig_cli import guide as guides
+
+    g = guides.find(name, _home())
+    console = _console()
+    console.print(Panel(Text(f"{g.name}\n{g.source}"), title=Text(g.id)))
+    body = Text(f"{g.safety.question}\n", style="bold")
+    body.append(f"trin-id: sikkerhed   ·   {g.safety.rule}")
+    console.print(Panel(body, title=Text("Først: sikkerhedsspørgsmålet"), border_style="red"))
+    for number, phase in enumerate(g.phases, start=1):
+        text = Text()
+        for item in phase.guidance:
+            text.append(f"• {item.text}\n")
+        if phase.sparring:
+            text.append("Husk, du også kan få sparring hos: ", style="bold")
+            text.append(", ".join(i.text for i in phase.sparring) + "\n")
+        text.append("\nTrin:\n", style="bold")
+        for step in phase.steps:
+            flags = [k for k, on in (("valgfrit", not step.required), ("kontakt til forældre", step.parent_contact)) if on]
+            if step.when:
+                flags.append(f"kun når {step.when[0]} = {step.when[1]}")
+            text.append(f"  {step.id}", style="cyan")
+            text.append(f"  [{step.kind}]  {step.message}" + (f"  ({'; '.join(flags)})" if flags else "") + "\n")
+            for option in step.options:
+                text.append(f"      {option.id}: {option.label}\n", style="dim")
+        console.print(Panel(text, title=Text(f"Fase {number}: {phase.title}"), title_align="left"))
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Vis versionen.", is_eager=True)] = False,
+) -> None:
+    if version:
+        from rettidig_cli import __version__
+
+        typer.echo(f"rettidig {__version__}")
+        raise typer.Exit()
+
+
+def _usage_message(exc) -> str:
+    from typer._click import exceptions as click_exc
+
+    if isinstance(exc, click_exc.NoSuchOption):
+        return f"Ukendt valgmulighed: {exc.option_name}"
+    if isinstance(exc, click_exc.MissingParameter):
+        name = exc.param.human_readable_name if exc.param else "en værdi"
+        return f"Mangler {name}."
+    if isinstance(exc, click_exc.BadParameter):
+        name = exc.param.human_readable_name if exc.param else "en værdi"
+        return f"Ugyldig værdi for {name}."
+    if "No such command" in exc.message:
+        return f"Ukendt kommando. {exc.message.split(' ', 3)[-1]}"
+    return f"Forkert brug: {exc.message}"
+
+
+def _fail(message: str, hint: str | None, code: int) -> None:
+    from rich.text import Text
+
+    console = _console(stderr=True)
+    console.print(Text(message, style="bold red"))
+    if hint:
+        console.print(Text(hint))
+    sys.exit(code)
+
+
+def main() -> None:
+    """Entry point: the one place errors become Danish messages and exit codes."""
+    from typer._click import exceptions as click_exc
+
+    try:
+        app(standalone_mode=False, prog_name="rettidig")
+    except RettidigError as exc:
+        _fail(exc.message, exc.hint, exc.exit_code)
+    except click_exc.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "rettidig"
+        _fail(_usage_message(exc), f"Se: {command} --help", 2)
+    except (KeyboardInterrupt, click_exc.Abort):
+        _fail("Afbrudt. Det, du allerede har svaret, er gemt.", None, 130)
+    except (typer.Exit, click_exc.ClickException) as exc:  # --help, --version and friends
+        sys.exit(getattr(exc, "exit_code", 0))
+    except BrokenPipeError:
+        sys.exit(1)
+    except Exception as exc:  # never show a traceback: locals can hold a child's data
+        if os.environ.get("RETTIDIG_DEBUG"):
+            raise
+        _fail(f"Der skete en uventet fejl ({exc.__class__.__name__}). Det, der allerede er gemt, er ikke tabt.",
+              "Kør igen med RETTIDIG_DEBUG=1 for detaljer, og fortæl det til den, der har installeret rettidig.", 70)

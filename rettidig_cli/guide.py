@@ -1,0 +1,440 @@
+"""Loads guide files (TOML) into frozen dataclasses and validates them.
+
+The engine knows record kinds, never a municipality: everything a guide says lives in its file,
+and every mistake in a file is reported with the file, the key and what was expected."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rettidig_cli.errors import GuideError, NotFoundError
+
+# The fixed vocabulary of record kinds the wizard knows how to ask for, store and render.
+STEP_KINDS = (
+    "child", "text", "observations", "factors", "decision", "agreements", "tovholder",
+    "status_meetings", "meeting", "consent", "underretning", "position",
+)
+TEXT_ROLES = ("concern", "parents_view", "child_view", "analysis", "note")
+SAFETY_STEP_ID = "sikkerhed"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Item:
+    """A line of guidance or a sparring entry; parent_contact items are hidden on the abuse path."""
+
+    text: str
+    parent_contact: bool = False
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+    description: str = ""
+    consequences: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    kind: str
+    message: str
+    phase_id: str
+    help: str = ""
+    required: bool = True
+    role: str = "note"
+    parent_contact: bool = False
+    when: tuple[str, str] | None = None  # (decision step id, option id)
+    options: tuple[Option, ...] = ()
+    multiple: bool = False
+    topic: str = ""
+    meeting_kind: str = ""
+    title: str = ""  # short heading for plans and exports
+
+
+@dataclass(frozen=True)
+class Phase:
+    id: str
+    title: str
+    guidance: tuple[Item, ...]
+    sparring: tuple[Item, ...]
+    steps: tuple[Step, ...]
+    next_hint: str = ""
+
+
+@dataclass(frozen=True)
+class Safety:
+    question: str
+    help: str
+    rule: str
+    duty: str
+    contact: str
+    link: str
+    recipients: tuple[str, ...]
+    methods: tuple[str, ...]
+    law: str
+
+
+@dataclass(frozen=True)
+class MeetingRules:
+    rhythm_weeks: tuple[int, ...] = (4, 6, 8)
+    default_rhythm: int = 6
+    default_count: int = 3
+    default_time: str = "14:00"
+    skip_optional_holidays: bool = True
+    parents_always: bool = False
+    label: str = "Statusmøde"
+
+
+@dataclass(frozen=True)
+class LawRef:
+    id: str
+    ref: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RulerPosition:
+    id: str
+    label: str
+    colour: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Guide:
+    id: str
+    name: str
+    short: str
+    municipality: str
+    source: str
+    settings: tuple[str, ...]
+    age_groups: tuple[str, ...]
+    tools: tuple[str, ...]
+    contact: str
+    more_info: str
+    completion: str
+    safety: Safety
+    meetings: MeetingRules
+    phases: tuple[Phase, ...]
+    law: tuple[LawRef, ...]
+    ruler: tuple[RulerPosition, ...]
+    observation_deadline_days: int | None
+    path: str
+    sha: str = ""
+    text: str = field(default="", repr=False)
+    is_default: bool = False
+
+    def steps(self) -> list[Step]:
+        return [step for phase in self.phases for step in phase.steps]
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps():
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def phase(self, phase_id: str) -> Phase:
+        for phase in self.phases:
+            if phase.id == phase_id:
+                return phase
+        raise KeyError(phase_id)
+
+    def law_ref(self, law_id: str) -> LawRef | None:
+        return next((ref for ref in self.law if ref.id == law_id), None)
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+class _Reader:
+    """Reads one table of a guide file, naming the file and the key path in every error."""
+
+    def __init__(self, path: str, table: dict, where: str):
+        self.path, self.table, self.where = path, table, where
+
+    def fail(self, key: str, expected: str) -> GuideError:
+        name = f"{self.where}.{key}" if self.where else key
+        return GuideError(
+            f"Fejl i guidefilen {self.path}: nøglen «{name}» {expected}.",
+            hint="Ret filen og prøv igen. Se de medfølgende guides i data/guides/ som eksempel.",
+        )
+
+    def _get(self, key, kind, expected, required, default):
+        if key not in self.table:
+            if required:
+                raise self.fail(key, f"mangler (forventet {expected})")
+            return default
+        value = self.table[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(key, f"skal være {expected}, men er {_describe(value)}")
+        return value
+
+    def text(self, key, required=True, default=""):
+        value = self._get(key, str, "en tekst", required, default)
+        if required and not value.strip():
+            raise self.fail(key, "må ikke være tom")
+        return value.strip()
+
+    def boolean(self, key, default=False):
+        return self._get(key, bool, "true eller false", False, default)
+
+    def integer(self, key, required=False, default=None, minimum=0):
+        value = self._get(key, int, "et helt tal", required, default)
+        if value is not None and value < minimum:
+            raise self.fail(key, f"skal være mindst {minimum}")
+        return value
+
+    def texts(self, key, required=False):
+        values = self._get(key, list, "en liste af tekster", required, [])
+        for i, value in enumerate(values):
+            if not isinstance(value, str) or not value.strip():
+                raise self.fail(f"{key}[{i}]", "skal være en ikke-tom tekst")
+        return tuple(v.strip() for v in values)
+
+    def tables(self, key, required=False):
+        values = self._get(key, list, "en liste af tabeller ([[...]])", required, [])
+        if required and not values:
+            raise self.fail(key, "skal have mindst ét element")
+        for i, value in enumerate(values):
+            if not isinstance(value, dict):
+                raise self.fail(f"{key}[{i}]", f"skal være en tabel, men er {_describe(value)}")
+        return [_Reader(self.path, v, self._sub(f"{key}[{i}]")) for i, v in enumerate(values)]
+
+    def table_(self, key, required=True):
+        value = self._get(key, dict, "en tabel ([...])", required, None)
+        return _Reader(self.path, value or {}, self._sub(key))
+
+    def items(self, key):
+        """A list where each entry is a text or {text = "...", parent_contact = true}."""
+        values = self._get(key, list, "en liste", False, [])
+        items = []
+        for i, value in enumerate(values):
+            if isinstance(value, str) and value.strip():
+                items.append(Item(value.strip()))
+            elif isinstance(value, dict):
+                sub = _Reader(self.path, value, self._sub(f"{key}[{i}]"))
+                items.append(Item(sub.text("text"), sub.boolean("parent_contact")))
+            else:
+                raise self.fail(f"{key}[{i}]", "skal være en tekst eller { text = \"...\" }")
+        return tuple(items)
+
+    def ident(self, key):
+        value = self.text(key)
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+            raise self.fail(key, "må kun indeholde små bogstaver a-z, tal, - og _")
+        return value
+
+    def _sub(self, key):
+        return f"{self.where}.{key}" if self.where else key
+
+
+def _describe(value) -> str:
+    names = {str: "en tekst", int: "et tal", float: "et decimaltal", bool: "true/false",
+             list: "en liste", dict: "en tabel"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _options(step: _Reader) -> tuple[Option, ...]:
+    return tuple(
+        Option(o.ident("id"), o.text("label"), o.text("description", required=False),
+               o.items("consequences"))
+        for o in step.tables("options")
+    )
+
+
+def _step(reader: _Reader, phase_id: str) -> Step:
+    kind = reader.text("kind")
+    if kind not in STEP_KINDS:
+        raise reader.fail("kind", f"skal være en af {', '.join(STEP_KINDS)} (ikke «{kind}»)")
+    role = reader.text("role", required=False, default="note") or "note"
+    if role not in TEXT_ROLES:
+        raise reader.fail("role", f"skal være en af {', '.join(TEXT_ROLES)}")
+    when = None
+    if "when" in reader.table:
+        raw = reader.text("when")
+        if "=" not in raw:
+            raise reader.fail("when", "skal have formen \"trin-id=valg-id\"")
+        left, right = (part.strip() for part in raw.split("=", 1))
+        when = (left, right)
+    options = _options(reader)
+    if kind == "decision" and len(options) < 2:
+        raise reader.fail("options", "skal have mindst to valgmuligheder for en beslutning")
+    step_id = reader.ident("id")
+    if step_id == SAFETY_STEP_ID:
+        raise reader.fail("id", f"«{SAFETY_STEP_ID}» er reserveret til sikkerhedsspørgsmålet")
+    return Step(
+        id=step_id, kind=kind, message=reader.text("message"), phase_id=phase_id,
+        help=reader.text("help", required=False), required=reader.boolean("required", True),
+        role=role, parent_contact=reader.boolean("parent_contact"), when=when, options=options,
+        multiple=reader.boolean("multiple"), topic=reader.text("topic", required=False),
+        meeting_kind=reader.text("meeting_kind", required=kind == "meeting"),
+        title=reader.text("title", required=False),
+    )
+
+
+def parse_guide(text: str, path: str) -> Guide:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        place = f" i linje {where.group(1)}, kolonne {where.group(2)}" if where else ""
+        raise GuideError(
+            f"Guidefilen {path} er ikke gyldig TOML{place}.",
+            hint="Tjek anførselstegn, = og [ ] på den linje.",
+        ) from None
+    top = _Reader(path, data, "")
+    schema = top.integer("schema", required=True, minimum=1)
+    if schema > SCHEMA_VERSION:
+        raise top.fail("schema", f"er {schema}, men denne version af rettidig kan kun læse {SCHEMA_VERSION}")
+
+    safety_r = top.table_("safety")
+    safety = Safety(
+        question=safety_r.text("question"), help=safety_r.text("help", required=False),
+        rule=safety_r.text("rule"), duty=safety_r.text("duty"),
+        contact=safety_r.text("contact", required=False), link=safety_r.text("link", required=False),
+        recipients=safety_r.texts("recipients", required=True),
+        methods=safety_r.texts("methods", required=True), law=safety_r.text("law", required=False),
+    )
+    meet_r = top.table_("meetings", required=False)
+    defaults = MeetingRules()
+    rhythms = meet_r._get("rhythm_weeks", list, "en liste af hele tal", False, list(defaults.rhythm_weeks))
+    if not rhythms or not all(isinstance(r, int) and not isinstance(r, bool) and 0 < r <= 52 for r in rhythms):
+        raise meet_r.fail("rhythm_weeks", "skal være en liste af hele tal mellem 1 og 52")
+    meetings = MeetingRules(
+        rhythm_weeks=tuple(rhythms),
+        default_rhythm=meet_r.integer("default_rhythm", default=defaults.default_rhythm, minimum=1),
+        default_count=meet_r.integer("default_count", default=defaults.default_count, minimum=1),
+        default_time=meet_r.text("default_time", required=False) or defaults.default_time,
+        skip_optional_holidays=meet_r.boolean("skip_optional_holidays", True),
+        parents_always=meet_r.boolean("parents_always"),
+        label=meet_r.text("label", required=False) or defaults.label,
+    )
+    if meetings.default_rhythm not in meetings.rhythm_weeks:
+        raise meet_r.fail("default_rhythm", "skal være en af værdierne i rhythm_weeks")
+
+    phases = []
+    for phase_r in top.tables("phases", required=True):
+        phase_id = phase_r.ident("id")
+        steps = tuple(_step(s, phase_id) for s in phase_r.tables("steps"))
+        phases.append(Phase(
+            id=phase_id, title=phase_r.text("title"), guidance=phase_r.items("guidance"),
+            sparring=phase_r.items("sparring"), steps=steps,
+            next_hint=phase_r.text("next_hint", required=False),
+        ))
+    deadlines = top.table_("deadlines", required=False)
+    guide = Guide(
+        id=top.ident("id"), name=top.text("name"), short=top.text("short", required=False),
+        municipality=top.text("municipality"), source=top.text("source"),
+        settings=top.texts("settings", required=True), age_groups=top.texts("age_groups", required=True),
+        tools=top.texts("tools", required=True), contact=top.text("contact", required=False),
+        more_info=top.text("more_info", required=False),
+        completion=top.text("completion", required=False), safety=safety, meetings=meetings,
+        phases=tuple(phases),
+        law=tuple(LawRef(r.ident("id"), r.text("ref"), r.text("text")) for r in top.tables("law")),
+        ruler=tuple(
+            RulerPosition(r.ident("id"), r.text("label"), r.text("colour"), r.text("description", required=False))
+            for r in top.tables("ruler")
+        ),
+        observation_deadline_days=deadlines.integer("observations_days", minimum=1),
+        path=path, sha=hashlib.sha256(text.encode()).hexdigest(), text=text,
+        is_default=top.boolean("default"),
+    )
+    _check_references(guide, top)
+    return guide
+
+
+def _check_references(guide: Guide, top: _Reader) -> None:
+    seen: dict[str, Step] = {}
+    phase_ids = set()
+    for phase in guide.phases:
+        if phase.id in phase_ids:
+            raise top.fail("phases", f"har fasen «{phase.id}» to gange")
+        phase_ids.add(phase.id)
+        for step in phase.steps:
+            if step.id in seen:
+                raise top.fail(f"phases.steps", f"har trin-id «{step.id}» to gange")
+            if step.when:
+                source = seen.get(step.when[0])
+                if source is None or source.kind != "decision":
+                    raise top.fail(f"{phase.id}.{step.id}.when",
+                                   f"peger på «{step.when[0]}», som ikke er en beslutning før dette trin")
+                if step.when[1] not in {o.id for o in source.options}:
+                    raise top.fail(f"{phase.id}.{step.id}.when",
+                                   f"peger på valget «{step.when[1]}», som «{source.id}» ikke har")
+            if step.kind == "position" and not guide.ruler:
+                raise top.fail(f"{phase.id}.{step.id}", "bruger børnelinealen, men guiden har ingen [[ruler]]")
+            seen[step.id] = step
+    kinds = {s.kind for s in seen.values()}
+    if "child" not in kinds:
+        raise top.fail("phases", "skal have et trin med kind = \"child\" (barnet)")
+    if guide.safety.law and guide.law_ref(guide.safety.law) is None:
+        raise top.fail("safety.law", f"peger på «{guide.safety.law}», som ikke findes under [[law]]")
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def builtin_guide_dir() -> Path:
+    """data/guides inside an installed wheel, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data" / "guides", here.parent / "data" / "guides"):
+        if candidate.is_dir():
+            return candidate
+    raise GuideError("De medfølgende guides blev ikke fundet. Installér rettidig igen.")
+
+
+def guide_dirs(home: Path | None) -> list[Path]:
+    dirs = [builtin_guide_dir()]
+    if home is not None and (home / "guides").is_dir():
+        dirs.append(home / "guides")  # a municipality's own guides, dropped in the data folder
+    return dirs
+
+
+def load_file(path: Path) -> Guide:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"Guidefilen {path} findes ikke.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GuideError(f"Guidefilen {path} kan ikke læses ({exc.__class__.__name__}).") from None
+    return parse_guide(text, str(path))
+
+
+def available(home: Path | None) -> list[Guide]:
+    guides = []
+    for folder in guide_dirs(home):
+        guides.extend(load_file(path) for path in sorted(folder.glob("*.toml")))
+    return guides
+
+
+def find(name_or_path: str, home: Path | None) -> Guide:
+    """A guide by id, file name, unique id prefix, or a path to a .toml file."""
+    candidate = Path(name_or_path).expanduser()
+    if candidate.suffix == ".toml" or os.sep in name_or_path:
+        return load_file(candidate)
+    guides = available(home)
+    wanted = name_or_path.strip().lower()
+    exact = [g for g in guides if wanted in (g.id, Path(g.path).stem)]
+    matches = exact or [g for g in guides if g.id.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(g.id for g in guides)
+    if not matches:
+        raise NotFoundError(f"Guiden «{name_or_path}» findes ikke.", hint=f"Installerede guides: {names}.")
+    raise NotFoundError(f"«{name_or_path}» passer på flere guides.", hint=f"Skriv hele navnet: {names}.")
+
+
+def default_guide(home: Path | None) -> Guide:
+    """RETTIDIG_GUIDE if set, else the guide marked default, else the first one."""
+    chosen = os.environ.get("RETTIDIG_GUIDE")
+    if chosen:
+        return find(chosen, home)
+    guides = available(home)
+    return next((g for g in guides if g.is_default), guides[0])

@@ -1,0 +1,62 @@
+"""Schema changes, one function each, applied in order. Never edit one that has shipped:
+add a new function instead."""
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("rettidig")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    # Guide snapshots: a case keeps the exact guide it was opened with, even if the file changes.
+    db["guides"].create(
+        {"sha": str, "guide_id": str, "name": str, "source_path": str, "toml": str, "stored_at": str},
+        pk="sha", not_null={"guide_id", "toml"},
+    )
+    db["cases"].create(
+        {
+            "id": int, "code": str, "guide_sha": str, "child_name": str, "age_group": str,
+            "setting": str, "abuse_path": int, "status": str, "created_at": str,
+            "updated_at": str, "closed_at": str,
+        },
+        pk="id", not_null={"code", "guide_sha", "status", "created_at"},
+        foreign_keys=[("guide_sha", "guides", "sha")],
+        defaults={"status": "åben", "abuse_path": 0},
+    )
+    db["cases"].create_index(["code"], unique=True)
+
+    def child_table(name: str, columns: dict, not_null: set[str] = frozenset()) -> None:
+        db[name].create(
+            {"id": int, "case_id": int, "step_id": str, **columns, "created_at": str},
+            pk="id", not_null={"case_id", *not_null},
+            foreign_keys=[("case_id", "cases", "id")],
+        )
+        db[name].create_index(["case_id"])
+
+    # One row per answered step: the wizard's resume point and the plain-text answers.
+    child_table("answers", {"phase_id": str, "kind": str, "value": str}, {"step_id"})
+    db["answers"].create_index(["case_id", "step_id"], unique=True)
+    child_table("observations", {"observed_on": str, "what": str, "method": str, "observer": str}, {"what"})
+    child_table("factors", {"kind": str, "text": str}, {"kind", "text"})
+    child_table("decisions", {"choice": str, "label": str, "note": str, "decided_on": str}, {"choice"})
+    child_table("agreements", {"what": str, "who": str, "due": str, "status": str}, {"what", "status"})
+    child_table("tovholders", {"name": str, "role": str, "since": str}, {"name"})
+    child_table(
+        "meetings",
+        {"kind": str, "day": str, "time": str, "participants": str, "state": str, "moved_from": str,
+         "moved_reason": str},
+        {"kind", "day", "state"},
+    )
+    child_table("consents", {"topic": str, "answer": str, "given_by": str, "given_on": str}, {"topic", "answer"})
+    child_table(
+        "underretninger",
+        {"sent_on": str, "recipient": str, "method": str, "leader_informed": int, "note": str},
+        {"sent_on", "recipient", "method"},
+    )
+    child_table("positions", {"position": str, "label": str, "noted_on": str, "rationale": str}, {"position"})
+    # The audit log names the case by code only, never its content.
+    db["audit_log"].create(
+        {"id": int, "at": str, "os_user": str, "action": str, "case_code": str, "detail": str},
+        pk="id", not_null={"at", "action"},
+    )

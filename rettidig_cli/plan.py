@@ -1,0 +1,179 @@
+"""Builds the handleplan of a case as plain data (dicts, lists, ISO dates). No printing here:
+render.py, --json and the exporters all read the same structure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from rettidig_cli import dates, wizard
+from rettidig_cli.guide import SAFETY_STEP_ID
+
+OPEN_AGREEMENT = ("aftalt", "i gang")
+
+
+def _visible(items, abuse_path: bool) -> list[str]:
+    return [i.text for i in items if not (abuse_path and i.parent_contact)]
+
+
+def build(store, case: dict, today: dt.date | None = None) -> dict:
+    today = today or dates.today()
+    guide = store.guide_for(case)
+    ctx = wizard.context_for(store, case, guide)
+    answered = ctx.answered
+    cid = case["id"]
+    abuse = ctx.abuse_path
+
+    found = wizard.next_step(ctx)
+    done = found is None and SAFETY_STEP_ID in answered
+    phase = found[0] if found else guide.phases[-1]
+    if found:
+        next_text = {"fase": phase.title, "trin": found[1].message,
+                     "vejledning": _visible(phase.guidance, abuse)}
+    else:
+        next_text = {"fase": None, "trin": guide.completion, "vejledning": []}
+
+    texts = []
+    for step in guide.steps():
+        value = answered.get(step.id)
+        if step.kind == "text" and value:
+            texts.append({"trin": step.id, "titel": step.title or step.message, "rolle": step.role, "tekst": value})
+
+    decisions = []
+    for step in guide.steps():
+        rows = [r for r in store.rows("decisions", cid) if r["step_id"] == step.id]
+        if rows:
+            options = {o.id: o for o in step.options}
+            decisions.append({
+                "trin": step.id, "titel": step.title or step.message,
+                "valg": [r["label"] for r in rows],
+                "betydning": [c for r in rows for c in _visible(options[r["choice"]].consequences, abuse)],
+                "dato": rows[-1]["decided_on"],
+            })
+
+    agreements = [
+        {"hvad": r["what"], "hvem": r["who"], "senest": r["due"], "status": r["status"],
+         "overskredet": bool(r["due"] and r["status"] in OPEN_AGREEMENT and dt.date.fromisoformat(r["due"]) < today)}
+        for r in store.rows("agreements", cid)
+    ]
+    meetings = []
+    for r in store.rows("meetings", cid, order_by="day, time"):
+        meetings.append({
+            "type": r["kind"], "dato": r["day"], "tidspunkt": r["time"],
+            "deltagere": json.loads(r["participants"] or "[]"), "status": r["state"],
+            "flyttet_fra": r["moved_from"], "grund": r["moved_reason"] or "",
+            "status_moede": r["step_id"] is not None and guide_step_kind(guide, r["step_id"]) == "status_meetings",
+        })
+    tovholders = store.rows("tovholders", cid)
+    consents = [
+        {"emne": r["topic"], "trin": r["step_id"], "svar": r["answer"], "navn": r["given_by"], "dato": r["given_on"],
+         "titel": _title(guide, r["step_id"])}
+        for r in store.rows("consents", cid)
+    ]
+    positions = store.rows("positions", cid)
+    ruler = {p.id: p for p in guide.ruler}
+    underretninger = [
+        {"dato": r["sent_on"], "modtager": r["recipient"], "hvordan": r["method"],
+         "leder_informeret": bool(r["leader_informed"]), "note": r["note"] or ""}
+        for r in store.rows("underretninger", cid)
+    ]
+
+    overdue = []
+    deadline = wizard.observation_deadline(ctx)
+    observations = [
+        {"dato": r["observed_on"], "hvad": r["what"], "metode": r["method"] or "", "hvem": r["observer"] or ""}
+        for r in store.rows("observations", cid, order_by="observed_on, id")
+    ]
+    obs_steps = [s for s in guide.steps() if s.kind == "observations"]
+    if deadline and obs_steps and not all(s.id in answered for s in obs_steps) and deadline < today:
+        overdue.append(f"Iagttagelserne skulle have ligget klar {dates.format_date(deadline)}.")
+    for a in agreements:
+        if a["overskredet"]:
+            overdue.append(f"Aftalen «{a['hvad']}» skulle være udført senest "
+                           f"{dates.format_date(dt.date.fromisoformat(a['senest']))}.")
+    for m in meetings:
+        if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) < today:
+            overdue.append(f"{m['type']} {dates.format_date(dt.date.fromisoformat(m['dato']))} er ikke registreret som holdt.")
+    if abuse and any(not u["leder_informeret"] for u in underretninger):
+        overdue.append("Lederen er ikke registreret som informeret om underretningen.")
+
+    upcoming = [m for m in meetings if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) >= today]
+    latest = positions[-1] if positions else None
+    return {
+        "kode": case["code"],
+        "status": case["status"],
+        "oprettet": case["created_at"][:10],
+        "opdateret": (case["updated_at"] or case["created_at"])[:10],
+        "guide": {"id": guide.id, "navn": guide.name, "kommune": guide.municipality, "kilde": guide.source},
+        "barn": {"navn": case["child_name"], "aldersgruppe": case["age_group"], "tilbud": case["setting"]},
+        "mistanke_om_vold_eller_overgreb": abuse,
+        "sikkerhedsregel": guide.safety.rule if abuse else None,
+        "bekymring": [t["tekst"] for t in texts if t["rolle"] == "concern"],
+        "fase": {"id": phase.id, "titel": phase.title, "nummer": guide.phases.index(phase) + 1,
+                 "antal": len(guide.phases)},
+        "faerdig": done,
+        "naeste_skridt": next_text,
+        "observationer": observations,
+        "iagttagelsesfrist": deadline.isoformat() if deadline else None,
+        "faktorer": [{"type": _option_label(guide, r["step_id"], r["kind"]), "tekst": r["text"]}
+                     for r in store.rows("factors", cid)],
+        "tekster": texts,
+        "beslutninger": decisions,
+        "aftaler": agreements,
+        "tovholder": {"navn": tovholders[-1]["name"], "rolle": tovholders[-1]["role"] or ""} if tovholders else None,
+        "statusmoeder": [m for m in meetings if m["status_moede"]],
+        "andre_moeder": [m for m in meetings if not m["status_moede"]],
+        "naeste_moede": upcoming[0] if upcoming else None,
+        "foraeldre": {
+            "perspektiv": [t for t in texts if t["rolle"] == "parents_view"],
+            "samtykker": consents,
+            "underskrift": next((c for c in reversed(consents) if c["emne"] == "handleplan"), None),
+        },
+        "barnets_perspektiv": [t["tekst"] for t in texts if t["rolle"] == "child_view"],
+        "analyse": [t["tekst"] for t in texts if t["rolle"] == "analysis"],
+        "placering": {"id": latest["position"], "label": latest["label"], "dato": latest["noted_on"],
+                      "begrundelse": latest["rationale"] or "",
+                      "farve": ruler[latest["position"]].colour if latest["position"] in ruler else ""}
+        if latest else None,
+        "underretninger": underretninger,
+        "sparring": _visible(phase.sparring, abuse),
+        "forsinket": overdue,
+    }
+
+
+def guide_step_kind(guide, step_id: str) -> str | None:
+    try:
+        return guide.step(step_id).kind
+    except KeyError:
+        return None
+
+
+def _title(guide, step_id: str) -> str:
+    try:
+        step = guide.step(step_id)
+    except KeyError:
+        return step_id
+    return step.title or step.message
+
+
+def _option_label(guide, step_id: str, option_id: str) -> str:
+    try:
+        return next(o.label for o in guide.step(step_id).options if o.id == option_id)
+    except (KeyError, StopIteration):
+        return option_id
+
+
+def summary(plan: dict) -> dict:
+    """One line of the case list."""
+    nxt = plan["naeste_moede"]
+    return {
+        "kode": plan["kode"], "barn": plan["barn"]["navn"] or "(ikke udfyldt)",
+        "tilbud": plan["barn"]["tilbud"] or "",
+        "fase": f"{plan['fase']['nummer']}/{plan['fase']['antal']} {plan['fase']['titel']}"
+        if not plan["faerdig"] else "Alle faser gennemgået",
+        "tovholder": plan["tovholder"]["navn"] if plan["tovholder"] else "",
+        "naeste_statusmoede": nxt["dato"] if nxt else None,
+        "forsinket": plan["forsinket"],
+        "mistanke_om_vold_eller_overgreb": plan["mistanke_om_vold_eller_overgreb"],
+        "status": plan["status"],
+    }

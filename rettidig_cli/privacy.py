@@ -1,0 +1,42 @@
+"""Keeping a child's data safe in what users type: CPR detection and text cleaning."""
+
+from __future__ import annotations
+
+import re
+
+# DDMMYY-SSSS with or without a dash (or a space). No modulus-11 check: numbers issued since
+# 2007 may fail it, so a check would let real CPR numbers through.
+_CPR = re.compile(
+    r"(?<![\d])(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])(\d{2})[-\s]?(\d{4})(?![\d])"
+)
+# Control characters and terminal escape sequences; newline and tab are kept.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+CPR_MESSAGE = (
+    "Teksten ser ud til at indeholde et CPR-nummer. rettidig gemmer aldrig CPR-numre – "
+    "brug barnets navn eller initialer, og fjern nummeret."
+)
+
+
+def contains_cpr(text: str) -> bool:
+    return bool(_CPR.search(text or ""))
+
+
+def clean_text(text: str) -> str:
+    """Remove terminal escapes and control characters, keep line breaks, trim ends."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPES.sub("", text)
+    return _CONTROL.sub("", text).strip()
+
+
+def check_text(text: str, *, required: bool, max_length: int, label: str = "Feltet") -> str:
+    """Clean and validate one free-text answer; raise ValueError with a Danish message."""
+    cleaned = clean_text(text)
+    if required and not cleaned:
+        raise ValueError(f"{label} skal udfyldes.")
+    if len(cleaned) > max_length:
+        raise ValueError(f"{label} er for langt ({len(cleaned)} tegn; højst {max_length}).")
+    if contains_cpr(cleaned):
+        raise ValueError(CPR_MESSAGE)
+    return cleaned

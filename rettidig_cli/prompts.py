@@ -1,0 +1,340 @@
+"""The interactive side of the wizard: the only module that imports questionary.
+
+Each ask_* function returns the same raw shape an --answers file holds for that step, so the
+wizard validates both paths with the same code. unsafe_ask() lets Ctrl-C reach the caller as
+KeyboardInterrupt; everything answered before it is already saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import questionary
+from questionary import Choice
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from rettidig_cli import dates, fields, wizard
+from rettidig_cli.guide import Step
+
+console = Console(highlight=False)
+SKIP = "__skip__"
+OTHER = "__other__"
+
+
+def terminal_available() -> bool:
+    """questionary needs a terminal; tests that feed pipe input replace this check."""
+    return sys.stdin.isatty()
+
+
+# ---------------------------------------------------------------- small prompt helpers
+
+
+def ask_text(message: str, parse, default: str = "", instruction: str | None = None) -> str:
+    return questionary.text(message, default=default, validate=fields.validator(parse),
+                            instruction=instruction).unsafe_ask()
+
+
+def ask_date(message: str, default: dt.date | None = None, required: bool = True, extra=None) -> str:
+    """A date typed in Danish form; asked again with an example until it reads."""
+
+    def parse(raw):
+        day = fields.date(raw, "Datoen", required=required)
+        if day and extra:
+            problem = extra(day)
+            if problem:
+                raise ValueError(problem)
+        return day
+
+    hint = f"(fx {dates.DATE_EXAMPLE}{'; tom = ingen' if not required else ''})"
+    default_text = f"{default.day}-{default.month}-{default.year}" if default else ""
+    return ask_text(message, parse, default_text, hint)
+
+
+def select(message: str, choices: list[tuple[str, object]], default=None, instruction=None):
+    options = [Choice(title, value=value) for title, value in choices]
+    chosen = next((c for c in options if c.value == default), None)
+    return questionary.select(message, choices=options, default=chosen, instruction=instruction).unsafe_ask()
+
+
+def yes(message: str, default: bool = True) -> bool:
+    return select(message, [("Ja", True), ("Nej", False)], default=default)
+
+
+def say(text: str, style: str = "") -> None:
+    console.print(Text(text, style=style))
+
+
+def bullet_list(items) -> Text:
+    out = Text()
+    for item in items:
+        out.append("  • ")
+        out.append(item)
+        out.append("\n")
+    return out
+
+
+# ---------------------------------------------------------------- one ask_* per record kind
+
+
+def ask_child(step: Step, ctx):
+    name = ask_text(step.message, lambda v: fields.text(v, "Barnets navn eller initialer", max_length=fields.NAME_MAX),
+                    instruction=step.help or None)
+    age = select("Aldersgruppe:", [(a, a) for a in ctx.guide.age_groups])
+    setting = select("Tilbud:", [(s, s) for s in ctx.guide.settings])
+    return {"navn": name, "aldersgruppe": age, "tilbud": setting}
+
+
+def ask_plain_text(step: Step, ctx):
+    hint = step.help or ("(kan springes over: tryk Enter)" if not step.required else None)
+    value = ask_text(step.message, lambda v: fields.text(v, step.title or "Svaret", required=step.required),
+                     instruction=hint)
+    return value if value.strip() else None
+
+
+def ask_decision(step: Step, ctx):
+    choices = [(f"{o.label}" + (f" – {o.description}" if o.description else ""), o.id) for o in step.options]
+    if step.multiple:
+        picked = questionary.checkbox(step.message, choices=[Choice(t, value=v) for t, v in choices],
+                                      instruction="(mellemrum vælger, Enter gemmer)").unsafe_ask()
+        return picked
+    if not step.required:
+        choices.append(("Spring over", SKIP))
+    picked = select(step.message, choices, instruction=step.help or None)
+    return None if picked == SKIP else picked
+
+
+def ask_tovholder(step: Step, ctx):
+    if step.help:
+        say(step.help, "dim")
+    name = ask_text(step.message, lambda v: fields.text(v, "Tovholderens navn", max_length=fields.NAME_MAX),
+                    instruction="(navn)")
+    role = ask_text("Tovholderens rolle:", lambda v: fields.text(v, "Rolle", required=False, max_length=fields.NAME_MAX),
+                    instruction="(fx pædagog, ressourcepædagog, leder – kan springes over)")
+    return {"navn": name, "rolle": role}
+
+
+def meeting_table(value: dict, label: str) -> Table:
+    table = Table(title=f"Forslag til {label.lower()}er", title_justify="left")
+    table.add_column("Nr.", justify="right")
+    table.add_column("Dato")
+    table.add_column("Tid")
+    table.add_column("Bemærkning")
+    for number, meeting in enumerate(value["moeder"], start=1):
+        note = ""
+        if meeting["flyttet_fra"]:
+            moved = dt.date.fromisoformat(meeting["flyttet_fra"])
+            note = f"flyttet fra {dates.format_date(moved)} ({meeting['grund'] or 'lukkedag'})"
+        table.add_row(str(number), Text(dates.format_date(dt.date.fromisoformat(meeting["dato"]))),
+                      f"kl. {meeting['tidspunkt'] if 'tidspunkt' in meeting else value['tidspunkt']}", Text(note))
+    return table
+
+
+def ask_status_meetings(step: Step, ctx):
+    rules = ctx.guide.meetings
+    rhythm = select(step.message, [(f"Hver {n}. uge", n) for n in rules.rhythm_weeks], default=rules.default_rhythm)
+    count = ask_text("Hvor mange statusmøder vil I aftale nu?",
+                     lambda v: fields.whole_number(v, "Antal", 1, wizard.MAX_MEETINGS),
+                     default=str(rules.default_count))
+    first = ask_date("Dato for det første statusmøde:", dates.today() + dt.timedelta(weeks=rhythm))
+    at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=rules.default_time)
+    parents_first = rules.parents_always and not ctx.abuse_path
+    default_people = ", ".join(p for p in (("Forældre" if parents_first else ""), ctx.tovholder) if p)
+    hint = "(adskil med komma; forældrene deltager altid)" if parents_first else "(adskil med komma)"
+    people = ask_text("Hvem deltager?", lambda v: fields.names(v, "Deltagere"), default=default_people, instruction=hint)
+    raw = {"rytme_uger": rhythm, "antal": int(count), "start": first, "tidspunkt": at, "deltagere": people}
+    while True:
+        value = wizard.parse(step, raw, ctx)
+        console.print(meeting_table(value, rules.label))
+        action = select("Passer datoerne?", [("Ja, gem dem", "ok"), ("Ret en dato", "edit")])
+        if action == "ok":
+            return raw
+        number = select("Hvilken dato vil du rette?",
+                        [(dates.format_date(dt.date.fromisoformat(m["dato"])), i) for i, m in enumerate(value["moeder"])])
+        new_day = ask_date("Ny dato:", dt.date.fromisoformat(value["moeder"][number]["dato"]),
+                           extra=lambda d: dates.check_meeting_day(d, rules.skip_optional_holidays))
+        days = [m["dato"] for m in value["moeder"]]
+        days[number] = fields.date(new_day, "Dato").isoformat()
+        raw = {"datoer": days, "tidspunkt": at, "deltagere": people}
+
+
+def ask_meeting(step: Step, ctx):
+    day = ask_date(step.message, extra=lambda d: dates.check_meeting_day(d, include_optional=False))
+    at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=ctx.guide.meetings.default_time)
+    people = ask_text("Hvem deltager?", lambda v: fields.names(v, "Deltagere"), instruction="(adskil med komma)")
+    held = fields.date(day, "Dato") <= dates.today() and yes("Er mødet holdt?", True)
+    return {"dato": day, "tidspunkt": at, "deltagere": people, "afholdt": held}
+
+
+def ask_consent(step: Step, ctx):
+    answer = select(step.message, [("Ja", "ja"), ("Nej", "nej"), ("Ikke endnu", "ikke endnu")])
+    raw = {"svar": answer}
+    if answer == "ja":
+        raw["navn"] = ask_text("Hvem har skrevet under / givet samtykke?",
+                               lambda v: fields.text(v, "Navn", required=False, max_length=fields.SHORT_MAX),
+                               instruction="(fx mor og far – kan springes over)")
+        raw["dato"] = ask_date("Dato:", dates.today())
+    return raw
+
+
+def ask_underretning_fields(ctx, message: str):
+    safety = ctx.guide.safety
+    day = ask_date(message, dates.today())
+    recipient = select("Til hvem?", [(r, r) for r in safety.recipients] + [("Anden modtager", OTHER)])
+    if recipient == OTHER:
+        recipient = ask_text("Skriv modtageren:", lambda v: fields.text(v, "Modtager", max_length=fields.SHORT_MAX))
+    how = select("Hvordan?", [(m, m) for m in safety.methods])
+    informed = select("Har du informeret din leder?", [("Ja", True), ("Nej, ikke endnu", False)])
+    if not informed:
+        say("Husk: Du skal altid informere din leder.", "bold red")
+    return {"dato": day, "modtager": recipient, "hvordan": how, "leder_informeret": informed}
+
+
+def ask_underretning(step: Step, ctx):
+    return ask_underretning_fields(ctx, step.message + " Dato:")
+
+
+def ask_position(step: Step, ctx):
+    choices = [(f"{p.label}" + (f" – {p.description}" if p.description else ""), p.id) for p in ctx.guide.ruler]
+    position = select(step.message, choices)
+    reason = ask_text("Begrundelse:", lambda v: fields.text(v, "Begrundelse", required=False),
+                      instruction="(kan springes over)")
+    return {"placering": position, "begrundelse": reason}
+
+
+def ask_observation(step: Step, ctx, last: dict):
+    method_choices = [(t, t) for t in ctx.guide.tools]
+    return {
+        "dato": ask_date("Dato for observationen:", dates.today()),
+        "hvad": ask_text("Hvad så du?", lambda v: fields.text(v, "Hvad du så"),
+                         instruction="(beskriv konkret, hvad barnet gjorde og sagde)"),
+        "metode": select("Metode / værktøj:", method_choices, default=last.get("metode")),
+        "hvem": ask_text("Hvem observerede?", lambda v: fields.text(v, "Hvem", required=False, max_length=fields.SHORT_MAX),
+                         default=last.get("hvem", "")),
+    }
+
+
+def ask_factor(step: Step, ctx, last: dict):
+    kind = select("Hvilken slags?", [(o.label, o.id) for o in step.options], default=last.get("type"))
+    text = ask_text("Beskriv:", lambda v: fields.text(v, "Faktoren", max_length=fields.SHORT_MAX * 5))
+    return {"type": kind, "tekst": text}
+
+
+def ask_agreement(step: Step, ctx, last: dict):
+    return {
+        "hvad": ask_text("Hvad skal gøres?", lambda v: fields.text(v, "Hvad")),
+        "hvem": ask_text("Hvem gør det?", lambda v: fields.text(v, "Hvem", max_length=fields.SHORT_MAX),
+                         default=last.get("hvem", "")),
+        "senest": ask_date("Senest hvornår?", required=False),
+        "status": "aftalt",
+    }
+
+
+ASKERS = {
+    "child": ask_child, "text": ask_plain_text, "decision": ask_decision, "tovholder": ask_tovholder,
+    "status_meetings": ask_status_meetings, "meeting": ask_meeting, "consent": ask_consent,
+    "underretning": ask_underretning, "position": ask_position,
+}
+ITEM_ASKERS = {"observations": ask_observation, "factors": ask_factor, "agreements": ask_agreement}
+ITEM_NAMES = {"observations": "observation", "factors": "faktor", "agreements": "aftale"}
+
+
+# ---------------------------------------------------------------- the interactive source
+
+
+class InteractiveSource:
+    def __init__(self, case_code: str):
+        self.code = case_code
+
+    def safety(self, ctx):
+        safety = ctx.guide.safety
+        console.print(Panel(Text(safety.help or ""), title=Text("Først et vigtigt spørgsmål"), border_style="yellow"))
+        suspicion = select(safety.question, [("Nej", False), ("Ja, der er mistanke", True)])
+        if not suspicion:
+            return {"mistanke": False}
+        body = Text()
+        body.append(safety.rule + "\n\n", style="bold")
+        body.append(safety.duty + "\n")
+        law = ctx.guide.law_ref(safety.law) if safety.law else None
+        if law:
+            body.append(f"\n{law.ref}: {law.text}\n")
+        if safety.link:
+            body.append(f"\nVejledning: {safety.link}\n")
+        if safety.contact:
+            body.append(f"\n{safety.contact}")
+        console.print(Panel(body, title=Text("Lav en underretning nu"), border_style="red"))
+        return {"mistanke": True,
+                "underretning": ask_underretning_fields(ctx, "Hvornår er underretningen sendt (eller sendes den)?")}
+
+    def continue_to(self, phase, ctx) -> bool:
+        go = select("Vil du fortsætte?", [(f"Fortsæt til: {phase.title}", True),
+                                          ("Stop her – jeg fortsætter senere", False)])
+        return go
+
+    def phase_intro(self, phase, ctx) -> None:
+        phases = ctx.guide.phases
+        number = phases.index(phase) + 1
+        body = bullet_list(i.text for i in phase.guidance if not (ctx.abuse_path and i.parent_contact))
+        sparring = [i.text for i in phase.sparring if not (ctx.abuse_path and i.parent_contact)]
+        if sparring:
+            body.append("\nHusk, du også kan få sparring hos:\n", style="bold")
+            body.append(bullet_list(sparring))
+        if ctx.abuse_path:
+            body.append("\nMistanke om vold eller overgreb: kontakt ikke forældrene om bekymringen.", style="bold red")
+        deadline = wizard.observation_deadline(ctx)
+        if deadline and any(s.kind == "observations" for s in phase.steps):
+            body.append(f"\nIagttagelserne skal ligge klar senest {dates.format_date(deadline)}.", style="bold")
+        console.print(Panel(body, title=Text(f"Fase {number} af {len(phases)}: {phase.title}"), border_style="cyan"))
+
+    def step(self, step, ctx):
+        while True:
+            raw = ASKERS[step.kind](step, ctx)
+            try:
+                return wizard.parse(step, raw, ctx) if raw is not None else None
+            except ValueError as exc:  # a rule only the whole answer can break
+                say(str(exc), "red")
+
+    def loop(self, step, ctx, existing: int, save) -> int:
+        name = ITEM_NAMES[step.kind]
+        say(step.message, "bold")
+        if step.help:
+            say(step.help, "dim")
+        if existing:
+            say(f"Der er allerede {existing} gemt.", "dim")
+        count, last = existing, {}
+        while True:
+            first = count == 0
+            more = yes(f"Vil du tilføje en {name}?" if first else f"Vil du tilføje en {name} mere?", first)
+            if not more:
+                if count == 0 and step.required:
+                    if yes(f"Der er ingen {name}er endnu. Vil du stoppe her og fortsætte senere?", True):
+                        raise wizard.Paused()
+                    continue
+                return count
+            raw = ITEM_ASKERS[step.kind](step, ctx, last)
+            try:
+                item = wizard.parse(step, raw, ctx)
+            except ValueError as exc:
+                say(str(exc), "red")
+                continue
+            save(item)
+            count += 1
+            last = item
+            say(f"Gemt ({count}).", "green")
+
+    def after_step(self, step, value, ctx) -> None:
+        if step.kind == "decision" and value:
+            for option in step.options:
+                shown = [c.text for c in option.consequences if not (ctx.abuse_path and c.parent_contact)]
+                if option.id in value["valg"] and shown:
+                    console.print(Panel(bullet_list(shown), title=Text(f"{option.label} betyder"),
+                                        border_style="magenta"))
+
+    def finished(self, ctx) -> None:
+        text = Text("Alle faser i guiden er gennemgået.\n", style="bold green")
+        if ctx.guide.completion:
+            text.append(ctx.guide.completion + "\n")
+        text.append(f"\nSe handleplanen: rettidig plan {self.code}")
+        console.print(Panel(text, border_style="green"))
