@@ -19,6 +19,12 @@ from rettidig_cli.errors import Interrupted, NoTerminalError, RettidigError, Usa
 class _Danish:
     """Typer's help and usage lines in Danish."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs["options_metavar"] = "[VALG]"
+        if "subcommand_metavar" in kwargs or isinstance(self, TyperGroup):
+            kwargs["subcommand_metavar"] = "KOMMANDO [ARG]..."
+        super().__init__(*args, **kwargs)
+
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
         if option is not None:
@@ -64,7 +70,7 @@ DbOption = Annotated[
     typer.Option("--db", help="Brug denne datafil (standard: rettidig.db i din datamappe eller $RETTIDIG_HOME).",
                  show_default=False),
 ]
-CaseArg = Annotated[str, typer.Argument(help="Sagens kode, fx RT-2026-001.", show_default=False)]
+CaseArg = Annotated[str, typer.Argument(help="Sagens kode, fx RT-2026-001.", show_default=False, metavar="SAG")]
 AnswersOption = Annotated[
     Optional[Path],
     typer.Option("--answers", help="Svar fra en TOML- eller JSON-fil i stedet for spørgsmål (trin-id = svar).",
@@ -277,17 +283,19 @@ def guide_list() -> None:
 
     home = _home()
     table = Table(title=Text("Installerede guides"), title_justify="left")
-    for name in ("Navn", "Guide", "Kommune", "Faser", "Fil"):
+    for name in ("Navn", "Guide", "Faser", "Fil"):
         table.add_column(name)
     default = guides.default_guide(home)
     for g in guides.available(home):
-        table.add_row(Text(g.id + (" (standard)" if g.id == default.id else "")), Text(g.name),
-                      Text(g.municipality), str(len(g.phases)), Text(g.path))
+        table.add_row(Text(g.id + ("\n(standard)" if g.id == default.id else ""), style="bold"), Text(g.name),
+                      str(len(g.phases)), Text(Path(g.path).name))
     _console().print(table)
 
 
 @guide_app.command(name="show", cls=DanishCommand)
-def guide_show(name: Annotated[str, typer.Argument(help="Guidens navn (fx resen) eller sti til en .toml-fil.")]) -> None:
+def guide_show(
+    name: Annotated[str, typer.Argument(help="Guidens navn (fx resen) eller sti til en .toml-fil.", metavar="NAVN")],
+) -> None:
     """Vis en guides faser, sparring og trin-id'er (til --answers)."""
     from rich.panel import Panel
     from rich.text import Text
@@ -330,17 +338,24 @@ def _root(
         raise typer.Exit()
 
 
+def _param_name(param) -> str:
+    if param is None:
+        return "en værdi"
+    opts = getattr(param, "opts", None) or []
+    if opts and opts[0].startswith("-"):
+        return opts[0]
+    return getattr(param, "metavar", None) or (param.name or "en værdi").upper()
+
+
 def _usage_message(exc) -> str:
     from typer._click import exceptions as click_exc
 
     if isinstance(exc, click_exc.NoSuchOption):
         return f"Ukendt valgmulighed: {exc.option_name}"
     if isinstance(exc, click_exc.MissingParameter):
-        name = exc.param.human_readable_name if exc.param else "en værdi"
-        return f"Mangler {name}."
+        return f"Mangler {_param_name(exc.param)}."
     if isinstance(exc, click_exc.BadParameter):
-        name = exc.param.human_readable_name if exc.param else "en værdi"
-        return f"Ugyldig værdi for {name}."
+        return f"Ugyldig værdi for {_param_name(exc.param)}."
     if "No such command" in exc.message:
         return f"Ukendt kommando. {exc.message.split(' ', 3)[-1]}"
     return f"Forkert brug: {exc.message}"
@@ -367,7 +382,7 @@ def main() -> None:
     except click_exc.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "rettidig"
         _fail(_usage_message(exc), f"Se: {command} --help", 2)
-    except (KeyboardInterrupt, click_exc.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         _fail("Afbrudt. Det, du allerede har svaret, er gemt.", None, 130)
     except (typer.Exit, click_exc.ClickException) as exc:  # --help, --version and friends
         sys.exit(getattr(exc, "exit_code", 0))

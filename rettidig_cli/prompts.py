@@ -128,7 +128,7 @@ def meeting_table(value: dict, label: str) -> Table:
             moved = dt.date.fromisoformat(meeting["flyttet_fra"])
             note = f"flyttet fra {dates.format_date(moved)} ({meeting['grund'] or 'lukkedag'})"
         table.add_row(str(number), Text(dates.format_date(dt.date.fromisoformat(meeting["dato"]))),
-                      f"kl. {meeting['tidspunkt'] if 'tidspunkt' in meeting else value['tidspunkt']}", Text(note))
+                      f"kl. {value['tidspunkt'].replace(':', '.')}", Text(note))
     return table
 
 

@@ -22,6 +22,10 @@ def _day(iso: str | None, short: bool = False) -> str:
     return dates.format_short(day) if short else dates.format_date(day)
 
 
+def _clock(hhmm: str) -> str:
+    return f"kl. {hhmm.replace(':', '.')}" if hhmm else ""
+
+
 def _lines(items, bullet: str = "• ") -> Text:
     text = Text()
     for i, item in enumerate(items):
@@ -91,7 +95,9 @@ def plan_renderable(plan: dict):
         parts.append(Panel(_lines([f"{f['type']}: {f['tekst']}" for f in plan["faktorer"]]),
                            title=Text("Trivselstegn og faktorer"), title_align="left"))
 
-    others = [t for t in plan["tekster"] if t["rolle"] not in ("concern",)]
+    # The parents' own words are shown under "Forældrenes del" below.
+    others = [t for t in plan["tekster"] if t["rolle"] not in ("concern", "parents_view")
+              or plan["mistanke_om_vold_eller_overgreb"]]
     if others:
         body = Text()
         for i, t in enumerate(others):
@@ -134,7 +140,7 @@ def plan_renderable(plan: dict):
         label = _day(m["dato"]) if m["status_moede"] else f"{m['type']}: {_day(m['dato'])}"
         if m["flyttet_fra"]:
             label += f" (flyttet fra {_day(m['flyttet_fra'], True)}: {m['grund']})"
-        table.add_row(Text(label), Text(f"kl. {m['tidspunkt']}"), Text(", ".join(m["deltagere"])), Text(m["status"]))
+        table.add_row(Text(label), Text(_clock(m["tidspunkt"])), Text(", ".join(m["deltagere"])), Text(m["status"]))
     if not plan["statusmoeder"] and not plan["andre_moeder"]:
         table.add_row(Text("Ingen møder aftalt endnu", style="dim"), "", "", "")
     parts.append(table)
@@ -169,7 +175,7 @@ def plan_renderable(plan: dict):
     parts.append(Panel(body, title=Text("Næste skridt"), title_align="left", border_style="green"))
 
     if plan["sparring"]:
-        parts.append(Panel(_lines(plan["sparring"]), title=Text("Husk, du også kan få sparring hos"),
+        parts.append(Panel(Text(" · ".join(plan["sparring"])), title=Text("Husk, du også kan få sparring hos"),
                            title_align="left"))
     return Group(*parts)
 

@@ -73,7 +73,7 @@ def handleplan(plan: dict) -> str:
     out += ["", "## Statusmøder", "", "| Dato | Tid | Deltagere | Status |", "|---|---|---|---|"]
     for m in plan["statusmoeder"] + plan["andre_moeder"]:
         label = _day(m["dato"]) if m["status_moede"] else f"{md(m['type'])}: {_day(m['dato'])}"
-        out.append(f"| {label} | kl. {m['tidspunkt']} | {cell(', '.join(m['deltagere']))} | {m['status']} |")
+        out.append(f"| {label} | kl. {m['tidspunkt'].replace(':', '.')} | {cell(', '.join(m['deltagere']))} | {m['status']} |")
     if not plan["mistanke_om_vold_eller_overgreb"]:
         out += ["", "## Forældrenes del", ""]
         for t in plan["foraeldre"]["perspektiv"]:

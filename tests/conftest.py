@@ -1,0 +1,71 @@
+"""Shared fixtures: every test gets its own data folder, and a way to drive the real CLI
+entry point (with its Danish error handling) with optional keystrokes for the prompts."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "eksempler"
+
+# Keys for prompt_toolkit pipe input.
+ENTER = "\r"
+DOWN = "\x1b[B"
+UP = "\x1b[A"
+CTRL_C = "\x03"
+SPACE = " "
+
+
+@pytest.fixture(autouse=True)
+def data_home(tmp_path, monkeypatch):
+    home = tmp_path / "rettidig-home"
+    monkeypatch.setenv("RETTIDIG_HOME", str(home))
+    monkeypatch.delenv("RETTIDIG_GUIDE", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+    return home
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """cli(["plan", "RT-..."], keys="...") runs rettidig_cli.cli.main() like the installed command.
+    With keys, the prompts read them from a prompt_toolkit pipe instead of a terminal."""
+    from rettidig_cli import cli as cli_module
+    from rettidig_cli import prompts
+
+    def run(args: list[str], keys: str | None = None) -> Result:
+        monkeypatch.setattr(sys, "argv", ["rettidig", *args])
+        code = 0
+        if keys is None:
+            try:
+                cli_module.main()
+            except SystemExit as exc:
+                code = exc.code or 0
+        else:
+            from prompt_toolkit.application import create_app_session
+            from prompt_toolkit.input import create_pipe_input
+            from prompt_toolkit.output import DummyOutput
+
+            monkeypatch.setattr(prompts, "terminal_available", lambda: True)
+            with create_pipe_input() as inp:
+                inp.send_text(keys)
+                with create_app_session(input=inp, output=DummyOutput()):
+                    try:
+                        cli_module.main()
+                    except SystemExit as exc:
+                        code = exc.code or 0
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
