@@ -294,7 +294,7 @@ def guide_list() -> None:
 
 @guide_app.command(name="show", cls=DanishCommand)
 def guide_show(
-    name: Annotated[str, typer.Argument(help="Guidens navn (fx resen) eller sti til en .toml-fil.", metavar="NAVN")],
+    name: Annotated[str, typer.Argument(help="Guidens navn (se: rettidig guide list) eller sti til en .toml-fil.", metavar="NAVN")],
 ) -> None:
     """Vis en guides faser, sparring og trin-id'er (til --answers)."""
     from rich.panel import Panel

@@ -1,0 +1,82 @@
+import datetime as dt
+
+import pytest
+
+from rettidig_cli import dates
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("3-3-2026", dt.date(2026, 3, 3)),
+    ("03.03.2026", dt.date(2026, 3, 3)),
+    ("3/3-2026", dt.date(2026, 3, 3)),
+    ("2026-03-03", dt.date(2026, 3, 3)),
+    (" 31.12.26 ", dt.date(2026, 12, 31)),
+])
+def test_danish_date_forms_are_read(text, expected):
+    assert dates.parse_date(text) == expected
+
+
+def test_relative_words(monkeypatch):
+    monkeypatch.setattr(dates, "today", lambda: dt.date(2026, 5, 1))
+    assert dates.parse_date("i dag") == dt.date(2026, 5, 1)
+    assert dates.parse_date("i morgen") == dt.date(2026, 5, 2)
+
+
+@pytest.mark.parametrize("text", ["31-2-2026", "3. marts", "", "2026/13/01", "i overmorgen", "12345"])
+def test_bad_dates_give_danish_message_with_example(text):
+    with pytest.raises(ValueError) as err:
+        dates.parse_date(text)
+    assert "fx 3-3-2026" in str(err.value)
+
+
+def test_format_in_danish():
+    assert dates.format_date(dt.date(2026, 3, 3)) == "tirsdag 3. marts 2026"
+    assert dates.format_short(dt.date(2026, 12, 14)) == "14. dec. 2026"
+    assert dates.format_short(dt.date(2026, 5, 14)) == "14. maj 2026"
+
+
+def test_time_parsing():
+    assert dates.parse_time("14:00") == dt.time(14, 0)
+    assert dates.parse_time("8.30") == dt.time(8, 30)
+    with pytest.raises(ValueError):
+        dates.parse_time("25:00")
+
+
+def test_meetings_skip_kristi_himmelfartsdag_and_keep_rhythm():
+    # 2026-05-14 is Kristi himmelfartsdag (a Thursday): that meeting moves to Friday,
+    # but the next one stays on the rhythm from the original Thursday.
+    proposed = dates.propose_meetings(dt.date(2026, 4, 30), every_weeks=2, count=3)
+    assert [p.day for p in proposed] == [dt.date(2026, 4, 30), dt.date(2026, 5, 15), dt.date(2026, 5, 28)]
+    assert proposed[1].moved_from == dt.date(2026, 5, 14)
+    assert proposed[1].reason == "Kristi himmelfartsdag"
+
+
+def test_meetings_skip_2_paaskedag_and_weekends():
+    # 2026-04-06 is 2. påskedag (Monday); 2026-04-11 is a Saturday.
+    proposed = dates.propose_meetings(dt.date(2026, 3, 30), every_weeks=1, count=2)
+    assert proposed[1].day == dt.date(2026, 4, 7)
+    assert proposed[1].reason == "Anden påskedag"
+    weekend = dates.propose_meetings(dt.date(2026, 4, 11), every_weeks=4, count=1)
+    assert weekend[0].day == dt.date(2026, 4, 13) and weekend[0].reason == "weekend"
+
+
+def test_every_proposed_meeting_is_a_working_day():
+    import holidays
+
+    closed = holidays.Denmark(years=range(2026, 2030))
+    for start in (dt.date(2026, 11, 23), dt.date(2027, 3, 22), dt.date(2027, 12, 20)):
+        for rhythm in (1, 4, 6, 8):
+            for p in dates.propose_meetings(start, rhythm, 12):
+                assert p.day.weekday() < 5 and p.day not in closed
+
+
+def test_customary_closing_days_are_avoided_when_guide_asks():
+    # Grundlovsdag 2026 is Friday 5 June.
+    assert dates.propose_meetings(dt.date(2026, 6, 5), 4, 1, include_optional=True)[0].day == dt.date(2026, 6, 8)
+    assert dates.propose_meetings(dt.date(2026, 6, 5), 4, 1, include_optional=False)[0].day == dt.date(2026, 6, 5)
+
+
+def test_check_meeting_day_explains_in_danish():
+    assert "Kristi himmelfartsdag" in dates.check_meeting_day(dt.date(2026, 5, 14))
+    assert "lørdag" in dates.check_meeting_day(dt.date(2026, 5, 16))
+    assert dates.check_meeting_day(dt.date(2026, 5, 13)) is None
