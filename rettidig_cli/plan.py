@@ -40,8 +40,9 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
             texts.append({"trin": step.id, "titel": step.title or step.message, "rolle": step.role, "tekst": value})
 
     decisions = []
+    decision_rows = store.rows("decisions", cid)
     for step in guide.steps():
-        rows = [r for r in store.rows("decisions", cid) if r["step_id"] == step.id]
+        rows = [r for r in decision_rows if r["step_id"] == step.id]
         if rows:
             options = {o.id: o for o in step.options}
             decisions.append({

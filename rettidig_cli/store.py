@@ -75,6 +75,7 @@ class Store:
         from sqlite_utils import Database  # slow import; only commands that need data pay for it
 
         self.path = path
+        self._guides: dict = {}
         _prepare_file(path)
         try:
             conn = sqlite3.connect(str(path), timeout=10)
@@ -146,10 +147,14 @@ class Store:
             )
 
     def guide_for(self, case: dict):
+        """The guide snapshot the case was opened with, parsed once per process."""
         from rettidig_cli.guide import parse_guide
 
-        row = self.db["guides"].get(case["guide_sha"])
-        return parse_guide(row["toml"], row["source_path"])
+        sha = case["guide_sha"]
+        if sha not in self._guides:
+            row = self.db["guides"].get(sha)
+            self._guides[sha] = parse_guide(row["toml"], row["source_path"])
+        return self._guides[sha]
 
     def next_code(self, year: int) -> str:
         prefix = f"RT-{year}-"

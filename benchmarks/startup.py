@@ -1,0 +1,88 @@
+"""Startup and query figures for rettidig. Prints timings; asserts nothing.
+
+    python benchmarks/startup.py [--cases 200] [--runs 10]
+
+Creates a throw-away data folder, fills it with cases from the example answers files, then
+times the installed `rettidig` command the way a practitioner would start it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rettidig() -> str:
+    found = shutil.which("rettidig") or str(Path(sys.executable).parent / "rettidig")
+    if not Path(found).exists():
+        sys.exit("Installér rettidig først (pip install .).")
+    return found
+
+
+def timed(cmd: list[str], env: dict, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    exe = rettidig()
+    home = Path(tempfile.mkdtemp(prefix="rettidig-bench-"))
+    env = {**os.environ, "RETTIDIG_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "120"}
+    try:
+        sys.path.insert(0, str(ROOT))
+        import tomllib
+
+        from rettidig_cli import guide as guides
+        from rettidig_cli import wizard
+        from rettidig_cli.store import Store, db_path
+
+        os.environ["RETTIDIG_HOME"] = str(home)
+        store = Store(db_path(None))
+        fill_start = time.perf_counter()
+        examples = [("ikast-brande-dagtilbud", "ikast-svar.toml"), ("resen", "resen-svar.toml")]
+        for i in range(args.cases):
+            guide_id, answers = examples[i % 2]
+            g = guides.find(guide_id, home)
+            data = tomllib.loads((ROOT / "eksempler" / answers).read_text(encoding="utf-8"))
+            source = wizard.FileSource(data, wizard.Context(guide=g))
+            case = store.create_case(g, abuse_path=False)
+            wizard.run(store, case, g, source)
+        fill = time.perf_counter() - fill_start
+        first = store.cases()[0]["code"]
+        store.close()
+
+        print(f"rettidig benchmark · Python {sys.version.split()[0]} · {args.cases} sager · {args.runs} kørsler hver")
+        print(f"  oprettelse via --answers-stien: {fill / max(args.cases, 1) * 1000:.1f} ms pr. sag")
+        rows = [
+            ("python -c pass", [sys.executable, "-c", "pass"]),
+            ("import rettidig_cli.cli", [sys.executable, "-c", "import rettidig_cli.cli"]),
+            ("rettidig --help", [exe, "--help"]),
+            ("rettidig plan SAG", [exe, "plan", first]),
+            ("rettidig plan SAG --json", [exe, "plan", first, "--json"]),
+            (f"rettidig list ({args.cases} sager)", [exe, "list"]),
+        ]
+        for label, cmd in rows:
+            t = timed(cmd, env, args.runs)
+            print(f"  {label:<32} median {statistics.median(t) * 1000:7.1f} ms   min {min(t) * 1000:7.1f} ms")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
