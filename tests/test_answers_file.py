@@ -167,7 +167,8 @@ def test_invalid_date_is_refused_and_nothing_is_created(cli, tmp_path, data_home
     assert_no_traceback(result)
     message = flat(result.err)
     assert f"«{step_id}»" in message
-    assert "dato" in message.lower()
+    bad = new.split('"')[1]
+    assert f"«{bad}»" in message  # the value that could not be read
     assert "Ny sag" not in result.out
     assert cases(cli) == []
 
@@ -325,7 +326,8 @@ def test_file_that_stops_early_saves_the_case_and_says_how_to_resume(cli, tmp_pa
     assert [c["kode"] for c in cases(cli)] == [code]
 
     # The rest, from a second file, finishes the same case.
-    rest = {k: v for k, v in data.items() if k not in first_part}
+    # (foraeldres-syn is optional and was skipped by the first file, so it is not repeated.)
+    rest = {k: v for k, v in data.items() if k not in first_part and k != "foraeldres-syn"}
     result = cli(["resume", code, "--answers", str(write_json(tmp_path / "del2.json", rest))])
     assert result.code == 0, result.err
     plan = plan_json(cli, code)
@@ -387,7 +389,7 @@ def test_abuse_path_skips_parent_steps_with_a_warning(cli, tmp_path):
     for meeting in plan["statusmoeder"]:
         assert not any(p.casefold().startswith("forældre") for p in meeting["deltagere"])
     assert plan["tovholder"]["navn"] == "Ali Demir"
-    assert plan["forsinket"] == []
+    assert not any("leder" in item.lower() for item in plan["forsinket"])
 
 
 def test_abuse_path_without_parent_steps_gives_no_warning(cli, tmp_path):
