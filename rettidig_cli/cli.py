@@ -84,6 +84,14 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False)
 
 
+def _say(*parts: str | tuple[str, str]) -> None:
+    """Print plain and (text, style) parts; nothing is read as rich markup, since paths,
+    guide names and case data may contain brackets."""
+    from rich.text import Text
+
+    _console().print(Text.assemble(*parts))
+
+
 def _open(db: Path | None):
     from rettidig_cli.store import Store, db_path
 
@@ -122,12 +130,11 @@ def _read_answers(path: Path) -> dict:
 def _run_wizard(store, case: dict, guide, answers: Path | None) -> None:
     from rettidig_cli import wizard
 
-    console = _console()
     if answers is not None:
         data = _read_answers(answers)
         source = wizard.FileSource(data, wizard.context_for(store, case, guide))
         for warning in source.warnings:
-            console.print(f"[yellow]Bemærk:[/] {warning}", highlight=False)
+            _say(("Bemærk: ", "yellow"), warning)
     else:
         from rettidig_cli import prompts
 
@@ -145,10 +152,10 @@ def _run_wizard(store, case: dict, guide, answers: Path | None) -> None:
             hint=f"Fortsæt i en terminal med: rettidig resume {case['code']}, eller brug --answers FIL.",
         ) from None
     if outcome == "paused":
-        console.print(f"Sag [bold]{case['code']}[/] er gemt. Fortsæt, når du er klar: "
-                      f"[bold]rettidig resume {case['code']}[/]")
+        _say("Sag ", (case["code"], "bold"), " er gemt. Fortsæt, når du er klar: ",
+             (f"rettidig resume {case['code']}", "bold"))
     elif answers is not None:
-        console.print(f"Sag [bold]{case['code']}[/] er gemt. Se handleplanen: [bold]rettidig plan {case['code']}[/]")
+        _say("Sag ", (case["code"], "bold"), " er gemt. Se handleplanen: ", (f"rettidig plan {case['code']}", "bold"))
 
 
 def _require_terminal(answers: Path | None, command: str) -> None:
@@ -191,8 +198,7 @@ def new(
         wizard.FileSource(_read_answers(answers), wizard.Context(guide=chosen))
     store = _open(db)
     case = store.create_case(chosen, abuse_path=False)
-    _console().print(f"Ny sag: [bold]{case['code']}[/] (guide: {chosen.short or chosen.name}). "
-                     "Hvert svar gemmes med det samme.")
+    _say("Ny sag: ", (case["code"], "bold"), f" (guide: {chosen.short or chosen.name}). Hvert svar gemmes med det samme.")
     _run_wizard(store, case, chosen, answers)
 
 
@@ -203,7 +209,7 @@ def resume(case: CaseArg, answers: AnswersOption = None, db: DbOption = None) ->
     store = _open(db)
     row = store.case(case)
     guide = store.guide_for(row)
-    _console().print(f"Fortsætter sag [bold]{row['code']}[/].")
+    _say("Fortsætter sag ", (row["code"], "bold"), ".")
     _run_wizard(store, row, guide, answers)
 
 
@@ -270,7 +276,7 @@ def export(
     written = exporters.write_private(target, content, overwrite)
     with store.atomic():
         store.audit("eksport", row["code"], fmt)
-    _console().print(f"Handleplanen er skrevet til [bold]{written.resolve()}[/] (kun læsbar for dig).")
+    _say("Handleplanen er skrevet til ", (str(written.resolve()), "bold"), " (kun læsbar for dig).")
 
 
 @guide_app.command(name="list", cls=DanishCommand)

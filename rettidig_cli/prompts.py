@@ -56,7 +56,8 @@ def ask_date(message: str, default: dt.date | None = None, required: bool = True
 def select(message: str, choices: list[tuple[str, object]], default=None, instruction=None):
     options = [Choice(title, value=value) for title, value in choices]
     chosen = next((c for c in options if c.value == default), None)
-    return questionary.select(message, choices=options, default=chosen, instruction=instruction).unsafe_ask()
+    return questionary.select(message, choices=options, default=chosen,
+                              instruction=instruction or "(brug piletasterne og Enter)").unsafe_ask()
 
 
 def yes(message: str, default: bool = True) -> bool:
@@ -68,29 +69,30 @@ def say(text: str, style: str = "") -> None:
 
 
 def bullet_list(items) -> Text:
-    out = Text()
-    for item in items:
-        out.append("  • ")
-        out.append(item)
-        out.append("\n")
-    return out
+    return Text("\n").join(Text(f"  • {item}") for item in items)
+
+
+def show_help(step: Step) -> None:
+    """A step's help text on its own line: long hints beside the question wrap badly."""
+    if step.help:
+        say(step.help, "dim")
 
 
 # ---------------------------------------------------------------- one ask_* per record kind
 
 
 def ask_child(step: Step, ctx):
-    name = ask_text(step.message, lambda v: fields.text(v, "Barnets navn eller initialer", max_length=fields.NAME_MAX),
-                    instruction=step.help or None)
+    show_help(step)
+    name = ask_text(step.message, lambda v: fields.text(v, "Barnets navn eller initialer", max_length=fields.NAME_MAX))
     age = select("Aldersgruppe:", [(a, a) for a in ctx.guide.age_groups])
     setting = select("Tilbud:", [(s, s) for s in ctx.guide.settings])
     return {"navn": name, "aldersgruppe": age, "tilbud": setting}
 
 
 def ask_plain_text(step: Step, ctx):
-    hint = step.help or ("(kan springes over: tryk Enter)" if not step.required else None)
+    show_help(step)
     value = ask_text(step.message, lambda v: fields.text(v, step.title or "Svaret", required=step.required),
-                     instruction=hint)
+                     instruction="(kan springes over: tryk Enter)" if not step.required else None)
     return value if value.strip() else None
 
 
@@ -102,13 +104,13 @@ def ask_decision(step: Step, ctx):
         return picked
     if not step.required:
         choices.append(("Spring over", SKIP))
-    picked = select(step.message, choices, instruction=step.help or None)
+    show_help(step)
+    picked = select(step.message, choices)
     return None if picked == SKIP else picked
 
 
 def ask_tovholder(step: Step, ctx):
-    if step.help:
-        say(step.help, "dim")
+    show_help(step)
     name = ask_text(step.message, lambda v: fields.text(v, "Tovholderens navn", max_length=fields.NAME_MAX),
                     instruction="(navn)")
     role = ask_text("Tovholderens rolle:", lambda v: fields.text(v, "Rolle", required=False, max_length=fields.NAME_MAX),
@@ -279,13 +281,13 @@ class InteractiveSource:
         body = bullet_list(i.text for i in phase.guidance if not (ctx.abuse_path and i.parent_contact))
         sparring = [i.text for i in phase.sparring if not (ctx.abuse_path and i.parent_contact)]
         if sparring:
-            body.append("\nHusk, du også kan få sparring hos:\n", style="bold")
-            body.append(bullet_list(sparring))
+            body.append("\n\nHusk, du også kan få sparring hos: ", style="bold")
+            body.append(" · ".join(sparring))
         if ctx.abuse_path:
-            body.append("\nMistanke om vold eller overgreb: kontakt ikke forældrene om bekymringen.", style="bold red")
+            body.append("\n\nMistanke om vold eller overgreb: kontakt ikke forældrene om bekymringen.", style="bold red")
         deadline = wizard.observation_deadline(ctx)
         if deadline and any(s.kind == "observations" for s in phase.steps):
-            body.append(f"\nIagttagelserne skal ligge klar senest {dates.format_date(deadline)}.", style="bold")
+            body.append(f"\n\nIagttagelserne skal ligge klar senest {dates.format_date(deadline)}.", style="bold")
         console.print(Panel(body, title=Text(f"Fase {number} af {len(phases)}: {phase.title}"), border_style="cyan"))
 
     def step(self, step, ctx):
@@ -299,8 +301,7 @@ class InteractiveSource:
     def loop(self, step, ctx, existing: int, save) -> int:
         name = ITEM_NAMES[step.kind]
         say(step.message, "bold")
-        if step.help:
-            say(step.help, "dim")
+        show_help(step)
         if existing:
             say(f"Der er allerede {existing} gemt.", "dim")
         count, last = existing, {}
