@@ -119,7 +119,11 @@ def _read_answers(path: Path) -> dict:
 
             data = tomllib.loads(text)
     except ValueError as exc:
-        line = getattr(exc, "lineno", None)
+        import re
+
+        # json gives .lineno; tomllib before Python 3.14 only names the line in its message.
+        found = getattr(exc, "lineno", None) or re.search(r"line (\d+)", str(exc))
+        line = found.group(1) if isinstance(found, re.Match) else found
         place = f" (linje {line})" if line else ""
         raise UsageError(f"Svarfilen {path} er ikke gyldig {'JSON' if path.suffix.lower() == '.json' else 'TOML'}{place}.") from None
     if not isinstance(data, dict):

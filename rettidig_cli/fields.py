@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rettidig_cli import dates
-from rettidig_cli.privacy import check_text
+from rettidig_cli.privacy import CPR_MESSAGE, check_text, contains_cpr
 
 NAME_MAX = 60
 SHORT_MAX = 200
@@ -28,6 +28,8 @@ def date(value, label: str, required: bool = True) -> dt.date | None:
         return value  # TOML files may hold real dates
     if not isinstance(value, str):
         raise ValueError(f"{label} skal være en dato, fx {dates.DATE_EXAMPLE}.")
+    if contains_cpr(value):
+        raise ValueError(CPR_MESSAGE)  # and never echo the number back
     try:
         return dates.parse_date(value)
     except ValueError as exc:

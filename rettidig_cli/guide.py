@@ -90,6 +90,7 @@ class MeetingRules:
     skip_optional_holidays: bool = True
     parents_always: bool = False
     label: str = "Statusmøde"
+    plural: str = "Statusmøder"
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,7 @@ def parse_guide(text: str, path: str) -> Guide:
         skip_optional_holidays=meet_r.boolean("skip_optional_holidays", True),
         parents_always=meet_r.boolean("parents_always"),
         label=meet_r.text("label", required=False) or defaults.label,
+        plural=meet_r.text("plural", required=False) or defaults.plural,
     )
     if meetings.default_rhythm not in meetings.rhythm_weeks:
         raise meet_r.fail("default_rhythm", "skal være en af værdierne i rhythm_weeks")

@@ -99,6 +99,7 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
         overdue.append("Lederen er ikke registreret som informeret om underretningen.")
 
     upcoming = [m for m in meetings if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) >= today]
+    upcoming_status = [m for m in upcoming if m["status_moede"]]
     latest = positions[-1] if positions else None
     return {
         "kode": case["code"],
@@ -125,6 +126,7 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
         "statusmoeder": [m for m in meetings if m["status_moede"]],
         "andre_moeder": [m for m in meetings if not m["status_moede"]],
         "naeste_moede": upcoming[0] if upcoming else None,
+        "naeste_statusmoede": upcoming_status[0] if upcoming_status else None,
         "foraeldre": {
             "perspektiv": [t for t in texts if t["rolle"] == "parents_view"],
             "samtykker": consents,
@@ -166,7 +168,7 @@ def _option_label(guide, step_id: str, option_id: str) -> str:
 
 def summary(plan: dict) -> dict:
     """One line of the case list."""
-    nxt = plan["naeste_moede"]
+    nxt = plan["naeste_statusmoede"]
     return {
         "kode": plan["kode"], "barn": plan["barn"]["navn"] or "(ikke udfyldt)",
         "tilbud": plan["barn"]["tilbud"] or "",

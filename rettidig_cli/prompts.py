@@ -24,6 +24,14 @@ SKIP = "__skip__"
 OTHER = "__other__"
 
 
+class Parsed:
+    """An answer the asker already validated field by field (with wizard.parse), so the
+    source must not parse it again from its raw form."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 def terminal_available() -> bool:
     """questionary needs a terminal; tests that feed pipe input replace this check."""
     return sys.stdin.isatty()
@@ -118,8 +126,8 @@ def ask_tovholder(step: Step, ctx):
     return {"navn": name, "rolle": role}
 
 
-def meeting_table(value: dict, label: str) -> Table:
-    table = Table(title=f"Forslag til {label.lower()}er", title_justify="left")
+def meeting_table(value: dict, plural: str) -> Table:
+    table = Table(title=Text(f"Forslag til {plural.lower()}"), title_justify="left")
     table.add_column("Nr.", justify="right")
     table.add_column("Dato")
     table.add_column("Tid")
@@ -147,19 +155,19 @@ def ask_status_meetings(step: Step, ctx):
     hint = "(adskil med komma; forældrene deltager altid)" if parents_first else "(adskil med komma)"
     people = ask_text("Hvem deltager?", lambda v: fields.names(v, "Deltagere"), default=default_people, instruction=hint)
     raw = {"rytme_uger": rhythm, "antal": int(count), "start": first, "tidspunkt": at, "deltagere": people}
+    value = wizard.parse(step, raw, ctx)
     while True:
-        value = wizard.parse(step, raw, ctx)
-        console.print(meeting_table(value, rules.label))
+        console.print(meeting_table(value, rules.plural))
         action = select("Passer datoerne?", [("Ja, gem dem", "ok"), ("Ret en dato", "edit")])
         if action == "ok":
-            return raw
+            return Parsed(value)
         number = select("Hvilken dato vil du rette?",
                         [(dates.format_date(dt.date.fromisoformat(m["dato"])), i) for i, m in enumerate(value["moeder"])])
         new_day = ask_date("Ny dato:", dt.date.fromisoformat(value["moeder"][number]["dato"]),
                            extra=lambda d: dates.check_meeting_day(d, rules.skip_optional_holidays))
-        days = [m["dato"] for m in value["moeder"]]
-        days[number] = fields.date(new_day, "Dato").isoformat()
-        raw = {"datoer": days, "tidspunkt": at, "deltagere": people}
+        # Only the edited meeting changes; the others keep their "moved from a holiday" note.
+        value["moeder"][number] = {"dato": fields.date(new_day, "Dato").isoformat(), "flyttet_fra": None, "grund": ""}
+        value["moeder"].sort(key=lambda m: m["dato"])
 
 
 def ask_meeting(step: Step, ctx):
@@ -293,6 +301,8 @@ class InteractiveSource:
     def step(self, step, ctx):
         while True:
             raw = ASKERS[step.kind](step, ctx)
+            if isinstance(raw, Parsed):
+                return raw.value
             try:
                 return wizard.parse(step, raw, ctx) if raw is not None else None
             except ValueError as exc:  # a rule only the whole answer can break

@@ -69,16 +69,20 @@ def observation_deadline(ctx: Context) -> dt.date | None:
 # ---------------------------------------------------------------- parsing (validation)
 
 
-def _mapping(raw, step_label: str) -> dict:
+def _mapping(raw, step_label: str, allowed: tuple[str, ...]) -> dict:
+    """A table of fields; an unknown field is refused, so a typo never loses an answer."""
     if not isinstance(raw, dict):
-        raise ValueError(f"{step_label} skal være en tabel med felter.")
+        raise ValueError(f"{step_label} skal være en tabel med felterne: {', '.join(allowed)}.")
+    unknown = [key for key in raw if key not in allowed]
+    if unknown:
+        raise ValueError(f"ukendt felt «{unknown[0]}». {step_label} kan have: {', '.join(allowed)}.")
     return raw
 
 
 def parse_safety(raw, ctx: Context) -> dict:
     if isinstance(raw, bool):
         raw = {"mistanke": raw}
-    raw = _mapping(raw, "Sikkerhedsspørgsmålet")
+    raw = _mapping(raw, "Sikkerhedsspørgsmålet", ("mistanke", "underretning"))
     suspicion = fields.yes_no(raw.get("mistanke"), "mistanke")
     value: dict[str, Any] = {"mistanke": suspicion, "underretning": None}
     if suspicion:
@@ -90,7 +94,7 @@ def parse_safety(raw, ctx: Context) -> dict:
 
 
 def parse_underretning_fields(raw, ctx: Context) -> dict:
-    raw = _mapping(raw, "Underretningen")
+    raw = _mapping(raw, "Underretningen", ("dato", "modtager", "hvordan", "leder_informeret", "note"))
     safety = ctx.guide.safety
     return {
         "dato": fields.date(raw.get("dato"), "Dato for underretningen").isoformat(),
@@ -102,7 +106,7 @@ def parse_underretning_fields(raw, ctx: Context) -> dict:
 
 
 def parse_child(step, raw, ctx):
-    raw = _mapping(raw, "Barnet")
+    raw = _mapping(raw, "Barnet", ("navn", "aldersgruppe", "tilbud"))
     guide = ctx.guide
     return {
         "navn": fields.text(raw.get("navn"), "Barnets navn eller initialer", max_length=fields.NAME_MAX),
@@ -116,7 +120,7 @@ def parse_text(step, raw, ctx):
 
 
 def parse_observation(step, raw, ctx):
-    raw = _mapping(raw, "En observation")
+    raw = _mapping(raw, "En observation", ("dato", "hvad", "metode", "hvem"))
     method = raw.get("metode") or ""
     return {
         "dato": fields.date(raw.get("dato") or dates.today().isoformat(), "Dato").isoformat(),
@@ -127,7 +131,7 @@ def parse_observation(step, raw, ctx):
 
 
 def parse_factor(step, raw, ctx):
-    raw = _mapping(raw, "En faktor")
+    raw = _mapping(raw, "En faktor", ("type", "tekst"))
     labels = {o.label.casefold(): o.id for o in step.options}
     kind = str(raw.get("type") or "").strip()
     kind_id = labels.get(kind.casefold(), kind)
@@ -137,7 +141,7 @@ def parse_factor(step, raw, ctx):
 
 
 def parse_agreement(step, raw, ctx):
-    raw = _mapping(raw, "En aftale")
+    raw = _mapping(raw, "En aftale", ("hvad", "hvem", "senest", "status"))
     due = fields.date(raw.get("senest"), "Senest", required=False)
     return {
         "hvad": fields.text(raw.get("hvad"), "Hvad"),
@@ -169,7 +173,7 @@ def parse_decision(step, raw, ctx):
 def parse_tovholder(step, raw, ctx):
     if isinstance(raw, str):
         raw = {"navn": raw}
-    raw = _mapping(raw, "Tovholderen")
+    raw = _mapping(raw, "Tovholderen", ("navn", "rolle"))
     return {
         "navn": fields.text(raw.get("navn"), "Tovholderens navn", max_length=fields.NAME_MAX),
         "rolle": fields.text(raw.get("rolle"), "Rolle", required=False, max_length=fields.NAME_MAX),
@@ -185,7 +189,7 @@ def meeting_participants(raw_value, ctx: Context) -> list[str]:
 
 
 def parse_status_meetings(step, raw, ctx):
-    raw = _mapping(raw, "Statusmøderne")
+    raw = _mapping(raw, "Statusmøderne", ("rytme_uger", "antal", "start", "datoer", "tidspunkt", "deltagere"))
     rules = ctx.guide.meetings
     at = fields.time(raw.get("tidspunkt") or rules.default_time, "Tidspunkt")
     participants = meeting_participants(raw.get("deltagere"), ctx)
@@ -215,7 +219,7 @@ def parse_status_meetings(step, raw, ctx):
 
 
 def parse_meeting(step, raw, ctx):
-    raw = _mapping(raw, step.meeting_kind)
+    raw = _mapping(raw, step.meeting_kind, ("dato", "tidspunkt", "deltagere", "afholdt"))
     day = fields.date(raw.get("dato"), "Mødedato")
     problem = dates.check_meeting_day(day, include_optional=False)
     if problem:
@@ -234,7 +238,7 @@ def parse_consent(step, raw, ctx):
         raw = {"svar": "ja" if raw else "nej"}
     if isinstance(raw, str):
         raw = {"svar": raw}
-    raw = _mapping(raw, "Svaret")
+    raw = _mapping(raw, "Svaret", ("svar", "navn", "dato"))
     answer = fields.choice(raw.get("svar"), "svar", list(CONSENT_ANSWERS))
     given_on = fields.date(raw.get("dato") or (dates.today().isoformat() if answer == "ja" else None),
                            "Dato", required=False)
@@ -252,7 +256,7 @@ def parse_underretning(step, raw, ctx):
 def parse_position(step, raw, ctx):
     if isinstance(raw, str):
         raw = {"placering": raw}
-    raw = _mapping(raw, "Placeringen")
+    raw = _mapping(raw, "Placeringen", ("placering", "begrundelse"))
     ruler = ctx.guide.ruler
     wanted = str(raw.get("placering") or "").strip().casefold()
     match = next((p for p in ruler if wanted in (p.id, p.label.casefold())), None)
@@ -407,9 +411,9 @@ class FileSource:
         self.warnings: list[str] = []
         self._validate(ctx)
 
-    def _error(self, step_id: str, exc: Exception) -> UsageError:
+    def _error(self, step_id: str, exc: Exception, guide_id: str) -> UsageError:
         return UsageError(f"Svarfilen, trin «{step_id}»: {exc}",
-                          hint="Se trinnenes id'er med: rettidig guide show NAVN")
+                          hint=f"Se trinnene og deres felter med: rettidig guide show {guide_id}")
 
     def _validate(self, ctx: Context) -> None:
         guide = ctx.guide
@@ -427,7 +431,7 @@ class FileSource:
             try:
                 value = parse_safety(self.raw[SAFETY_STEP_ID], trial)
             except ValueError as exc:
-                raise self._error(SAFETY_STEP_ID, exc) from None
+                raise self._error(SAFETY_STEP_ID, exc, guide.id) from None
             self.values[SAFETY_STEP_ID] = value
             trial.answered[SAFETY_STEP_ID] = value
             trial.abuse_path = value["mistanke"]
@@ -453,8 +457,16 @@ class FileSource:
                 else:
                     value = parse(step, raw, trial)
             except ValueError as exc:
-                raise self._error(step.id, exc) from None
+                raise self._error(step.id, exc, guide.id) from None
             trial.answered[step.id] = self.values[step.id] = value
+        for step in guide.steps():
+            if step.id not in self.raw or step.id in self.values:
+                continue
+            if step.id in ctx.answered:
+                self.warnings.append(f"Trinnet «{step.id}» er allerede besvaret i sagen; svaret i filen er ikke brugt.")
+            elif step.when and stopped_at is None and not applicable(step, trial):
+                self.warnings.append(f"Trinnet «{step.id}» bruges kun, når {step.when[0]} = {step.when[1]}; "
+                                     "svaret i filen er ikke brugt.")
         if stopped_at is not None:
             later = [s.id for _, s in pending(trial) if s.id in self.raw and s is not stopped_at]
             if later:
