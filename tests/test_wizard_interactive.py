@@ -701,14 +701,14 @@ def test_changing_a_proposed_meeting_date_refuses_weekends_and_holidays(cli, ref
         assert is_working_day(dt.date.fromisoformat(day))
 
 
-# ---------------------------------------------------------------- product bugs found while writing these
+# ---------------------------------------------------------------- regressions: bugs found while writing these
 
 
 def test_meeting_proposal_title_is_correct_danish(cli):
     result = cli(["new", "--guide", IKAST], _up_to_status_meetings() + CTRL_C)
     assert result.code == 130
     out = plain(result.out)
-    assert re.search(r"Forslag til [^│┏]*statusmøde", out)  # the proposal table has a title ...
+    assert re.search(r"Forslag til .{0,30}statusmøde", out)  # the proposal table has a title ...
     assert "statusmødeer" not in out  # ... that is not the broken plural label.lower() + "er"
 
 
