@@ -37,3 +37,9 @@ def test_required_and_length():
         fields.text("   ", "Hvad")
     with pytest.raises(ValueError, match="for langt"):
         fields.text("x" * 61, "Navn", max_length=60)
+
+
+def test_cpr_typed_into_a_date_field_is_refused_without_echoing_it():
+    with pytest.raises(ValueError) as err:
+        fields.date("010203-1234", "Dato")
+    assert "CPR" in str(err.value) and "1234" not in str(err.value)
