@@ -131,15 +131,22 @@ def _read_answers(path: Path) -> dict:
     return data
 
 
-def _run_wizard(store, case: dict, guide, answers: Path | None) -> None:
+def _file_source(path: Path, ctx):
+    """Read and validate a whole answers file; say which of its answers will not be used."""
     from rettidig_cli import wizard
 
-    if answers is not None:
-        data = _read_answers(answers)
-        source = wizard.FileSource(data, wizard.context_for(store, case, guide))
-        for warning in source.warnings:
-            _say(("Bemærk: ", "yellow"), warning)
-    else:
+    source = wizard.FileSource(_read_answers(path), ctx)
+    for warning in source.warnings:
+        _say(("Bemærk: ", "yellow"), warning)
+    return source
+
+
+def _run_wizard(store, case: dict, guide, source=None) -> None:
+    """Walk the case with an answers-file source, or with the interactive prompts if None."""
+    from rettidig_cli import wizard
+
+    from_file = source is not None
+    if source is None:
         from rettidig_cli import prompts
 
         source = prompts.InteractiveSource(case["code"])
@@ -158,7 +165,7 @@ def _run_wizard(store, case: dict, guide, answers: Path | None) -> None:
     if outcome == "paused":
         _say("Sag ", (case["code"], "bold"), " er gemt. Fortsæt, når du er klar: ",
              (f"rettidig resume {case['code']}", "bold"))
-    elif answers is not None:
+    elif from_file:
         _say("Sag ", (case["code"], "bold"), " er gemt. Se handleplanen: ", (f"rettidig plan {case['code']}", "bold"))
 
 
@@ -197,13 +204,12 @@ def new(
         else:
             chosen = default
     chosen = chosen or guides.default_guide(home)
-    if answers is not None:
-        # Validate the whole file before a case exists, so a mistake leaves nothing half-made.
-        wizard.FileSource(_read_answers(answers), wizard.Context(guide=chosen))
+    # Validate the whole file before a case exists, so a mistake leaves nothing half-made.
+    source = _file_source(answers, wizard.Context(guide=chosen)) if answers is not None else None
     store = _open(db)
     case = store.create_case(chosen, abuse_path=False)
     _say("Ny sag: ", (case["code"], "bold"), f" (guide: {chosen.short or chosen.name}). Hvert svar gemmes med det samme.")
-    _run_wizard(store, case, chosen, answers)
+    _run_wizard(store, case, chosen, source)
 
 
 @app.command(cls=DanishCommand)
@@ -213,8 +219,13 @@ def resume(case: CaseArg, answers: AnswersOption = None, db: DbOption = None) ->
     store = _open(db)
     row = store.case(case)
     guide = store.guide_for(row)
+    source = None
+    if answers is not None:
+        from rettidig_cli import wizard
+
+        source = _file_source(answers, wizard.context_for(store, row, guide))
     _say("Fortsætter sag ", (row["code"], "bold"), ".")
-    _run_wizard(store, row, guide, answers)
+    _run_wizard(store, row, guide, source)
 
 
 @app.command(cls=DanishCommand)
