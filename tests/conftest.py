@@ -3,6 +3,7 @@ entry point (with its Danish error handling) with optional keystrokes for the pr
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,16 @@ DOWN = "\x1b[B"
 UP = "\x1b[A"
 CTRL_C = "\x03"
 SPACE = " "
+
+# Written here independently of rettidig_cli.dates on purpose: how a Danish reader writes a date.
+WEEKDAYS_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+             "oktober", "november", "december")
+
+
+def danish_long(day: dt.date) -> str:
+    """'mandag 14. december 2026'"""
+    return f"{WEEKDAYS_DA[day.weekday()]} {day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
 
 
 @pytest.fixture(autouse=True)

@@ -20,27 +20,16 @@ from pathlib import Path
 
 import pexpect  # in the [test] extra; a missing package should fail loudly, not skip
 import pytest
+from conftest import CTRL_C, DOWN, ENTER, danish_long
 
-
-ENTER = "\r"
-DOWN = "\x1b[B"
-CTRL_C = "\x03"
 TIMEOUT = 10  # seconds per expect; the whole module runs in well under 30 s
 
 CHILD = "Ebbe"
 TOVHOLDER = "Karin Holm"
 EXTRA_PARTICIPANT = "Lise Berg"
 
-# Independent of rettidig_cli.dates on purpose: this is how a Danish reader writes a date.
-WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-          "oktober", "november", "december")
 DANISH_DATE = re.compile(r"(mandag|tirsdag|onsdag|torsdag|fredag) \d{1,2}\. \w+ \d{4}")
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-
-
-def danish(day: dt.date) -> str:
-    return f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month - 1]} {day.year}"
 
 
 def plain(text: str) -> str:
@@ -237,7 +226,7 @@ def test_plan_in_a_terminal_shows_tovholder_and_danish_meeting_dates(walk):
     section = output[output.index("Statusmøder"):]
     printed = [m.group(0) for m in DANISH_DATE.finditer(section)]
     for meeting in meetings:
-        assert danish(dt.date.fromisoformat(meeting["dato"])) in printed, (printed, meeting)
+        assert danish_long(dt.date.fromisoformat(meeting["dato"])) in printed, (printed, meeting)
     assert "kl. 14.00" in section
     assert EXTRA_PARTICIPANT in section
 

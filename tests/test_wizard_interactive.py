@@ -25,16 +25,13 @@ import sqlite3
 
 import holidays
 import pytest
-from conftest import CTRL_C, DOWN, ENTER, SPACE, UP
+from conftest import CTRL_C, DOWN, ENTER, SPACE, UP, danish_long
 
 BACKSPACE = "\x7f"
 
 IKAST = "ikast-brande-dagtilbud"
 RESEN = "resen"
 
-WEEKDAYS_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-             "oktober", "november", "december")
 
 # The messages of every Ikast-Brande step that means contacting the parents.
 IKAST_PARENT_CONTACT_QUESTIONS = (
@@ -106,11 +103,6 @@ def refusals(monkeypatch):
 def dk(day: dt.date) -> str:
     """A date the way a practitioner types it: 3-3-2026."""
     return f"{day.day}-{day.month}-{day.year}"
-
-
-def danish_long(day: dt.date) -> str:
-    """'mandag 14. december 2026', written here independently of rettidig_cli.dates."""
-    return f"{WEEKDAYS_DA[day.weekday()]} {day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
 
 
 def retype(old: str, new: str) -> str:
