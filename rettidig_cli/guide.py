@@ -109,6 +109,15 @@ class RulerPosition:
 
 
 @dataclass(frozen=True)
+class Escalation:
+    """A decision that may later be changed to a heavier option, e.g. a small case becoming a large one."""
+
+    step: str
+    from_options: tuple[str, ...]
+    to: str
+
+
+@dataclass(frozen=True)
 class Guide:
     id: str
     name: str
@@ -128,6 +137,7 @@ class Guide:
     ruler: tuple[RulerPosition, ...]
     observation_deadline_days: int | None
     path: str
+    escalations: tuple[Escalation, ...] = ()
     sha: str = ""
     text: str = field(default="", repr=False)
     is_default: bool = False
@@ -345,6 +355,10 @@ def parse_guide(text: str, path: str) -> Guide:
             for r in top.tables("ruler")
         ),
         observation_deadline_days=deadlines.integer("observations_days", minimum=1),
+        escalations=tuple(
+            Escalation(r.ident("step"), r.texts("from", required=True), r.ident("to"))
+            for r in top.tables("escalations")
+        ),
         path=path, sha=hashlib.sha256(text.encode()).hexdigest(), text=text,
         is_default=top.boolean("default"),
     )
@@ -376,6 +390,14 @@ def _check_references(guide: Guide, top: _Reader) -> None:
     kinds = {s.kind for s in seen.values()}
     if "child" not in kinds:
         raise top.fail("phases", "skal have et trin med kind = \"child\" (barnet)")
+    for i, esc in enumerate(guide.escalations):
+        step = seen.get(esc.step)
+        if step is None or step.kind != "decision" or step.multiple:
+            raise top.fail(f"escalations[{i}].step", f"peger på «{esc.step}», som ikke er en beslutning med ét valg")
+        option_ids = {o.id for o in step.options}
+        for option in (*esc.from_options, esc.to):
+            if option not in option_ids:
+                raise top.fail(f"escalations[{i}]", f"nævner valget «{option}», som «{esc.step}» ikke har")
     if guide.safety.law and guide.law_ref(guide.safety.law) is None:
         raise top.fail("safety.law", f"peger på «{guide.safety.law}», som ikke findes under [[law]]")
 

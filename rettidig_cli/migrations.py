@@ -60,3 +60,36 @@ def m001_initial(db: Database) -> None:
         {"id": int, "at": str, "os_user": str, "action": str, "case_code": str, "detail": str},
         pk="id", not_null={"at", "action"},
     )
+
+
+@migrations()
+def m002_follow_up(db: Database) -> None:
+    # Following a case over weeks: what happened at each meeting, the history of each agreement,
+    # FIT scores, and case events (a meeting moved or cancelled, escalation, closing, reopening).
+    for column in ("held_on", "attended", "parents_absent_reason", "minutes", "cancel_reason"):
+        db["meetings"].add_column(column, str)
+    db["meetings"].add_column("parents_present", int)
+    db["cases"].add_column("closed_reason", str)
+
+    def child_table(name: str, columns: dict, not_null: set[str], foreign_keys: list) -> None:
+        db[name].create(
+            {"id": int, "case_id": int, **columns, "created_at": str},
+            pk="id", not_null={"case_id", "created_at", *not_null},
+            foreign_keys=[("case_id", "cases", "id"), *foreign_keys],
+        )
+        db[name].create_index(["case_id"])
+
+    child_table("agreement_events",
+                {"agreement_id": int, "meeting_id": int, "status": str, "note": str, "on_day": str},
+                {"agreement_id", "status", "on_day"},
+                [("agreement_id", "agreements", "id"), ("meeting_id", "meetings", "id")])
+    # Scores only: the forms' wording is licensed and never stored.
+    child_table("fit_scores",
+                {"meeting_id": int, "measured_on": str, "respondent": str, "instrument": str, "items": str,
+                 "total": float, "note": str},
+                {"measured_on", "respondent", "instrument"},
+                [("meeting_id", "meetings", "id")])
+    child_table("case_events",
+                {"kind": str, "meeting_id": int, "on_day": str, "from_value": str, "to_value": str, "reason": str},
+                {"kind", "on_day"},
+                [("meeting_id", "meetings", "id")])

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from rettidig_cli import dates, wizard
+from rettidig_cli import dates, fit, followup, wizard
 from rettidig_cli.guide import SAFETY_STEP_ID
+from rettidig_cli.reference import followup_rules
 
-OPEN_AGREEMENT = ("aftalt", "i gang")
+OPEN_AGREEMENT = followup.OPEN_AGREEMENT
 
 
 def _visible(items, abuse_path: bool) -> list[str]:
@@ -44,27 +45,41 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
     for step in guide.steps():
         rows = [r for r in decision_rows if r["step_id"] == step.id]
         if rows:
+            # A single-choice decision can change later (escalation): the latest counts.
+            current = rows if step.multiple else rows[-1:]
             options = {o.id: o for o in step.options}
             decisions.append({
                 "trin": step.id, "titel": step.title or step.message,
-                "valg": [r["label"] for r in rows],
-                "betydning": [c for r in rows for c in _visible(options[r["choice"]].consequences, abuse)],
+                "valg": [r["label"] for r in current],
+                "betydning": [c for r in current for c in _visible(options[r["choice"]].consequences, abuse)],
                 "dato": rows[-1]["decided_on"],
+                "tidligere": [{"valg": r["label"], "dato": r["decided_on"]} for r in rows[:-1]] if not step.multiple else [],
+                "begrundelse": current[-1]["note"] or "",
             })
 
+    events = {}
+    for e in store.rows("agreement_events", cid):
+        events.setdefault(e["agreement_id"], []).append(
+            {"dato": e["on_day"], "status": e["status"], "note": e["note"] or "", "moede_id": e["meeting_id"]})
     agreements = [
-        {"hvad": r["what"], "hvem": r["who"], "senest": r["due"], "status": r["status"],
+        {"nr": nr, "hvad": r["what"], "hvem": r["who"], "senest": r["due"], "status": r["status"],
+         "aftalt": r["created_at"][:10], "historik": events.get(r["id"], []),
          "overskredet": bool(r["due"] and r["status"] in OPEN_AGREEMENT and dt.date.fromisoformat(r["due"]) < today)}
-        for r in store.rows("agreements", cid)
+        for nr, r in enumerate(store.rows("agreements", cid), start=1)
     ]
     meetings = []
-    for r in store.rows("meetings", cid, order_by="day, time"):
+    for nr, r in enumerate(store.rows("meetings", cid), start=1):
         meetings.append({
-            "type": r["kind"], "dato": r["day"], "tidspunkt": r["time"],
+            "nr": nr, "type": r["kind"], "dato": r["day"], "tidspunkt": r["time"],
             "deltagere": json.loads(r["participants"] or "[]"), "status": r["state"],
             "flyttet_fra": r["moved_from"], "grund": r["moved_reason"] or "",
-            "status_moede": r["step_id"] is not None and guide_step_kind(guide, r["step_id"]) == "status_meetings",
+            "status_moede": followup.is_status_meeting(guide, r),
+            "holdt_dato": r["held_on"], "deltog": json.loads(r["attended"]) if r["attended"] else None,
+            "foraeldre_deltog": None if r["parents_present"] is None else bool(r["parents_present"]),
+            "fravaer_grund": r["parents_absent_reason"] or "", "referat": r["minutes"] or "",
+            "aflyst_grund": r["cancel_reason"] or "",
         })
+    meetings.sort(key=lambda m: (m["dato"], m["tidspunkt"] or "", m["nr"]))
     tovholders = store.rows("tovholders", cid)
     consents = [
         {"emne": r["topic"], "trin": r["step_id"], "svar": r["answer"], "navn": r["given_by"], "dato": r["given_on"],
@@ -80,30 +95,37 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
     ]
 
     overdue = []
+    closed = case["status"] != followup.OPEN
     deadline = wizard.observation_deadline(ctx)
     observations = [
         {"dato": r["observed_on"], "hvad": r["what"], "metode": r["method"] or "", "hvem": r["observer"] or ""}
         for r in store.rows("observations", cid, order_by="observed_on, id")
     ]
     obs_steps = [s for s in guide.steps() if s.kind == "observations"]
-    if deadline and obs_steps and not all(s.id in answered for s in obs_steps) and deadline < today:
-        overdue.append(f"Iagttagelserne skulle have ligget klar {dates.format_date(deadline)}.")
-    for a in agreements:
-        if a["overskredet"]:
-            overdue.append(f"Aftalen «{a['hvad']}» skulle være udført senest "
-                           f"{dates.format_date(dt.date.fromisoformat(a['senest']))}.")
-    for m in meetings:
-        if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) < today:
-            overdue.append(f"{m['type']} {dates.format_date(dt.date.fromisoformat(m['dato']))} er ikke registreret som holdt.")
-    if abuse and any(not u["leder_informeret"] for u in underretninger):
-        overdue.append("Lederen er ikke registreret som informeret om underretningen.")
+    observations_done = all(s.id in answered for s in obs_steps)
+    if not closed:
+        if deadline and obs_steps and not observations_done and deadline < today:
+            overdue.append(f"Iagttagelserne skulle have ligget klar {dates.format_date(deadline)}.")
+        for a in agreements:
+            if a["overskredet"]:
+                overdue.append(f"Aftale nr. {a['nr']} «{a['hvad']}» skulle være udført senest "
+                               f"{dates.format_date(dt.date.fromisoformat(a['senest']))}.")
+        for m in meetings:
+            if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) < today:
+                overdue.append(f"{m['type']} nr. {m['nr']} {dates.format_date(dt.date.fromisoformat(m['dato']))} "
+                               "er ikke registreret som holdt.")
+        if abuse and any(not u["leder_informeret"] for u in underretninger):
+            overdue.append("Lederen er ikke registreret som informeret om underretningen.")
 
     upcoming = [m for m in meetings if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) >= today]
     upcoming_status = [m for m in upcoming if m["status_moede"]]
     latest = positions[-1] if positions else None
+    closing = next((e for e in reversed(store.rows("case_events", cid)) if e["kind"] == "lukket"), None)
     return {
         "kode": case["code"],
         "status": case["status"],
+        "lukket": {"dato": case["closed_at"][:10], "grund": case["closed_reason"] or (closing or {}).get("reason", "")}
+        if closed and case["closed_at"] else None,
         "oprettet": case["created_at"][:10],
         "opdateret": (case["updated_at"] or case["created_at"])[:10],
         "guide": {"id": guide.id, "navn": guide.name, "kommune": guide.municipality, "kilde": guide.source},
@@ -117,7 +139,8 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
         "naeste_skridt": next_text,
         "observationer": observations,
         "iagttagelsesfrist": deadline.isoformat() if deadline else None,
-        "faktorer": [{"type": _option_label(guide, r["step_id"], r["kind"]), "tekst": r["text"]}
+        "iagttagelser_faerdige": observations_done,
+        "faktorer": [{"type": _factor_label(guide, r["step_id"], r["kind"]), "tekst": r["text"]}
                      for r in store.rows("factors", cid)],
         "tekster": texts,
         "beslutninger": decisions,
@@ -138,17 +161,17 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
                       "begrundelse": latest["rationale"] or "",
                       "farve": ruler[latest["position"]].colour if latest["position"] in ruler else ""}
         if latest else None,
+        "linealen": {
+            "trin": [{"id": p.id, "label": p.label, "farve": p.colour} for p in guide.ruler],
+            "historik": [{"dato": r["noted_on"], "id": r["position"], "label": r["label"],
+                          "farve": ruler[r["position"]].colour if r["position"] in ruler else "",
+                          "begrundelse": r["rationale"] or ""} for r in positions],
+        },
+        "fit": fit.series(store.rows("fit_scores", cid)),
         "underretninger": underretninger,
         "sparring": _visible(phase.sparring, abuse),
         "forsinket": overdue,
     }
-
-
-def guide_step_kind(guide, step_id: str) -> str | None:
-    try:
-        return guide.step(step_id).kind
-    except KeyError:
-        return None
 
 
 def _title(guide, step_id: str) -> str:
@@ -159,11 +182,13 @@ def _title(guide, step_id: str) -> str:
     return step.title or step.message
 
 
-def _option_label(guide, step_id: str, option_id: str) -> str:
+def _factor_label(guide, step_id: str | None, option_id: str) -> str:
+    options = list(followup_rules().factor_types)
     try:
-        return next(o.label for o in guide.step(step_id).options if o.id == option_id)
-    except (KeyError, StopIteration):
-        return option_id
+        options = list(guide.step(step_id).options) + options
+    except KeyError:
+        pass
+    return next((o.label for o in options if o.id == option_id), option_id)
 
 
 def summary(plan: dict) -> dict:

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from rettidig_cli import dates
+from rettidig_cli import dates, fit
 
 COLOURS = {"green": "green", "yellow": "yellow", "red": "red", "orange": "dark_orange", "blue": "blue"}
 
@@ -61,7 +61,10 @@ def plan_renderable(plan: dict):
         head.append("\n")
         head.append(_field("Børnelinealen", f"{pos['label']} ({_day(pos['dato'], True)})",
                            COLOURS.get(pos["farve"], "")))
-    parts.append(Panel(head, border_style="cyan"))
+    if plan["lukket"]:
+        head.append("\n")
+        head.append(_field("Lukket", f"{_day(plan['lukket']['dato'])}: {plan['lukket']['grund']}", "bold"))
+    parts.append(Panel(head, border_style="dim" if plan["lukket"] else "cyan"))
 
     if plan["mistanke_om_vold_eller_overgreb"]:
         body = Text(plan["sikkerhedsregel"] or "", style="bold")
@@ -114,36 +117,20 @@ def plan_renderable(plan: dict):
                 body.append("\n")
             body.append(f"{d['titel']}: ", style="bold")
             body.append(", ".join(d["valg"]))
+            for earlier in d["tidligere"]:
+                body.append(f"  (før: {earlier['valg']}, {_day(earlier['dato'], True)})", style="dim")
+            if d["tidligere"] and d["begrundelse"]:
+                body.append(f"\n   Begrundelse: {d['begrundelse']}")
             for c in d["betydning"]:
                 body.append(f"\n   – {c}")
         parts.append(Panel(body, title=Text("Beslutninger"), title_align="left"))
 
-    table = Table(title=Text("Aftaler – hvem gør hvad"), title_justify="left", expand=True)
-    table.add_column("Hvad", ratio=3)
-    table.add_column("Hvem", ratio=1)
-    table.add_column("Senest", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    for a in plan["aftaler"]:
-        table.add_row(Text(a["hvad"]), Text(a["hvem"]), Text(_day(a["senest"], True)),
-                      Text(a["status"] + (" (overskredet)" if a["overskredet"] else ""),
-                           style="bold red" if a["overskredet"] else ""))
-    if not plan["aftaler"]:
-        table.add_row(Text("Ingen aftaler endnu", style="dim"), "", "", "")
-    parts.append(table)
-
-    table = Table(title=Text("Statusmøder"), title_justify="left", expand=True)
-    table.add_column("Dato")
-    table.add_column("Tid", no_wrap=True)
-    table.add_column("Deltagere")
-    table.add_column("Status", no_wrap=True)
-    for m in plan["statusmoeder"] + plan["andre_moeder"]:
-        label = _day(m["dato"]) if m["status_moede"] else f"{m['type']}: {_day(m['dato'])}"
-        if m["flyttet_fra"]:
-            label += f" (flyttet fra {_day(m['flyttet_fra'], True)}: {m['grund']})"
-        table.add_row(Text(label), Text(_clock(m["tidspunkt"])), Text(", ".join(m["deltagere"])), Text(m["status"]))
-    if not plan["statusmoeder"] and not plan["andre_moeder"]:
-        table.add_row(Text("Ingen møder aftalt endnu", style="dim"), "", "", "")
-    parts.append(table)
+    parts.append(agreements_table(plan))
+    parts.append(meetings_table(plan))
+    if plan["linealen"]["historik"]:
+        parts.append(ruler_timeline(plan["linealen"]))
+    if plan["fit"]:
+        parts.append(fit_panel(plan["fit"]))
 
     if not plan["mistanke_om_vold_eller_overgreb"]:
         parents = plan["foraeldre"]
@@ -180,24 +167,155 @@ def plan_renderable(plan: dict):
     return Group(*parts)
 
 
+def agreements_table(plan: dict) -> Table:
+    table = Table(title=Text("Aftaler – hvem gør hvad"), title_justify="left", expand=True)
+    table.add_column("Nr.", justify="right")
+    table.add_column("Hvad", ratio=3)
+    table.add_column("Hvem", ratio=1)
+    table.add_column("Senest", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    for a in plan["aftaler"]:
+        what = Text(a["hvad"])
+        if a["historik"]:
+            steps = [f"{_day(a['aftalt'], True)}: aftalt"] + [
+                f"{_day(e['dato'], True)}: {e['status']}" + (f" – {e['note']}" if e["note"] else "") for e in a["historik"]]
+            what.append("\n" + "\n".join(steps), style="dim")
+        closed = a["status"] in ("udført", "opgivet")
+        table.add_row(str(a["nr"]), what, Text(a["hvem"]), Text(_day(a["senest"], True)),
+                      Text(a["status"] + (" (overskredet)" if a["overskredet"] else ""),
+                           style="bold red" if a["overskredet"] else ("green" if a["status"] == "udført" else
+                                                                      "dim" if closed else "")))
+    if not plan["aftaler"]:
+        table.add_row("", Text("Ingen aftaler endnu", style="dim"), "", "", "")
+    return table
+
+
+def meetings_table(plan: dict) -> Table:
+    title = "Statusmøder og andre møder" if plan["andre_moeder"] else "Statusmøder"
+    table = Table(title=Text(title), title_justify="left", expand=True)
+    table.add_column("Nr.", justify="right")
+    table.add_column("Dato")
+    table.add_column("Tid", no_wrap=True)
+    table.add_column("Deltagere")
+    table.add_column("Status", no_wrap=True)
+    for m in plan["statusmoeder"] + plan["andre_moeder"]:
+        label = Text(_day(m["dato"]) if m["status_moede"] else f"{m['type']}: {_day(m['dato'])}")
+        if m["flyttet_fra"]:
+            label.append(f"\nflyttet fra {_day(m['flyttet_fra'], True)}" + (f": {m['grund']}" if m["grund"] else ""),
+                         style="dim")
+        people = Text(", ".join(m["deltog"] if m["deltog"] is not None else m["deltagere"]))
+        if m["foraeldre_deltog"] is False:
+            people.append(f"\nForældrene deltog ikke: {m['fravaer_grund']}", style="yellow")
+        if m["referat"]:
+            people.append(f"\nReferat: {m['referat']}", style="dim")
+        state = {"afholdt": ("holdt", "green"), "aflyst": ("aflyst", "dim"), "planlagt": ("planlagt", "")}
+        word, style = state.get(m["status"], (m["status"], ""))
+        if m["status"] == "aflyst" and m["aflyst_grund"]:
+            word += f"\n({m['aflyst_grund']})"
+        table.add_row(str(m["nr"]), label, Text(_clock(m["tidspunkt"])), people, Text(word, style=style))
+    if not plan["statusmoeder"] and not plan["andre_moeder"]:
+        table.add_row("", Text("Ingen møder aftalt endnu", style="dim"), "", "", "")
+    return table
+
+
+def ruler_timeline(ruler: dict) -> Table:
+    """The Børnelineal positions over time: one column per position, in the guide's order and colours."""
+    table = Table(title=Text("Børnelinealen over tid"), title_justify="left", expand=True)
+    table.add_column("Dato", no_wrap=True)
+    for step in ruler["trin"]:
+        table.add_column(Text(step["label"], style=f"bold {COLOURS.get(step['farve'], '')}"), justify="center")
+    table.add_column("Begrundelse", ratio=2)
+    for entry in ruler["historik"]:
+        cells = [Text("●", style=f"bold {COLOURS.get(entry['farve'], '')}") if step["id"] == entry["id"] else Text("")
+                 for step in ruler["trin"]]
+        table.add_row(Text(_day(entry["dato"], True)), *cells, Text(entry["begrundelse"]))
+    return table
+
+
+def fit_chart(entry: dict, width: int = 40) -> Text:
+    data = fit.chart(entry, width)
+    text = Text()
+    text.append(f"{entry['skema']} – {entry['hvem']}", style="bold")
+    if entry["graense"] is not None:
+        text.append(f"   grænse {fit.format_score(entry['graense'])} (│)", style="dim")
+    if entry["vurdering"]:
+        text.append(f"   {entry['vurdering']}")
+        if entry["effektstoerrelse"] is not None:
+            text.append(f" (effektstørrelse {fit.format_score(entry['effektstoerrelse'])})".replace(",0)", ")"), style="dim")
+    good = "green"
+    low = "red" if entry["type"] == "alliance" else "yellow"
+    for r in data["raekker"]:
+        text.append(f"\n  {_day(r['dato'], True):>13}  ")
+        for column in range(data["bredde"]):
+            if column == data["graense_kolonne"]:
+                text.append("│", style="bold")
+            elif column < r["laengde"]:
+                text.append("█", style=low if r["under_graense"] else good)
+            else:
+                text.append("·", style="dim")
+        text.append(f" {fit.format_score(r['total']):>5}", style="bold")
+        if r["under_graense"] and entry["type"] == "alliance":
+            text.append("  ! alliancen", style="bold red")
+    for p in entry["punkter"]:
+        if p["total"] is None:
+            text.append(f"\n  {_day(p['dato'], True):>13}  {p['note']}")
+    return text
+
+
+def fit_panel(series: list[dict]) -> Panel:
+    parts = []
+    for entry in series:
+        parts.append(fit_chart(entry))
+    warnings = [w for e in series for w in e["advarsler"]]
+    if warnings:
+        parts.append(_lines(warnings, "! "))
+        parts[-1].stylize("yellow")
+    return Panel(Group(*[p for i, p in enumerate(parts) for p in ((Text(""), p) if i else (p,))]),
+                 title=Text("FIT – udvikling fra møde til møde"), title_align="left")
+
+
 def print_plan(plan: dict, console: Console) -> None:
     console.print(plan_renderable(plan))
 
 
-def print_list(rows: list[dict], console: Console) -> None:
+LEVEL_STYLES = {0: "bold red", 1: "bold yellow", 2: "yellow", 3: "magenta", 4: "dim", 5: "dim"}
+
+
+def print_list(rows: list[dict], console: Console, title: str = "Dine sager – det vigtigste først") -> None:
     if not rows:
-        console.print(Text("Der er ingen åbne sager. Opret en med: rettidig new"))
+        console.print(Text("Der er ingen sager, der passer. Opret en ny med: rettidig new"))
         return
-    table = Table(title=Text("Åbne sager"), title_justify="left")
-    for name in ("Sag", "Barn", "Fase", "Tovholder", "Næste statusmøde", "Skal følges op"):
+    table = Table(title=Text(title), title_justify="left")
+    for name in ("Sag", "Barn", "Fase", "Tovholder", "Næste statusmøde", "Skal gøres"):
         table.add_column(name)
     for row in rows:
-        warn = list(row["forsinket"])
+        todo = list(row["opgaver"])
         if row["mistanke_om_vold_eller_overgreb"]:
-            warn.insert(0, "Mistanke om vold/overgreb")
+            todo.insert(0, "Mistanke om vold/overgreb")
+        if row["lukket"]:
+            todo = [f"Lukket {_day(row['lukket']['dato'], True)}: {row['lukket']['grund']}"]
+        child = Text(row["barn"])
+        if row["placering"]:
+            child.append(f"\n● {row['placering']}", style=COLOURS.get(row["placering_farve"], ""))
         table.add_row(
-            Text(row["kode"], style="bold"), Text(row["barn"]), Text(row["fase"]), Text(row["tovholder"] or "–"),
+            Text(row["kode"], style="bold"), child, Text(row["fase"]), Text(row["tovholder"] or "–"),
             Text(_day(row["naeste_statusmoede"]) if row["naeste_statusmoede"] else "–"),
-            Text("\n".join(warn) or "–", style="red" if warn else "dim"),
+            Text("\n".join(todo) or "–", style=LEVEL_STYLES[row["niveau"]]),
         )
+    console.print(table)
+
+
+def print_history(code: str, entries: list[dict], console: Console) -> None:
+    table = Table(title=Text(f"Historik for sag {code} – nyeste nederst"), title_justify="left", expand=True)
+    table.add_column("Dato", no_wrap=True)
+    table.add_column("Hvad", no_wrap=True)
+    table.add_column("", ratio=1)
+    previous = None
+    for e in entries:
+        day = _day(e["dato"]) if e["dato"] != previous else ""
+        previous = e["dato"]
+        body = Text(e["tekst"])
+        if e["detalje"]:
+            body.append(f"\n{e['detalje']}", style="dim")
+        table.add_row(Text(day), Text(e["type"], style="bold"), body)
     console.print(table)

@@ -324,18 +324,18 @@ def _add_underretning(store, case, step_id, value) -> None:
         "leader_informed": int(value["leder_informeret"]), "note": value["note"]})
 
 
-def save_item(store, case: dict, step: Step, item: dict) -> None:
-    """One item of a loop step (an observation, a factor, an agreement), in its own transaction."""
-    table = LOOP_KINDS[step.kind]
+def save_item(store, case: dict, kind: str, step_id: str | None, item: dict) -> int:
+    """One observation, factor or agreement, in its own transaction; returns its id."""
     row = {
         "observations": lambda i: {"observed_on": i["dato"], "what": i["hvad"], "method": i["metode"], "observer": i["hvem"]},
         "factors": lambda i: {"kind": i["type"], "text": i["tekst"]},
         "agreements": lambda i: {"what": i["hvad"], "who": i["hvem"], "due": i["senest"], "status": i["status"]},
-    }[step.kind](item)
+    }[kind](item)
     with store.atomic():
-        store.add(table, case, step.id, row)
+        row_id = store.add(LOOP_KINDS[kind], case, step_id, row)
         store.update_case(case)
-        store.audit("ændre", case["code"], step.kind)
+        store.audit("ændre", case["code"], kind)
+    return row_id
 
 
 def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
@@ -389,7 +389,7 @@ def run(store, case: dict, guide: Guide, source) -> str:
         try:
             if step.kind in LOOP_KINDS:
                 existing = len(store.rows(LOOP_KINDS[step.kind], case["id"]))
-                count = source.loop(step, ctx, existing, lambda item: save_item(store, case, step, item))
+                count = source.loop(step, ctx, existing, lambda item: save_item(store, case, step.kind, step.id, item))
                 save_step(store, case, step, {"antal": count}, ctx)
             else:
                 value = source.step(step, ctx)

@@ -1,6 +1,8 @@
 import re
 from pathlib import Path
 
+import re
+
 import pytest
 
 from rettidig_cli import guide as guides
@@ -63,7 +65,7 @@ def test_a_third_guide_is_only_a_new_file(data_home):
 def test_engine_code_names_no_municipality_or_guide_content():
     code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "rettidig_cli").rglob("*.py"))
     for word in ("Ikast", "Resen", "K-møde", "Modtagelsen", "30 67 04 07", "lille sag", "stor sag"):
-        assert word.lower() not in code.lower(), word
+        assert not re.search(rf"\b{re.escape(word)}\b", code, re.IGNORECASE), word
 
 
 def broken(tmp_path, text):

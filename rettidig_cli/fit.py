@@ -1,0 +1,168 @@
+"""FIT scores: reading what the user types (four item scores, or a note for YCORS) and turning a
+case's scores into series a person can read: the trend, the cut-off, reliable change and alliance
+flags. Plain data only; render.py draws the chart. Every threshold comes from data/fit.toml."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from rettidig_cli import fields
+from rettidig_cli.reference import FitRules, Instrument, fit_rules
+
+_NUMBER = re.compile(r"^\d{1,2}(?:[.,]\d+)?$")
+
+
+def format_score(value: float | None) -> str:
+    """Danish decimal comma: 22,5."""
+    if value is None:
+        return ""
+    return f"{value:.1f}".replace(".", ",")
+
+
+def parse_item(value, label: str, instrument: Instrument, decimals: int) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{label} skal være et tal fra 0 til {instrument.item_max}.")
+    if isinstance(value, (int, float)):
+        text = repr(float(value))
+    elif isinstance(value, str) and _NUMBER.match(value.strip()):
+        text = value.strip().replace(",", ".")
+    else:
+        raise ValueError(f"{label}: «{value}» er ikke et tal. Skriv fx 6,5.")
+    number = float(text)
+    if not 0 <= number <= instrument.item_max:
+        raise ValueError(f"{label} skal være fra 0 til {instrument.item_max} (ikke {format_score(number)}).")
+    if "." in text and len(text.split(".")[1].rstrip("0")) > decimals:
+        raise ValueError(f"{label} har højst {decimals} decimal (fx 6,5).")
+    return round(number, decimals)
+
+
+def split_items(raw) -> list:
+    """Four scores as a list, or typed as '6,5 7 8 9,5' (space or ; between them)."""
+    if isinstance(raw, list):
+        return raw
+    if isinstance(raw, str):
+        return [part for part in re.split(r"[;\s]+", raw.strip()) if part]
+    raise ValueError("point skal være fire tal, adskilt med mellemrum, fx 6,5 7 8 9,5.")
+
+
+def parse_score(raw, rules: FitRules | None = None) -> dict:
+    """One respondent's answer on one FIT form: {hvem, skema, point, total, note}."""
+    rules = rules or fit_rules()
+    if not isinstance(raw, dict):
+        raise ValueError("En FIT-score skal være en tabel med felterne: hvem, skema, point, note.")
+    unknown = [key for key in raw if key not in ("hvem", "skema", "point", "note")]
+    if unknown:
+        raise ValueError(f"ukendt felt «{unknown[0]}». En FIT-score kan have: hvem, skema, point, note.")
+    instrument = rules.instrument(str(raw.get("skema") or ""))
+    respondent = fields.text(raw.get("hvem"), "Hvem udfyldte skemaet", max_length=fields.NAME_MAX)
+    if not instrument.scored:
+        if raw.get("point") not in (None, "", []):
+            raise ValueError(f"{instrument.id} gives ingen score – skriv kun en note om barnets engagement.")
+        note = fields.text(raw.get("note"), f"Noten til {instrument.id}", max_length=fields.SHORT_MAX * 5)
+        return {"hvem": respondent, "skema": instrument.id, "point": None, "total": None, "note": note}
+    items = split_items(raw.get("point"))
+    if len(items) != instrument.items:
+        raise ValueError(f"{instrument.id} har {instrument.items} skalaer: skriv {instrument.items} tal "
+                         f"fra 0 til {instrument.item_max}, fx 6,5 7 8 9,5.")
+    scores = [parse_item(v, f"Skala {i}", instrument, rules.decimals) for i, v in enumerate(items, start=1)]
+    return {
+        "hvem": respondent, "skema": instrument.id, "point": scores,
+        "total": round(sum(scores), rules.decimals),
+        "note": fields.text(raw.get("note"), "Note", required=False, max_length=fields.SHORT_MAX * 5),
+    }
+
+
+def instrument_for_age(age_group: str | None, rules: FitRules | None = None) -> Instrument | None:
+    """The child's own form for an age group label like '3-4 år' (its first number is the age)."""
+    rules = rules or fit_rules()
+    found = re.match(r"\s*(\d+)", age_group or "")
+    if not found:
+        return None
+    age = int(found.group(1))
+    for instrument in rules.instruments:
+        if instrument.kind == "alliance" or (instrument.min_age is None and instrument.max_age is None):
+            continue
+        if (instrument.min_age or 0) <= age <= (instrument.max_age if instrument.max_age is not None else 200):
+            return instrument
+    return None
+
+
+def series(rows: list[dict], rules: FitRules | None = None) -> list[dict]:
+    """Group stored scores by form and respondent, oldest first, with the readings a meeting needs."""
+    rules = rules or fit_rules()
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for row in sorted(rows, key=lambda r: (r["measured_on"], r["id"])):
+        groups.setdefault((row["instrument"], row["respondent"].casefold()), []).append(row)
+    result = []
+    for (instrument_id, _), group in groups.items():
+        try:
+            instrument = rules.instrument(instrument_id)
+        except ValueError:
+            continue  # a form removed from fit.toml: its scores stay stored but are not charted
+        points = [
+            {"dato": r["measured_on"], "total": r["total"], "point": json.loads(r["items"]) if r["items"] else None,
+             "note": r["note"] or "", "moede_id": r["meeting_id"],
+             "under_graense": instrument.scored and r["total"] is not None and r["total"] < instrument.cutoff}
+            for r in group
+        ]
+        entry = {
+            "skema": instrument.id, "navn": instrument.name, "type": instrument.kind,
+            "hvem": group[-1]["respondent"], "graense": instrument.cutoff, "max": instrument.total_max,
+            "punkter": points, "effektstoerrelse": None, "vurdering": "", "advarsler": [],
+        }
+        if instrument.kind == "outcome":
+            _judge_outcome(entry, instrument, rules)
+        elif instrument.kind == "alliance":
+            low = [p for p in points if p["under_graense"]]
+            if low:
+                entry["advarsler"].append(
+                    f"{instrument.id} under {format_score(instrument.cutoff)} "
+                    f"{'ved seneste møde' if low[-1] is points[-1] else f'{len(low)} gang(e)'}: "
+                    "tal om samarbejdet – hvad kan gøres anderledes?")
+        result.append(entry)
+    order = {kind: i for i, kind in enumerate(("outcome", "alliance", "engagement"))}
+    return sorted(result, key=lambda e: (order[e["type"]], e["skema"], e["hvem"].casefold()))
+
+
+def _judge_outcome(entry: dict, instrument: Instrument, rules: FitRules) -> None:
+    points = entry["punkter"]
+    first, last = points[0]["total"], points[-1]["total"]
+    if len(points) >= 2 and instrument.sd:
+        effect = (last - first) / instrument.sd
+        entry["effektstoerrelse"] = round(effect, 2)
+        if effect >= rules.reliable_effect_size:
+            entry["vurdering"] = "Pålidelig forbedring siden første måling"
+        elif effect <= -rules.reliable_effect_size:
+            entry["vurdering"] = "Pålidelig forværring siden første måling"
+            entry["advarsler"].append(f"{instrument.id} ({entry['hvem']}): pålidelig forværring – drøft indsatsen.")
+        else:
+            entry["vurdering"] = "Ingen pålidelig ændring endnu"
+    elif len(points) == 1:
+        entry["vurdering"] = "Første måling"
+    if points[-1]["under_graense"]:
+        entry["advarsler"].append(
+            f"{instrument.id} ({entry['hvem']}) er under grænsen på {format_score(instrument.cutoff)}.")
+
+
+def chart(entry: dict, width: int = 40) -> dict:
+    """Where the bars and the cut-off line fall on a chart `width` characters wide: the data a
+    terminal chart is drawn from (render.py), kept here so it can be checked without pixels."""
+    scale = width / entry["max"] if entry["max"] else 0
+    rows = [
+        {"dato": p["dato"], "total": p["total"], "laengde": round(p["total"] * scale), "under_graense": p["under_graense"]}
+        for p in entry["punkter"] if p["total"] is not None
+    ]
+    cut = round(entry["graense"] * scale) if entry["graense"] is not None else None
+    return {"bredde": width, "graense_kolonne": cut, "raekker": rows}
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(entry: dict) -> str:
+    """A one-line trend: one block per meeting, height by total."""
+    totals = [p["total"] for p in entry["punkter"] if p["total"] is not None]
+    if not totals or not entry["max"]:
+        return ""
+    return "".join(SPARKS[min(len(SPARKS) - 1, int(t / entry["max"] * len(SPARKS)))] for t in totals)

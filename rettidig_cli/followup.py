@@ -1,0 +1,412 @@
+"""Following a case after its first walk through the guide: new observations, factors and
+agreements, agreement status, tovholder, status meetings (add, move, cancel, hold), FIT scores,
+Børnelineal positions, escalation, closing and reopening.
+
+Every change is validated with the same field rules as the wizard (fields.py, wizard.parse_*)
+and saved in one transaction together with its audit-log row and, where it matters for the
+case's history, a case event. The interactive prompts and the command flags both end here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from rettidig_cli import dates, fields, wizard
+from rettidig_cli.errors import NotFoundError, UsageError
+from rettidig_cli.guide import Guide, Step
+from rettidig_cli.reference import followup_rules
+from rettidig_cli.store import now
+
+OPEN_AGREEMENT = ("aftalt", "i gang")
+OPEN = "åben"
+CLOSED = "lukket"
+
+
+# ---------------------------------------------------------------- looking things up
+
+
+def require_open(case: dict) -> None:
+    if case["status"] != OPEN:
+        raise UsageError(f"Sag {case['code']} er lukket, så der kan ikke ændres i den.",
+                         hint=f"Genåbn den først med: rettidig genåbn {case['code']}")
+
+
+def step_of_kind(guide: Guide, kind: str) -> Step | None:
+    return next((s for s in guide.steps() if s.kind == kind), None)
+
+
+def numbered(store, table: str, case: dict) -> list[dict]:
+    """A case's agreements or meetings with a stable number (1, 2, ...) in the order they were made."""
+    return [{**row, "nr": i} for i, row in enumerate(store.rows(table, case["id"]), start=1)]
+
+
+def pick(rows: list[dict], nr, what: str, case: dict) -> dict:
+    number = fields.whole_number(nr, f"Nummeret på {what}en", 1, 10_000)
+    for row in rows:
+        if row["nr"] == number:
+            return row
+    raise NotFoundError(f"Sag {case['code']} har ingen {what} nr. {number}.",
+                        hint=f"Se numrene med: rettidig plan {case['code']}")
+
+
+def open_agreements(store, case: dict) -> list[dict]:
+    return [a for a in numbered(store, "agreements", case) if a["status"] in OPEN_AGREEMENT]
+
+
+def planned_meetings(store, case: dict) -> list[dict]:
+    rows = [m for m in numbered(store, "meetings", case) if m["state"] == "planlagt"]
+    return sorted(rows, key=lambda m: (m["day"], m["time"] or ""))
+
+
+def is_status_meeting(guide: Guide, meeting: dict) -> bool:
+    step = next((s for s in guide.steps() if s.id == meeting["step_id"]), None)
+    if step is not None:
+        return step.kind == "status_meetings"
+    return meeting["kind"] == guide.meetings.label
+
+
+def factor_step(guide: Guide) -> Step:
+    """The guide's factors step, or one made from the shared factor kinds in data/followup.toml."""
+    step = step_of_kind(guide, "factors")
+    if step is not None and step.options:
+        return step
+    return Step(id=step.id if step else "", kind="factors", message="", phase_id="",
+                options=followup_rules().factor_types)
+
+
+def _event(store, case: dict, kind: str, day: dt.date, meeting_id: int | None = None,
+           from_value: str = "", to_value: str = "", reason: str = "") -> None:
+    store.db["case_events"].insert({
+        "case_id": case["id"], "kind": kind, "meeting_id": meeting_id, "on_day": day.isoformat(),
+        "from_value": from_value, "to_value": to_value, "reason": reason, "created_at": now()})
+
+
+def _changed(store, case: dict, what: str) -> None:
+    """Bump the case's activity time and write the audit row (no content, only the kind)."""
+    store.update_case(case)
+    store.audit("ændre", case["code"], what)
+
+
+# ---------------------------------------------------------------- observations, factors, agreements
+
+
+def add_item(store, case: dict, guide: Guide, kind: str, raw) -> dict:
+    """Validate and save one observation, factor or agreement; return the saved value."""
+    require_open(case)
+    ctx = wizard.context_for(store, case, guide)
+    step = factor_step(guide) if kind == "factors" else step_of_kind(guide, kind)
+    if step is None:
+        step = Step(id="", kind=kind, message="", phase_id="")
+    try:
+        value = wizard.parse(step, raw, ctx)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    wizard.save_item(store, case, kind, step.id or None, value)
+    return value
+
+
+def parse_status_change(raw) -> dict:
+    raw = wizard._mapping(raw, "Ændringen", ("status", "note", "dato"))
+    status = fields.choice(raw.get("status"), "Status", list(wizard.AGREEMENT_STATUSES))
+    note = fields.text(raw.get("note"), "Hvorfor / hvad skete der", required=status == "opgivet")
+    day = fields.date(raw.get("dato") or dates.today().isoformat(), "Dato")
+    return {"status": status, "note": note, "dato": day.isoformat()}
+
+
+def change_agreement(store, case: dict, agreement: dict, value: dict, meeting_id: int | None = None) -> None:
+    require_open(case)
+    if value["status"] == agreement["status"] and not value["note"]:
+        raise UsageError(f"Aftale nr. {agreement['nr']} har allerede status «{agreement['status']}».",
+                         hint="Skriv en note om, hvad der er sket, eller vælg en anden status.")
+    with store.atomic():
+        store.db["agreements"].update(agreement["id"], {"status": value["status"]})
+        store.db["agreement_events"].insert({
+            "case_id": case["id"], "agreement_id": agreement["id"], "meeting_id": meeting_id,
+            "status": value["status"], "note": value["note"], "on_day": value["dato"], "created_at": now()})
+        _changed(store, case, "aftale-status")
+    agreement["status"] = value["status"]
+
+
+# ---------------------------------------------------------------- tovholder
+
+
+def change_tovholder(store, case: dict, guide: Guide, raw) -> dict:
+    require_open(case)
+    step = step_of_kind(guide, "tovholder") or Step(id="", kind="tovholder", message="", phase_id="")
+    try:
+        value = wizard.parse_tovholder(step, raw, wizard.context_for(store, case, guide))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    current = store.rows("tovholders", case["id"])
+    if current and current[-1]["name"].casefold() == value["navn"].casefold() and \
+            (current[-1]["role"] or "") == value["rolle"]:
+        raise UsageError(f"{value['navn']} er allerede tovholder på sag {case['code']}.")
+    with store.atomic():
+        store.add("tovholders", case, step.id or None,
+                  {"name": value["navn"], "role": value["rolle"], "since": dates.today().isoformat()})
+        _changed(store, case, "tovholder")
+    return value
+
+
+# ---------------------------------------------------------------- status meetings
+
+
+def _rhythm(store, case: dict, guide: Guide) -> int:
+    step = step_of_kind(guide, "status_meetings")
+    answer = store.answers(case["id"]).get(step.id) if step else None
+    value = answer["value"] if answer else None
+    return (value or {}).get("rytme_uger") or guide.meetings.default_rhythm
+
+
+def suggested_next_day(store, case: dict, guide: Guide, after: dt.date) -> dt.date:
+    """The case's rhythm after the given day, moved off weekends and closing days."""
+    nominal = after + dt.timedelta(weeks=_rhythm(store, case, guide))
+    return dates.propose_meetings(nominal, 1, 1, guide.meetings.skip_optional_holidays)[0].day
+
+
+def default_participants(store, case: dict, guide: Guide) -> list[str]:
+    meetings = [m for m in store.rows("meetings", case["id"]) if is_status_meeting(guide, m)]
+    if meetings:
+        return json.loads(meetings[-1]["participants"] or "[]")
+    tovholders = store.rows("tovholders", case["id"])
+    people = ["Forældre"] if guide.meetings.parents_always and not case["abuse_path"] else []
+    return people + ([tovholders[-1]["name"]] if tovholders else [])
+
+
+def _meeting_day(raw, label: str, guide: Guide) -> dt.date:
+    day = fields.date(raw, label)
+    problem = dates.check_meeting_day(day, guide.meetings.skip_optional_holidays)
+    if problem:
+        raise ValueError(problem)
+    return day
+
+
+def parse_new_meeting(raw, store, case: dict, guide: Guide) -> dict:
+    raw = wizard._mapping(raw, "Mødet", ("dato", "tidspunkt", "deltagere"))
+    day = _meeting_day(raw.get("dato"), "Mødedato", guide)
+    if day < dates.today():
+        raise ValueError(f"{dates.format_date(day)} er overstået. Vælg i dag eller en senere dag.")
+    ctx = wizard.context_for(store, case, guide)
+    people = raw.get("deltagere")
+    participants = (wizard.meeting_participants(people, ctx) if people not in (None, "")
+                    else default_participants(store, case, guide))
+    return {"dato": day.isoformat(),
+            "tidspunkt": fields.time(raw.get("tidspunkt") or guide.meetings.default_time, "Tidspunkt").strftime("%H:%M"),
+            "deltagere": participants}
+
+
+def add_meeting(store, case: dict, guide: Guide, value: dict) -> int:
+    require_open(case)
+    step = step_of_kind(guide, "status_meetings")
+    with store.atomic():
+        meeting_id = store.add("meetings", case, step.id if step else None, {
+            "kind": guide.meetings.label, "day": value["dato"], "time": value["tidspunkt"],
+            "participants": json.dumps(value["deltagere"], ensure_ascii=False), "state": "planlagt"})
+        _event(store, case, "planlagt", dates.today(), meeting_id, to_value=value["dato"])
+        _changed(store, case, "møde-ny")
+    return meeting_id
+
+
+def parse_move(raw, meeting: dict, guide: Guide) -> dict:
+    raw = wizard._mapping(raw, "Flytningen", ("dato", "tidspunkt", "grund"))
+    day = _meeting_day(raw.get("dato"), "Ny dato", guide)
+    if day < dates.today():
+        raise ValueError(f"{dates.format_date(day)} er overstået. Vælg i dag eller en senere dag.")
+    at = fields.time(raw.get("tidspunkt") or meeting["time"] or guide.meetings.default_time, "Tidspunkt").strftime("%H:%M")
+    if day.isoformat() == meeting["day"] and at == meeting["time"]:
+        raise ValueError(f"Mødet ligger allerede {dates.format_date(day)} kl. {at.replace(':', '.')}.")
+    return {"dato": day.isoformat(), "tidspunkt": at,
+            "grund": fields.text(raw.get("grund"), "Grund", required=False, max_length=fields.SHORT_MAX)}
+
+
+def _require_planned(meeting: dict, case: dict) -> None:
+    if meeting["state"] != "planlagt":
+        raise UsageError(f"Møde nr. {meeting['nr']} er {meeting['state']} og kan ikke ændres.",
+                         hint=f"Se møderne med: rettidig plan {case['code']}")
+
+
+def move_meeting(store, case: dict, meeting: dict, value: dict) -> None:
+    require_open(case)
+    _require_planned(meeting, case)
+    with store.atomic():
+        store.db["meetings"].update(meeting["id"], {
+            "day": value["dato"], "time": value["tidspunkt"], "moved_from": meeting["day"],
+            "moved_reason": value["grund"]})
+        _event(store, case, "flyttet", dates.today(), meeting["id"], meeting["day"], value["dato"], value["grund"])
+        _changed(store, case, "møde-flyt")
+
+
+def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
+    require_open(case)
+    _require_planned(meeting, case)
+    reason = fields.text(reason, "Grund", required=False, max_length=fields.SHORT_MAX)
+    with store.atomic():
+        store.db["meetings"].update(meeting["id"], {"state": "aflyst", "cancel_reason": reason})
+        _event(store, case, "aflyst", dates.today(), meeting["id"], meeting["day"], reason=reason)
+        _changed(store, case, "møde-aflys")
+
+
+# ---------------------------------------------------------------- holding a status meeting
+
+
+def parents_expected(case: dict, guide: Guide) -> bool:
+    return guide.meetings.parents_always and not case["abuse_path"]
+
+
+def is_parent(name: str) -> bool:
+    return name.casefold().startswith(("forældre", "mor", "far"))
+
+
+def parse_attendance(raw, case: dict, guide: Guide, meeting: dict) -> dict:
+    raw = wizard._mapping(raw, "Mødet", ("dato", "deltagere", "foraeldre_deltog", "fravaer_grund"))
+    day = fields.date(raw.get("dato") or meeting["day"], "Mødedato")
+    if day > dates.today():
+        raise ValueError(f"{dates.format_date(day)} er ikke kommet endnu. Et møde registreres som holdt "
+                         "samme dag eller bagefter.")
+    people = fields.names(raw.get("deltagere") if raw.get("deltagere") not in (None, "")
+                          else json.loads(meeting["participants"] or "[]"), "Deltagere")
+    present, reason = None, ""
+    if parents_expected(case, guide):
+        if raw.get("foraeldre_deltog") is None:
+            raise ValueError("Forældrene deltager altid i statusmøderne: svar, om de deltog (foraeldre_deltog).")
+        present = fields.yes_no(raw["foraeldre_deltog"], "foraeldre_deltog")
+        if present:
+            if not any(is_parent(p) for p in people):
+                people.insert(0, "Forældre")
+        else:
+            people = [p for p in people if not is_parent(p)]
+            reason = fields.text(raw.get("fravaer_grund"), "Hvorfor deltog forældrene ikke",
+                                 max_length=fields.SHORT_MAX)
+    elif raw.get("foraeldre_deltog") is not None:
+        present = fields.yes_no(raw["foraeldre_deltog"], "foraeldre_deltog")
+        reason = fields.text(raw.get("fravaer_grund"), "Grund", required=False, max_length=fields.SHORT_MAX)
+    if not people:
+        raise ValueError("Skriv, hvem der deltog i mødet.")
+    return {"dato": day.isoformat(), "deltagere": people, "foraeldre_deltog": present, "fravaer_grund": reason}
+
+
+def record_attendance(store, case: dict, meeting: dict, value: dict) -> None:
+    """The meeting is held: saved first, so everything recorded after it can point to it."""
+    require_open(case)
+    if meeting["state"] == "aflyst":
+        raise UsageError(f"Møde nr. {meeting['nr']} er aflyst.", hint="Tilføj et nyt med: rettidig møde ny")
+    with store.atomic():
+        store.db["meetings"].update(meeting["id"], {
+            "state": "afholdt", "held_on": value["dato"],
+            "attended": json.dumps(value["deltagere"], ensure_ascii=False),
+            "parents_present": None if value["foraeldre_deltog"] is None else int(value["foraeldre_deltog"]),
+            "parents_absent_reason": value["fravaer_grund"]})
+        _event(store, case, "holdt", dt.date.fromisoformat(value["dato"]), meeting["id"], to_value=value["dato"])
+        _changed(store, case, "møde-holdt")
+    meeting["state"] = "afholdt"
+
+
+def record_minutes(store, case: dict, meeting: dict, text: str) -> None:
+    value = fields.text(text, "Referatet", required=False)
+    if not value:
+        return
+    with store.atomic():
+        store.db["meetings"].update(meeting["id"], {"minutes": value})
+        _changed(store, case, "møde-referat")
+
+
+def record_fit(store, case: dict, value: dict, day: str, meeting_id: int | None = None) -> None:
+    require_open(case)
+    with store.atomic():
+        store.db["fit_scores"].insert({
+            "case_id": case["id"], "meeting_id": meeting_id, "measured_on": day, "respondent": value["hvem"],
+            "instrument": value["skema"], "items": json.dumps(value["point"]) if value["point"] else None,
+            "total": value["total"], "note": value["note"], "created_at": now()})
+        _changed(store, case, "fit")
+
+
+def parse_position(raw, store, case: dict, guide: Guide) -> dict:
+    if not guide.ruler:
+        raise UsageError(f"Guiden «{guide.short or guide.name}» har ingen børnelineal.")
+    step = step_of_kind(guide, "position") or Step(id="", kind="position", message="", phase_id="")
+    value = wizard.parse_position(step, raw, wizard.context_for(store, case, guide))
+    current = store.rows("positions", case["id"])
+    if current and current[-1]["position"] == value["placering"]:
+        raise ValueError(f"Barnet står allerede på «{current[-1]['label']}».")
+    if current and not value["begrundelse"]:
+        raise ValueError("Skriv kort, hvorfor placeringen er ændret (begrundelse).")
+    return value
+
+
+def record_position(store, case: dict, guide: Guide, value: dict, day: str | None = None) -> None:
+    require_open(case)
+    step = step_of_kind(guide, "position")
+    label = next(p.label for p in guide.ruler if p.id == value["placering"])
+    with store.atomic():
+        store.add("positions", case, step.id if step else None, {
+            "position": value["placering"], "label": label, "noted_on": day or dates.today().isoformat(),
+            "rationale": value["begrundelse"]})
+        _changed(store, case, "placering")
+
+
+# ---------------------------------------------------------------- escalation
+
+
+def escalations(store, case: dict, guide: Guide) -> list[tuple]:
+    """(escalation, decision step, current option id) for each escalation open to this case now."""
+    answers = store.answers(case["id"])
+    found = []
+    for esc in guide.escalations:
+        answer = answers.get(esc.step)
+        chosen = (answer["value"] or {}).get("valg") if answer else None
+        current = chosen[0] if chosen else None
+        if current in esc.from_options:
+            found.append((esc, guide.step(esc.step), current))
+    return found
+
+
+def escalate(store, case: dict, guide: Guide, esc, reason: str) -> list[str]:
+    """Change the decision to the heavier option; return the consequences the user must see."""
+    require_open(case)
+    reason = fields.text(reason, "Begrundelse", max_length=fields.SHORT_MAX * 5)
+    step = guide.step(esc.step)
+    options = {o.id: o for o in step.options}
+    answers = store.answers(case["id"])
+    current = answers[esc.step]["value"]["valg"][0]
+    with store.atomic():
+        store.add("decisions", case, step.id, {"choice": esc.to, "label": options[esc.to].label, "note": reason,
+                                               "decided_on": dates.today().isoformat()})
+        store.save_answer(case, step.id, step.phase_id, step.kind, {"valg": [esc.to]})
+        _event(store, case, "eskaleret", dates.today(), None, options[current].label, options[esc.to].label, reason)
+        store.audit("ændre", case["code"], "eskaler")
+    return [c.text for c in options[esc.to].consequences if not (case["abuse_path"] and c.parent_contact)]
+
+
+# ---------------------------------------------------------------- closing and reopening
+
+
+def parse_close_reason(raw) -> str:
+    reason = fields.text(raw, "Grunden til at lukke sagen", max_length=fields.SHORT_MAX)
+    for listed in followup_rules().close_reasons:
+        if listed.casefold() == reason.casefold():
+            return listed
+    return reason
+
+
+def close_case(store, case: dict, reason: str) -> list[dict]:
+    """Close the case; planned meetings from today on are cancelled. Returns those meetings."""
+    require_open(case)
+    today = dates.today()
+    cancelled = [m for m in planned_meetings(store, case) if m["day"] >= today.isoformat()]
+    with store.atomic():
+        for meeting in cancelled:
+            store.db["meetings"].update(meeting["id"], {"state": "aflyst", "cancel_reason": "Sagen er lukket"})
+        store.update_case(case, status=CLOSED, closed_at=now(), closed_reason=reason)
+        _event(store, case, "lukket", today, reason=reason)
+        store.audit("luk", case["code"])
+    return cancelled
+
+
+def reopen_case(store, case: dict, reason: str) -> None:
+    if case["status"] == OPEN:
+        raise UsageError(f"Sag {case['code']} er allerede åben.")
+    reason = fields.text(reason, "Grunden til at genåbne sagen", max_length=fields.SHORT_MAX)
+    with store.atomic():
+        store.update_case(case, status=OPEN, closed_at=None, closed_reason=None)
+        _event(store, case, "genåbnet", dates.today(), reason=reason)
+        store.audit("genåbn", case["code"])

@@ -1,0 +1,137 @@
+"""A case as a dated timeline of everything that happened, oldest first (newest last). Plain data:
+each entry has a date (the day it happened, e.g. the day an observation was made or a meeting
+held), the moment it was recorded, a kind, and a Danish text. render.py prints it."""
+
+from __future__ import annotations
+
+import json
+
+from rettidig_cli import dates, fit
+from rettidig_cli.guide import SAFETY_STEP_ID
+
+
+def _entry(day: str | None, recorded: str, kind: str, text: str, detail: str = "") -> dict:
+    return {"dato": (day or recorded)[:10], "registreret": recorded, "type": kind, "tekst": text, "detalje": detail}
+
+
+def _day(iso: str | None) -> str:
+    return dates.format_date(dates.from_iso(iso[:10])) if iso else ""
+
+
+def _title(guide, step_id: str | None) -> str:
+    try:
+        step = guide.step(step_id)
+    except KeyError:
+        return step_id or ""
+    return step.title or step.message
+
+
+def build(store, case: dict) -> list[dict]:
+    guide = store.guide_for(case)
+    cid = case["id"]
+    entries = [_entry(None, case["created_at"], "Sag", f"Sagen er oprettet (guide: {guide.short or guide.name}).")]
+    agreements = {row["id"]: i for i, row in enumerate(store.rows("agreements", cid), start=1)}
+    meetings = {row["id"]: (i, row) for i, row in enumerate(store.rows("meetings", cid), start=1)}
+
+    for step_id, row in store.answers(cid).items():
+        value = row["value"]
+        if step_id == SAFETY_STEP_ID:
+            text = ("Mistanke om vold eller overgreb: underretning uden at kontakte forældrene."
+                    if value and value.get("mistanke") else "Sikkerhedsspørgsmålet er besvaret: ingen mistanke om vold eller overgreb.")
+            entries.append(_entry(None, row["created_at"], "Sikkerhed", text))
+        elif row["kind"] == "text" and value:
+            entries.append(_entry(None, row["created_at"], "Notat", f"{_title(guide, step_id)}: {value}"))
+        elif row["kind"] == "child" and value:
+            entries.append(_entry(None, row["created_at"], "Barnet",
+                                  f"{value['navn']} ({value['aldersgruppe']}, {value['tilbud']})."))
+    for row in store.rows("observations", cid):
+        method = f" ({row['method']})" if row["method"] else ""
+        who = f" – {row['observer']}" if row["observer"] else ""
+        entries.append(_entry(row["observed_on"], row["created_at"], "Observation", f"{row['what']}{method}{who}"))
+    for row in store.rows("factors", cid):
+        entries.append(_entry(None, row["created_at"], "Faktor", row["text"], row["kind"]))
+    for row in store.rows("decisions", cid):
+        note = f" Begrundelse: {row['note']}" if row["note"] else ""
+        entries.append(_entry(row["decided_on"], row["created_at"], "Beslutning",
+                              f"{_title(guide, row['step_id'])}: {row['label']}.{note}"))
+    for row in store.rows("agreements", cid):
+        due = f", senest {_day(row['due'])}" if row["due"] else ""
+        entries.append(_entry(None, row["created_at"], "Aftale",
+                              f"Aftale nr. {agreements[row['id']]}: {row['what']} ({row['who']}{due})."))
+    for row in store.rows("agreement_events", cid):
+        note = f" {row['note']}" if row["note"] else ""
+        entries.append(_entry(row["on_day"], row["created_at"], "Aftale",
+                              f"Aftale nr. {agreements.get(row['agreement_id'], '?')} er nu «{row['status']}».{note}"))
+    tovholders = store.rows("tovholders", cid)
+    for i, row in enumerate(tovholders):
+        role = f" ({row['role']})" if row["role"] else ""
+        verb = "er tovholder" if i == 0 else f"overtager som tovholder efter {tovholders[i - 1]['name']}"
+        entries.append(_entry(row["since"], row["created_at"], "Tovholder", f"{row['name']}{role} {verb}."))
+    events = store.rows("case_events", cid)
+    added = {e["meeting_id"] for e in events if e["kind"] == "planlagt"}  # these have their own entry
+    held_at = {e["meeting_id"]: e["created_at"] for e in events if e["kind"] == "holdt"}
+    first_day: dict[int, str] = {}  # where a meeting was first planned, before any move
+    for e in events:
+        if e["kind"] == "flyttet":
+            first_day.setdefault(e["meeting_id"], e["from_value"])
+    for number, row in meetings.values():
+        at = f" kl. {row['time'].replace(':', '.')}" if row["time"] else ""
+        if row["id"] not in added:
+            entries.append(_entry(None, row["created_at"], "Møde",
+                                  f"{row['kind']} nr. {number} aftalt til {_day(first_day.get(row['id'], row['day']))}{at}."))
+        if row["state"] == "afholdt":
+            entries.append(_held(row, number, held_at.get(row["id"], row["created_at"])))
+    for row in events:
+        if row["kind"] != "holdt":
+            entries.append(_case_event(row, meetings))
+    for row in store.rows("fit_scores", cid):
+        if row["total"] is not None:
+            text = f"{row['instrument']} ({row['respondent']}): {fit.format_score(row['total'])}"
+            items = json.loads(row["items"]) if row["items"] else []
+            detail = " / ".join(fit.format_score(v) for v in items)
+        else:
+            text, detail = f"{row['instrument']} ({row['respondent']}): {row['note']}", ""
+        entries.append(_entry(row["measured_on"], row["created_at"], "FIT", text, detail))
+    for row in store.rows("positions", cid):
+        reason = f" – {row['rationale']}" if row["rationale"] else ""
+        entries.append(_entry(row["noted_on"], row["created_at"], "Børnelineal", f"{row['label']}{reason}"))
+    for row in store.rows("consents", cid):
+        who = f" ({row['given_by']})" if row["given_by"] else ""
+        entries.append(_entry(row["given_on"], row["created_at"], "Forældre",
+                              f"{_title(guide, row['step_id'])}: {row['answer']}{who}."))
+    for row in store.rows("underretninger", cid):
+        leader = "lederen er informeret" if row["leader_informed"] else "lederen er IKKE informeret"
+        entries.append(_entry(row["sent_on"], row["created_at"], "Underretning",
+                              f"Underretning til {row['recipient']} ({row['method']}); {leader}."))
+    entries.sort(key=lambda e: (e["dato"], e["registreret"]))
+    return entries
+
+
+def _held(row: dict, number: int, recorded: str) -> dict:
+    people = json.loads(row["attended"] or "[]")
+    text = f"{row['kind']} nr. {number} er holdt. Deltog: {', '.join(people) or '–'}."
+    if row["parents_present"] == 0:
+        text += f" Forældrene deltog ikke: {row['parents_absent_reason'] or 'ingen grund skrevet'}."
+    return _entry(row["held_on"] or row["day"], recorded, "Møde", text, row["minutes"] or "")
+
+
+def _case_event(row: dict, meetings: dict) -> dict:
+    kind, reason = row["kind"], row["reason"] or ""
+    number, meeting = meetings.get(row["meeting_id"], (None, None))
+    label = f"{meeting['kind']} nr. {number}" if meeting else "Mødet"
+    because = f" ({reason})" if reason else ""
+    if kind == "planlagt":
+        text = f"{label} aftalt til {_day(row['to_value'])}."
+    elif kind == "flyttet":
+        text = f"{label} flyttet fra {_day(row['from_value'])} til {_day(row['to_value'])}{because}."
+    elif kind == "aflyst":
+        text = f"{label} den {_day(row['from_value'])} er aflyst{because}."
+    elif kind == "eskaleret":
+        text = f"Sagen er optrappet: {row['from_value']} → {row['to_value']}. Begrundelse: {reason}"
+    elif kind == "lukket":
+        text = f"Sagen er lukket: {reason}"
+    elif kind == "genåbnet":
+        text = f"Sagen er genåbnet: {reason}"
+    else:
+        text = f"{kind}{because}"
+    return _entry(row["on_day"], row["created_at"], "Møde" if meeting else "Sag", text)
