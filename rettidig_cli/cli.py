@@ -15,6 +15,7 @@ import typer
 from rettidig_cli.cli_common import (
     AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, _console, _home, _open, _read_answers, _say,
 )
+from rettidig_cli import cli_followup
 from rettidig_cli.errors import Interrupted, NoTerminalError, RettidigError, UsageError
 
 app = typer.Typer(
@@ -115,8 +116,11 @@ def new(
 def resume(case: CaseArg, answers: AnswersOption = None, db: DbOption = None) -> None:
     """Fortsæt en sag, hvor du slap."""
     _require_terminal(answers, f"resume {case}")
+    from rettidig_cli import followup
+
     store = _open(db)
     row = store.case(case)
+    followup.require_open(row)
     guide = store.guide_for(row)
     source = None
     if answers is not None:
@@ -148,15 +152,27 @@ def plan(
 
 @app.command(name="list", cls=DanishCommand)
 def list_cases(
-    as_json: Annotated[bool, typer.Option("--json", help="Skriv listen som JSON.")] = False,
+    tovholder: Annotated[Optional[str], typer.Option("--tovholder", help="Kun sager med denne tovholder.",
+                                                     show_default=False)] = None,
+    tilbud: Annotated[Optional[str], typer.Option("--tilbud", help="Kun sager fra dette tilbud, fx Børnehave.",
+                                                  show_default=False)] = None,
+    fase: Annotated[Optional[str], typer.Option("--fase", help="Kun sager i denne fase (nummer eller navn).",
+                                                show_default=False)] = None,
+    closed_only: Annotated[bool, typer.Option("--lukkede", help="Vis kun lukkede sager.")] = False,
     include_closed: Annotated[bool, typer.Option("--alle", help="Vis også lukkede sager.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv listen som JSON.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Vis dine åbne sager: fase, tovholder, næste statusmøde og det, der er overskredet."""
+    """Morgenoversigten: dine sager, det vigtigste først (overskredet, ugens møder, frister)."""
+    from rettidig_cli import dates, overview
     from rettidig_cli import plan as plans
 
     store = _open(db)
-    rows = [plans.summary(plans.build(store, c)) for c in store.cases(include_closed)]
+    today = dates.today()
+    cases = store.cases(include_closed or closed_only)
+    if closed_only:
+        cases = [c for c in cases if c["status"] != "åben"]
+    rows = overview.overview([plans.build(store, c, today) for c in cases], today, tovholder, tilbud, fase)
     with store.atomic():
         store.audit("søg", None, f"{len(rows)} sager")
     if as_json:
@@ -164,7 +180,8 @@ def list_cases(
         return
     from rettidig_cli import render
 
-    render.print_list(rows, _console())
+    title = "Lukkede sager" if closed_only else "Dine sager – det vigtigste først"
+    render.print_list(rows, _console(), title)
 
 
 @app.command(cls=DanishCommand)
@@ -245,6 +262,9 @@ def guide_show(
             for option in step.options:
                 text.append(f"      {option.id}: {option.label}\n", style="dim")
         console.print(Panel(text, title=Text(f"Fase {number}: {phase.title}"), title_align="left"))
+
+
+cli_followup.register(app)
 
 
 @app.callback(invoke_without_command=True)

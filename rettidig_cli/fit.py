@@ -14,9 +14,11 @@ _NUMBER = re.compile(r"^\d{1,2}(?:[.,]\d+)?$")
 
 
 def format_score(value: float | None) -> str:
-    """Danish decimal comma: 22,5."""
+    """Danish decimal comma, no decimals on whole numbers: 22,5 and 25."""
     if value is None:
         return ""
+    if float(value).is_integer():
+        return str(int(value))
     return f"{value:.1f}".replace(".", ",")
 
 
@@ -117,7 +119,7 @@ def series(rows: list[dict], rules: FitRules | None = None) -> list[dict]:
             low = [p for p in points if p["under_graense"]]
             if low:
                 entry["advarsler"].append(
-                    f"{instrument.id} under {format_score(instrument.cutoff)} "
+                    f"{instrument.id} ({entry['hvem']}) under {format_score(instrument.cutoff)} "
                     f"{'ved seneste møde' if low[-1] is points[-1] else f'{len(low)} gang(e)'}: "
                     "tal om samarbejdet – hvad kan gøres anderledes?")
         result.append(entry)

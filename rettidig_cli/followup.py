@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from rettidig_cli import dates, fields, wizard
+from rettidig_cli import dates, fields, fit, wizard
 from rettidig_cli.errors import NotFoundError, UsageError
 from rettidig_cli.guide import Guide, Step
-from rettidig_cli.reference import followup_rules
+from rettidig_cli.reference import fit_rules, followup_rules
 from rettidig_cli.store import now
 
 OPEN_AGREEMENT = ("aftalt", "i gang")
@@ -23,6 +23,11 @@ CLOSED = "lukket"
 
 
 # ---------------------------------------------------------------- looking things up
+
+
+def definite(noun: str) -> str:
+    """Danish definite form of a meeting noun: statusmøde → statusmødet, teammøde → teammødet."""
+    return noun + ("t" if noun.endswith("e") else "et")
 
 
 def require_open(case: dict) -> None:
@@ -410,3 +415,106 @@ def reopen_case(store, case: dict, reason: str) -> None:
         store.update_case(case, status=OPEN, closed_at=None, closed_reason=None)
         _event(store, case, "genåbnet", dates.today(), reason=reason)
         store.audit("genåbn", case["code"])
+
+
+# ---------------------------------------------------------------- the status-meeting walk
+
+
+def hold_meeting(store, case: dict, guide: Guide, meeting: dict, source) -> None:
+    """Walk a status meeting in the order it is held, saving each part the moment it is given:
+    who took part, the FIT outcome scores (start of meeting), each open agreement, the
+    Børnelineal position, new agreements, a short referat, the SRS scores (end of meeting),
+    and the next meeting. `source` is the interactive prompts or a validated answers file."""
+    attendance = source.attendance(meeting)
+    record_attendance(store, case, meeting, attendance)
+    day = attendance["dato"]
+    for score in source.fit_scores("outcome"):
+        record_fit(store, case, score, day, meeting["id"])
+    for agreement in open_agreements(store, case):
+        change = source.agreement(agreement)
+        if change is not None and (change["status"] != agreement["status"] or change["note"]):
+            change_agreement(store, case, agreement, {**change, "dato": day}, meeting["id"])
+    if guide.ruler:
+        position = source.position()
+        if position is not None:
+            record_position(store, case, guide, position, day)
+    step = step_of_kind(guide, "agreements")
+    for item in source.new_agreements():
+        wizard.save_item(store, case, "agreements", step.id if step else None, item)
+    record_minutes(store, case, meeting, source.minutes())
+    for score in source.fit_scores("alliance"):
+        record_fit(store, case, score, day, meeting["id"])
+    later = [m for m in planned_meetings(store, case) if is_status_meeting(guide, m) and m["day"] > day]
+    suggested = suggested_next_day(store, case, guide, max(dt.date.fromisoformat(day), dates.today()))
+    value = source.next_meeting(later[0] if later else None, suggested)
+    if value is not None:
+        add_meeting(store, case, guide, value)
+
+
+class MeetingFile:
+    """A status meeting from an answers file: every part is checked before anything is saved."""
+
+    FIELDS = ("dato", "deltagere", "foraeldre_deltog", "fravaer_grund", "fit", "aftaler", "placering",
+              "nye_aftaler", "referat", "naeste_moede")
+
+    def __init__(self, raw: dict, store, case: dict, guide: Guide, meeting: dict):
+        try:
+            raw = wizard._mapping(raw, "Mødefilen", self.FIELDS)
+            self._attendance = parse_attendance(
+                {k: raw[k] for k in ("dato", "deltagere", "foraeldre_deltog", "fravaer_grund") if k in raw},
+                case, guide, meeting)
+            scores = [fit.parse_score(item) for item in _list(raw.get("fit"), "fit")]
+            kinds = {i.id: i.kind for i in fit_rules().instruments}
+            self._scores = {"outcome": [s for s in scores if kinds[s["skema"]] != "alliance"],
+                            "alliance": [s for s in scores if kinds[s["skema"]] == "alliance"]}
+            by_nr = {a["nr"]: a for a in open_agreements(store, case)}
+            self._changes = {}
+            for item in _list(raw.get("aftaler"), "aftaler"):
+                item = wizard._mapping(item, "En aftale", ("nr", "status", "note"))
+                agreement = by_nr.get(fields.whole_number(item.get("nr"), "nr", 1, 10_000))
+                if agreement is None:
+                    raise ValueError(f"aftale nr. {item.get('nr')} er ikke en åben aftale i sagen "
+                                     f"(åbne: {', '.join(str(n) for n in by_nr) or 'ingen'}).")
+                self._changes[agreement["id"]] = parse_status_change(
+                    {"status": item.get("status") or agreement["status"], "note": item.get("note")})
+            self._position = (parse_position(raw["placering"], store, case, guide)
+                              if raw.get("placering") not in (None, "") else None)
+            step = step_of_kind(guide, "agreements") or Step(id="", kind="agreements", message="", phase_id="")
+            ctx = wizard.context_for(store, case, guide)
+            self._new = [wizard.parse_agreement(step, item, ctx) for item in _list(raw.get("nye_aftaler"), "nye_aftaler")]
+            self._minutes = fields.text(raw.get("referat"), "Referatet", required=False)
+            nxt = raw.get("naeste_moede")
+            self._next = None
+            if nxt not in (None, False, ""):
+                self._next = parse_new_meeting(nxt if isinstance(nxt, dict) else {"dato": nxt}, store, case, guide)
+        except ValueError as exc:
+            raise UsageError(f"Mødefilen: {exc}") from None
+
+    def attendance(self, meeting):
+        return self._attendance
+
+    def fit_scores(self, kind):
+        return iter(self._scores[kind])
+
+    def agreement(self, agreement):
+        return self._changes.get(agreement["id"])
+
+    def position(self):
+        return self._position
+
+    def new_agreements(self):
+        return iter(self._new)
+
+    def minutes(self):
+        return self._minutes
+
+    def next_meeting(self, later, suggested):
+        return self._next
+
+
+def _list(value, name: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{name} skal være en liste ([[{name}]] i TOML).")
+    return value

@@ -241,7 +241,7 @@ def fit_chart(entry: dict, width: int = 40) -> Text:
     if entry["vurdering"]:
         text.append(f"   {entry['vurdering']}")
         if entry["effektstoerrelse"] is not None:
-            text.append(f" (effektstørrelse {fit.format_score(entry['effektstoerrelse'])})".replace(",0)", ")"), style="dim")
+            text.append(f" (effektstørrelse {entry['effektstoerrelse']:.2f})".replace(".", ","), style="dim")
     good = "green"
     low = "red" if entry["type"] == "alliance" else "yellow"
     for r in data["raekker"]:
@@ -319,3 +319,12 @@ def print_history(code: str, entries: list[dict], console: Console) -> None:
             body.append(f"\n{e['detalje']}", style="dim")
         table.add_row(Text(day), Text(e["type"], style="bold"), body)
     console.print(table)
+
+
+def consequences_panel(label: str, consequences: list[str], new_steps: list[str], code: str) -> Panel:
+    body = _lines(consequences) if consequences else Text("")
+    if new_steps:
+        body.append("\n\nNye trin i guiden: ", style="bold")
+        body.append(", ".join(new_steps))
+        body.append(f"\nFortsæt med: rettidig resume {code}")
+    return Panel(body, title=Text(f"{label} betyder"), border_style="magenta")
