@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from rettidig_cli import dates, fit
+from rettidig_cli import dates, fit, followup
 from rettidig_cli.guide import SAFETY_STEP_ID
 
 
@@ -49,7 +49,8 @@ def build(store, case: dict) -> list[dict]:
         who = f" – {row['observer']}" if row["observer"] else ""
         entries.append(_entry(row["observed_on"], row["created_at"], "Observation", f"{row['what']}{method}{who}"))
     for row in store.rows("factors", cid):
-        entries.append(_entry(None, row["created_at"], "Faktor", row["text"], row["kind"]))
+        label = next((o.label for o in followup.factor_step(guide).options if o.id == row["kind"]), row["kind"])
+        entries.append(_entry(None, row["created_at"], "Faktor", f"{label}: {row['text']}"))
     for row in store.rows("decisions", cid):
         note = f" Begrundelse: {row['note']}" if row["note"] else ""
         entries.append(_entry(row["decided_on"], row["created_at"], "Beslutning",
