@@ -70,6 +70,13 @@ def format_short(day: dt.date | None) -> str:
     return f"{day.day}. {month} {day.year}"
 
 
+def format_compact(day: dt.date | None) -> str:
+    """'tir. 3. mar. 2026' for narrow columns where the weekday still matters."""
+    if day is None:
+        return ""
+    return f"{WEEKDAYS[day.weekday()][:3]}. {format_short(day)}"
+
+
 def format_time(moment: dt.time | None) -> str:
     return "" if moment is None else f"kl. {moment.hour:02d}.{moment.minute:02d}"
 

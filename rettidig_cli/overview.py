@@ -27,7 +27,7 @@ def tasks(plan: dict, today: dt.date) -> list[dict]:
         return []
     rules = followup_rules()
     soon = today + dt.timedelta(days=rules.soon_days)
-    found = [{"niveau": OVERDUE, "tekst": text, "dato": None} for text in plan["forsinket"]]
+    found = _overdue(plan, today)
     if plan["mistanke_om_vold_eller_overgreb"] and not plan["underretninger"]:
         found.append({"niveau": OVERDUE, "tekst": "Mistanke om vold/overgreb: ingen underretning registreret.",
                       "dato": None})
@@ -54,6 +54,32 @@ def tasks(plan: dict, today: dt.date) -> list[dict]:
     if not plan["tovholder"] and plan["fase"]["nummer"] > 1:
         found.append({"niveau": QUIET, "tekst": "Ingen tovholder valgt", "dato": None})
     return sorted(found, key=lambda t: (t["niveau"], t["dato"] or ""))
+
+
+def _short(iso: str) -> str:
+    return dates.format_short(dt.date.fromisoformat(iso))
+
+
+def _clip(text: str, length: int = 40) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def _overdue(plan: dict, today: dt.date) -> list[dict]:
+    """The same overdue items as the plan's list, said short enough for one table cell."""
+    found = []
+    deadline = plan["iagttagelsesfrist"]
+    if deadline and not plan["iagttagelser_faerdige"] and deadline < today.isoformat():
+        found.append({"tekst": f"Iagttagelserne skulle ligge klar {_short(deadline)}", "dato": deadline})
+    for a in plan["aftaler"]:
+        if a["overskredet"]:
+            found.append({"tekst": f"Aftale {a['nr']} overskredet ({_short(a['senest'])}): {_clip(a['hvad'])}",
+                          "dato": a["senest"]})
+    for m in plan["statusmoeder"] + plan["andre_moeder"]:
+        if m["status"] == "planlagt" and m["dato"] < today.isoformat():
+            found.append({"tekst": f"{m['type']} {_short(m['dato'])} er ikke registreret som holdt", "dato": m["dato"]})
+    if plan["mistanke_om_vold_eller_overgreb"] and any(not u["leder_informeret"] for u in plan["underretninger"]):
+        found.append({"tekst": "Lederen er ikke informeret om underretningen", "dato": None})
+    return [{"niveau": OVERDUE, **item} for item in found]
 
 
 def _when(day: dt.date, today: dt.date) -> str:

@@ -35,6 +35,10 @@ def _lines(items, bullet: str = "• ") -> Text:
     return text
 
 
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
 def _field(label: str, value: str, style: str = "") -> Text:
     text = Text(f"{label}: ", style="bold")
     text.append(value or "–", style=style)
@@ -169,7 +173,7 @@ def plan_renderable(plan: dict):
 
 def agreements_table(plan: dict) -> Table:
     table = Table(title=Text("Aftaler – hvem gør hvad"), title_justify="left", expand=True)
-    table.add_column("Nr.", justify="right")
+    table.add_column("Nr.", justify="right", no_wrap=True)
     table.add_column("Hvad", ratio=3)
     table.add_column("Hvem", ratio=1)
     table.add_column("Senest", no_wrap=True)
@@ -193,10 +197,10 @@ def agreements_table(plan: dict) -> Table:
 def meetings_table(plan: dict) -> Table:
     title = "Statusmøder og andre møder" if plan["andre_moeder"] else "Statusmøder"
     table = Table(title=Text(title), title_justify="left", expand=True)
-    table.add_column("Nr.", justify="right")
-    table.add_column("Dato")
+    table.add_column("Nr.", justify="right", no_wrap=True)
+    table.add_column("Dato", ratio=2)
     table.add_column("Tid", no_wrap=True)
-    table.add_column("Deltagere")
+    table.add_column("Deltagere", ratio=2)
     table.add_column("Status", no_wrap=True)
     for m in plan["statusmoeder"] + plan["andre_moeder"]:
         label = Text(_day(m["dato"]) if m["status_moede"] else f"{m['type']}: {_day(m['dato'])}")
@@ -285,9 +289,13 @@ def print_list(rows: list[dict], console: Console, title: str = "Dine sager – 
     if not rows:
         console.print(Text("Der er ingen sager, der passer. Opret en ny med: rettidig new"))
         return
-    table = Table(title=Text(title), title_justify="left")
-    for name in ("Sag", "Barn", "Fase", "Tovholder", "Næste statusmøde", "Skal gøres"):
-        table.add_column(name)
+    table = Table(title=Text(title), title_justify="left", expand=True)
+    table.add_column("Sag", no_wrap=True)
+    table.add_column("Barn", ratio=1)
+    table.add_column("Fase", ratio=1)
+    table.add_column("Tovholder", ratio=1)
+    table.add_column("Næste statusmøde", no_wrap=True)
+    table.add_column("Skal gøres", ratio=2)
     for row in rows:
         todo = list(row["opgaver"])
         if row["mistanke_om_vold_eller_overgreb"]:
@@ -298,8 +306,8 @@ def print_list(rows: list[dict], console: Console, title: str = "Dine sager – 
         if row["placering"]:
             child.append(f"\n● {row['placering']}", style=COLOURS.get(row["placering_farve"], ""))
         table.add_row(
-            Text(row["kode"], style="bold"), child, Text(row["fase"]), Text(row["tovholder"] or "–"),
-            Text(_day(row["naeste_statusmoede"]) if row["naeste_statusmoede"] else "–"),
+            Text(row["kode"], style="bold"), child, Text(_clip(row["fase"], 24)), Text(row["tovholder"] or "–"),
+            Text(dates.format_compact(dates.from_iso(row["naeste_statusmoede"])) if row["naeste_statusmoede"] else "–"),
             Text("\n".join(todo) or "–", style=LEVEL_STYLES[row["niveau"]]),
         )
     console.print(table)
