@@ -198,7 +198,7 @@ def meetings_table(plan: dict) -> Table:
     title = "Statusmøder og andre møder" if plan["andre_moeder"] else "Statusmøder"
     table = Table(title=Text(title), title_justify="left", expand=True)
     table.add_column("Nr.", justify="right", no_wrap=True)
-    table.add_column("Dato", ratio=2)
+    table.add_column("Dato", ratio=3)
     table.add_column("Tid", no_wrap=True)
     table.add_column("Deltagere", ratio=2)
     table.add_column("Status", no_wrap=True)
