@@ -36,6 +36,14 @@ def timed(cmd: list[str], env: dict, runs: int) -> list[float]:
     return times
 
 
+# A status meeting as a practitioner records it: two FIT forms and one agreement updated.
+MEETING = {
+    "dato": "i dag", "foraeldre_deltog": True, "deltagere": "Pædagog, Leder", "referat": "Kort referat.",
+    "fit": [{"hvem": "Mor", "skema": "ORS", "point": "5 6 6,5 7"}, {"hvem": "Mor", "skema": "SRS", "point": "9 9 9 9"}],
+    "aftaler": [{"nr": 1, "status": "i gang", "note": "Godt i gang"}],
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=200)
@@ -48,8 +56,8 @@ def main() -> None:
         sys.path.insert(0, str(ROOT))
         import tomllib
 
+        from rettidig_cli import followup, wizard
         from rettidig_cli import guide as guides
-        from rettidig_cli import wizard
         from rettidig_cli.store import Store, db_path
 
         os.environ["RETTIDIG_HOME"] = str(home)
@@ -63,25 +71,32 @@ def main() -> None:
             source = wizard.FileSource(data, wizard.Context(guide=g))
             case = store.create_case(g, abuse_path=False)
             wizard.run(store, case, g, source)
+            for meeting in followup.planned_meetings(store, case)[:2]:  # two meetings held per case
+                followup.hold_meeting(store, case, g, meeting, followup.MeetingFile(
+                    MEETING, store, case, g, meeting))
         fill = time.perf_counter() - fill_start
         first = store.cases()[0]["code"]
         store.close()
 
         print(f"rettidig benchmark · Python {sys.version.split()[0]} · {args.cases} sager · {args.runs} kørsler hver")
-        print(f"  oprettelse via --answers-stien: {fill / max(args.cases, 1) * 1000:.1f} ms pr. sag")
+        print(f"  oprettelse via --answers-stien + 2 statusmøder: {fill / max(args.cases, 1) * 1000:.1f} ms pr. sag")
         rows = [
             ("python -c pass", [sys.executable, "-c", "pass"]),
             ("import rettidig_cli.cli", [sys.executable, "-c", "import rettidig_cli.cli"]),
             ("rettidig --help", [exe, "--help"]),
             ("rettidig plan SAG", [exe, "plan", first]),
             ("rettidig plan SAG --json", [exe, "plan", first, "--json"]),
+            ("rettidig historik SAG", [exe, "historik", first]),
             (f"rettidig list ({args.cases} sager)", [exe, "list"]),
+            (f"rettidig list --json ({args.cases} sager)", [exe, "list", "--json"]),
+            ("rettidig aftale ny SAG (skriver)", [exe, "aftale", "ny", first, "--hvad", "Ny aftale", "--hvem", "Pædagog"]),
         ]
         for label, cmd in rows:
             t = timed(cmd, env, args.runs)
             print(f"  {label:<32} median {statistics.median(t) * 1000:7.1f} ms   min {min(t) * 1000:7.1f} ms")
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        if not os.environ.get("RETTIDIG_BENCH_KEEP"):
+            shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -154,15 +154,24 @@ def plan_renderable(plan: dict):
 
     nxt = plan["naeste_skridt"]
     body = Text()
-    if nxt["fase"]:
+    code = plan["kode"]
+    if plan["lukket"]:
+        body.append("Sagen er lukket og står ikke i den daglige oversigt.\n")
+        body.append(f"Genåbn den med: rettidig genåbn {code}", style="dim")
+    elif nxt["fase"]:
         body.append(f"{nxt['fase']}\n", style="bold")
         body.append(nxt["trin"] or "")
         if nxt["vejledning"]:
             body.append("\n")
             body.append(_lines(nxt["vejledning"]))
-        body.append(f"\n\nFortsæt med: rettidig resume {plan['kode']}", style="dim")
+        body.append(f"\n\nFortsæt med: rettidig resume {code}", style="dim")
     else:
         body.append(nxt["trin"] or "Følg op på aftalerne på statusmøderne.")
+    meeting = plan["naeste_statusmoede"]
+    if meeting and not plan["lukket"]:
+        body.append("\n\nNæste statusmøde: ", style="bold")
+        body.append(f"{_day(meeting['dato'])} {_clock(meeting['tidspunkt'])}")
+        body.append(f"\nHold det med: rettidig møde hold {code}", style="dim")
     parts.append(Panel(body, title=Text("Næste skridt"), title_align="left", border_style="green"))
 
     if plan["sparring"]:
