@@ -418,10 +418,14 @@ def eskaler(
     if not guide.escalations:
         raise UsageError(f"Guiden «{guide.short or guide.name}» beskriver ikke, hvordan en sag optrappes.")
     if not options:
-        steps = sorted({guide.step(e.step).title or e.step for e in guide.escalations})
-        raise UsageError(f"Sag {row['code']} kan ikke optrappes nu.",
-                         hint=f"Det kræver, at «{', '.join(steps)}» er besvaret med et valg, der kan optrappes. "
-                              f"Se sagen med: rettidig plan {row['code']}")
+        answers = store.answers(row["id"])
+        step = guide.step(guide.escalations[0].step)
+        chosen = (answers.get(step.id) or {}).get("value") or {}
+        current = next((o.label for o in step.options if o.id in (chosen.get("valg") or [])), None)
+        title = step.title or step.id
+        reason = (f"«{title}» er nu «{current}», og guiden har ikke et tungere valg derfra." if current else
+                  f"Sagen er ikke nået til «{title}» endnu. Fortsæt med: rettidig resume {row['code']}")
+        raise UsageError(f"Sag {row['code']} kan ikke optrappes nu.", hint=reason)
     if til is not None and begrundelse is not None:
         matches = [o for o in options if til.strip().casefold() in
                    (o[0].to, next(x.label for x in o[1].options if x.id == o[0].to).casefold())]

@@ -149,6 +149,7 @@ def plan_renderable(plan: dict):
         sig = parents["underskrift"]
         if sig is None or sig["svar"] != "ja":
             body.append("Handleplanen er ikke underskrevet af forældrene endnu.", style="yellow")
+        body.rstrip()
         parts.append(Panel(body if body.plain.strip() else Text("Intet registreret endnu.", style="dim"),
                            title=Text("Forældrenes del"), title_align="left"))
 
