@@ -48,8 +48,23 @@ def split_items(raw) -> list:
     raise ValueError("point skal være fire tal, adskilt med mellemrum, fx 6,5 7 8 9,5.")
 
 
-def parse_score(raw, rules: FitRules | None = None) -> dict:
-    """One respondent's answer on one FIT form: {hvem, skema, point, total, note}."""
+def child_age(age_group: str | None) -> int | None:
+    """The youngest age in an age-group label like '3-4 år'."""
+    found = re.match(r"\s*(\d+)", age_group or "")
+    return int(found.group(1)) if found else None
+
+
+def fits_age(instrument: Instrument, age: int | None) -> bool:
+    """Forms with an age range are the child's own; they must match the child's age group."""
+    if age is None:
+        return True
+    return (instrument.min_age is None or age >= instrument.min_age) and \
+        (instrument.max_age is None or age <= instrument.max_age)
+
+
+def parse_score(raw, rules: FitRules | None = None, age: int | None = None) -> dict:
+    """One respondent's answer on one FIT form: {hvem, skema, point, total, note}. With the
+    child's age, a child's form for another age is refused (under 6: only the YCORS note)."""
     rules = rules or fit_rules()
     if not isinstance(raw, dict):
         raise ValueError("En FIT-score skal være en tabel med felterne: hvem, skema, point, note.")
@@ -58,6 +73,11 @@ def parse_score(raw, rules: FitRules | None = None) -> dict:
         raise ValueError(f"ukendt felt «{unknown[0]}». En FIT-score kan have: hvem, skema, point, note.")
     instrument = rules.instrument(str(raw.get("skema") or ""))
     respondent = fields.text(raw.get("hvem"), "Hvem udfyldte skemaet", max_length=fields.NAME_MAX)
+    if not fits_age(instrument, age):
+        allowed = [i.id for i in rules.instruments if i.min_age is not None or i.max_age is not None
+                   if fits_age(i, age)]
+        raise ValueError(f"{instrument.id} er til {instrument.who.lower()}, og barnet er {age} år. "
+                         f"Til barnet selv: {', '.join(allowed) or 'intet skema'}.")
     if not instrument.scored:
         if raw.get("point") not in (None, "", []):
             raise ValueError(f"{instrument.id} gives ingen score – skriv kun en note om barnets engagement.")
@@ -76,18 +96,13 @@ def parse_score(raw, rules: FitRules | None = None) -> dict:
 
 
 def instrument_for_age(age_group: str | None, rules: FitRules | None = None) -> Instrument | None:
-    """The child's own form for an age group label like '3-4 år' (its first number is the age)."""
+    """The child's own outcome form for an age group label like '3-4 år'."""
     rules = rules or fit_rules()
-    found = re.match(r"\s*(\d+)", age_group or "")
-    if not found:
+    age = child_age(age_group)
+    if age is None:
         return None
-    age = int(found.group(1))
-    for instrument in rules.instruments:
-        if instrument.kind == "alliance" or (instrument.min_age is None and instrument.max_age is None):
-            continue
-        if (instrument.min_age or 0) <= age <= (instrument.max_age if instrument.max_age is not None else 200):
-            return instrument
-    return None
+    return next((i for i in rules.instruments if i.kind != "alliance" and (i.min_age is not None or i.max_age is not None)
+                 and fits_age(i, age)), None)
 
 
 def series(rows: list[dict], rules: FitRules | None = None) -> list[dict]:

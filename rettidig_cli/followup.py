@@ -463,7 +463,8 @@ class MeetingFile:
             self._attendance = parse_attendance(
                 {k: raw[k] for k in ("dato", "deltagere", "foraeldre_deltog", "fravaer_grund") if k in raw},
                 case, guide, meeting)
-            scores = [fit.parse_score(item) for item in _list(raw.get("fit"), "fit")]
+            age = fit.child_age(case["age_group"])
+            scores = [fit.parse_score(item, age=age) for item in _list(raw.get("fit"), "fit")]
             kinds = {i.id: i.kind for i in fit_rules().instruments}
             self._scores = {"outcome": [s for s in scores if kinds[s["skema"]] != "alliance"],
                             "alliance": [s for s in scores if kinds[s["skema"]] == "alliance"]}

@@ -131,9 +131,10 @@ def ask_close_reason() -> str:
     return followup.parse_close_reason(chosen)
 
 
-def ask_fit_score(kind: str, child_instrument, default_who: str) -> dict:
+def ask_fit_score(kind: str, child_instrument, default_who: str, age: int | None) -> dict:
     rules = fit_rules()
-    instruments = [i for i in rules.instruments if (i.kind == "alliance") == (kind == "alliance")]
+    instruments = [i for i in rules.instruments
+                   if (i.kind == "alliance") == (kind == "alliance") and fit.fits_age(i, age)]
     who = ask_text("Hvem har udfyldt skemaet?", lambda v: fields.text(v, "Hvem", max_length=fields.NAME_MAX),
                    default=default_who, instruction="(fx Mor, Far, Barnet)")
     is_child = who.strip().casefold() in ("barnet", "barn")
@@ -147,11 +148,11 @@ def ask_fit_score(kind: str, child_instrument, default_who: str) -> dict:
     if not instrument.scored:
         note = ask_text("Note om barnets engagement:", lambda v: fields.text(v, "Noten"),
                         instruction=f"({instrument.id} gives ingen score)")
-        return fit.parse_score({"hvem": who, "skema": chosen, "note": note})
+        return fit.parse_score({"hvem": who, "skema": chosen, "note": note}, age=age)
     raw = ask_text(f"De {instrument.items} skalaer (0-{instrument.item_max}):",
-                   lambda v: fit.parse_score({"hvem": who, "skema": chosen, "point": v}),
+                   lambda v: fit.parse_score({"hvem": who, "skema": chosen, "point": v}, age=age),
                    instruction="(fx 6,5 7 8 9,5 – mellemrum mellem tallene)")
-    value = fit.parse_score({"hvem": who, "skema": chosen, "point": raw})
+    value = fit.parse_score({"hvem": who, "skema": chosen, "point": raw}, age=age)
     low = value["total"] < instrument.cutoff
     word = ("under grænsen – tal om samarbejdet" if kind == "alliance" else "under den kliniske grænse") if low else "over grænsen"
     say(f"Total: {fit.format_score(value['total'])} af {instrument.total_max} "
@@ -192,7 +193,7 @@ class InteractiveMeeting:
         child = fit.instrument_for_age(self.case["age_group"])
         defaults = iter(["Mor", "Far", "Barnet"])
         while True:
-            yield ask_fit_score(kind, child, next(defaults, ""))
+            yield ask_fit_score(kind, child, next(defaults, ""), fit.child_age(self.case["age_group"]))
             say("Gemt.", "green")
             if not yes("Et skema mere?", False):
                 return
