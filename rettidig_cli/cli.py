@@ -305,9 +305,10 @@ def _fail(message: str, hint: str | None, code: int) -> None:
     from rich.text import Text
 
     console = _console(stderr=True)
-    console.print(Text(message, style="bold red"))
+    # soft_wrap: the terminal wraps long lines itself, so a path or a command is never cut in two.
+    console.print(Text(message, style="bold red"), soft_wrap=True)
     if hint:
-        console.print(Text(hint))
+        console.print(Text(hint), soft_wrap=True)
     sys.exit(code)
 
 

@@ -74,7 +74,7 @@ def _say(*parts: str | tuple[str, str]) -> None:
     guide names and case data may contain brackets."""
     from rich.text import Text
 
-    _console().print(Text.assemble(*parts))
+    _console().print(Text.assemble(*parts), soft_wrap=True)  # commands and paths stay whole for copying
 
 
 def _open(db: Path | None):

@@ -470,7 +470,8 @@ def luk(
         open_count = len(followup.open_agreements(store, row))
         with _asking():
             reason = ask.ask_close_reason()
-            if open_count and not prompts.yes(f"Der er {open_count} åbne aftaler. Luk sagen alligevel?", False):
+            counted = "1 åben aftale" if open_count == 1 else f"{open_count} åbne aftaler"
+            if open_count and not prompts.yes(f"Der er {counted}. Luk sagen alligevel?", False):
                 _say("Sagen er ikke lukket.")
                 return
     cancelled = followup.close_case(store, row, reason)

@@ -8,6 +8,7 @@ import json
 import re
 
 from rettidig_cli import fields
+from rettidig_cli.privacy import CPR_MESSAGE, contains_cpr
 from rettidig_cli.reference import FitRules, Instrument, fit_rules
 
 _NUMBER = re.compile(r"^\d{1,2}(?:[.,]\d+)?$")
@@ -83,6 +84,8 @@ def parse_score(raw, rules: FitRules | None = None, age: int | None = None) -> d
             raise ValueError(f"{instrument.id} gives ingen score – skriv kun en note om barnets engagement.")
         note = fields.text(raw.get("note"), f"Noten til {instrument.id}", max_length=fields.SHORT_MAX * 5)
         return {"hvem": respondent, "skema": instrument.id, "point": None, "total": None, "note": note}
+    if isinstance(raw.get("point"), str) and contains_cpr(raw["point"]):
+        raise ValueError(CPR_MESSAGE)  # and never echo the number back
     items = split_items(raw.get("point"))
     if len(items) != instrument.items:
         raise ValueError(f"{instrument.id} har {instrument.items} skalaer: skriv {instrument.items} tal "
@@ -146,8 +149,9 @@ def _judge_outcome(entry: dict, instrument: Instrument, rules: FitRules) -> None
     points = entry["punkter"]
     first, last = points[0]["total"], points[-1]["total"]
     if len(points) >= 2 and instrument.sd:
-        effect = (last - first) / instrument.sd
-        entry["effektstoerrelse"] = round(effect, 2)
+        # Judged on the rounded figure the user sees, so 0.7999999 from float arithmetic counts as 0.8.
+        effect = round((last - first) / instrument.sd, 2)
+        entry["effektstoerrelse"] = effect
         if effect >= rules.reliable_effect_size:
             entry["vurdering"] = "Pålidelig forbedring siden første måling"
         elif effect <= -rules.reliable_effect_size:

@@ -46,7 +46,10 @@ def numbered(store, table: str, case: dict) -> list[dict]:
 
 
 def pick(rows: list[dict], nr, what: str, case: dict) -> dict:
-    number = fields.whole_number(nr, f"Nummeret på {what}en", 1, 10_000)
+    try:
+        number = fields.whole_number(nr, "Nummeret", 1, 10_000)
+    except ValueError as exc:
+        raise UsageError(str(exc), hint=f"Se numrene med: rettidig plan {case['code']}") from None
     for row in rows:
         if row["nr"] == number:
             return row
@@ -84,6 +87,14 @@ def _event(store, case: dict, kind: str, day: dt.date, meeting_id: int | None = 
     store.db["case_events"].insert({
         "case_id": case["id"], "kind": kind, "meeting_id": meeting_id, "on_day": day.isoformat(),
         "from_value": from_value, "to_value": to_value, "reason": reason, "created_at": now()})
+
+
+def _user_text(value, label: str, **rules) -> str:
+    """A free text given straight to a change (not through a parse_*): a bad one is a usage error."""
+    try:
+        return fields.text(value, label, **rules)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _changed(store, case: dict, what: str) -> None:
@@ -244,7 +255,7 @@ def move_meeting(store, case: dict, meeting: dict, value: dict) -> None:
 def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
     require_open(case)
     _require_planned(meeting, case)
-    reason = fields.text(reason, "Grund", required=False, max_length=fields.SHORT_MAX)
+    reason = _user_text(reason, "Grund", required=False, max_length=fields.SHORT_MAX)
     with store.atomic():
         store.db["meetings"].update(meeting["id"], {"state": "aflyst", "cancel_reason": reason})
         _event(store, case, "aflyst", dates.today(), meeting["id"], meeting["day"], reason=reason)
@@ -256,10 +267,6 @@ def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
 
 def parents_expected(case: dict, guide: Guide) -> bool:
     return guide.meetings.parents_always and not case["abuse_path"]
-
-
-def is_parent(name: str) -> bool:
-    return name.casefold().startswith(("forældre", "mor", "far"))
 
 
 def parse_attendance(raw, case: dict, guide: Guide, meeting: dict) -> dict:
@@ -276,10 +283,10 @@ def parse_attendance(raw, case: dict, guide: Guide, meeting: dict) -> dict:
             raise ValueError("Forældrene deltager altid i statusmøderne: svar, om de deltog (foraeldre_deltog).")
         present = fields.yes_no(raw["foraeldre_deltog"], "foraeldre_deltog")
         if present:
-            if not any(is_parent(p) for p in people):
+            if not any(wizard.is_parent(p) for p in people):
                 people.insert(0, "Forældre")
         else:
-            people = [p for p in people if not is_parent(p)]
+            people = [p for p in people if not wizard.is_parent(p)]
             reason = fields.text(raw.get("fravaer_grund"), "Hvorfor deltog forældrene ikke",
                                  max_length=fields.SHORT_MAX)
     elif raw.get("foraeldre_deltog") is not None:
@@ -307,7 +314,7 @@ def record_attendance(store, case: dict, meeting: dict, value: dict) -> None:
 
 
 def record_minutes(store, case: dict, meeting: dict, text: str) -> None:
-    value = fields.text(text, "Referatet", required=False)
+    value = _user_text(text, "Referatet", required=False)
     if not value:
         return
     with store.atomic():
@@ -368,7 +375,7 @@ def escalations(store, case: dict, guide: Guide) -> list[tuple]:
 def escalate(store, case: dict, guide: Guide, esc, reason: str) -> list[str]:
     """Change the decision to the heavier option; return the consequences the user must see."""
     require_open(case)
-    reason = fields.text(reason, "Begrundelse", max_length=fields.SHORT_MAX * 5)
+    reason = _user_text(reason, "Begrundelse", max_length=fields.SHORT_MAX * 5)
     step = guide.step(esc.step)
     options = {o.id: o for o in step.options}
     answers = store.answers(case["id"])
@@ -401,6 +408,7 @@ def close_case(store, case: dict, reason: str) -> list[dict]:
     with store.atomic():
         for meeting in cancelled:
             store.db["meetings"].update(meeting["id"], {"state": "aflyst", "cancel_reason": "Sagen er lukket"})
+            _event(store, case, "aflyst", today, meeting["id"], meeting["day"], reason="Sagen er lukket")
         store.update_case(case, status=CLOSED, closed_at=now(), closed_reason=reason)
         _event(store, case, "lukket", today, reason=reason)
         store.audit("luk", case["code"])
@@ -410,7 +418,7 @@ def close_case(store, case: dict, reason: str) -> list[dict]:
 def reopen_case(store, case: dict, reason: str) -> None:
     if case["status"] == OPEN:
         raise UsageError(f"Sag {case['code']} er allerede åben.")
-    reason = fields.text(reason, "Grunden til at genåbne sagen", max_length=fields.SHORT_MAX)
+    reason = _user_text(reason, "Grunden til at genåbne sagen", max_length=fields.SHORT_MAX)
     with store.atomic():
         store.update_case(case, status=OPEN, closed_at=None, closed_reason=None)
         _event(store, case, "genåbnet", dates.today(), reason=reason)

@@ -22,7 +22,7 @@ def _day(iso: str) -> str:
 
 
 def _until_valid(ask, parse):
-    """Ask, parse; on a ValueError say why in red and ask again."""
+    """Ask, parse; on a ValueError say why in red and ask again (ask must ask anew each time)."""
     while True:
         raw = ask()
         try:
@@ -43,13 +43,16 @@ def choose_meeting(rows: list[dict], message: str) -> dict:
 def ask_status_change(agreement: dict, during_meeting: bool = False) -> dict | None:
     """New status and a note. In a meeting, 'uændret' with no note keeps the agreement as it is."""
     say(f"Aftale {agreement['nr']}: {agreement['what']} ({agreement['who']}) – nu: {agreement['status']}", "bold")
-    status = select("Status:", [(s, s) for s in wizard.AGREEMENT_STATUSES], default=agreement["status"])
-    note = ask_text("Hvad er der sket? (hvorfor)",
-                    lambda v: fields.text(v, "Noten", required=status == "opgivet"),
-                    instruction="(kan springes over)" if status != "opgivet" else "(skriv hvorfor aftalen er opgivet)")
-    if during_meeting and status == agreement["status"] and not note.strip():
-        return None
-    return followup.parse_status_change({"status": status, "note": note})
+    while True:
+        status = select("Status:", [(s, s) for s in wizard.AGREEMENT_STATUSES], default=agreement["status"])
+        note = ask_text("Hvad er der sket? (hvorfor)",
+                        lambda v: fields.text(v, "Noten", required=status == "opgivet"),
+                        instruction="(kan springes over)" if status != "opgivet" else "(skriv hvorfor aftalen er opgivet)")
+        if status != agreement["status"] or note.strip():
+            return followup.parse_status_change({"status": status, "note": note})
+        if during_meeting:
+            return None  # unchanged, nothing to add: the agreement stays as it is
+        say("Vælg en anden status, eller skriv hvad der er sket.", "red")
 
 
 def ask_tovholder(current: str) -> dict:
@@ -90,14 +93,22 @@ def ask_move(meeting: dict, guide) -> dict | None:
     current = dt.date.fromisoformat(meeting["day"])
     say(f"{meeting['kind']} nr. {meeting['nr']} ligger {dates.format_date(current)} kl. "
         f"{(meeting['time'] or '').replace(':', '.')}.", "bold")
-    day = ask_date("Ny dato:", current, extra=lambda d: _error_of(
-        lambda: followup.parse_move({"dato": d.isoformat(), "tidspunkt": "23:59"}, meeting, guide)))
-    at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=meeting["time"] or guide.meetings.default_time)
-    reason = ask_text("Hvorfor flyttes mødet?", lambda v: fields.text(v, "Grund", required=False, max_length=fields.SHORT_MAX),
-                      instruction="(kan springes over)")
-    value = _until_valid(lambda: {"dato": day, "tidspunkt": at, "grund": reason},
-                         lambda raw: followup.parse_move(raw, meeting, guide))
-    return value if confirm_move(meeting, value) else None
+    while True:
+        day = ask_date("Ny dato:", current, extra=lambda d: _error_of(
+            lambda: followup.parse_move({"dato": d.isoformat(), "tidspunkt": "23:59"}, meeting, guide)))
+        at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"),
+                      default=meeting["time"] or guide.meetings.default_time)
+        reason = ask_text("Hvorfor flyttes mødet?",
+                          lambda v: fields.text(v, "Grund", required=False, max_length=fields.SHORT_MAX),
+                          instruction="(kan springes over)")
+        try:
+            value = followup.parse_move({"dato": day, "tidspunkt": at, "grund": reason}, meeting, guide)
+        except ValueError as exc:  # the same day and time as now: ask again, or let the user stop
+            say(str(exc), "red")
+            if not yes("Vil du vælge en anden dag eller et andet tidspunkt?", True):
+                return None
+            continue
+        return value if confirm_move(meeting, value) else None
 
 
 def confirm_move(meeting: dict, value: dict) -> bool:
@@ -173,7 +184,7 @@ class InteractiveMeeting:
         day = ask_date("Hvornår blev mødet holdt?", default,
                        extra=lambda d: "Et møde registreres som holdt samme dag eller bagefter."
                        if d > dates.today() else None)
-        people = [p for p in json.loads(meeting["participants"] or "[]") if not followup.is_parent(p)]
+        people = [p for p in json.loads(meeting["participants"] or "[]") if not wizard.is_parent(p)]
         raw = {"dato": day}
         if followup.parents_expected(case, guide):
             present = yes("Deltog forældrene?", True)
@@ -182,9 +193,13 @@ class InteractiveMeeting:
                 say("Forældrene deltager altid i statusmøderne. Skriv, hvorfor de ikke var med.", "yellow")
                 raw["fravaer_grund"] = ask_text("Hvorfor deltog forældrene ikke?",
                                                 lambda v: fields.text(v, "Grunden", max_length=fields.SHORT_MAX))
-        raw["deltagere"] = ask_text("Hvem deltog ellers?", lambda v: fields.names(v, "Deltagere"),
-                                    default=", ".join(people), instruction="(adskil med komma)")
-        return _until_valid(lambda: raw, lambda r: followup.parse_attendance(r, case, guide, meeting))
+        while True:
+            raw["deltagere"] = ask_text("Hvem deltog ellers?", lambda v: fields.names(v, "Deltagere"),
+                                        default=", ".join(people), instruction="(adskil med komma)")
+            try:
+                return followup.parse_attendance(raw, case, guide, meeting)
+            except ValueError as exc:  # e.g. nobody named while the parents were absent
+                say(str(exc), "red")
 
     def fit_scores(self, kind):
         title = "FIT: ORS/CORS i starten af mødet" if kind == "outcome" else "FIT: SRS/CSRS sidst i mødet"

@@ -100,7 +100,7 @@ def row(plan: dict, today: dt.date) -> dict:
         "tilbud": plan["barn"]["tilbud"] or "",
         "fase": f"{plan['fase']['nummer']}/{plan['fase']['antal']} {plan['fase']['titel']}"
         if not plan["faerdig"] else "Alle faser gennemgået",
-        "fase_nummer": plan["fase"]["nummer"], "fase_id": plan["fase"]["id"],
+        "fase_nummer": plan["fase"]["nummer"], "fase_id": plan["fase"]["id"], "fase_titel": plan["fase"]["titel"],
         "tovholder": plan["tovholder"]["navn"] if plan["tovholder"] else "",
         "naeste_statusmoede": nxt["dato"] if nxt else None,
         "placering": plan["placering"]["label"] if plan["placering"] else "",
@@ -125,7 +125,10 @@ def matches(line: dict, tovholder: str | None, setting: str | None, phase: str |
         return False
     if phase:
         wanted = phase.strip().casefold()
-        if wanted not in (str(line["fase_nummer"]), line["fase_id"]) and wanted not in line["fase"].casefold():
+        if wanted.isdigit():
+            if int(wanted) != line["fase_nummer"]:
+                return False
+        elif wanted != line["fase_id"] and wanted not in line["fase_titel"].casefold():
             return False
     return True
 

@@ -79,7 +79,8 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
             "fravaer_grund": r["parents_absent_reason"] or "", "referat": r["minutes"] or "",
             "aflyst_grund": r["cancel_reason"] or "",
         })
-    meetings.sort(key=lambda m: (m["dato"], m["tidspunkt"] or "", m["nr"]))
+    # A meeting held early or late sits in the list on the day it was held.
+    meetings.sort(key=lambda m: (m["holdt_dato"] or m["dato"], m["tidspunkt"] or "", m["nr"]))
     tovholders = store.rows("tovholders", cid)
     consents = [
         {"emne": r["topic"], "trin": r["step_id"], "svar": r["answer"], "navn": r["given_by"], "dato": r["given_on"],

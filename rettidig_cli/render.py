@@ -213,8 +213,11 @@ def meetings_table(plan: dict) -> Table:
     table.add_column("Deltagere", ratio=2)
     table.add_column("Status", no_wrap=True)
     for m in plan["statusmoeder"] + plan["andre_moeder"]:
-        label = Text(_day(m["dato"]) if m["status_moede"] else f"{m['type']}: {_day(m['dato'])}")
-        if m["flyttet_fra"]:
+        shown = m["holdt_dato"] or m["dato"]
+        label = Text(_day(shown) if m["status_moede"] else f"{m['type']}: {_day(shown)}")
+        if m["holdt_dato"] and m["holdt_dato"] != m["dato"]:
+            label.append(f"\nplanlagt til {_day(m['dato'], True)}", style="dim")
+        elif m["flyttet_fra"]:
             label.append(f"\nflyttet fra {_day(m['flyttet_fra'], True)}" + (f": {m['grund']}" if m["grund"] else ""),
                          style="dim")
         people = Text(", ".join(m["deltog"] if m["deltog"] is not None else m["deltagere"]))

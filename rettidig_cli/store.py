@@ -34,7 +34,8 @@ def db_path(option: Path | None) -> Path:
 
 
 def now() -> str:
-    return dt.datetime.now().isoformat(timespec="seconds")
+    # Microseconds, so the history can tell apart things saved within the same second.
+    return dt.datetime.now().isoformat(timespec="microseconds")
 
 
 def _prepare_file(path: Path) -> None:

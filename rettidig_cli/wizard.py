@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -180,10 +181,18 @@ def parse_tovholder(step, raw, ctx):
     }
 
 
+_PARENT = re.compile(r"(forældre(ne)?|mor|far)\b", re.IGNORECASE)
+
+
+def is_parent(name: str) -> bool:
+    """'Forældre', 'Mor', 'far (telefon)' – but not 'Morten' or 'Farah'."""
+    return bool(_PARENT.match(name.strip()))
+
+
 def meeting_participants(raw_value, ctx: Context) -> list[str]:
     people = fields.names(raw_value, "Deltagere")
     rules = ctx.guide.meetings
-    if rules.parents_always and not ctx.abuse_path and not any(p.casefold().startswith("forældre") for p in people):
+    if rules.parents_always and not ctx.abuse_path and not any(is_parent(p) for p in people):
         people.insert(0, "Forældre")  # the guide says the parents always take part
     return people
 

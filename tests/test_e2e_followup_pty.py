@@ -4,12 +4,18 @@ the repository.
 
 The case is created from eksempler/resen-svar.toml (which plans three status meetings), given an
 observation and an agreement with flags, and then the three meetings are held key by key at the
-real prompts of `rettidig møde hold` (followup_prompts.InteractiveMeeting, in the order of
-followup.hold_meeting). The printed plan, the history and the morning list are checked as the
-practitioner sees them, and `plan --json` as the data behind them.
+real prompts of `rettidig møde hold` (followup_prompts.InteractiveMeeting, asked in the order of
+followup.hold_meeting). The plan, the history and the morning list are then checked as the
+practitioner sees them, and `plan --json` / `historik --json` as the data behind them.
 
 All three meetings are held "today": the example plans them in the future, and a meeting cannot
-be registered as held on a day that has not come yet, so the held-date prompt offers today."""
+be registered as held on a day that has not come yet, so the held-date prompt offers today. The
+example's two future dates (first status meeting, one deadline) are moved to stay a few weeks
+ahead of today, so the walk reads the same on any day; everything else is the file as shipped.
+
+At the end: a strict xfail for a product bug still open, and regression tests for two hangs found
+while writing this walk (fixed since).
+Set RETTIDIG_E2E_TRANSCRIPTS=/some/folder to keep every screen as plain text."""
 
 from __future__ import annotations
 
@@ -17,11 +23,13 @@ import datetime as dt
 import json
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pexpect
 import pytest
-from conftest import DOWN, ENTER, EXAMPLES, UP, danish_long
+from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, MONTHS_DA, UP, danish_long
 from test_e2e_pty import Terminal, run_in_terminal, run_plain
 
 ANSWERS = EXAMPLES / "resen-svar.toml"
@@ -36,16 +44,29 @@ NEW_AGREEMENT_WHO = "Sprogvejleder Mette"
 
 NOTE_STARTED = "Startet to gange om ugen"
 NOTE_DONE = "Sproget er alderssvarende nu"
+NOTE_READING = "Læser hver aften"
 ABSENCE_REASON = "Mor var syg, far på arbejde"
 RULER_REASON = "Leger og taler med de andre igen"
 MINUTES = ("Stille start; mor ser fremgang", "Fremgang i legen", "Afslutning: trivslen er tilbage")
 
-# Typed as the parents fill in the paper forms: four item scores, Danish decimal comma.
-ORS = ("3 4 4 5", "5 6 6 6", "8 8 8,5 8")  # totals 16, 23, 32,5
-ORS_TOTALS = (16, 23, 32.5)
-SRS_1, SRS_3 = "9 9 9 9", "10 9,5 9 9,5"  # 36 (just at the SRS cut-off) and 38
+# Typed as the parent's paper forms read: four item scores, Danish decimal comma.
+ORS = ("3 4 4 5", "5 6 6 6", "8 8 8,5 8")
+ORS_TOTALS = (16, 23, 32.5)  # (32,5 - 16) / 8,7 = 1,90: a reliable improvement (>= 0,8)
+SRS = ("9 9 9 9", None, "10 9,5 9 9,5")  # 36 (right at the SRS cut-off), none (parents absent), 38
 
-SAVE_TRANSCRIPTS = os.environ.get("RETTIDIG_E2E_TRANSCRIPTS")  # a folder: keep what the screen showed
+SAVE_TRANSCRIPTS = os.environ.get("RETTIDIG_E2E_TRANSCRIPTS")
+
+
+def danish_short(day: dt.date) -> str:
+    """'23. nov. 2026', as in table cells: long month names cut to three letters and a dot."""
+    month = MONTHS_DA[day.month - 1]
+    return f"{day.day}. {month if len(month) <= 4 else month[:3] + '.'} {day.year}"
+
+
+def section(screen: str, start: str, end: str | None = None) -> str:
+    assert start in screen, screen[-3000:]
+    part = screen[screen.index(start):]
+    return part[: part.index(end)] if end and end in part else part
 
 
 def _keep(name: str, text: str) -> None:
@@ -55,18 +76,14 @@ def _keep(name: str, text: str) -> None:
         (folder / f"{name}.txt").write_text(text, encoding="utf-8")
 
 
-def one_line(text: str) -> str:
-    """Whitespace collapsed, so a sentence reads the same wherever the terminal broke it."""
-    return " ".join(text.split())
-
-
 @dataclass
 class Followed:
     home: Path
     work: Path
-    code: str
+    code: str = ""
     screens: dict[str, str] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
+    data: dict[str, object] = field(default_factory=dict)  # --json output, parsed
 
 
 def _run(f: Followed, name: str, args: list[str]) -> str:
@@ -74,6 +91,37 @@ def _run(f: Followed, name: str, args: list[str]) -> str:
     f.statuses[name], f.screens[name] = status, text
     _keep(name, text)
     return text
+
+
+def _json(f: Followed, name: str, args: list[str]):
+    result = run_plain(args, f.home, f.work)
+    assert result.returncode == 0, result.stderr
+    f.data[name] = json.loads(result.stdout)
+    return f.data[name]
+
+
+def answers_file(folder: Path) -> Path:
+    """eksempler/resen-svar.toml with its future dates kept in the future (a copy, outside the
+    folder the command runs in)."""
+    text = ANSWERS.read_text(encoding="utf-8")
+    start = dt.date.today() + dt.timedelta(days=17)
+    for old, new in (('start = "2026-12-10"', f'start = "{start.isoformat()}"'),
+                     ('senest = "2026-12-11"', f'senest = "{(start + dt.timedelta(days=1)).isoformat()}"')):
+        assert old in text, f"{ANSWERS} has changed: {old!r} is not in it any more"
+        text = text.replace(old, new)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "resen-svar.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _new_case(home: Path, work: Path) -> str:
+    answers = answers_file(home.parent / "answers")
+    status, text = run_in_terminal(["new", "--guide", "resen", "--answers", str(answers)], home, work)
+    assert status == 0, text[-2000:]
+    match = re.search(r"Ny sag: (RT-\d{4}-\d{3})", text)
+    assert match, text[-2000:]
+    return match.group(1)
 
 
 # ---------------------------------------------------------------- the three meetings, key by key
@@ -89,10 +137,11 @@ def _outcome_scores(term: Terminal, items: str, total: str) -> None:
 
 
 def _alliance_scores(term: Terminal, items: str | None, total: str = "") -> None:
+    question = "FIT: SRS/CSRS sidst i mødet – vil du registrere scores?"
     if items is None:
-        term.answer("FIT: SRS/CSRS sidst i mødet – vil du registrere scores?", ENTER)  # Nej is the default
+        term.answer(question, ENTER)  # Nej is the default here
         return
-    term.answer("FIT: SRS/CSRS sidst i mødet – vil du registrere scores?", UP + ENTER)  # Ja
+    term.answer(question, UP + ENTER)  # Ja
     term.answer("Hvem har udfyldt skemaet?", ENTER)
     term.answer("Hvilket skema?", ENTER)  # SRS comes first
     term.answer("De 4 skalaer (0-10):", items + ENTER)
@@ -101,6 +150,7 @@ def _alliance_scores(term: Terminal, items: str | None, total: str = "") -> None
 
 
 def _agreement(term: Terminal, nr: int, keys: str, note: str = "") -> None:
+    """Status list: aftalt, i gang, udført, opgivet; the current status is highlighted."""
     term.expect(f"Aftale {nr}:")
     term.answer("Status:", keys)
     term.answer("Hvad er der sket?", note + ENTER)
@@ -118,17 +168,17 @@ def _meeting_1(f: Followed) -> None:
     term.expect("Statusmøde nr. 1")
     term.answer("Hvornår blev mødet holdt?", ENTER)  # today, pre-filled
     term.answer("Deltog forældrene?", ENTER)  # Ja
-    term.answer("Hvem deltog ellers?", f", {EXTRA_PARTICIPANT}" + ENTER)  # appended to the tovholder
+    term.answer("Hvem deltog ellers?", f"{TOVHOLDER}, {EXTRA_PARTICIPANT}" + ENTER)  # nothing is pre-filled
     _outcome_scores(term, ORS[0], "16")
     _agreement(term, 1, DOWN + ENTER, NOTE_STARTED)  # aftalt -> i gang
-    _agreement(term, 2, ENTER)  # unchanged, no note
+    _agreement(term, 2, ENTER)  # unchanged, no note: nothing is recorded
     _agreement(term, 3, ENTER)
     term.expect("Børnelinealen nu: Bekymringsbarn")
     term.answer("Hvor står barnet på børnelinealen nu?", ENTER)  # Uændret
     term.answer("Aftalte I nye skridt (en ny aftale)?", DOWN + ENTER)  # Nej
     term.answer("Kort referat (kan springes over):", MINUTES[0] + ENTER)
-    _alliance_scores(term, SRS_1, "36")
-    term.expect("er allerede aftalt")
+    _alliance_scores(term, SRS[0], "36")
+    term.expect("Næste statusmøde er allerede aftalt:")
     term.answer("Vil du aftale et statusmøde mere?", ENTER)  # Nej: the example planned three
     _finish_meeting(f, term, "moede-1")
 
@@ -140,18 +190,20 @@ def _meeting_2(f: Followed) -> None:
     term.answer("Deltog forældrene?", DOWN + ENTER)  # Nej
     term.expect("Forældrene deltager altid i statusmøderne")
     term.answer("Hvorfor deltog forældrene ikke?", ABSENCE_REASON + ENTER)
-    term.answer("Hvem deltog ellers?", ENTER)  # last meeting's people, without the parents
+    # Nothing is pre-filled, and with the parents absent someone must be named
+    # (an empty answer is refused and asked again: test_empty_participants_with_parents_absent_...).
+    term.answer("Hvem deltog ellers?", f"{TOVHOLDER}, {EXTRA_PARTICIPANT}" + ENTER)
     _outcome_scores(term, ORS[1], "23")
     _agreement(term, 1, ENTER)  # still "i gang"
     _agreement(term, 2, ENTER)
     _agreement(term, 3, ENTER)
     term.expect("Børnelinealen nu: Bekymringsbarn")
-    term.answer("Hvor står barnet på børnelinealen nu?", DOWN + ENTER)  # I trivsel
+    term.answer("Hvor står barnet på børnelinealen nu?", DOWN + ENTER)  # I trivsel (below Uændret)
     term.answer("Hvorfor? (begrundelse)", RULER_REASON + ENTER)
     term.answer("Aftalte I nye skridt (en ny aftale)?", DOWN + ENTER)
     term.answer("Kort referat (kan springes over):", MINUTES[1] + ENTER)
-    _alliance_scores(term, None)  # the parents were not there to fill in the SRS
-    term.expect("er allerede aftalt")
+    _alliance_scores(term, SRS[1])  # the parents were not there to fill in the SRS
+    term.expect("Næste statusmøde er allerede aftalt:")
     term.answer("Vil du aftale et statusmøde mere?", ENTER)
     _finish_meeting(f, term, "moede-2")
 
@@ -161,17 +213,17 @@ def _meeting_3(f: Followed) -> None:
     term.expect("Statusmøde nr. 3")
     term.answer("Hvornår blev mødet holdt?", ENTER)
     term.answer("Deltog forældrene?", ENTER)
-    term.answer("Hvem deltog ellers?", ENTER)
+    term.answer("Hvem deltog ellers?", ENTER)  # left empty: the parents alone are recorded
     _outcome_scores(term, ORS[2], "32,5")
     _agreement(term, 1, DOWN + ENTER, NOTE_DONE)  # i gang -> udført
-    _agreement(term, 2, DOWN + DOWN + ENTER, "Læser hver aften")  # aftalt -> udført
-    _agreement(term, 3, DOWN + DOWN + ENTER)  # aftalt -> udført, no note
+    _agreement(term, 2, DOWN + DOWN + ENTER, NOTE_READING)  # aftalt -> udført
+    _agreement(term, 3, DOWN + DOWN + ENTER)  # aftalt -> udført, without a note
     term.expect("Børnelinealen nu: I trivsel")
     term.answer("Hvor står barnet på børnelinealen nu?", ENTER)  # Uændret
     term.answer("Aftalte I nye skridt (en ny aftale)?", DOWN + ENTER)
     term.answer("Kort referat (kan springes over):", MINUTES[2] + ENTER)
-    _alliance_scores(term, SRS_3, "38")
-    # No status meeting is planned after this one: the walk offers to plan the next one.
+    _alliance_scores(term, SRS[2], "38")
+    # No status meeting is planned after this one, so the walk offers to plan the next.
     term.answer("Aftal næste statusmøde nu?", ENTER)  # Ja
     term.answer("Dato for statusmødet:", ENTER)  # the suggested day
     term.answer("Klokkeslæt:", ENTER)
@@ -182,31 +234,284 @@ def _meeting_3(f: Followed) -> None:
 @pytest.fixture(scope="module")
 def followed(tmp_path_factory) -> Followed:
     base = tmp_path_factory.mktemp("e2e-followup")
-    home, work = base / "home", base / "elsewhere"
-    work.mkdir()
-    f = Followed(home, work, "")
+    f = Followed(base / "home", base / "elsewhere")
+    f.work.mkdir()
 
-    text = _run(f, "new", ["new", "--guide", "resen", "--answers", str(ANSWERS)])
+    text = _run(f, "new", ["new", "--guide", "resen", "--answers", str(answers_file(base / "answers"))])
     match = re.search(r"Ny sag: (RT-\d{4}-\d{3})", text)
     assert match, text[-2000:]
     f.code = match.group(1)
     _run(f, "observation", ["observation", f.code, "--hvad", OBSERVATION, "--metode", "TRAS", "--hvem", "Pædagog Ali"])
     _run(f, "aftale", ["aftale", "ny", f.code, "--hvad", NEW_AGREEMENT, "--hvem", NEW_AGREEMENT_WHO])
+    _json(f, "plan-start", ["plan", f.code, "--json"])
 
     _meeting_1(f)
     _meeting_2(f)
     _meeting_3(f)
     _run(f, "plan", ["plan", f.code])
-    f.screens["json"] = run_plain(["plan", f.code, "--json"], home, work).stdout
+    _json(f, "plan", ["plan", f.code, "--json"])
 
+    # The history orders what happened on one day by the second it was recorded, and a person
+    # never closes a case within the second of the last score: neither does this walk.
+    time.sleep(1.1)
     _run(f, "luk", ["luk", f.code, "--grund", CLOSE_REASON])
     _run(f, "list", ["list"])
     _run(f, "list-alle", ["list", "--alle"])
     _run(f, "historik", ["historik", f.code])
-    f.screens["historik-json"] = run_plain(["historik", f.code, "--json"], home, work).stdout
+    _json(f, "plan-lukket", ["plan", f.code, "--json"])
+    _json(f, "list-alle", ["list", "--alle", "--json"])
+    _json(f, "historik", ["historik", f.code, "--json"])
     return f
 
 
-def test_dump(followed):
-    for k, v in followed.statuses.items():
-        print(k, v)
+# ---------------------------------------------------------------- the walk
+
+
+def test_every_command_in_the_walk_exits_cleanly(followed):
+    assert followed.code == f"RT-{dt.date.today().year}-001"
+    for name, status in followed.statuses.items():
+        assert status == 0, (name, followed.screens[name][-2000:])
+        assert "Traceback" not in followed.screens[name], name
+        assert "uventet fejl" not in followed.screens[name], name
+    assert f"Aftale nr. 3 er gemt i sag {followed.code}" in followed.screens["aftale"]
+    assert f"Observationen er gemt i sag {followed.code}" in followed.screens["observation"]
+    # Nothing is written to the folder the user stood in.
+    assert list(followed.work.iterdir()) == []
+
+
+def test_the_example_plans_three_status_meetings_in_the_future(followed):
+    meetings = followed.data["plan-start"]["statusmoeder"]
+    assert [m["status"] for m in meetings] == ["planlagt"] * 3
+    assert all(dt.date.fromisoformat(m["dato"]) > dt.date.today() for m in meetings)
+    assert [a["hvad"] for a in followed.data["plan-start"]["aftaler"]][-1] == NEW_AGREEMENT
+
+
+def test_each_meeting_walk_says_what_was_measured_and_what_comes_next(followed):
+    today = dt.date.today()
+    planned = {m["nr"]: dt.date.fromisoformat(m["dato"]) for m in followed.data["plan-start"]["statusmoeder"]}
+    one, two, three = (followed.screens[f"moede-{n}"] for n in (1, 2, 3))
+
+    assert f"Statusmøde nr. 1, {danish_long(planned[1])}" in one
+    # The held date is offered as today: the planned day has not come yet.
+    assert "Hvornår blev mødet holdt?" in one and f"{today.day}-{today.month}-{today.year}" in one
+    assert "Total: 16 af 40 (grænse 25: under den kliniske grænse)." in one
+    assert f"Aftale 1: Dialogisk læsning i lille gruppe (Pædagog Ali) – nu: aftalt" in one
+    assert f"Aftale 3: {NEW_AGREEMENT} ({NEW_AGREEMENT_WHO}) – nu: aftalt" in one
+    assert "Total: 36 af 40 (grænse 36" in one
+    assert f"Næste statusmøde er allerede aftalt: {danish_long(planned[2])}." in one
+    assert "FIT – udvikling fra møde til møde" in one
+    assert "Første måling" in one
+    assert "! ORS (Mor) er under grænsen på 25." in one
+    assert f"Næste statusmøde: {danish_long(planned[2])}." in one
+
+    assert f"Statusmøde nr. 2, {danish_long(planned[2])}" in two
+    assert "Forældrene deltager altid i statusmøderne. Skriv, hvorfor de ikke var med." in two
+    assert "Total: 23 af 40 (grænse 25: under den kliniske grænse)." in two
+    assert "Aftale 1: Dialogisk læsning i lille gruppe (Pædagog Ali) – nu: i gang" in two
+    assert f"Næste statusmøde er allerede aftalt: {danish_long(planned[3])}." in two
+
+    assert f"Statusmøde nr. 3, {danish_long(planned[3])}" in three
+    assert "Børnelinealen nu: I trivsel" in three
+    assert "Total: 32,5 af 40 (grænse 25: over grænsen)." in three
+    assert "Pålidelig forbedring siden første måling (effektstørrelse 1,90)" in three
+    assert "! ORS (Mor) er under grænsen" not in section(three, "Statusmødet er registreret")
+    # After the last planned meeting the walk planned a fourth, a rhythm (4 weeks) from today.
+    fourth = dt.date.fromisoformat(followed.data["plan"]["naeste_statusmoede"]["dato"])
+    nominal = today + dt.timedelta(weeks=4)
+    assert nominal <= fourth <= nominal + dt.timedelta(days=10) and fourth.weekday() < 5  # off holidays
+    assert f"Næste statusmøde: {danish_long(fourth)}." in three
+
+
+def _totals(block: str) -> list[str]:
+    """The totals printed at the end of each bar of a FIT chart."""
+    return re.findall(r"[█·│] +(\d+(?:,\d)?) ", block)
+
+
+def test_plan_in_a_terminal_shows_fit_chart_ruler_timeline_and_agreement_history(followed):
+    screen = followed.screens["plan"]
+    today = danish_short(dt.date.today())
+    assert f"Handleplan {followed.code}" in screen
+    assert f"Barn: {CHILD}" in screen
+    assert f"Børnelinealen: I trivsel ({today})" in screen
+
+    fit_box = section(screen, "FIT – udvikling fra møde til møde", "Forældrenes del")
+    assert "Pålidelig forbedring" in fit_box
+    ors, srs = section(fit_box, "ORS – Mor", "SRS – Mor"), section(fit_box, "SRS – Mor")
+    assert _totals(ors) == ["16", "23", "32,5"], ors
+    assert _totals(srs) == ["36", "38"], srs
+    assert "grænse 25" in ors and "grænse 36" in srs
+
+    ruler = section(screen, "Børnelinealen over tid", "FIT – udvikling")
+    for label in ("I trivsel", "Bekymringsbarn", "Udsat barn"):
+        assert label in ruler
+    assert ruler.index("Sproget påvirker legen") < ruler.index(RULER_REASON)
+    assert ruler.count("●") == 2
+
+    agreements = section(screen, "Aftaler – hvem gør hvad", "Statusmøder")
+    for line in (f"{today}: aftalt", f"{today}: i gang – {NOTE_STARTED}", f"{today}: udført – {NOTE_DONE}",
+                 f"{today}: udført – {NOTE_READING}"):
+        assert line in agreements, line
+    assert agreements.count("udført") >= 6  # three histories + three status cells
+    assert NEW_AGREEMENT in agreements and NEW_AGREEMENT_WHO in agreements
+
+    meetings = section(screen, "Statusmøder", "Børnelinealen over tid")
+    assert meetings.count("holdt") == 3 and meetings.count("planlagt") == 1
+    assert f"Forældrene deltog ikke: {ABSENCE_REASON}" in " ".join(
+        line.strip("│ ") for line in meetings.splitlines())
+    for minutes in MINUTES:
+        assert f"Referat: {minutes}" in meetings
+    assert OBSERVATION in screen
+
+
+def test_plan_json_has_three_held_meetings_and_the_fit_series(followed):
+    data = followed.data["plan"]
+    today = dt.date.today().isoformat()
+    meetings = sorted(data["statusmoeder"], key=lambda m: m["nr"])
+    assert [m["status"] for m in meetings] == ["afholdt", "afholdt", "afholdt", "planlagt"]
+    held = meetings[:3]
+    assert [m["holdt_dato"] for m in held] == [today] * 3
+    assert [m["foraeldre_deltog"] for m in held] == [True, False, True]
+    assert held[0]["deltog"] == ["Forældre", TOVHOLDER, EXTRA_PARTICIPANT]
+    assert held[1]["deltog"] == [TOVHOLDER, EXTRA_PARTICIPANT]
+    assert held[1]["fravaer_grund"] == ABSENCE_REASON
+    assert held[2]["deltog"] == ["Forældre"]
+    assert [m["referat"] for m in held] == list(MINUTES)
+    assert meetings[3]["deltagere"] == ["Forældre"]
+
+    series = {(s["skema"], s["hvem"]): s for s in data["fit"]}
+    assert set(series) == {("ORS", "Mor"), ("SRS", "Mor")}
+    ors = series[("ORS", "Mor")]
+    assert [p["total"] for p in ors["punkter"]] == list(ORS_TOTALS)
+    assert [p["point"] for p in ors["punkter"]] == [[3, 4, 4, 5], [5, 6, 6, 6], [8, 8, 8.5, 8]]
+    assert [p["under_graense"] for p in ors["punkter"]] == [True, True, False]
+    assert len({p["moede_id"] for p in ors["punkter"]}) == 3  # one reading per meeting
+    assert ors["effektstoerrelse"] == pytest.approx((32.5 - 16) / 8.7, abs=0.01)
+    assert ors["vurdering"] == "Pålidelig forbedring siden første måling"
+    assert ors["advarsler"] == []
+    srs = series[("SRS", "Mor")]
+    assert [p["total"] for p in srs["punkter"]] == [36, 38]
+    assert srs["advarsler"] == []  # 36 is not under the cut-off of 36
+
+    assert [a["status"] for a in data["aftaler"]] == ["udført"] * 3
+    assert [(e["status"], e["note"]) for e in data["aftaler"][0]["historik"]] == [
+        ("i gang", NOTE_STARTED), ("udført", NOTE_DONE)]
+    assert [(e["status"], e["note"]) for e in data["aftaler"][2]["historik"]] == [("udført", "")]
+    assert [h["id"] for h in data["linealen"]["historik"]] == ["bekymring", "trivsel"]
+    assert data["placering"]["begrundelse"] == RULER_REASON
+    assert data["forsinket"] == []
+
+
+def test_closing_cancels_the_next_meeting_and_hides_the_case_from_the_morning_list(followed):
+    code, today = followed.code, dt.date.today()
+    fourth = dt.date.fromisoformat(followed.data["plan"]["naeste_statusmoede"]["dato"])
+    luk = followed.screens["luk"]
+    assert f"Sag {code} er lukket: {CLOSE_REASON}." in luk
+    assert f"Statusmøde {danish_long(fourth)} er aflyst." in luk
+    assert f"rettidig genåbn {code}" in luk
+
+    assert code not in followed.screens["list"]
+    assert "Der er ingen sager, der passer." in followed.screens["list"]
+
+    everything = followed.screens["list-alle"]
+    assert code in everything and CHILD in everything
+    assert f"Lukket {danish_short(today)}" in everything
+    (row,) = followed.data["list-alle"]
+    assert row["kode"] == code and row["status"] == "lukket" and row["niveau_navn"] == "lukket"
+    assert row["lukket"] == {"dato": today.isoformat(), "grund": CLOSE_REASON}
+
+    closed = followed.data["plan-lukket"]
+    assert closed["status"] == "lukket"
+    last = max(closed["statusmoeder"], key=lambda m: m["nr"])
+    assert (last["status"], last["aflyst_grund"]) == ("aflyst", "Sagen er lukket")
+    assert closed["naeste_statusmoede"] is None
+
+
+def test_history_shows_three_held_meetings_and_the_closing_last(followed):
+    screen = followed.screens["historik"]
+    assert f"Historik for sag {followed.code} – nyeste nederst" in screen
+    held = [screen.index(f"Statusmøde nr. {n} er holdt.") for n in (1, 2, 3)]
+    assert held == sorted(held)
+    assert screen.count("er holdt.") == 3
+    closing = f"Sagen er lukket: {CLOSE_REASON}"
+    assert closing in screen
+    assert screen.index(closing) > held[-1]
+    after = screen[screen.index(closing) + len(closing):]
+    assert not re.search(r"\w", after), after  # only the table's bottom border follows
+    assert "Forældrene deltog ikke:" in screen
+
+    entries = followed.data["historik"]
+    assert [(e["tekst"], e["detalje"]) for e in entries if "er holdt." in e["tekst"]] == [
+        (f"Statusmøde nr. 1 er holdt. Deltog: Forældre, {TOVHOLDER}, {EXTRA_PARTICIPANT}.", MINUTES[0]),
+        (f"Statusmøde nr. 2 er holdt. Deltog: {TOVHOLDER}, {EXTRA_PARTICIPANT}. "
+         f"Forældrene deltog ikke: {ABSENCE_REASON}.", MINUTES[1]),
+        ("Statusmøde nr. 3 er holdt. Deltog: Forældre.", MINUTES[2]),
+    ]
+    assert entries[-1]["tekst"] == closing
+    assert entries[-1]["type"] == "Sag"
+    # Closing cancelled the fourth meeting, and the history says so just before the closing.
+    fourth = dt.date.fromisoformat(followed.data["plan"]["naeste_statusmoede"]["dato"])
+    cancelled = entries[-2]["tekst"]
+    assert "nr. 4" in cancelled and danish_long(fourth) in cancelled and "er aflyst" in cancelled, cancelled
+    assert "(Sagen er lukket)" in cancelled
+    fit_lines = [e["tekst"] for e in entries if e["type"] == "FIT"]
+    assert fit_lines == ["ORS (Mor): 16", "SRS (Mor): 36", "ORS (Mor): 23", "ORS (Mor): 32,5", "SRS (Mor): 38"]
+
+
+# ---------------------------------------------------------------- bugs found on the way
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG rettidig_cli/plan.py build() sorts meetings by the PLANNED day (m['dato']) and "
+    "render.meetings_table prints that day for held meetings too: a meeting held today but planned for "
+    "December is shown as 'torsdag 10. december 2026 … holdt', and the still-planned meeting 4 is listed "
+    "between held meetings 1 and 2. holdt_dato is in the data but never shown."))
+def test_held_meeting_is_shown_on_the_day_it_was_held(followed):
+    meetings = section(followed.screens["plan"], "Statusmøder", "Børnelinealen over tid")
+    assert meetings.count(danish_long(dt.date.today())) == 3, meetings
+    numbers = re.findall(r"^│ +(\d+) │", meetings, flags=re.M)
+    assert numbers == ["1", "2", "3", "4"], numbers
+
+
+def test_empty_participants_with_parents_absent_is_asked_again(tmp_path):
+    """Regression: InteractiveMeeting.attendance used _until_valid(lambda: raw, ...), re-validating the
+    same answers forever: with the parents absent and nobody named (nothing is pre-filled for a case
+    made from an answers file), 'Skriv, hvem der deltog i mødet.' was printed endlessly."""
+    home, work = tmp_path / "home", tmp_path / "elsewhere"
+    work.mkdir()
+    code = _new_case(home, work)
+    term = Terminal(["møde", "hold", code], home, work)
+    try:
+        term.answer("Hvornår blev mødet holdt?", ENTER)
+        term.answer("Deltog forældrene?", DOWN + ENTER)  # Nej
+        term.answer("Hvorfor deltog forældrene ikke?", ABSENCE_REASON + ENTER)
+        term.answer("Hvem deltog ellers?", "\x15" + ENTER)  # Ctrl-U: whatever is pre-filled, leave it empty
+        # Refused and asked again: the user types who took part and the meeting goes on.
+        term.child.expect_exact("Skriv, hvem der deltog i mødet.", timeout=5)
+        term.child.expect_exact("Hvem deltog ellers?", timeout=5)
+        term.child.send(TOVHOLDER + ENTER)
+        term.child.expect_exact("FIT: ORS/CORS i starten af mødet", timeout=5)
+    except pexpect.TIMEOUT:
+        pytest.fail("The meeting walk did not go on after the participants were typed. Last output:\n"
+                    + term.text[-600:])
+    finally:
+        term.child.terminate(force=True)
+    assert term.text.count("Skriv, hvem der deltog i mødet.") == 1, "the error is printed over and over"
+
+
+def test_moving_a_meeting_to_the_same_time_is_refused_once(tmp_path):
+    """Regression, same pattern in ask_move: `møde flyt` with the date and time kept (Enter, Enter)
+    printed 'Mødet ligger allerede …' endlessly."""
+    home, work = tmp_path / "home", tmp_path / "elsewhere"
+    work.mkdir()
+    code = _new_case(home, work)
+    term = Terminal(["møde", "flyt", code, "1"], home, work)
+    try:
+        term.answer("Ny dato:", ENTER)  # the same day
+        term.answer("Klokkeslæt:", ENTER)  # the same time
+        term.answer("Hvorfor flyttes mødet?", ENTER)
+        term.child.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=3)  # ask again or stop: three seconds
+    finally:
+        if term.child.isalive():
+            term.child.send(CTRL_C)
+            term.child.terminate(force=True)
+    assert term.text.count("Mødet ligger allerede") <= 1, term.text[-600:]
