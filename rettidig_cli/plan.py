@@ -190,19 +190,3 @@ def _factor_label(guide, step_id: str | None, option_id: str) -> str:
     except KeyError:
         pass
     return next((o.label for o in options if o.id == option_id), option_id)
-
-
-def summary(plan: dict) -> dict:
-    """One line of the case list."""
-    nxt = plan["naeste_statusmoede"]
-    return {
-        "kode": plan["kode"], "barn": plan["barn"]["navn"] or "(ikke udfyldt)",
-        "tilbud": plan["barn"]["tilbud"] or "",
-        "fase": f"{plan['fase']['nummer']}/{plan['fase']['antal']} {plan['fase']['titel']}"
-        if not plan["faerdig"] else "Alle faser gennemgået",
-        "tovholder": plan["tovholder"]["navn"] if plan["tovholder"] else "",
-        "naeste_statusmoede": nxt["dato"] if nxt else None,
-        "forsinket": plan["forsinket"],
-        "mistanke_om_vold_eller_overgreb": plan["mistanke_om_vold_eller_overgreb"],
-        "status": plan["status"],
-    }

@@ -80,3 +80,26 @@ def cli(capsys, monkeypatch):
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def refusals(monkeypatch):
+    """Messages the prompt validators answered with when they refused an answer."""
+    from rettidig_cli import fields
+
+    seen: list[str] = []
+    original = fields.validator
+
+    def recording_validator(parse):
+        check = original(parse)
+
+        def recorded(raw):
+            verdict = check(raw)
+            if verdict is not True:
+                seen.append(verdict)
+            return verdict
+
+        return recorded
+
+    monkeypatch.setattr(fields, "validator", recording_validator)
+    return seen

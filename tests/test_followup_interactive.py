@@ -159,29 +159,6 @@ def screen(monkeypatch):
 
 
 @pytest.fixture
-def refusals(monkeypatch):
-    """Messages the prompt validators answered with when they refused an answer."""
-    from rettidig_cli import fields
-
-    seen: list[str] = []
-    original = fields.validator
-
-    def recording_validator(parse):
-        check = original(parse)
-
-        def recorded(raw):
-            verdict = check(raw)
-            if verdict is not True:
-                seen.append(verdict)
-            return verdict
-
-        return recorded
-
-    monkeypatch.setattr(fields, "validator", recording_validator)
-    return seen
-
-
-@pytest.fixture
 def loop_guard(monkeypatch):
     """Stops a prompt loop that repeats the same message without asking anything new: the third
     time one message is said in a row, a KeyboardInterrupt ends the command (exit 130) instead of

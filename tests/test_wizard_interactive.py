@@ -74,29 +74,6 @@ def screen(monkeypatch):
     return shown
 
 
-@pytest.fixture
-def refusals(monkeypatch):
-    """Messages the prompt validators answered with when they refused an answer."""
-    from rettidig_cli import fields
-
-    seen: list[str] = []
-    original = fields.validator
-
-    def recording_validator(parse):
-        check = original(parse)
-
-        def recorded(raw):
-            verdict = check(raw)
-            if verdict is not True:
-                seen.append(verdict)
-            return verdict
-
-        return recorded
-
-    monkeypatch.setattr(fields, "validator", recording_validator)
-    return seen
-
-
 # ---------------------------------------------------------------- small helpers
 
 
