@@ -135,11 +135,14 @@ def series(rows: list[dict], rules: FitRules | None = None) -> list[dict]:
             _judge_outcome(entry, instrument, rules)
         elif instrument.kind == "alliance":
             low = [p for p in points if p["under_graense"]]
-            if low:
-                entry["advarsler"].append(
-                    f"{instrument.id} ({entry['hvem']}) under {format_score(instrument.cutoff)} "
-                    f"{'ved seneste møde' if low[-1] is points[-1] else f'{len(low)} gang(e)'}: "
-                    "tal om samarbejdet – hvad kan gøres anderledes?")
+            who = f"{instrument.id} ({entry['hvem']})"
+            limit = format_score(instrument.cutoff)
+            if low and low[-1] is points[-1]:
+                entry["advarsler"].append(f"{who} er under {limit} ved seneste møde: tal om samarbejdet – "
+                                          "hvad kan gøres anderledes?")
+            elif low:
+                times = "ét tidligere møde" if len(low) == 1 else f"{len(low)} tidligere møder"
+                entry["advarsler"].append(f"{who} var under {limit} ved {times}; hold øje med samarbejdet.")
         result.append(entry)
     order = {kind: i for i, kind in enumerate(("outcome", "alliance", "engagement"))}
     return sorted(result, key=lambda e: (order[e["type"]], e["skema"], e["hvem"].casefold()))
@@ -175,7 +178,8 @@ def chart(entry: dict, width: int = 40) -> dict:
         for p in entry["punkter"] if p["total"] is not None
     ]
     cut = round(entry["graense"] * scale) if entry["graense"] is not None else None
-    return {"bredde": width, "graense_kolonne": cut, "raekker": rows}
+    ticks = [(round(v * scale), v) for v in range(0, entry["max"] + 1, 10)] if entry["max"] else []
+    return {"bredde": width, "graense_kolonne": cut, "raekker": rows, "akse": ticks}
 
 
 SPARKS = "▁▂▃▄▅▆▇█"

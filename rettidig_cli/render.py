@@ -273,6 +273,13 @@ def fit_chart(entry: dict, width: int = 40) -> Text:
         text.append(f" {fit.format_score(r['total']):>5}", style="bold")
         if r["under_graense"] and entry["type"] == "alliance":
             text.append("  ! alliancen", style="bold red")
+    if data["raekker"] and data["akse"]:
+        axis = [" "] * (data["bredde"] + 4)
+        for column, value in data["akse"]:
+            label = str(value)
+            start = min(column, len(axis) - len(label))
+            axis[start:start + len(label)] = label
+        text.append(f"\n  {'':>13}  " + "".join(axis).rstrip(), style="dim")
     for p in entry["punkter"]:
         if p["total"] is None:
             text.append(f"\n  {_day(p['dato'], True):>13}  {p['note']}")

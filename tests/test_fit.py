@@ -608,7 +608,7 @@ def test_low_srs_at_latest_meeting_warns_about_alliance():
     """SRS 35 at the latest meeting asks to talk about the collaboration."""
     entry = only(fit.series(totals(38, 35, skema="SRS")), "SRS")
     assert entry["advarsler"] == [
-        "SRS (Mor) under 36 ved seneste møde: tal om samarbejdet – hvad kan gøres anderledes?"]
+        "SRS (Mor) er under 36 ved seneste møde: tal om samarbejdet – hvad kan gøres anderledes?"]
 
 
 def test_srs_at_cutoff_does_not_warn():
@@ -622,7 +622,7 @@ def test_earlier_low_srs_is_counted():
     """Low SRS earlier but not at the latest meeting: the warning counts the times."""
     entry = only(fit.series(totals(30, 34, 38, skema="SRS")), "SRS")
     assert entry["advarsler"] == [
-        "SRS (Mor) under 36 2 gang(e): tal om samarbejdet – hvad kan gøres anderledes?"]
+        "SRS (Mor) var under 36 ved 2 tidligere møder; hold øje med samarbejdet."]
 
 
 def test_alliance_series_has_no_effect_size():
@@ -635,7 +635,7 @@ def test_csrs_cutoff_is_36():
     """CSRS under 36 warns like SRS."""
     entry = only(fit.series(totals(35.5, who="Barnet", skema="CSRS")), "CSRS")
     assert entry["type"] == "alliance"
-    assert entry["advarsler"][0].startswith("CSRS (Barnet) under 36 ved seneste møde")
+    assert entry["advarsler"][0].startswith("CSRS (Barnet) er under 36 ved seneste møde")
 
 
 def test_ycors_series_keeps_notes_without_flags():
@@ -688,7 +688,7 @@ def test_chart_rows_carry_date_total_and_flag():
 def test_chart_of_ycors_has_no_bars_and_no_cutoff():
     """YCORS has no totals: no bars and no cut-off line."""
     entry = only(fit.series([stored(1, day(-1), "Barnet", "YCORS", note="Glad")]), "YCORS")
-    assert fit.chart(entry) == {"bredde": 40, "graense_kolonne": None, "raekker": []}
+    assert fit.chart(entry) == {"bredde": 40, "graense_kolonne": None, "raekker": [], "akse": []}
 
 
 def test_sparkline_one_block_per_score():
@@ -732,3 +732,10 @@ def test_recorded_scores_appear_in_the_plan(cli):
     assert [p["total"] for p in ors["punkter"]] == [19, 28]
     assert ors["vurdering"] == "Pålidelig forbedring siden første måling"
     assert ors["punkter"][0]["point"] == [4, 5, 5, 5]
+
+
+def test_chart_axis_ticks_every_ten_points():
+    """The axis under an ORS chart marks 0, 10, 20, 30 and 40 at their columns."""
+    entry = only(fit.series(totals(16, 23)), "ORS")
+    assert fit.chart(entry, width=40)["akse"] == [(0, 0), (10, 10), (20, 20), (30, 30), (40, 40)]
+    assert fit.chart(entry, width=20)["akse"] == [(0, 0), (5, 10), (10, 20), (15, 30), (20, 40)]

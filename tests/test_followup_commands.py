@@ -606,7 +606,7 @@ def test_srs_below_36_gives_an_alliance_warning(cli, case, tmp_path, points, war
     assert (entry["skema"], entry["type"], entry["graense"]) == ("SRS", "alliance", 36)
     if warned:
         assert len(entry["advarsler"]) == 1
-        assert entry["advarsler"][0].startswith("SRS (Mor) under 36")
+        assert entry["advarsler"][0].startswith("SRS (Mor) er under 36")
         assert "samarbejdet" in entry["advarsler"][0]
     else:
         assert entry["advarsler"] == []

@@ -503,7 +503,7 @@ def test_hold_meeting_whole_walk(cli, held_case, screen):
     assert "Børnelinealen nu: Bekymringsbarn" in out
     assert f"Statusmødet er registreret i sag {code}." in out
     assert "FIT – udvikling fra møde til møde" in out
-    assert "SRS (Mor) under 36 ved seneste møde: tal om samarbejdet" in out
+    assert "SRS (Mor) er under 36 ved seneste møde: tal om samarbejdet" in out
     assert f"Næste statusmøde: {danish_long(next_day)}." in out
     asked = screen.text()
     for question in ("Hvornår blev mødet holdt?", "Deltog forældrene?", "Hvem deltog ellers?",
@@ -529,7 +529,7 @@ def test_hold_meeting_whole_walk(cli, held_case, screen):
     assert ors["advarsler"] == ["ORS (Mor) er under grænsen på 25."]
     assert [(p["total"], p["under_graense"]) for p in srs["punkter"]] == [(34, True)]
     assert srs["type"] == "alliance"
-    assert srs["advarsler"] == ["SRS (Mor) under 36 ved seneste møde: tal om samarbejdet – hvad kan gøres anderledes?"]
+    assert srs["advarsler"] == ["SRS (Mor) er under 36 ved seneste møde: tal om samarbejdet – hvad kan gøres anderledes?"]
 
     agreements = plan["aftaler"]
     assert [(a["hvad"], a["status"]) for a in agreements] == [
