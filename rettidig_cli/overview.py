@@ -53,6 +53,8 @@ def tasks(plan: dict, today: dt.date) -> list[dict]:
         found.append({"niveau": QUIET, "tekst": f"Intet registreret i {quiet_for} dage", "dato": plan["opdateret"]})
     if not plan["tovholder"] and plan["fase"]["nummer"] > 1:
         found.append({"niveau": QUIET, "tekst": "Ingen tovholder valgt", "dato": None})
+    if not plan["faerdig"] and plan["naeste_skridt"]["fase"]:
+        found.append({"niveau": CALM, "tekst": f"Fortsæt guiden: {plan['naeste_skridt']['fase']}", "dato": None})
     return sorted(found, key=lambda t: (t["niveau"], t["dato"] or ""))
 
 

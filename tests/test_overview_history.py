@@ -292,7 +292,17 @@ def test_phase_two_without_tovholder_is_quiet(cli, data_home, store):
     code = phase_one_case(cli, data_home, observed=True)
     line = row_at(store, code, TODAY)
     assert line["fase_nummer"] == 2
-    assert (line["niveau"], line["opgaver"]) == (overview.QUIET, ["Ingen tovholder valgt"])
+    assert line["niveau"] == overview.QUIET
+    assert line["opgaver"][0] == "Ingen tovholder valgt"
+
+
+def test_unfinished_guide_names_the_next_phase_without_raising_urgency(cli, data_home, store):
+    """A case still in the guide says which phase to continue, at the calm level only."""
+    code = phase_one_case(cli, data_home)
+    line = row_at(store, code, TODAY)
+    assert line["opgaver"][-1].startswith("Fortsæt guiden: ")
+    tasks = [t for t in overview.tasks(plan_at(store, code, TODAY), TODAY) if t["tekst"].startswith("Fortsæt")]
+    assert [t["niveau"] for t in tasks] == [overview.CALM]
 
 
 def test_phase_one_without_tovholder_is_not_flagged(cli, data_home, store):
