@@ -362,7 +362,7 @@ def meeting_hold(
     db: DbOption = None,
 ) -> None:
     """Hold et statusmøde: deltagere, aftalerne én for én, børnelinealen, FIT og næste møde."""
-    from rettidig_cli import followup
+    from rettidig_cli import dates, followup
 
     store, row, guide = _load(db, case)
     if answers is None:
@@ -376,6 +376,11 @@ def meeting_hold(
             raise UsageError(f"Sag {row['code']} har intet planlagt {guide.meetings.label.lower()}.",
                              hint=f"Tilføj et med: rettidig møde ny {row['code']}")
         meeting = planned[0]  # the earliest planned one: today's, or one not yet registered
+        if answers is None and meeting["day"] != dates.today().isoformat() and len(planned) > 1:
+            from rettidig_cli import followup_prompts as ask
+
+            with _asking():  # not today's: let the user say which meeting this is
+                meeting = ask.choose_meeting(planned, "Hvilket møde holder I? (det første er valgt)")
     if meeting["state"] == "aflyst":
         raise UsageError(f"Møde nr. {meeting['nr']} er aflyst.", hint=f"Tilføj et nyt med: rettidig møde ny {row['code']}")
     if answers is not None:

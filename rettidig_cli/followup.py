@@ -189,6 +189,18 @@ def default_participants(store, case: dict, guide: Guide) -> list[str]:
     return people + ([tovholders[-1]["name"]] if tovholders else [])
 
 
+def staff_participants(store, case: dict, meeting: dict) -> list[str]:
+    """Who besides the parents is expected: the planned list, else who came last time, else the tovholder."""
+    planned = [p for p in json.loads(meeting["participants"] or "[]") if not wizard.is_parent(p)]
+    if planned:
+        return planned
+    held = [m for m in store.rows("meetings", case["id"]) if m["attended"] and m["id"] != meeting["id"]]
+    if held:
+        return [p for p in json.loads(held[-1]["attended"]) if not wizard.is_parent(p)]
+    tovholders = store.rows("tovholders", case["id"])
+    return [tovholders[-1]["name"]] if tovholders else []
+
+
 def _meeting_day(raw, label: str, guide: Guide) -> dt.date:
     day = fields.date(raw, label)
     problem = dates.check_meeting_day(day, guide.meetings.skip_optional_holidays)

@@ -15,6 +15,7 @@ from rettidig_cli.reference import fit_rules, followup_rules
 
 OTHER = "__other__"
 NONE = "__none__"
+UNCHANGED = "__unchanged__"
 
 
 def _day(iso: str) -> str:
@@ -43,8 +44,13 @@ def choose_meeting(rows: list[dict], message: str) -> dict:
 def ask_status_change(agreement: dict, during_meeting: bool = False) -> dict | None:
     """New status and a note. In a meeting, 'uændret' with no note keeps the agreement as it is."""
     say(f"Aftale {agreement['nr']}: {agreement['what']} ({agreement['who']}) – nu: {agreement['status']}", "bold")
+    choices = [(s, s) for s in wizard.AGREEMENT_STATUSES]
+    if during_meeting:  # most agreements just run on: one Enter keeps them as they are
+        choices.insert(0, (f"Uændret ({agreement['status']}), intet at tilføje", UNCHANGED))
     while True:
-        status = select("Status:", [(s, s) for s in wizard.AGREEMENT_STATUSES], default=agreement["status"])
+        status = select("Status:", choices, default=UNCHANGED if during_meeting else agreement["status"])
+        if status == UNCHANGED:
+            return None
         note = ask_text("Hvad er der sket? (hvorfor)",
                         lambda v: fields.text(v, "Noten", required=status == "opgivet"),
                         instruction="(kan springes over)" if status != "opgivet" else "(skriv hvorfor aftalen er opgivet)")
@@ -165,7 +171,10 @@ def ask_fit_score(kind: str, child_instrument, default_who: str, age: int | None
                    instruction="(fx 6,5 7 8 9,5 – mellemrum mellem tallene)")
     value = fit.parse_score({"hvem": who, "skema": chosen, "point": raw}, age=age)
     low = value["total"] < instrument.cutoff
-    word = ("under grænsen – tal om samarbejdet" if kind == "alliance" else "under den kliniske grænse") if low else "over grænsen"
+    if low:
+        word = "under grænsen – tal om samarbejdet" if kind == "alliance" else "under den kliniske grænse"
+    else:
+        word = "på grænsen" if value["total"] == instrument.cutoff else "over grænsen"
     say(f"Total: {fit.format_score(value['total'])} af {instrument.total_max} "
         f"(grænse {fit.format_score(instrument.cutoff)}: {word}).", "yellow" if low else "green")
     return value
@@ -176,6 +185,7 @@ class InteractiveMeeting:
 
     def __init__(self, store, case: dict, guide):
         self.store, self.case, self.guide = store, case, guide
+        self.parents_present: bool | None = None
 
     def attendance(self, meeting):
         guide, case = self.guide, self.case
@@ -184,7 +194,7 @@ class InteractiveMeeting:
         day = ask_date("Hvornår blev mødet holdt?", default,
                        extra=lambda d: "Et møde registreres som holdt samme dag eller bagefter."
                        if d > dates.today() else None)
-        people = [p for p in json.loads(meeting["participants"] or "[]") if not wizard.is_parent(p)]
+        people = followup.staff_participants(self.store, case, meeting)
         raw = {"dato": day}
         if followup.parents_expected(case, guide):
             present = yes("Deltog forældrene?", True)
@@ -197,7 +207,9 @@ class InteractiveMeeting:
             raw["deltagere"] = ask_text("Hvem deltog ellers?", lambda v: fields.names(v, "Deltagere"),
                                         default=", ".join(people), instruction="(adskil med komma)")
             try:
-                return followup.parse_attendance(raw, case, guide, meeting)
+                value = followup.parse_attendance(raw, case, guide, meeting)
+                self.parents_present = value["foraeldre_deltog"]
+                return value
             except ValueError as exc:  # e.g. nobody named while the parents were absent
                 say(str(exc), "red")
 
@@ -206,7 +218,8 @@ class InteractiveMeeting:
         if not yes(f"{title} – vil du registrere scores?", kind == "outcome"):
             return
         child = fit.instrument_for_age(self.case["age_group"])
-        defaults = iter(["Mor", "Far", "Barnet"])
+        # Whose form comes next: the parents first when they took part, else the child.
+        defaults = iter(["Mor", "Far", "Barnet"] if self.parents_present is not False else ["Barnet"])
         while True:
             yield ask_fit_score(kind, child, next(defaults, ""), fit.child_age(self.case["age_group"]))
             say("Gemt.", "green")

@@ -126,7 +126,7 @@ def _case_event(row: dict, meetings: dict) -> dict:
     elif kind == "flyttet":
         text = f"{label} flyttet fra {_day(row['from_value'])} til {_day(row['to_value'])}{because}."
     elif kind == "aflyst":
-        text = f"{label} den {_day(row['from_value'])} er aflyst{because}."
+        text = f"{label} ({_day(row['from_value'])}) er aflyst{because}."
     elif kind == "eskaleret":
         text = f"Sagen er optrappet: {row['from_value']} → {row['to_value']}. Begrundelse: {reason}"
     elif kind == "lukket":

@@ -86,7 +86,7 @@ def plan_renderable(plan: dict):
     if plan["bekymring"]:
         parts.append(Panel(_lines(plan["bekymring"], ""), title=Text("Bekymringen"), title_align="left"))
 
-    if plan["observationer"] or plan["iagttagelsesfrist"]:
+    if plan["observationer"] or (plan["iagttagelsesfrist"] and not plan["iagttagelser_faerdige"]):
         table = Table(title=Text("Observationer"), title_justify="left", expand=True)
         table.add_column("Dato", no_wrap=True)
         table.add_column("Hvad", ratio=3)
@@ -94,7 +94,7 @@ def plan_renderable(plan: dict):
         table.add_column("Hvem", ratio=1)
         for o in plan["observationer"]:
             table.add_row(Text(_day(o["dato"], True)), Text(o["hvad"]), Text(o["metode"]), Text(o["hvem"]))
-        if plan["iagttagelsesfrist"]:
+        if plan["iagttagelsesfrist"] and not plan["iagttagelser_faerdige"] and not plan["lukket"]:
             table.caption = Text(f"Frist for iagttagelser: {_day(plan['iagttagelsesfrist'])}")
         parts.append(table)
 

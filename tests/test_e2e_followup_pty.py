@@ -99,6 +99,9 @@ def _json(f: Followed, name: str, args: list[str]):
     return f.data[name]
 
 
+CTRL_U = "\x15"  # clears a pre-filled answer
+
+
 def answers_file(folder: Path) -> Path:
     """eksempler/resen-svar.toml with its future dates kept in the future (a copy, outside the
     folder the command runs in)."""
@@ -126,9 +129,10 @@ def _new_case(home: Path, work: Path) -> str:
 # ---------------------------------------------------------------- the three meetings, key by key
 
 
-def _outcome_scores(term: Terminal, items: str, total: str) -> None:
+def _outcome_scores(term: Terminal, items: str, total: str, who: str | None = None) -> None:
     term.answer("FIT: ORS/CORS i starten af mødet – vil du registrere scores?", ENTER)  # Ja is the default
-    term.answer("Hvem har udfyldt skemaet?", ENTER)  # "Mor" is pre-filled
+    # "Mor" is pre-filled when the parents took part, "Barnet" when they did not.
+    term.answer("Hvem har udfyldt skemaet?", (CTRL_U + who if who else "") + ENTER)
     term.answer("Hvilket skema?", ENTER)  # ORS comes first
     term.answer("De 4 skalaer (0-10):", items + ENTER)
     term.expect(f"Total: {total} af 40")
@@ -148,11 +152,20 @@ def _alliance_scores(term: Terminal, items: str | None, total: str = "") -> None
     term.answer("Et skema mere?", ENTER)
 
 
-def _agreement(term: Terminal, nr: int, keys: str, note: str = "") -> None:
-    """Status list: aftalt, i gang, udført, opgivet; the current status is highlighted."""
+STATUS_CHOICES = ("Uændret", "aftalt", "i gang", "udført", "opgivet")  # "Uændret" first and highlighted
+
+
+def _agreement(term: Terminal, nr: int, status: str = "Uændret", note: str = "") -> None:
+    """One Enter keeps an agreement as it is; a new status asks what happened."""
     term.expect(f"Aftale {nr}:")
-    term.answer("Status:", keys)
-    term.answer("Hvad er der sket?", note + ENTER)
+    term.answer("Status:", DOWN * STATUS_CHOICES.index(status) + ENTER)
+    if status != "Uændret":
+        term.answer("Hvad er der sket?", note + ENTER)
+
+
+def _which_meeting(term: Terminal) -> None:
+    """The earliest planned meeting is not today's, so the walk asks which one is being held."""
+    term.answer("Hvilket møde holder I?", ENTER)  # the first planned one is highlighted
 
 
 def _finish_meeting(f: Followed, term: Terminal, name: str) -> None:
@@ -164,14 +177,16 @@ def _finish_meeting(f: Followed, term: Terminal, name: str) -> None:
 
 def _meeting_1(f: Followed) -> None:
     term = Terminal(["møde", "hold", f.code], f.home, f.work)
+    _which_meeting(term)
     term.expect("Statusmøde nr. 1")
     term.answer("Hvornår blev mødet holdt?", ENTER)  # today, pre-filled
     term.answer("Deltog forældrene?", ENTER)  # Ja
-    term.answer("Hvem deltog ellers?", f"{TOVHOLDER}, {EXTRA_PARTICIPANT}" + ENTER)  # nothing is pre-filled
+    # Pre-filled with the tovholder (nobody but the parents was planned): cleared and retyped.
+    term.answer("Hvem deltog ellers?", CTRL_U + f"{TOVHOLDER}, {EXTRA_PARTICIPANT}" + ENTER)
     _outcome_scores(term, ORS[0], "16")
-    _agreement(term, 1, DOWN + ENTER, NOTE_STARTED)  # aftalt -> i gang
-    _agreement(term, 2, ENTER)  # unchanged, no note: nothing is recorded
-    _agreement(term, 3, ENTER)
+    _agreement(term, 1, "i gang", NOTE_STARTED)
+    _agreement(term, 2)  # Uændret: nothing is recorded
+    _agreement(term, 3)
     term.expect("Børnelinealen nu: Bekymringsbarn")
     term.answer("Hvor står barnet på børnelinealen nu?", ENTER)  # Uændret
     term.answer("Aftalte I nye skridt (en ny aftale)?", DOWN + ENTER)  # Nej
@@ -184,18 +199,18 @@ def _meeting_1(f: Followed) -> None:
 
 def _meeting_2(f: Followed) -> None:
     term = Terminal(["møde", "hold", f.code], f.home, f.work)
+    _which_meeting(term)
     term.expect("Statusmøde nr. 2")
     term.answer("Hvornår blev mødet holdt?", ENTER)
     term.answer("Deltog forældrene?", DOWN + ENTER)  # Nej
     term.expect("Forældrene deltager altid i statusmøderne")
     term.answer("Hvorfor deltog forældrene ikke?", ABSENCE_REASON + ENTER)
-    # Nothing is pre-filled, and with the parents absent someone must be named
-    # (an empty answer is refused and asked again: test_empty_participants_with_parents_absent_...).
-    term.answer("Hvem deltog ellers?", f"{TOVHOLDER}, {EXTRA_PARTICIPANT}" + ENTER)
-    _outcome_scores(term, ORS[1], "23")
-    _agreement(term, 1, ENTER)  # still "i gang"
-    _agreement(term, 2, ENTER)
-    _agreement(term, 3, ENTER)
+    # Pre-filled with who came last time; with the parents absent someone must be named.
+    term.answer("Hvem deltog ellers?", CTRL_U + f"{TOVHOLDER}, {EXTRA_PARTICIPANT}" + ENTER)
+    _outcome_scores(term, ORS[1], "23", who="Mor")  # filled in at home before the meeting
+    _agreement(term, 1)  # still "i gang"
+    _agreement(term, 2)
+    _agreement(term, 3)
     term.expect("Børnelinealen nu: Bekymringsbarn")
     term.answer("Hvor står barnet på børnelinealen nu?", DOWN + ENTER)  # I trivsel (below Uændret)
     term.answer("Hvorfor? (begrundelse)", RULER_REASON + ENTER)
@@ -212,11 +227,11 @@ def _meeting_3(f: Followed) -> None:
     term.expect("Statusmøde nr. 3")
     term.answer("Hvornår blev mødet holdt?", ENTER)
     term.answer("Deltog forældrene?", ENTER)
-    term.answer("Hvem deltog ellers?", ENTER)  # left empty: the parents alone are recorded
+    term.answer("Hvem deltog ellers?", CTRL_U + ENTER)  # cleared: the parents alone are recorded
     _outcome_scores(term, ORS[2], "32,5")
-    _agreement(term, 1, DOWN + ENTER, NOTE_DONE)  # i gang -> udført
-    _agreement(term, 2, DOWN + DOWN + ENTER, NOTE_READING)  # aftalt -> udført
-    _agreement(term, 3, DOWN + DOWN + ENTER)  # aftalt -> udført, without a note
+    _agreement(term, 1, "udført", NOTE_DONE)
+    _agreement(term, 2, "udført", NOTE_READING)
+    _agreement(term, 3, "udført")  # without a note
     term.expect("Børnelinealen nu: I trivsel")
     term.answer("Hvor står barnet på børnelinealen nu?", ENTER)  # Uændret
     term.answer("Aftalte I nye skridt (en ny aftale)?", DOWN + ENTER)
@@ -474,13 +489,13 @@ def test_held_meetings_are_shown_on_the_day_they_were_held(followed):
 
 def test_empty_participants_with_parents_absent_is_asked_again(tmp_path):
     """Regression: InteractiveMeeting.attendance used _until_valid(lambda: raw, ...), re-validating the
-    same answers forever: with the parents absent and nobody named (nothing is pre-filled for a case
-    made from an answers file), 'Skriv, hvem der deltog i mødet.' was printed endlessly."""
+    same answers forever: with the parents absent and nobody named (with the pre-filled name cleared), 'Skriv, hvem der deltog i mødet.' was printed endlessly."""
     home, work = tmp_path / "home", tmp_path / "elsewhere"
     work.mkdir()
     code = _new_case(home, work)
     term = Terminal(["møde", "hold", code], home, work)
     try:
+        _which_meeting(term)
         term.answer("Hvornår blev mødet holdt?", ENTER)
         term.answer("Deltog forældrene?", DOWN + ENTER)  # Nej
         term.answer("Hvorfor deltog forældrene ikke?", ABSENCE_REASON + ENTER)
@@ -488,7 +503,7 @@ def test_empty_participants_with_parents_absent_is_asked_again(tmp_path):
         # Refused and asked again: the user types who took part and the meeting goes on.
         term.child.expect_exact("Skriv, hvem der deltog i mødet.", timeout=5)
         term.child.expect_exact("Hvem deltog ellers?", timeout=5)
-        term.child.send(TOVHOLDER + ENTER)
+        term.child.send(CTRL_U + TOVHOLDER + ENTER)
         term.child.expect_exact("FIT: ORS/CORS i starten af mødet", timeout=5)
     except pexpect.TIMEOUT:
         pytest.fail("The meeting walk did not go on after the participants were typed. Last output:\n"

@@ -429,7 +429,7 @@ def test_cancel_meeting_interactively(cli, case, screen):
     plan = plan_json(cli, case)
     assert (meeting(plan, 2)["status"], meeting(plan, 2)["aflyst_grund"]) == ("aflyst", "Lukket for kursus")
     assert [meeting(plan, n)["status"] for n in (1, 3)] == ["planlagt", "planlagt"]
-    assert f"Statusmøde nr. 2 den {danish_long(day)} er aflyst (Lukket for kursus)." in history_texts(cli, case)
+    assert f"Statusmøde nr. 2 ({danish_long(day)}) er aflyst (Lukket for kursus)." in history_texts(cli, case)
 
 
 def test_cancel_meeting_keeps_it_when_answered_nej(cli, case):
@@ -458,7 +458,7 @@ def attendance_keys(others: str = "Ali Demir, Leder") -> str:
     return (
         ENTER  # Hvornår blev mødet holdt? the planned day
         + ENTER  # Deltog forældrene? Ja
-        + others + ENTER  # Hvem deltog ellers? (empty default: the meeting had only "Forældre")
+        + CTRL_U + others + ENTER  # Hvem deltog ellers? (pre-filled with the tovholder: cleared first)
     )
 
 
@@ -476,8 +476,9 @@ def full_meeting_keys(next_day_keys: str = ENTER) -> str:
         attendance_keys()
         + ors_keys() + ENTER  # Et skema mere? Nej
         # agreement 1: udført with a note; agreement 2: i gang without a note
-        + DOWN * 2 + ENTER + "Gruppen kører fast to gange om ugen" + ENTER
-        + DOWN + ENTER + ENTER
+        # (choices: Uændret, aftalt, i gang, udført, opgivet)
+        + DOWN * 3 + ENTER + "Gruppen kører fast to gange om ugen" + ENTER
+        + DOWN * 2 + ENTER + ENTER
         # Børnelineal: Uændret, I trivsel, Bekymringsbarn, Udsat barn
         + DOWN + ENTER + "Taler mere i legen" + ENTER
         # one new agreement, no due date, then no more
@@ -572,7 +573,7 @@ def test_hold_meeting_parents_absent_needs_a_reason(cli, held_case, refusals, sc
         + NEJ_FROM_JA  # Deltog forældrene? Nej
         + ENTER  # no reason: refused
         + "Mor var syg" + ENTER
-        + "Ali Demir" + ENTER
+        + CTRL_U + "Ali Demir" + ENTER
         + CTRL_C  # stop at the FIT question
     )
     result = cli(["møde", "hold", code], keys)
@@ -629,7 +630,7 @@ def test_hold_meeting_keeps_unchanged_agreements_and_position(cli, held_case):
     code, _ = held_case
     keys = (
         attendance_keys() + NEJ_FROM_JA  # no ORS
-        + ENTER + ENTER + ENTER + ENTER  # both agreements unchanged
+        + ENTER + ENTER  # both agreements: Uændret
         + ENTER  # Uændret
         + NEJ_FROM_JA  # no new agreement
         + ENTER  # no referat
@@ -897,7 +898,7 @@ def test_agreement_status_unchanged_without_note_is_asked_again(cli, case):
 
 def test_hold_meeting_keeps_a_staff_member_named_morten(cli, held_case):
     code, _ = held_case
-    keys = ENTER + NEJ_FROM_JA + "Mor var syg" + ENTER + "Morten Holm, Ali Demir" + ENTER + CTRL_C
+    keys = ENTER + NEJ_FROM_JA + "Mor var syg" + ENTER + CTRL_U + "Morten Holm, Ali Demir" + ENTER + CTRL_C
     result = cli(["møde", "hold", code], keys)
     assert result.code == 130
     assert meeting(plan_json(cli, code), 1)["deltog"] == ["Morten Holm", "Ali Demir"]
@@ -910,19 +911,22 @@ def test_hold_meeting_adds_the_parents_beside_a_staff_member_named_farah(cli, he
     assert meeting(plan_json(cli, code), 1)["deltog"] == ["Forældre", "Farah Ali"]
 
 
-def test_hold_meeting_early_with_a_later_meeting_already_planned(cli, case):
-    """Meeting 1 lies in the future: the held date defaults to today, and since meeting 2 is
-    already planned, the walk says so and only asks whether to add one more (default Nej)."""
+def test_hold_meeting_early_with_a_later_meeting_already_planned(cli, case, screen):
+    """Meeting 1 lies in the future: the user is asked which meeting it is (the first is offered),
+    the held date defaults to today, and since meeting 2 is already planned, the walk says so and
+    only asks whether to add one more (default Nej)."""
     plan = plan_json(cli, case)
     second = dt.date.fromisoformat(meeting(plan, 2)["dato"])
     keys = (
-        attendance_keys() + NEJ_FROM_JA  # no ORS
-        + ENTER * 4 + ENTER + NEJ_FROM_JA + ENTER + ENTER  # agreements, ruler, new, referat, SRS unchanged
+        ENTER  # "Hvilket møde holder I?" the first planned one
+        + attendance_keys() + NEJ_FROM_JA  # no ORS
+        + ENTER * 2 + ENTER + NEJ_FROM_JA + ENTER + ENTER  # agreements, ruler, new, referat, SRS unchanged
         + ENTER  # "Vil du aftale et statusmøde mere?" Nej
     )
     result = cli(["møde", "hold", case], keys)
     assert result.code == 0, result.err
     out = plain(result.out)
+    assert "Hvilket møde holder I? (det første er valgt)" in screen.text()
     assert f"Næste statusmøde er allerede aftalt: {danish_long(second)}." in out
     assert f"Næste statusmøde: {danish_long(second)}." in out
     after = plan_json(cli, case)

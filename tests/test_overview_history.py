@@ -703,11 +703,11 @@ def test_history_shows_meetings_cancelled_by_closing(store, case_code):
 
 
 def test_history_shows_a_cancelled_meeting(store, case_code):
-    """Cancelling a meeting by hand adds 'Statusmøde nr. 1 den X er aflyst (grund).'"""
+    """Cancelling a meeting by hand adds 'Statusmøde nr. 1 (X) er aflyst (grund).'"""
     case = store.case(case_code, log=False)
     meeting = followup.planned_meetings(store, case)[0]
     followup.cancel_meeting(store, case, meeting, "Forældrene er syge")
-    assert texts(store, case_code)[-1] == f"Statusmøde nr. 1 den {danish_long(FAR)} er aflyst (Forældrene er syge)."
+    assert texts(store, case_code)[-1] == f"Statusmøde nr. 1 ({danish_long(FAR)}) er aflyst (Forældrene er syge)."
 
 
 def test_history_shows_a_fit_score_with_its_items(store, case_code):
