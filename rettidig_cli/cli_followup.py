@@ -270,7 +270,7 @@ def _planned(store, row, nr, message: str):
 
     if nr is not None:
         meeting = followup.pick(followup.numbered(store, "meetings", row), nr, "møde", row)
-        followup._require_planned(meeting, row)
+        followup.require_planned(meeting, row)
         return meeting
     planned = followup.planned_meetings(store, row)
     if not planned:

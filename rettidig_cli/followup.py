@@ -247,7 +247,7 @@ def parse_move(raw, meeting: dict, guide: Guide) -> dict:
             "grund": fields.text(raw.get("grund"), "Grund", required=False, max_length=fields.SHORT_MAX)}
 
 
-def _require_planned(meeting: dict, case: dict) -> None:
+def require_planned(meeting: dict, case: dict) -> None:
     if meeting["state"] != "planlagt":
         raise UsageError(f"Møde nr. {meeting['nr']} er {meeting['state']} og kan ikke ændres.",
                          hint=f"Se møderne med: rettidig plan {case['code']}")
@@ -255,7 +255,7 @@ def _require_planned(meeting: dict, case: dict) -> None:
 
 def move_meeting(store, case: dict, meeting: dict, value: dict) -> None:
     require_open(case)
-    _require_planned(meeting, case)
+    require_planned(meeting, case)
     with store.atomic():
         store.db["meetings"].update(meeting["id"], {
             "day": value["dato"], "time": value["tidspunkt"], "moved_from": meeting["day"],
@@ -266,7 +266,7 @@ def move_meeting(store, case: dict, meeting: dict, value: dict) -> None:
 
 def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
     require_open(case)
-    _require_planned(meeting, case)
+    require_planned(meeting, case)
     reason = _user_text(reason, "Grund", required=False, max_length=fields.SHORT_MAX)
     with store.atomic():
         store.db["meetings"].update(meeting["id"], {"state": "aflyst", "cancel_reason": reason})
