@@ -6,7 +6,6 @@ answer is asked again with the reason, and nothing is saved until it is valid.""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from rettidig_cli import dates, fields, fit, followup, wizard
 from rettidig_cli.guide import Step

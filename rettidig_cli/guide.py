@@ -375,7 +375,7 @@ def _check_references(guide: Guide, top: _Reader) -> None:
         phase_ids.add(phase.id)
         for step in phase.steps:
             if step.id in seen:
-                raise top.fail(f"phases.steps", f"har trin-id «{step.id}» to gange")
+                raise top.fail("phases.steps", f"har trin-id «{step.id}» to gange")
             if step.when:
                 source = seen.get(step.when[0])
                 if source is None or source.kind != "decision":

@@ -26,6 +26,27 @@ MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "augu
              "oktober", "november", "december")
 
 
+def closed_days(first_year: int, last_year: int, optional: bool = True) -> dict[dt.date, str]:
+    """Public holidays and, unless told otherwise, the customary closing days (both guides skip them)."""
+    import holidays
+
+    years = range(first_year, last_year + 1)
+    closed = dict(holidays.Denmark(years=years, language="da"))
+    if optional:
+        closed.update(holidays.Denmark(years=years, categories=("optional",), language="da"))
+    return closed
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in closed_days(day.year, day.year)
+
+
+def working_day_on_or_after(day: dt.date) -> dt.date:
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def danish_long(day: dt.date) -> str:
     """'mandag 14. december 2026'"""
     return f"{WEEKDAYS_DA[day.weekday()]} {day.day}. {MONTHS_DA[day.month - 1]} {day.year}"

@@ -21,9 +21,8 @@ import json
 import re
 from collections import Counter
 
-import holidays
 import pytest
-from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, UP, danish_long
+from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, UP, danish_long, is_working_day, working_day_on_or_after
 
 CTRL_U = "\x15"  # erase everything before the cursor in a text prompt (its pre-filled default)
 
@@ -36,22 +35,6 @@ AGREEMENT_2 = "Læse højt hver aften"
 
 
 # ---------------------------------------------------------------- dates
-
-
-def closed_days(first_year: int, last_year: int) -> dict[dt.date, str]:
-    """Public holidays and customary closing days (Resen skips both)."""
-    years = range(first_year, last_year + 1)
-    return dict(holidays.Denmark(years=years, categories=("public", "optional"), language="da"))
-
-
-def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in closed_days(day.year, day.year)
-
-
-def working_day_on_or_after(day: dt.date) -> dt.date:
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day
 
 
 def working_day_before(day: dt.date) -> dt.date:

@@ -1,8 +1,6 @@
 import re
 from pathlib import Path
 
-import re
-
 import pytest
 
 from rettidig_cli import guide as guides

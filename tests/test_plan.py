@@ -3,7 +3,6 @@ import json
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 from rettidig_cli import plan as plans
 from rettidig_cli.store import Store

@@ -25,7 +25,7 @@ import sqlite3
 
 import holidays
 import pytest
-from conftest import CTRL_C, DOWN, ENTER, SPACE, UP, danish_long
+from conftest import CTRL_C, DOWN, ENTER, SPACE, UP, closed_days, danish_long, is_working_day, working_day_on_or_after
 
 BACKSPACE = "\x7f"
 
@@ -85,24 +85,6 @@ def dk(day: dt.date) -> str:
 def retype(old: str, new: str) -> str:
     """Erase what a text prompt holds (its default or a refused answer) and type a new answer."""
     return BACKSPACE * len(old) + new + ENTER
-
-
-def closed_days(first_year: int, last_year: int, optional: bool = True) -> dict[dt.date, str]:
-    years = range(first_year, last_year + 1)
-    closed = dict(holidays.Denmark(years=years, language="da"))
-    if optional:
-        closed.update(holidays.Denmark(years=years, categories=("optional",), language="da"))
-    return closed
-
-
-def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in closed_days(day.year, day.year)
-
-
-def working_day_on_or_after(day: dt.date) -> dt.date:
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day
 
 
 def expected_meetings(first: dt.date, weeks: int, count: int) -> list[dt.date]:

@@ -32,9 +32,9 @@ def handleplan(plan: dict) -> str:
         f"*{md(plan['guide']['navn'])}*",
         "",
         f"- **Barn:** {md(child['navn'])} ({md(child['aldersgruppe'])}, {md(child['tilbud'])})",
-        f"- **Tovholder:** " + (md(plan["tovholder"]["navn"]) + (f" ({md(plan['tovholder']['rolle'])})"
+        "- **Tovholder:** " + (md(plan["tovholder"]["navn"]) + (f" ({md(plan['tovholder']['rolle'])})"
                                 if plan["tovholder"]["rolle"] else "") if plan["tovholder"] else "ikke valgt endnu"),
-        f"- **Fase:** " + ("alle faser er gennemgået" if plan["faerdig"]
+        "- **Fase:** " + ("alle faser er gennemgået" if plan["faerdig"]
                            else f"{plan['fase']['nummer']} af {plan['fase']['antal']}: {md(plan['fase']['titel'])}"),
         f"- **Oprettet:** {_day(plan['oprettet'])}",
         f"- **Udskrevet:** {dates.format_date(dates.today())}",
