@@ -262,7 +262,7 @@ def meeting_new(
 def _long(iso: str) -> str:
     from rettidig_cli import dates
 
-    return dates.format_date(dates.from_iso(iso))
+    return dates.format_iso(iso)
 
 
 def _planned(store, row, nr, message: str):

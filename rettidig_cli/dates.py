@@ -85,6 +85,14 @@ def from_iso(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def format_iso(value: str | None, short: bool = False) -> str:
+    """A stored ISO date (or timestamp) in Danish: long 'tirsdag 3. marts 2026' or short '3. mar. 2026'."""
+    if not value:
+        return ""
+    day = dt.date.fromisoformat(value[:10])
+    return format_short(day) if short else format_date(day)
+
+
 def days_closed(years: range, include_optional: bool) -> dict[dt.date, str]:
     """Public holidays (and, if the guide asks, the customary closing days) with Danish names."""
     import holidays  # slow import; only needed when scheduling

@@ -13,7 +13,7 @@ import json
 
 from rettidig_cli import dates, fields, fit, wizard
 from rettidig_cli.errors import NotFoundError, UsageError
-from rettidig_cli.guide import Guide, Step
+from rettidig_cli.guide import Guide, Step, visible
 from rettidig_cli.reference import fit_rules, followup_rules
 from rettidig_cli.store import now
 
@@ -80,6 +80,16 @@ def factor_step(guide: Guide) -> Step:
         return step
     return Step(id=step.id if step else "", kind="factors", message="", phase_id="",
                 options=followup_rules().factor_types)
+
+
+def factor_label(guide: Guide, step_id: str | None, option_id: str) -> str:
+    """A factor kind's label: from the step it was saved under, else the shared kinds in data."""
+    options = list(followup_rules().factor_types)
+    try:
+        options = list(guide.step(step_id).options) + options
+    except KeyError:
+        pass
+    return next((o.label for o in options if o.id == option_id), option_id)
 
 
 def _event(store, case: dict, kind: str, day: dt.date, meeting_id: int | None = None,
@@ -201,9 +211,16 @@ def staff_participants(store, case: dict, meeting: dict) -> list[str]:
     return [tovholders[-1]["name"]] if tovholders else []
 
 
-def _meeting_day(raw, label: str, guide: Guide) -> dt.date:
+def meeting_day_problem(day: dt.date, guide: Guide) -> str | None:
+    """Why a meeting cannot be planned on this day (weekend, closing day, already past), or None."""
+    if day < dates.today():
+        return f"{dates.format_date(day)} er overstået. Vælg i dag eller en senere dag."
+    return dates.check_meeting_day(day, guide.meetings.skip_optional_holidays)
+
+
+def _future_meeting_day(raw, label: str, guide: Guide) -> dt.date:
     day = fields.date(raw, label)
-    problem = dates.check_meeting_day(day, guide.meetings.skip_optional_holidays)
+    problem = meeting_day_problem(day, guide)
     if problem:
         raise ValueError(problem)
     return day
@@ -211,9 +228,7 @@ def _meeting_day(raw, label: str, guide: Guide) -> dt.date:
 
 def parse_new_meeting(raw, store, case: dict, guide: Guide) -> dict:
     raw = wizard._mapping(raw, "Mødet", ("dato", "tidspunkt", "deltagere"))
-    day = _meeting_day(raw.get("dato"), "Mødedato", guide)
-    if day < dates.today():
-        raise ValueError(f"{dates.format_date(day)} er overstået. Vælg i dag eller en senere dag.")
+    day = _future_meeting_day(raw.get("dato"), "Mødedato", guide)
     ctx = wizard.context_for(store, case, guide)
     people = raw.get("deltagere")
     participants = (wizard.meeting_participants(people, ctx) if people not in (None, "")
@@ -237,9 +252,7 @@ def add_meeting(store, case: dict, guide: Guide, value: dict) -> int:
 
 def parse_move(raw, meeting: dict, guide: Guide) -> dict:
     raw = wizard._mapping(raw, "Flytningen", ("dato", "tidspunkt", "grund"))
-    day = _meeting_day(raw.get("dato"), "Ny dato", guide)
-    if day < dates.today():
-        raise ValueError(f"{dates.format_date(day)} er overstået. Vælg i dag eller en senere dag.")
+    day = _future_meeting_day(raw.get("dato"), "Ny dato", guide)
     at = fields.time(raw.get("tidspunkt") or meeting["time"] or guide.meetings.default_time, "Tidspunkt").strftime("%H:%M")
     if day.isoformat() == meeting["day"] and at == meeting["time"]:
         raise ValueError(f"Mødet ligger allerede {dates.format_date(day)} kl. {at.replace(':', '.')}.")
@@ -398,7 +411,7 @@ def escalate(store, case: dict, guide: Guide, esc, reason: str) -> list[str]:
         store.save_answer(case, step.id, step.phase_id, step.kind, {"valg": [esc.to]})
         _event(store, case, "eskaleret", dates.today(), None, options[current].label, options[esc.to].label, reason)
         store.audit("ændre", case["code"], "eskaler")
-    return [c.text for c in options[esc.to].consequences if not (case["abuse_path"] and c.parent_contact)]
+    return visible(options[esc.to].consequences, bool(case["abuse_path"]))
 
 
 # ---------------------------------------------------------------- closing and reopening

@@ -17,8 +17,7 @@ NONE = "__none__"
 UNCHANGED = "__unchanged__"
 
 
-def _day(iso: str) -> str:
-    return dates.format_date(dt.date.fromisoformat(iso))
+_day = dates.format_iso
 
 
 def _until_valid(ask, parse):
@@ -72,25 +71,13 @@ def ask_tovholder(current: str) -> dict:
 
 def ask_new_meeting(store, case: dict, guide, suggested: dt.date) -> dict:
     rules = guide.meetings
-
-    def parse_day(raw):
-        return followup.parse_new_meeting({"dato": raw}, store, case, guide)
-
     day = ask_date(f"Dato for {followup.definite(rules.label.lower())}:", suggested,
-                   extra=lambda d: _error_of(lambda: parse_day(d.isoformat())))
+                   extra=lambda d: followup.meeting_day_problem(d, guide))
     at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=rules.default_time)
     people = ", ".join(followup.default_participants(store, case, guide))
     hint = "(adskil med komma; forældrene deltager altid)" if followup.parents_expected(case, guide) else "(adskil med komma)"
     names = ask_text("Hvem deltager?", lambda v: fields.names(v, "Deltagere"), default=people, instruction=hint)
     return followup.parse_new_meeting({"dato": day, "tidspunkt": at, "deltagere": names}, store, case, guide)
-
-
-def _error_of(call) -> str | None:
-    try:
-        call()
-    except ValueError as exc:
-        return str(exc)
-    return None
 
 
 def ask_move(meeting: dict, guide) -> dict | None:
@@ -99,8 +86,7 @@ def ask_move(meeting: dict, guide) -> dict | None:
     say(f"{meeting['kind']} nr. {meeting['nr']} ligger {dates.format_date(current)} kl. "
         f"{(meeting['time'] or '').replace(':', '.')}.", "bold")
     while True:
-        day = ask_date("Ny dato:", current, extra=lambda d: _error_of(
-            lambda: followup.parse_move({"dato": d.isoformat(), "tidspunkt": "23:59"}, meeting, guide)))
+        day = ask_date("Ny dato:", current, extra=lambda d: followup.meeting_day_problem(d, guide))
         at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"),
                       default=meeting["time"] or guide.meetings.default_time)
         reason = ask_text("Hvorfor flyttes mødet?",

@@ -32,6 +32,11 @@ class Item:
     parent_contact: bool = False
 
 
+def visible(items, abuse_path: bool) -> list[str]:
+    """The texts to show: on the abuse path, anything that means contacting the parents is hidden."""
+    return [i.text for i in items if not (abuse_path and i.parent_contact)]
+
+
 @dataclass(frozen=True)
 class Option:
     id: str
@@ -150,6 +155,14 @@ class Guide:
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
+
+    def step_title(self, step_id: str | None) -> str:
+        """A step's short heading for plans and histories; the id if the guide has no such step."""
+        try:
+            step = self.step(step_id)
+        except KeyError:
+            return step_id or ""
+        return step.title or step.message
 
     def phase(self, phase_id: str) -> Phase:
         for phase in self.phases:

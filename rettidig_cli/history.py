@@ -14,16 +14,7 @@ def _entry(day: str | None, recorded: str, kind: str, text: str, detail: str = "
     return {"dato": (day or recorded)[:10], "registreret": recorded, "type": kind, "tekst": text, "detalje": detail}
 
 
-def _day(iso: str | None) -> str:
-    return dates.format_date(dates.from_iso(iso[:10])) if iso else ""
-
-
-def _title(guide, step_id: str | None) -> str:
-    try:
-        step = guide.step(step_id)
-    except KeyError:
-        return step_id or ""
-    return step.title or step.message
+_day = dates.format_iso
 
 
 def build(store, case: dict) -> list[dict]:
@@ -40,7 +31,7 @@ def build(store, case: dict) -> list[dict]:
                     if value and value.get("mistanke") else "Sikkerhedsspørgsmålet er besvaret: ingen mistanke om vold eller overgreb.")
             entries.append(_entry(None, row["created_at"], "Sikkerhed", text))
         elif row["kind"] == "text" and value:
-            entries.append(_entry(None, row["created_at"], "Notat", f"{_title(guide, step_id)}: {value}"))
+            entries.append(_entry(None, row["created_at"], "Notat", f"{guide.step_title(step_id)}: {value}"))
         elif row["kind"] == "child" and value:
             entries.append(_entry(None, row["created_at"], "Barnet",
                                   f"{value['navn']} ({value['aldersgruppe']}, {value['tilbud']})."))
@@ -49,12 +40,12 @@ def build(store, case: dict) -> list[dict]:
         who = f" – {row['observer']}" if row["observer"] else ""
         entries.append(_entry(row["observed_on"], row["created_at"], "Observation", f"{row['what']}{method}{who}"))
     for row in store.rows("factors", cid):
-        label = next((o.label for o in followup.factor_step(guide).options if o.id == row["kind"]), row["kind"])
+        label = followup.factor_label(guide, row["step_id"], row["kind"])
         entries.append(_entry(None, row["created_at"], "Faktor", f"{label}: {row['text']}"))
     for row in store.rows("decisions", cid):
         note = f" Begrundelse: {row['note']}" if row["note"] else ""
         entries.append(_entry(row["decided_on"], row["created_at"], "Beslutning",
-                              f"{_title(guide, row['step_id'])}: {row['label']}.{note}"))
+                              f"{guide.step_title(row['step_id'])}: {row['label']}.{note}"))
     for row in store.rows("agreements", cid):
         due = f", senest {_day(row['due'])}" if row["due"] else ""
         entries.append(_entry(None, row["created_at"], "Aftale",
@@ -99,7 +90,7 @@ def build(store, case: dict) -> list[dict]:
     for row in store.rows("consents", cid):
         who = f" ({row['given_by']})" if row["given_by"] else ""
         entries.append(_entry(row["given_on"], row["created_at"], "Forældre",
-                              f"{_title(guide, row['step_id'])}: {row['answer']}{who}."))
+                              f"{guide.step_title(row['step_id'])}: {row['answer']}{who}."))
     for row in store.rows("underretninger", cid):
         leader = "lederen er informeret" if row["leader_informed"] else "lederen er IKKE informeret"
         entries.append(_entry(row["sent_on"], row["created_at"], "Underretning",

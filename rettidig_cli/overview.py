@@ -8,8 +8,10 @@ for a long time > nothing pressing > closed."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from rettidig_cli import dates
+from rettidig_cli.followup import OPEN, OPEN_AGREEMENT
 from rettidig_cli.reference import followup_rules
 
 OVERDUE, THIS_WEEK, SOON, QUIET, CALM, CLOSED = range(6)
@@ -23,7 +25,7 @@ def _week(day: dt.date) -> tuple[int, int]:
 
 def tasks(plan: dict, today: dt.date) -> list[dict]:
     """What this case asks of the practitioner now, each with its urgency level and date."""
-    if plan["status"] != "åben":
+    if plan["status"] != OPEN:
         return []
     rules = followup_rules()
     soon = today + dt.timedelta(days=rules.soon_days)
@@ -45,7 +47,7 @@ def tasks(plan: dict, today: dt.date) -> list[dict]:
                       "dato": deadline.isoformat()})
     for a in plan["aftaler"]:
         due = dates.from_iso(a["senest"])
-        if due and a["status"] in ("aftalt", "i gang") and today <= due <= soon:
+        if due and a["status"] in OPEN_AGREEMENT and today <= due <= soon:
             found.append({"niveau": SOON, "tekst": f"Aftale nr. {a['nr']} skal være udført {dates.format_date(due)}",
                           "dato": due.isoformat()})
     quiet_for = (today - dt.date.fromisoformat(plan["opdateret"])).days
@@ -58,11 +60,11 @@ def tasks(plan: dict, today: dt.date) -> list[dict]:
     return sorted(found, key=lambda t: (t["niveau"], t["dato"] or ""))
 
 
-def _short(iso: str) -> str:
-    return dates.format_short(dt.date.fromisoformat(iso))
+_short = functools.partial(dates.format_iso, short=True)
 
 
-def _clip(text: str, length: int = 40) -> str:
+def clip(text: str, length: int = 40) -> str:
+    """Cut a text to fit a table cell, marking the cut with an ellipsis."""
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
@@ -74,7 +76,7 @@ def _overdue(plan: dict, today: dt.date) -> list[dict]:
         found.append({"tekst": f"Iagttagelserne skulle ligge klar {_short(deadline)}", "dato": deadline})
     for a in plan["aftaler"]:
         if a["overskredet"]:
-            found.append({"tekst": f"Aftale {a['nr']} overskredet ({_short(a['senest'])}): {_clip(a['hvad'])}",
+            found.append({"tekst": f"Aftale {a['nr']} overskredet ({_short(a['senest'])}): {clip(a['hvad'])}",
                           "dato": a["senest"]})
     for m in plan["statusmoeder"] + plan["andre_moeder"]:
         if m["status"] == "planlagt" and m["dato"] < today.isoformat():
@@ -95,7 +97,7 @@ def _when(day: dt.date, today: dt.date) -> str:
 def row(plan: dict, today: dt.date) -> dict:
     """One line of the overview."""
     todo = tasks(plan, today)
-    level = CLOSED if plan["status"] != "åben" else (todo[0]["niveau"] if todo else CALM)
+    level = CLOSED if plan["status"] != OPEN else (todo[0]["niveau"] if todo else CALM)
     nxt = plan["naeste_statusmoede"]
     return {
         "kode": plan["kode"], "barn": plan["barn"]["navn"] or "(ikke udfyldt)",

@@ -7,14 +7,9 @@ import datetime as dt
 import json
 
 from rettidig_cli import dates, fit, followup, wizard
-from rettidig_cli.guide import SAFETY_STEP_ID
-from rettidig_cli.reference import followup_rules
+from rettidig_cli.guide import SAFETY_STEP_ID, visible
 
 OPEN_AGREEMENT = followup.OPEN_AGREEMENT
-
-
-def _visible(items, abuse_path: bool) -> list[str]:
-    return [i.text for i in items if not (abuse_path and i.parent_contact)]
 
 
 def build(store, case: dict, today: dt.date | None = None) -> dict:
@@ -30,7 +25,7 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
     phase = found[0] if found else guide.phases[-1]
     if found:
         next_text = {"fase": phase.title, "trin": found[1].message,
-                     "vejledning": _visible(phase.guidance, abuse)}
+                     "vejledning": visible(phase.guidance, abuse)}
     else:
         next_text = {"fase": None, "trin": guide.completion, "vejledning": []}
 
@@ -51,7 +46,7 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
             decisions.append({
                 "trin": step.id, "titel": step.title or step.message,
                 "valg": [r["label"] for r in current],
-                "betydning": [c for r in current for c in _visible(options[r["choice"]].consequences, abuse)],
+                "betydning": [c for r in current for c in visible(options[r["choice"]].consequences, abuse)],
                 "dato": rows[-1]["decided_on"],
                 "tidligere": [{"valg": r["label"], "dato": r["decided_on"]} for r in rows[:-1]] if not step.multiple else [],
                 "begrundelse": current[-1]["note"] or "",
@@ -84,7 +79,7 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
     tovholders = store.rows("tovholders", cid)
     consents = [
         {"emne": r["topic"], "trin": r["step_id"], "svar": r["answer"], "navn": r["given_by"], "dato": r["given_on"],
-         "titel": _title(guide, r["step_id"])}
+         "titel": guide.step_title(r["step_id"])}
         for r in store.rows("consents", cid)
     ]
     positions = store.rows("positions", cid)
@@ -110,10 +105,10 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
         for a in agreements:
             if a["overskredet"]:
                 overdue.append(f"Aftale nr. {a['nr']} «{a['hvad']}» skulle være udført senest "
-                               f"{dates.format_date(dt.date.fromisoformat(a['senest']))}.")
+                               f"{dates.format_iso(a['senest'])}.")
         for m in meetings:
             if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) < today:
-                overdue.append(f"{m['type']} nr. {m['nr']} {dates.format_date(dt.date.fromisoformat(m['dato']))} "
+                overdue.append(f"{m['type']} nr. {m['nr']} {dates.format_iso(m['dato'])} "
                                "er ikke registreret som holdt.")
         if abuse and any(not u["leder_informeret"] for u in underretninger):
             overdue.append("Lederen er ikke registreret som informeret om underretningen.")
@@ -141,7 +136,7 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
         "observationer": observations,
         "iagttagelsesfrist": deadline.isoformat() if deadline else None,
         "iagttagelser_faerdige": observations_done,
-        "faktorer": [{"type": _factor_label(guide, r["step_id"], r["kind"]), "tekst": r["text"]}
+        "faktorer": [{"type": followup.factor_label(guide, r["step_id"], r["kind"]), "tekst": r["text"]}
                      for r in store.rows("factors", cid)],
         "tekster": texts,
         "beslutninger": decisions,
@@ -170,23 +165,6 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
         },
         "fit": fit.series(store.rows("fit_scores", cid)),
         "underretninger": underretninger,
-        "sparring": _visible(phase.sparring, abuse),
+        "sparring": visible(phase.sparring, abuse),
         "forsinket": overdue,
     }
-
-
-def _title(guide, step_id: str) -> str:
-    try:
-        step = guide.step(step_id)
-    except KeyError:
-        return step_id
-    return step.title or step.message
-
-
-def _factor_label(guide, step_id: str | None, option_id: str) -> str:
-    options = list(followup_rules().factor_types)
-    try:
-        options = list(guide.step(step_id).options) + options
-    except KeyError:
-        pass
-    return next((o.label for o in options if o.id == option_id), option_id)

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rettidig_cli import dates, fields, wizard
-from rettidig_cli.guide import Step
+from rettidig_cli.guide import Step, visible
 
 console = Console(highlight=False)
 SKIP = "__skip__"
@@ -137,7 +137,7 @@ def meeting_table(value: dict, plural: str) -> Table:
         if meeting["flyttet_fra"]:
             moved = dt.date.fromisoformat(meeting["flyttet_fra"])
             note = f"flyttet fra {dates.format_date(moved)} ({meeting['grund'] or 'lukkedag'})"
-        table.add_row(str(number), Text(dates.format_date(dt.date.fromisoformat(meeting["dato"]))),
+        table.add_row(str(number), Text(dates.format_iso(meeting["dato"])),
                       f"kl. {value['tidspunkt'].replace(':', '.')}", Text(note))
     return table
 
@@ -162,7 +162,7 @@ def ask_status_meetings(step: Step, ctx):
         if action == "ok":
             return Parsed(value)
         number = select("Hvilken dato vil du rette?",
-                        [(dates.format_date(dt.date.fromisoformat(m["dato"])), i) for i, m in enumerate(value["moeder"])])
+                        [(dates.format_iso(m["dato"]), i) for i, m in enumerate(value["moeder"])])
         new_day = ask_date("Ny dato:", dt.date.fromisoformat(value["moeder"][number]["dato"]),
                            extra=lambda d: dates.check_meeting_day(d, rules.skip_optional_holidays))
         # Only the edited meeting changes; the others keep their "moved from a holiday" note.
@@ -286,8 +286,8 @@ class InteractiveSource:
     def phase_intro(self, phase, ctx) -> None:
         phases = ctx.guide.phases
         number = phases.index(phase) + 1
-        body = bullet_list(i.text for i in phase.guidance if not (ctx.abuse_path and i.parent_contact))
-        sparring = [i.text for i in phase.sparring if not (ctx.abuse_path and i.parent_contact)]
+        body = bullet_list(visible(phase.guidance, ctx.abuse_path))
+        sparring = visible(phase.sparring, ctx.abuse_path)
         if sparring:
             body.append("\n\nHusk, du også kan få sparring hos: ", style="bold")
             body.append(" · ".join(sparring))
@@ -338,7 +338,7 @@ class InteractiveSource:
     def after_step(self, step, value, ctx) -> None:
         if step.kind == "decision" and value:
             for option in step.options:
-                shown = [c.text for c in option.consequences if not (ctx.abuse_path and c.parent_contact)]
+                shown = visible(option.consequences, ctx.abuse_path)
                 if option.id in value["valg"] and shown:
                     console.print(Panel(bullet_list(shown), title=Text(f"{option.label} betyder"),
                                         border_style="magenta"))

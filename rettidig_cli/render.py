@@ -3,7 +3,6 @@ rich never reads '[bold]' or '[/]' typed by a user as markup."""
 
 from __future__ import annotations
 
-import datetime as dt
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -11,15 +10,12 @@ from rich.table import Table
 from rich.text import Text
 
 from rettidig_cli import dates, fit
+from rettidig_cli.overview import clip
 
 COLOURS = {"green": "green", "yellow": "yellow", "red": "red", "orange": "dark_orange", "blue": "blue"}
 
 
-def _day(iso: str | None, short: bool = False) -> str:
-    if not iso:
-        return ""
-    day = dt.date.fromisoformat(iso)
-    return dates.format_short(day) if short else dates.format_date(day)
+_day = dates.format_iso
 
 
 def _clock(hhmm: str) -> str:
@@ -33,10 +29,6 @@ def _lines(items, bullet: str = "• ") -> Text:
             text.append("\n")
         text.append(bullet + item)
     return text
-
-
-def _clip(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def _field(label: str, value: str, style: str = "") -> Text:
@@ -326,7 +318,7 @@ def print_list(rows: list[dict], console: Console, title: str = "Dine sager – 
         if row["placering"]:
             child.append(f"\n● {row['placering']}", style=COLOURS.get(row["placering_farve"], ""))
         table.add_row(
-            Text(row["kode"], style="bold"), child, Text(_clip(row["fase"], 24)), Text(row["tovholder"] or "–"),
+            Text(row["kode"], style="bold"), child, Text(clip(row["fase"], 24)), Text(row["tovholder"] or "–"),
             Text(dates.format_compact(dates.from_iso(row["naeste_statusmoede"])) if row["naeste_statusmoede"] else "–"),
             Text("\n".join(todo) or "–", style=LEVEL_STYLES[row["niveau"]]),
         )
