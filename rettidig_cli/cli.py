@@ -15,8 +15,8 @@ import typer
 from rettidig_cli.cli_common import (
     AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, _console, _home, _open, _read_answers, _say,
 )
-from rettidig_cli import cli_followup
-from rettidig_cli.errors import Interrupted, NoTerminalError, RettidigError, UsageError
+from rettidig_cli import cli_export, cli_followup
+from rettidig_cli.errors import Interrupted, NoTerminalError, RettidigError
 
 app = typer.Typer(
     cls=DanishGroup,
@@ -184,32 +184,6 @@ def list_cases(
     render.print_list(rows, _console(), title)
 
 
-@app.command(cls=DanishCommand)
-def export(
-    case: CaseArg,
-    fmt: Annotated[str, typer.Option("--format", help="Filformat: markdown.")] = "markdown",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Filnavn. Standard: handleplan-SAG-DATO.md her.",
-                                                show_default=False)] = None,
-    overwrite: Annotated[bool, typer.Option("--overskriv", help="Overskriv filen, hvis den findes.")] = False,
-    db: DbOption = None,
-) -> None:
-    """Skriv handleplanen som et dokument til statusmødet."""
-    from rettidig_cli import dates
-    from rettidig_cli import export as exporters
-    from rettidig_cli import plan as plans
-
-    if fmt not in exporters.FORMATS:
-        raise UsageError(f"Formatet «{fmt}» kendes ikke. Brug et af: {', '.join(exporters.FORMATS)}.")
-    store = _open(db)
-    row = store.case(case, log=False)
-    content = exporters.render(plans.build(store, row), fmt)
-    target = out or Path(exporters.default_name(row["code"], fmt, dates.today()))
-    written = exporters.write_private(target, content, overwrite)
-    with store.atomic():
-        store.audit("eksport", row["code"], fmt)
-    _say("Handleplanen er skrevet til ", (str(written.resolve()), "bold"), " (kun læsbar for dig).")
-
-
 @guide_app.command(name="list", cls=DanishCommand)
 def guide_list() -> None:
     """Vis de installerede guides."""
@@ -265,6 +239,7 @@ def guide_show(
 
 
 cli_followup.register(app)
+cli_export.register(app)
 
 
 @app.callback(invoke_without_command=True)

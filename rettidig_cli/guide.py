@@ -19,7 +19,7 @@ STEP_KINDS = (
     "child", "text", "observations", "factors", "decision", "agreements", "tovholder",
     "status_meetings", "meeting", "consent", "underretning", "position",
 )
-TEXT_ROLES = ("concern", "parents_view", "child_view", "analysis", "note")
+TEXT_ROLES = ("concern", "parents_view", "child_view", "analysis", "meeting_question", "wished_participants", "note")
 SAFETY_STEP_ID = "sikkerhed"
 SCHEMA_VERSION = 1
 

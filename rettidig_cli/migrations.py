@@ -93,3 +93,15 @@ def m002_follow_up(db: Database) -> None:
                 {"kind": str, "meeting_id": int, "on_day": str, "from_value": str, "to_value": str, "reason": str},
                 {"kind", "on_day"},
                 [("meeting_id", "meetings", "id")])
+
+
+@migrations()
+def m003_redaction_terms(db: Database) -> None:
+    # Words the user marked to hide in anonymous documents (an institution, a street): kept per
+    # case, so next month's anonymous discussion hides them too.
+    db["redaction_terms"].create(
+        {"id": int, "case_id": int, "term": str, "created_at": str},
+        pk="id", not_null={"case_id", "term", "created_at"},
+        foreign_keys=[("case_id", "cases", "id")],
+    )
+    db["redaction_terms"].create_index(["case_id", "term"], unique=True)

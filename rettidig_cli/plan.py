@@ -142,6 +142,7 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
         "beslutninger": decisions,
         "aftaler": agreements,
         "tovholder": {"navn": tovholders[-1]["name"], "rolle": tovholders[-1]["role"] or ""} if tovholders else None,
+        "tovholdere": [{"navn": t["name"], "rolle": t["role"] or "", "siden": t["since"]} for t in tovholders],
         "statusmoeder": [m for m in meetings if m["status_moede"]],
         "andre_moeder": [m for m in meetings if not m["status_moede"]],
         "naeste_moede": upcoming[0] if upcoming else None,

@@ -12,6 +12,9 @@ _CPR = re.compile(
 # Control characters and terminal escape sequences; newline and tab are kept.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Invisible characters that can reorder or hide text (bidi overrides, zero-width), and code points
+# XML (DOCX) cannot hold.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]")
 
 CPR_MESSAGE = (
     "Teksten ser ud til at indeholde et CPR-nummer. rettidig gemmer aldrig CPR-numre – "
@@ -28,6 +31,12 @@ def clean_text(text: str) -> str:
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPES.sub("", text)
     return _CONTROL.sub("", text).strip()
+
+
+def printable(text: str) -> str:
+    """Text safe to put in any document or terminal: line breaks and tabs kept, nothing hidden."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return _INVISIBLE.sub("", _CONTROL.sub("", _ESCAPES.sub("", text)))
 
 
 def check_text(text: str, *, required: bool, max_length: int, label: str = "Feltet") -> str:

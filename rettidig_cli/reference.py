@@ -108,3 +108,107 @@ def followup_rules() -> FollowUpRules:
         close_reasons=top.texts("close_reasons", required=True),
         factor_types=factor_types,
     )
+
+
+# The kinds of content a document section can hold (data/documents.toml `source`); documents.py
+# has one builder for each.
+SECTION_SOURCES = (
+    "safety", "overdue", "concern", "observations", "factors", "perspectives", "decisions", "agreements",
+    "meetings", "fit", "ruler", "parents", "next_step", "sparring", "signature", "tried", "parents_view",
+    "child_view", "analysis", "meeting_question", "wished_participants", "k_consent", "request_signature",
+    "agenda", "attendance", "review", "latest_fit", "position_now", "new_agreements", "minutes",
+    "next_meeting", "question_for_team",
+)
+META_FIELDS = ("child", "tovholder", "phase", "position", "created", "printed", "meeting", "age", "setting",
+               "period", "printed_month")
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    source: str
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Purpose:
+    id: str
+    names: tuple[str, ...]
+    title: str
+    file_prefix: str
+    description: str
+    intro: str
+    meta: tuple[str, ...]
+    sections: tuple[Section, ...]
+    agenda: tuple[str, ...]
+    anonymous: bool
+    json: str
+    calendar: str
+    csv: str
+
+
+@dataclass(frozen=True)
+class AnonymousWords:
+    child: str
+    child_possessive: str
+    person: str
+    marked: str
+    date: str
+    role_words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class DocumentRules:
+    meeting_minutes: int
+    reminder_hours: int
+    anonymous: AnonymousWords
+    purposes: tuple[Purpose, ...]
+
+    def purpose(self, wanted: str) -> Purpose:
+        key = (wanted or "").strip().casefold()
+        for purpose in self.purposes:
+            if key == purpose.id or key in purpose.names:
+                return purpose
+        raise ValueError(f"«{wanted}» er ikke et formål, jeg kender. Brug et af: "
+                         f"{', '.join(p.id for p in self.purposes)}.")
+
+
+@functools.cache
+def document_rules() -> DocumentRules:
+    top, _ = _load("documents.toml")
+    anon = top.table_("anonymous")
+    purposes = []
+    for r in top.tables("purposes", required=True):
+        sections = []
+        for s in r.tables("sections", required=True):
+            source = s.text("source")
+            if source not in SECTION_SOURCES:
+                raise s.fail("source", f"skal være en af {', '.join(SECTION_SOURCES)}")
+            sections.append(Section(s.text("heading"), source, s.text("help", required=False)))
+        meta = r.texts("meta")
+        for i, name in enumerate(meta):
+            if name not in META_FIELDS:
+                raise r.fail(f"meta[{i}]", f"skal være en af {', '.join(META_FIELDS)}")
+        kinds = {}
+        for key, allowed in (("json", ("case", "document")), ("calendar", ("all", "meeting", "other_meetings", "none")),
+                             ("csv", ("all", "open"))):
+            kinds[key] = r.text(key)
+            if kinds[key] not in allowed:
+                raise r.fail(key, f"skal være en af {', '.join(allowed)}")
+        purpose_id = r.ident("id")
+        purposes.append(Purpose(
+            id=purpose_id, names=tuple(n.casefold() for n in r.texts("names")), title=r.text("title"),
+            file_prefix=r.ident("file_prefix"), description=r.text("description", required=False),
+            intro=r.text("intro", required=False), meta=meta, sections=tuple(sections),
+            agenda=r.texts("agenda"), anonymous=r.boolean("anonymous"), **kinds,
+        ))
+    return DocumentRules(
+        meeting_minutes=top.integer("meeting_minutes", required=True, minimum=1),
+        reminder_hours=top.integer("reminder_hours", required=True),
+        anonymous=AnonymousWords(
+            child=anon.text("child"), child_possessive=anon.text("child_possessive"), person=anon.text("person"),
+            marked=anon.text("marked"), date=anon.text("date"),
+            role_words=frozenset(w.casefold() for w in anon.texts("role_words", required=True)),
+        ),
+        purposes=tuple(purposes),
+    )

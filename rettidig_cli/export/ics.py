@@ -1,0 +1,91 @@
+"""Status meetings and agreement deadlines as a calendar file (ICS) for Outlook and phones.
+
+Calendars sync to the cloud, so a title carries the case code and the kind of event only, and
+the description never holds the child's or the parents' names. Each event has a stable UID:
+importing a newer file updates the events instead of adding them twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event
+
+from rettidig_cli import privacy
+
+TIMEZONE = "Europe/Copenhagen"
+OPEN_AGREEMENT = ("aftalt", "i gang")
+
+
+def _uid(code: str, kind: str, number: int) -> str:
+    return f"{code}-{kind}-{number}@rettidig"
+
+
+def meeting_title(code: str, m: dict) -> str:
+    return f"{code} · {m['type']} nr. {m['nr']}" if m["status_moede"] else f"{code} · {m['type']}"
+
+
+def calendar(code: str, meetings: list[dict], agreements: list[dict], redactor, minutes: int,
+             reminder_hours: int, stamp: dt.datetime) -> bytes:
+    tz = ZoneInfo(TIMEZONE)
+    cal = Calendar()
+    cal.add("prodid", "-//rettidig//rettidig//DA")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"rettidig {code}")
+    cal.add("x-wr-timezone", TIMEZONE)
+    text = lambda value: privacy.printable(redactor.text(value))  # noqa: E731
+
+    for m in meetings:
+        event = Event()
+        title = meeting_title(code, m)
+        event.add("uid", _uid(code, "moede", m["nr"]))
+        event.add("dtstamp", stamp)
+        event.add("summary", title)
+        day = dt.date.fromisoformat(m["holdt_dato"] or m["dato"])
+        if m["tidspunkt"]:
+            hour, minute = (int(x) for x in m["tidspunkt"].split(":"))
+            start = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz)
+            event.add("dtstart", start)
+            event.add("dtend", start + dt.timedelta(minutes=minutes))
+        else:
+            event.add("dtstart", day)
+            event.add("dtend", day + dt.timedelta(days=1))
+        people = m["deltog"] if m["deltog"] is not None else m["deltagere"]
+        lines = [f"Deltagere: {', '.join(text(p) for p in people)}" if people else "",
+                 f"Aflyst: {text(m['aflyst_grund'])}" if m["aflyst_grund"] else "",
+                 f"Se planen: rettidig plan {code}"]
+        event.add("description", "\n".join(line for line in lines if line))
+        event.add("categories", ["rettidig"])
+        cancelled = m["status"] == "aflyst"
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        # A moved or cancelled meeting gets a higher sequence, so calendars take the new version.
+        event.add("sequence", (1 if m["flyttet_fra"] else 0) + (1 if cancelled else 0))
+        if m["status"] == "planlagt" and reminder_hours:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", title)
+            alarm.add("trigger", dt.timedelta(hours=-reminder_hours))
+            event.add_component(alarm)
+        cal.add_component(event)
+
+    for a in agreements:
+        if not a["senest"]:
+            continue
+        event = Event()
+        due = dt.date.fromisoformat(a["senest"])
+        event.add("uid", _uid(code, "aftale", a["nr"]))
+        event.add("dtstamp", stamp)
+        event.add("summary", f"{code} · Frist for aftale nr. {a['nr']}")
+        event.add("dtstart", due)
+        event.add("dtend", due + dt.timedelta(days=1))
+        event.add("description", f"{text(a['hvad'])}\nHvem: {text(a['hvem'])}\nStatus: {a['status']}\n"
+                                 f"Se planen: rettidig plan {code}")
+        event.add("transp", "TRANSPARENT")  # a deadline does not block the day
+        event.add("categories", ["rettidig"])
+        done = a["status"] not in OPEN_AGREEMENT
+        event.add("status", "CANCELLED" if done else "CONFIRMED")
+        event.add("sequence", 1 if done else 0)
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()

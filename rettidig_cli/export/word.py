@@ -1,0 +1,210 @@
+"""A document (documents.build) as a Word file (DOCX) that a leader can print and journalise:
+A4, real headings and lists, tables with a repeated header row, page numbers, and the case code
+(never the child's name) in the page header and the file's properties. Black and grey only, so
+it reads the same when printed in black and white."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from rettidig_cli import dates
+
+TEXT_WIDTH_CM = 17.0
+INK = RGBColor(0, 0, 0)
+GREY = RGBColor(0x40, 0x40, 0x40)
+HEADER_FILL = "D9D9D9"
+LABEL_FILL = "F2F2F2"
+
+
+def _set(element, tag: str, **attrs) -> None:
+    child = OxmlElement(tag)
+    for key, value in attrs.items():
+        child.set(qn(f"w:{key}"), value)
+    element.append(child)
+
+
+def _shade(cell, fill: str) -> None:
+    _set(cell._tc.get_or_add_tcPr(), "w:shd", val="clear", color="auto", fill=fill)
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A Word field such as PAGE or NUMPAGES, updated by Word and LibreOffice when shown."""
+    run = paragraph.add_run()
+    _set(run._r, "w:fldChar", fldCharType="begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run._r.append(instr)
+    _set(run._r, "w:fldChar", fldCharType="separate")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run._r.append(text)
+    _set(run._r, "w:fldChar", fldCharType="end")
+
+
+def _styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(10.5)
+    normal.paragraph_format.space_after = Pt(4)
+    _set(normal.element.get_or_add_rPr(), "w:lang", val="da-DK")  # Danish spelling and hyphenation
+    for name, size in (("Title", 20), ("Heading 1", 13.5), ("Heading 2", 11.5)):
+        style = doc.styles[name]
+        style.font.color.rgb = INK
+        style.font.size = Pt(size)
+        style.font.name = "Calibri"
+        style.paragraph_format.keep_with_next = True
+    doc.styles["Heading 1"].paragraph_format.space_before = Pt(14)
+    # The template's title has a coloured rule under it; a plain black one prints better.
+    ppr = doc.styles["Title"].element.get_or_add_pPr()
+    for border in ppr.findall(qn("w:pBdr")):
+        ppr.remove(border)
+    borders = OxmlElement("w:pBdr")
+    _set(borders, "w:bottom", val="single", sz="8", space="4", color="000000")
+    ppr.append(borders)
+
+
+def _page(doc, header: str, printed: str) -> None:
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2)
+    section.top_margin, section.bottom_margin = Cm(2), Cm(1.8)
+    top = section.header.paragraphs[0]
+    top.paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT)
+    run = top.add_run(header)
+    run.bold = True
+    top.add_run(f"\t{printed}").font.color.rgb = GREY
+    for r in top.runs:
+        r.font.size = Pt(9)
+    bottom = section.footer.paragraphs[0]
+    bottom.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    bottom.add_run("Side ")
+    _field(bottom, "PAGE")
+    bottom.add_run(" af ")
+    _field(bottom, "NUMPAGES")
+    for r in bottom.runs:
+        r.font.size = Pt(9)
+
+
+def _widths(columns: list[str], rows: list[list[str]]) -> list[float]:
+    """Column widths in cm from the text they hold: short columns stay narrow."""
+    weights = []
+    for i, name in enumerate(columns):
+        longest = max([len(name)] + [max((len(w) for w in (row[i] or "").split()), default=0) for row in rows])
+        average = sum(len(row[i] or "") for row in rows) / max(len(rows), 1)
+        weights.append(max(longest, min(average, 60), 4))
+    total = sum(weights)
+    return [TEXT_WIDTH_CM * w / total for w in weights]
+
+
+def _table(doc, columns: list[str], rows: list[list[str]], header: bool = True, widths=None,
+           row_height: float | None = None):
+    table = doc.add_table(rows=0, cols=len(columns))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    table.autofit = False
+    widths = widths or _widths(columns, rows)
+    all_rows = ([columns] if header else []) + rows
+    for r, values in enumerate(all_rows):
+        row = table.add_row()
+        _set(row._tr.get_or_add_trPr(), "w:cantSplit", val="true")
+        if row_height and (r > 0 or not header):
+            row.height = Cm(row_height)
+        for c, value in enumerate(values):
+            cell = row.cells[c]
+            cell.width = Cm(widths[c])
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(0)
+            run = paragraph.add_run(value or "")
+            if header and r == 0:
+                run.bold = True
+                _shade(cell, HEADER_FILL)
+    if header:
+        # Repeat the header row at the top of each page when a table runs over a page break.
+        _set(table.rows[0]._tr.get_or_add_trPr(), "w:tblHeader", val="true")
+    doc.add_paragraph().paragraph_format.space_after = Pt(2)
+    return table
+
+
+def _write_in(doc, label: str, lines: int) -> None:
+    p = doc.add_paragraph()
+    p.add_run(label).bold = True
+    for _ in range(lines):
+        line = doc.add_paragraph()
+        line.paragraph_format.space_before = Pt(10)
+        line.paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.LINES)
+        line.add_run("\t")
+
+
+def _block(doc, b: dict) -> None:
+    kind = b["type"]
+    if kind == "afsnit":
+        doc.add_paragraph(b["tekst"])
+    elif kind in ("punkter", "nummereret"):
+        style = "List Bullet" if kind == "punkter" else "List Number"
+        for item in b["punkter"]:
+            doc.add_paragraph(item, style=style)
+    elif kind == "tabel":
+        _table(doc, b["kolonner"], b["raekker"])
+    elif kind == "udfyld":
+        _write_in(doc, b["label"], b["linjer"])
+    elif kind == "underskrift":
+        _table(doc, ["", "Navn", "Dato", "Underskrift"], [[p, "", "", ""] for p in b["parter"]],
+               widths=[3.4, 5.2, 3.0, 5.4], row_height=1.3)
+    else:
+        raise ValueError(f"unknown block type {kind}")
+
+
+def document(doc_data: dict) -> bytes:
+    doc = Document()
+    _styles(doc)
+    printed = doc_data["udskrevet"]
+    if not doc_data["anonym"]:
+        printed = "Udskrevet " + dates.format_iso(printed)
+    _page(doc, doc_data["hoved"], printed)
+    props = doc.core_properties
+    # The file's own properties travel with it: the case code at most, never the child's name.
+    props.title = doc_data["hoved"]
+    props.subject = doc_data["titel"]
+    props.author = props.last_modified_by = "rettidig"
+    props.comments = props.keywords = props.category = ""
+    props.language = "da-DK"
+    stamp = dt.datetime.now().replace(microsecond=0)
+    if doc_data["anonym"]:
+        stamp = stamp.replace(day=1, hour=0, minute=0, second=0)
+    props.created = props.modified = stamp
+    props.revision = 1
+
+    doc.add_heading(doc_data["titel"], 0)
+    if doc_data["undertitel"]:
+        sub = doc.add_paragraph()
+        run = sub.add_run(doc_data["undertitel"])
+        run.italic = True
+        run.font.color.rgb = GREY
+    if doc_data["indledning"]:
+        doc.add_paragraph(doc_data["indledning"])
+    if doc_data["felter"]:
+        table = _table(doc, ["", ""], [list(f) for f in doc_data["felter"]], header=False, widths=[3.6, 13.4])
+        for row in table.rows:
+            row.cells[0].paragraphs[0].runs[0].bold = True
+            _shade(row.cells[0], LABEL_FILL)
+    for section in doc_data["afsnit"]:
+        doc.add_heading(section["overskrift"], 1)
+        for b in section["blokke"]:
+            _block(doc, b)
+    if doc_data["kilde"]:
+        source = doc.add_paragraph()
+        run = source.add_run(f"Kilde: {doc_data['kilde']}")
+        run.font.size = Pt(8.5)
+        run.font.color.rgb = GREY
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
