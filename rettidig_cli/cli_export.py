@@ -79,14 +79,14 @@ def _confirm_anonymous(store, case, terms: list[str]) -> list[str] | None:
     if terms:
         _say(("Skjules også: ", "bold"), ", ".join(terms))
     choice = prompts.select(
-        "Er teksten fri for navne, steder og andet, der kan genkende barnet eller familien?",
+        "Er teksten fri for navne og andet, der kan genkende barnet eller familien?",
         [("Ja – skriv filen", "write"), ("Nej – skjul flere ord", "more"), ("Afbryd – skriv ingenting", "stop")],
         default="write")
     if choice == "write":
         return None
     if choice == "stop":
         raise Interrupted("Intet er skrevet.")
-    typed = prompts.ask_text("Hvilke ord skal skjules? (fx institutionens eller vejens navn; adskil med komma)",
+    typed = prompts.ask_text("Hvilke ord skal skjules? (fx barnets fornavn eller kaldenavn, institutionens eller vejens navn; adskil med komma)",
                              lambda v: parse_terms([v]))
     return _save_terms(store, case, parse_terms([typed]))
 

@@ -41,6 +41,13 @@ def write_in(label: str, lines: int = 3) -> dict:
     return {"type": "udfyld", "label": label, "linjer": lines}
 
 
+def _without_empty(block: dict, *optional: str) -> dict:
+    """Leave out optional columns that are empty in every row: a printed page has little room."""
+    keep = [i for i, name in enumerate(block["kolonner"])
+            if name not in optional or any(row[i] for row in block["raekker"])]
+    return table([block["kolonner"][i] for i in keep], [[row[i] for i in keep] for row in block["raekker"]])
+
+
 def clean(value):
     """Every string that reaches a document: control characters and escape sequences removed."""
     if isinstance(value, str):
@@ -230,7 +237,8 @@ class _Builder:
                  self._last_note(a)] for a in self.plan["aftaler"]]
         if not rows:
             return [paragraph("Der er ingen aftaler endnu.")]
-        return [table(["Nr.", "Hvad", "Hvem", "Senest", "Status", "Seneste bemærkning"], rows)]
+        return [_without_empty(table(["Nr.", "Hvad", "Hvem", "Senest", "Status", "Seneste bemærkning"], rows),
+                               "Seneste bemærkning")]
 
     def meetings(self, spec):
         rows = []
@@ -316,9 +324,11 @@ class _Builder:
             return blocks + [write_in("Hvad er afprøvet?")]
         if self.r.anonymous:
             rows = [[self.t(a["hvad"]), a["status"], self._last_note(a)] for a in agreements]
-            return blocks + [table(["Hvad", "Status", "Seneste bemærkning"], rows)]
-        rows = [[a["hvad"], a["hvem"], self.day(a["aftalt"]), a["status"], self._last_note(a)] for a in agreements]
-        return blocks + [table(["Hvad", "Hvem", "Aftalt", "Status", "Seneste bemærkning"], rows)]
+            return blocks + [_without_empty(table(["Hvad", "Status", "Seneste bemærkning"], rows), "Seneste bemærkning")]
+        rows = [[a["hvad"], a["hvem"], dates.format_iso(a["aftalt"], short=True), a["status"], self._last_note(a)]
+                for a in agreements]
+        return blocks + [_without_empty(table(["Hvad", "Hvem", "Aftalt", "Status", "Seneste bemærkning"], rows),
+                                        "Seneste bemærkning")]
 
     def parents_view(self, spec):
         if self.abuse:
@@ -340,21 +350,22 @@ class _Builder:
     def wished_participants(self, spec):
         blocks = self._titled("wished_participants")
         if not blocks:
-            planned = next((m for m in self.plan["andre_moeder"] if "K-møde" in m["type"]), None)
+            # Else whoever is invited to the next meeting that is not a status meeting.
+            planned = next((m for m in self.plan["andre_moeder"] if m["status"] == "planlagt"), None)
             if planned and planned["deltagere"]:
                 blocks = [paragraph(", ".join(planned["deltagere"]))]
         return blocks or [write_in("Hvem ønsker I med på mødet (fx PPR, sundhedsplejerske, socialfaglig medarbejder)?", 2)]
 
-    def k_consent(self, spec):
+    def consent(self, spec):
+        """The parents' consent named by the section's topic (a consent step in the guide)."""
         if self.abuse:
             return [paragraph("Forældrene er ikke spurgt: der er mistanke om vold eller overgreb.")]
-        consent = next((c for c in reversed(self.plan["foraeldre"]["samtykker"]) if c["emne"] == "k-moede"), None)
-        if consent:
-            who = f", givet af {consent['navn']}" if consent["navn"] else ""
-            when = f" {dates.format_iso(consent['dato'])}" if consent["dato"] else ""
-            return [paragraph(f"Samtykke til at drøfte barnet med navn på K-mødet: {consent['svar']}{who}{when}.")]
-        return [paragraph("Samtykke er ikke registreret. Forældrenes samtykke skal foreligge, før barnet drøftes "
-                          "med navn."), write_in("Samtykke givet af, dato", 1)]
+        given = next((c for c in reversed(self.plan["foraeldre"]["samtykker"]) if c["emne"] == spec.topic), None)
+        if given:
+            who = f", givet af {given['navn']}" if given["navn"] else ""
+            when = f" {dates.format_iso(given['dato'])}" if given["dato"] else ""
+            return [paragraph(f"{given['titel']}: {given['svar']}{who}{when}.")]
+        return [paragraph(f"Samtykke er ikke registreret. {spec.help}".strip()), write_in("Samtykke givet af, dato", 1)]
 
     def request_signature(self, spec):
         return [{"type": "underskrift", "parter": ["Medarbejder", "Ressourcepædagog", "Modtaget af leder"]}]
@@ -399,7 +410,7 @@ class _Builder:
         return [table(["Hvad", "Hvem", "Senest"], [["", "", ""] for _ in range(4)])]
 
     def minutes(self, spec):
-        return [write_in("Referat", 6)]
+        return [write_in("", 6)]
 
     def next_meeting(self, spec):
         current = self.meeting

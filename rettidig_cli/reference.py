@@ -115,7 +115,7 @@ def followup_rules() -> FollowUpRules:
 SECTION_SOURCES = (
     "safety", "overdue", "concern", "observations", "factors", "perspectives", "decisions", "agreements",
     "meetings", "fit", "ruler", "parents", "next_step", "sparring", "signature", "tried", "parents_view",
-    "child_view", "analysis", "meeting_question", "wished_participants", "k_consent", "request_signature",
+    "child_view", "analysis", "meeting_question", "wished_participants", "consent", "request_signature",
     "agenda", "attendance", "review", "latest_fit", "position_now", "new_agreements", "minutes",
     "next_meeting", "question_for_team",
 )
@@ -128,6 +128,7 @@ class Section:
     heading: str
     source: str
     help: str = ""
+    topic: str = ""  # for source = "consent": the guide's consent topic
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,8 @@ def document_rules() -> DocumentRules:
             source = s.text("source")
             if source not in SECTION_SOURCES:
                 raise s.fail("source", f"skal være en af {', '.join(SECTION_SOURCES)}")
-            sections.append(Section(s.text("heading"), source, s.text("help", required=False)))
+            sections.append(Section(s.text("heading"), source, s.text("help", required=False),
+                                    s.text("topic", required=source == "consent")))
         meta = r.texts("meta")
         for i, name in enumerate(meta):
             if name not in META_FIELDS:

@@ -232,7 +232,7 @@ def test_plan_in_a_terminal_shows_tovholder_and_danish_meeting_dates(walk):
 
 
 def test_export_writes_a_private_file_without_the_childs_name(walk):
-    result = run_plain(["export", walk.code], walk.home, walk.work)
+    result = run_plain(["export", walk.code, "--format", "markdown"], walk.home, walk.work)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     files = list(walk.work.glob("handleplan-*.md"))
@@ -249,7 +249,7 @@ def test_export_writes_a_private_file_without_the_childs_name(walk):
     assert [p.name for p in walk.work.iterdir()] == [exported.name]
 
     # A second export the same day does not silently replace the first.
-    again = run_plain(["export", walk.code], walk.home, walk.work)
+    again = run_plain(["export", walk.code, "--format", "markdown"], walk.home, walk.work)
     assert again.returncode == 2
     assert "--overskriv" in again.stderr
     assert "Traceback" not in again.stderr

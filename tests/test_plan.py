@@ -98,13 +98,13 @@ def test_user_markup_prints_literally(cli, data_home):
 def test_markdown_export_is_private_and_named_without_the_child(cli, data_home, tmp_path, monkeypatch):
     code = new_case(cli, "ikast", EXAMPLES / "ikast-svar.toml")
     monkeypatch.chdir(tmp_path)
-    result = cli(["export", code])
+    result = cli(["export", code, "--format", "markdown"])
     assert result.code == 0, result.err
     files = list(tmp_path.glob("handleplan-*.md"))
     assert len(files) == 1 and "A.B" not in files[0].name and code in files[0].name
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
     text = files[0].read_text(encoding="utf-8")
-    assert "Mette Hansen" in text and "mandag 14. december 2026" in text and "| Hvad | Hvem | Senest | Status |" in text
+    assert "Mette Hansen" in text and "mandag 14. december 2026" in text and "| Nr. | Hvad | Hvem | Senest | Status |" in text
     again = cli(["export", code, "--out", str(files[0])])
     assert again.code == 2 and "findes allerede" in again.err
     assert files[0].read_text(encoding="utf-8") == text
@@ -123,6 +123,6 @@ def test_markdown_escapes_user_text(cli, data_home, tmp_path):
 
 def test_cli_import_loads_no_heavy_modules():
     code = ("import sys, rettidig_cli.cli; "
-            "print([m for m in ('questionary', 'sqlite_utils', 'holidays', 'rich', 'prompt_toolkit') if m in sys.modules])")
+            "print([m for m in ('questionary', 'sqlite_utils', 'holidays', 'rich', 'prompt_toolkit', 'docx', 'icalendar', 'lxml') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"

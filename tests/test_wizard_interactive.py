@@ -193,6 +193,8 @@ def ikast_full_journey(due: dt.date, k_day: dt.date) -> str:
         + ENTER + "Mor og far" + ENTER + ENTER  # signature: Ja, by whom, today
         + ENTER  # "Fortsæt til: Tværfaglige strategier og tiltag"
         + DOWN + ENTER  # K-møde
+        + "Skal PPR vurdere sproget?" + ENTER  # the question for the K-møde (for the request form)
+        + "PPR, sundhedsplejerske" + ENTER  # who the staff want at the K-møde
         + ENTER + "Mor" + ENTER + ENTER  # consent to the K-møde: Ja
         + dk(k_day) + ENTER + ENTER + "Leder, PPR" + ENTER  # the K-møde
         + SPACE + DOWN + SPACE + ENTER  # agreed at the K-møde: indsatser + ppr
@@ -229,6 +231,8 @@ def test_full_ikast_journey_with_k_moede(cli, screen, data_home):
     assert [t["tekst"] for t in plan["foraeldre"]["perspektiv"]] == [
         "Mor oplever uro om aftenen", "Forældrene vil gerne samarbejde", "Læser godnathistorie hver aften"]
     assert plan["analyse"] == ["Vi ser et mønster over tre uger"]
+    assert [(t["rolle"], t["tekst"]) for t in plan["tekster"] if t["trin"].startswith("k-moede")] == [
+        ("meeting_question", "Skal PPR vurdere sproget?"), ("wished_participants", "PPR, sundhedsplejerske")]
     keys = ("hvad", "hvem", "senest", "status", "overskredet")
     assert [{k: a[k] for k in keys} for a in plan["aftaler"]] == [
         {"hvad": "Leg i lille gruppe hver dag", "hvem": "Anna", "senest": due.isoformat(), "status": "aftalt",
@@ -363,6 +367,7 @@ def test_abuse_path_never_asks_about_the_parents(cli, screen, data_home):
         + ENTER + ENTER + ENTER + ENTER + ENTER + ENTER  # status meetings, all defaults
         + ENTER  # "Fortsæt til: Tværfaglige strategier og tiltag"
         + DOWN + ENTER  # K-møde (its parent consent step is not asked)
+        + ENTER + ENTER  # the question for the K-møde and the wished participants: skipped
         + dk(k_day) + ENTER + ENTER + "Leder" + ENTER
         + ENTER  # nothing agreed yet
     )

@@ -9,12 +9,30 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from rettidig_cli import privacy
 
 TIMEZONE = "Europe/Copenhagen"
 OPEN_AGREEMENT = ("aftalt", "i gang")
+
+
+def _copenhagen() -> Timezone:
+    """Denmark's time zone written with the EU rule (last Sunday of March and October), the
+    compact form Outlook expects; the library's own form lists every change until 2038."""
+    zone = Timezone()
+    zone.add("tzid", TIMEZONE)
+    for part, name, start, before, after, month in (
+        (TimezoneDaylight(), "CEST", dt.datetime(1996, 3, 31, 2), 1, 2, 3),
+        (TimezoneStandard(), "CET", dt.datetime(1996, 10, 27, 3), 2, 1, 10),
+    ):
+        part.add("tzname", name)
+        part.add("dtstart", start)
+        part.add("tzoffsetfrom", dt.timedelta(hours=before))
+        part.add("tzoffsetto", dt.timedelta(hours=after))
+        part.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1su"})
+        zone.add_component(part)
+    return zone
 
 
 def _uid(code: str, kind: str, number: int) -> str:
@@ -34,6 +52,7 @@ def calendar(code: str, meetings: list[dict], agreements: list[dict], redactor, 
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", f"rettidig {code}")
     cal.add("x-wr-timezone", TIMEZONE)
+    cal.add_component(_copenhagen())
     text = lambda value: privacy.printable(redactor.text(value))  # noqa: E731
 
     for m in meetings:
@@ -87,5 +106,4 @@ def calendar(code: str, meetings: list[dict], agreements: list[dict], redactor, 
         event.add("status", "CANCELLED" if done else "CONFIRMED")
         event.add("sequence", 1 if done else 0)
         cal.add_component(event)
-    cal.add_missing_timezones()
     return cal.to_ical()

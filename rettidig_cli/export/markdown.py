@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import re
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
-# What would start a list, a quote, a heading underline or a thematic break at the start of a line.
-_LINE_START = re.compile(r"^([-=>])|^(\d+)([.)])")
+# Characters that mean something anywhere in a line (emphasis, code, links, HTML, table cells).
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+# What would start a heading, list, quote or thematic break at the start of a line.
+_LINE_START = re.compile(r"^([-+=#>])|^(\d+)([.)])")
+
+
+def inline(text: str | None) -> str:
+    """User text inside a line (a table cell, after a label): special characters escaped."""
+    return _SPECIAL.sub(r"\\\1", " ".join((text or "").split("\n")).strip())
 
 
 def md(text: str | None) -> str:
-    """One line of user text as literal Markdown."""
-    escaped = _SPECIAL.sub(r"\\\1", " ".join((text or "").split("\n")).strip())
-    return _LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), escaped)
+    """One line of user text as literal Markdown, also where it starts a line."""
+    return _LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3),
+                           inline(text))
 
 
 def block(text: str | None) -> str:
@@ -24,7 +30,7 @@ def block(text: str | None) -> str:
 
 def cell(text: str | None) -> str:
     """A table cell: escaped, and line breaks kept inside the row."""
-    return "<br>".join(md(line) for line in (text or "").split("\n") if line.strip()) or " "
+    return "<br>".join(inline(line) for line in (text or "").split("\n") if line.strip()) or " "
 
 
 def _table(columns: list[str], rows: list[list[str]]) -> list[str]:
@@ -43,7 +49,8 @@ def _block(b: dict) -> list[str]:
     if kind == "tabel":
         return _table(b["kolonner"], b["raekker"])
     if kind == "udfyld":
-        return [f"**{md(b['label'])}**", ""] + ["\\_" * 60 + "  " for _ in range(b["linjer"])]
+        label = [f"**{inline(b['label'])}**", ""] if b["label"] else []
+        return label + ["\\_" * 60 + "  " for _ in range(b["linjer"])]
     if kind == "underskrift":
         return _table(["", "Navn", "Dato", "Underskrift"], [[p, "", "", ""] for p in b["parter"]])
     raise ValueError(f"unknown block type {kind}")
@@ -55,7 +62,7 @@ def document(doc: dict) -> str:
         out += [md(doc["undertitel"]), ""]
     if doc["indledning"]:
         out += [block(doc["indledning"]), ""]
-    out += [f"- **{md(label)}:** {md(value)}" for label, value in doc["felter"]]
+    out += [f"- **{inline(label)}:** {inline(value)}" for label, value in doc["felter"]]
     for section in doc["afsnit"]:
         out += ["", f"## {md(section['overskrift'])}"]
         for b in section["blokke"]:

@@ -13,7 +13,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor, Twips
 
 from rettidig_cli import dates
 
@@ -78,7 +78,11 @@ def _page(doc, header: str, printed: str) -> None:
     section.left_margin = section.right_margin = Cm(2)
     section.top_margin, section.bottom_margin = Cm(2), Cm(1.8)
     top = section.header.paragraphs[0]
-    top.paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT)
+    tabs = top.paragraph_format.tab_stops
+    # The template's header style has Letter-sized tab stops; clear them and align to A4's margin.
+    for inherited in (Twips(4680), Twips(9360)):
+        tabs.add_tab_stop(inherited, WD_TAB_ALIGNMENT.CLEAR)
+    tabs.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT)
     run = top.add_run(header)
     run.bold = True
     top.add_run(f"\t{printed}").font.color.rgb = GREY
@@ -95,14 +99,21 @@ def _page(doc, header: str, printed: str) -> None:
 
 
 def _widths(columns: list[str], rows: list[list[str]]) -> list[float]:
-    """Column widths in cm from the text they hold: short columns stay narrow."""
-    weights = []
+    """Column widths in cm: each column gets room for its longest word (so 'Nr.' and 'Status' are
+    never split), and the rest of the line goes to the columns with the most text. A column left
+    empty to be written in by hand counts as one with a fair amount of text."""
+    char_cm, padding_cm, write_in_chars = 0.23, 0.35, 25
+    minimum, extra = [], []
     for i, name in enumerate(columns):
-        longest = max([len(name)] + [max((len(w) for w in (row[i] or "").split()), default=0) for row in rows])
-        average = sum(len(row[i] or "") for row in rows) / max(len(rows), 1)
-        weights.append(max(longest, min(average, 60), 4))
-    total = sum(weights)
-    return [TEXT_WIDTH_CM * w / total for w in weights]
+        cells = [row[i] or "" for row in rows]
+        longest = max(len(word) for cell in [name, *cells] for word in (cell.split() or [""]))
+        minimum.append(min(longest, 22) * char_cm + padding_cm)
+        average = sum(len(cell) for cell in cells) / max(len(cells), 1)
+        extra.append((average if any(cells) else write_in_chars) * char_cm)
+    spare = TEXT_WIDTH_CM - sum(minimum)
+    if spare <= 0:
+        return [TEXT_WIDTH_CM * m / sum(minimum) for m in minimum]
+    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)]
 
 
 def _table(doc, columns: list[str], rows: list[list[str]], header: bool = True, widths=None,
@@ -112,12 +123,14 @@ def _table(doc, columns: list[str], rows: list[list[str]], header: bool = True, 
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
     widths = widths or _widths(columns, rows)
+    for c, width in enumerate(widths):  # the grid is what LibreOffice reads, the cells what Word reads
+        table.columns[c].width = Cm(width)
     all_rows = ([columns] if header else []) + rows
     for r, values in enumerate(all_rows):
         row = table.add_row()
         _set(row._tr.get_or_add_trPr(), "w:cantSplit", val="true")
-        if row_height and (r > 0 or not header):
-            row.height = Cm(row_height)
+        if r >= (1 if header else 0) and (row_height or not any(values)):
+            row.height = Cm(row_height or 0.9)  # room to write by hand
         for c, value in enumerate(values):
             cell = row.cells[c]
             cell.width = Cm(widths[c])
@@ -135,11 +148,14 @@ def _table(doc, columns: list[str], rows: list[list[str]], header: bool = True, 
 
 
 def _write_in(doc, label: str, lines: int) -> None:
-    p = doc.add_paragraph()
-    p.add_run(label).bold = True
-    for _ in range(lines):
+    if label:
+        title = doc.add_paragraph()
+        title.add_run(label).bold = True
+        title.paragraph_format.keep_with_next = True
+    for number in range(lines):
         line = doc.add_paragraph()
         line.paragraph_format.space_before = Pt(10)
+        line.paragraph_format.keep_with_next = number < lines - 1  # the lines stay on one page
         line.paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.LINES)
         line.add_run("\t")
 
@@ -158,7 +174,7 @@ def _block(doc, b: dict) -> None:
         _write_in(doc, b["label"], b["linjer"])
     elif kind == "underskrift":
         _table(doc, ["", "Navn", "Dato", "Underskrift"], [[p, "", "", ""] for p in b["parter"]],
-               widths=[3.4, 5.2, 3.0, 5.4], row_height=1.3)
+               widths=[4.2, 5.0, 2.8, 5.0], row_height=1.3)
     else:
         raise ValueError(f"unknown block type {kind}")
 
@@ -189,6 +205,11 @@ def document(doc_data: dict) -> bytes:
         run = sub.add_run(doc_data["undertitel"])
         run.italic = True
         run.font.color.rgb = GREY
+    if doc_data["kilde"]:
+        source = doc.add_paragraph()
+        run = source.add_run(f"Kilde: {doc_data['kilde']}")
+        run.font.size = Pt(8.5)
+        run.font.color.rgb = GREY
     if doc_data["indledning"]:
         doc.add_paragraph(doc_data["indledning"])
     if doc_data["felter"]:
@@ -200,11 +221,6 @@ def document(doc_data: dict) -> bytes:
         doc.add_heading(section["overskrift"], 1)
         for b in section["blokke"]:
             _block(doc, b)
-    if doc_data["kilde"]:
-        source = doc.add_paragraph()
-        run = source.add_run(f"Kilde: {doc_data['kilde']}")
-        run.font.size = Pt(8.5)
-        run.font.color.rgb = GREY
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
