@@ -91,9 +91,16 @@ def main() -> None:
             (f"rettidig list --json ({args.cases} sager)", [exe, "list", "--json"]),
             ("rettidig aftale ny SAG (skriver)", [exe, "aftale", "ny", first, "--hvad", "Ny aftale", "--hvem", "Pædagog"]),
         ]
+        out = home / "eksport"
+        out.mkdir()
+        for fmt in ("docx", "markdown", "ics", "json", "csv"):
+            rows.append((f"rettidig export SAG -f {fmt}",
+                         [exe, "export", first, "--format", fmt, "--out", str(out), "--overskriv"]))
+        rows.append(("rettidig export SAG --til anonym", [exe, "export", first, "--til", "anonym", "--ja", "--out",
+                                                          str(out), "--overskriv"]))
         for label, cmd in rows:
             t = timed(cmd, env, args.runs)
-            print(f"  {label:<32} median {statistics.median(t) * 1000:7.1f} ms   min {min(t) * 1000:7.1f} ms")
+            print(f"  {label:<36} median {statistics.median(t) * 1000:7.1f} ms   min {min(t) * 1000:7.1f} ms")
     finally:
         if not os.environ.get("RETTIDIG_BENCH_KEEP"):
             shutil.rmtree(home, ignore_errors=True)

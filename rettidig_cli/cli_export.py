@@ -72,6 +72,12 @@ def _preview(content: str | bytes, fmt: str, plan: dict, purpose, today, redacto
     _console().print(Panel(body, title=Text("Det her kommer med i filen"), title_align="left", border_style="yellow"))
 
 
+def _can_ask() -> bool:
+    from rettidig_cli import prompts
+
+    return prompts.terminal_available()
+
+
 def _confirm_anonymous(store, case, terms: list[str]) -> list[str] | None:
     """Ask whether the preview may go out. Returns None to write, or the new list of hidden words."""
     from rettidig_cli import prompts
@@ -93,7 +99,7 @@ def _confirm_anonymous(store, case, terms: list[str]) -> list[str] | None:
 
 def export(
     case: CaseArg,
-    til: Annotated[str, typer.Option("--til", help="Formål: handleplan, k-moede (anmodning), statusmoede eller anonym.",
+    til: Annotated[str, typer.Option("--til", help="Formål: handleplan, k-moede (anmodningsskema), statusmoede eller anonym.",
                                      metavar="FORMÅL")] = "handleplan",
     fmt: Annotated[Optional[str], typer.Option(
         "--format", "-f", help="docx (Word), markdown, ics (kalender), json eller csv (aftalerne). "
@@ -114,7 +120,7 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Skriv et dokument til et møde (Word, Markdown) eller data til kalender, regneark og andre systemer."""
-    from rettidig_cli import dates, documents, prompts
+    from rettidig_cli import dates, documents
     from rettidig_cli import export as exporters
     from rettidig_cli import plan as plans
     from rettidig_cli.export.csvfile import SEPARATORS
@@ -149,6 +155,8 @@ def export(
                                    calendar_redactor=documents.calendar_redactor(plan))
         if not purpose.anonymous or yes:
             break
+        from rettidig_cli import prompts  # questionary is slow to import: only when we will ask
+
         if not prompts.terminal_available():
             raise NoTerminalError("En anonym drøftelse skal læses igennem, før den skrives, og der er ingen "
                                   "terminal at vise den i. Intet er skrevet.",
@@ -164,7 +172,9 @@ def export(
         terms = more
 
     path = exporters.target(out, exporters.default_name(purpose.file_prefix, row["code"], fmt, today))
-    if path.exists() and not path.is_dir() and not overwrite and prompts.terminal_available():
+    if path.exists() and not path.is_dir() and not overwrite and _can_ask():
+        from rettidig_cli import prompts
+
         try:
             overwrite = prompts.yes(f"Filen {path} findes allerede. Vil du overskrive den?", default=False)
         except (KeyboardInterrupt, EOFError):

@@ -315,7 +315,7 @@ class _Builder:
             blocks.append(paragraph(f"Registreret som underskrevet{who}{when}."))
         return blocks + [{"type": "underskrift", "parter": ["Forælder", "Forælder", "Tovholder"]}]
 
-    # ------------------------------------------------------------ the K-møde request
+    # ------------------------------------------------------------ a request for a meeting
 
     def tried(self, spec):
         blocks = [paragraph(spec.help)] if spec.help else []
