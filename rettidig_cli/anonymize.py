@@ -93,6 +93,8 @@ class Redactor:
             return dates.format_date(day)
         return f"{dates.MONTHS[day.month - 1]} {day.year}"
 
+    short = day  # in a table cell too: month and year at most
+
 
 class Plain:
     """The named documents: text as written, dates in full."""
@@ -104,3 +106,7 @@ class Plain:
 
     def day(self, iso: str | None) -> str:
         return dates.format_iso(iso)
+
+    def short(self, iso: str | None) -> str:
+        """For table cells: '3. dec. 2026'."""
+        return dates.format_iso(iso, short=True)

@@ -142,7 +142,7 @@ class _Builder:
 
     def _last_note(self, a: dict) -> str:
         notes = [e for e in a["historik"] if e["note"]]
-        return f"{self.day(notes[-1]['dato'])}: {self.t(notes[-1]['note'])}" if notes else ""
+        return f"{self.r.short(notes[-1]['dato'])}: {self.t(notes[-1]['note'])}" if notes else ""
 
     def _time(self, m: dict) -> str:
         return f"kl. {m['tidspunkt'].replace(':', '.')}" if m["tidspunkt"] else ""
@@ -243,14 +243,14 @@ class _Builder:
     def meetings(self, spec):
         rows = []
         for m in self.plan["statusmoeder"] + self.plan["andre_moeder"]:
-            kind = m["type"] if m["status_moede"] else f"{m['type']}"
+            kind = m["type"]
             state = m["status"]
             if m["holdt_dato"] and m["holdt_dato"] != m["dato"]:
                 state += f" ({dates.format_iso(m['holdt_dato'], short=True)})"
             if m["aflyst_grund"]:
                 state += f": {m['aflyst_grund']}"
             who = ", ".join(m["deltog"] if m["deltog"] is not None else m["deltagere"])
-            rows.append([dates.format_iso(m["dato"]), self._time(m), kind, who, state])
+            rows.append([dates.format_compact(dates.from_iso(m["dato"])), self._time(m), kind, who, state])
         if not rows:
             return [paragraph("Der er ingen møder planlagt endnu.")]
         return [table(["Dato", "Tid", "Møde", "Deltagere", "Status"], rows)]
@@ -261,8 +261,8 @@ class _Builder:
             scores = " → ".join(fit.format_score(p["total"]) for p in e["punkter"] if p["total"] is not None)
             notes = [self.t(p["note"]) for p in e["punkter"] if p["note"]]
             rows.append([e["skema"], self.t(e["hvem"]), scores or "; ".join(notes),
-                         f"{self.day(e['punkter'][0]['dato'])} – {self.day(e['punkter'][-1]['dato'])}"
-                         if len(e["punkter"]) > 1 else self.day(e["punkter"][0]["dato"]),
+                         f"{self.r.short(e['punkter'][0]['dato'])} – {self.r.short(e['punkter'][-1]['dato'])}"
+                         if len(e["punkter"]) > 1 else self.r.short(e["punkter"][0]["dato"]),
                          fit.format_score(e["graense"]) if e["graense"] is not None else "",
                          e["vurdering"]])
             warnings += [self.t(w) for w in e["advarsler"]]
@@ -276,7 +276,7 @@ class _Builder:
         if not history:
             return []
         scale = " → ".join(p["label"] for p in self.plan["linealen"]["trin"])
-        rows = [[self.day(h["dato"]), h["label"], self.t(h["begrundelse"])] for h in history]
+        rows = [[self.r.short(h["dato"]), h["label"], self.t(h["begrundelse"])] for h in history]
         return [paragraph(f"Trinene: {scale}."), table(["Dato", "Placering", "Begrundelse"], rows)]
 
     def parents(self, spec):
