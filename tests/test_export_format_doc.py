@@ -16,7 +16,7 @@ DOCUMENTED = set(re.findall(r"`([a-z_]+)`", DOC)) | {
 
 
 def _export_json(cli, tmp_path, code, purpose):
-    out = tmp_path / f"{purpose}.json"
+    out = tmp_path / f"{code}-{purpose}.json"
     result = cli(["export", code, "--til", purpose, "--format", "json", "--out", str(out), "--ja"])
     assert result.code == 0, result.err
     return json.loads(out.read_text(encoding="utf-8"))
