@@ -79,9 +79,7 @@ def person_fields(plan: dict) -> list[str]:
     fields += [c["navn"] or "" for c in plan["foraeldre"]["samtykker"]]
     for m in plan["statusmoeder"] + plan["andre_moeder"]:
         fields += m["deltagere"] + (m["deltog"] or [])
-    fields += [e["navn"] for e in plan.get("tovholdere", [])]
-    if plan["tovholder"]:
-        fields.append(plan["tovholder"]["navn"])
+    fields += [e["navn"] for e in plan["tovholdere"]]
     fields += [u["modtager"] for u in plan["underretninger"]]
     fields += [p["hvem"] for p in plan["fit"]]
     return fields
@@ -90,18 +88,18 @@ def person_fields(plan: dict) -> list[str]:
 def build(plan: dict, purpose: Purpose, today: dt.date, redactor=None, meeting: dict | None = None) -> dict:
     """The document for one purpose. `meeting` is the status meeting a statusmøde document is for."""
     r = redactor or redactor_for(plan, purpose)
-    builder = _Builder(clean(plan), purpose, today, r, meeting)
+    builder = _Builder(clean(plan), purpose, today, r, clean(meeting))
     sections = []
     for spec in purpose.sections:
         blocks = getattr(builder, spec.source)(spec)
         if blocks:
             sections.append({"overskrift": spec.heading, "blokke": blocks})
     code = plan["kode"]
+    month = r.day(today.isoformat()) if r.anonymous else ""  # an anonymous document knows only the month
     return {
         "formaal": purpose.id,
         "titel": purpose.title,
-        "hoved": f"{purpose.title} · {dates.MONTHS[today.month - 1]} {today.year}" if r.anonymous
-        else f"Sag {code} · {purpose.title}",
+        "hoved": f"{purpose.title} · {month}" if r.anonymous else f"Sag {code} · {purpose.title}",
         "undertitel": "" if r.anonymous else plan["guide"]["navn"],
         "indledning": purpose.intro,
         "felter": [[label, value] for label, value in builder.meta() if value],
@@ -109,7 +107,7 @@ def build(plan: dict, purpose: Purpose, today: dt.date, redactor=None, meeting: 
         "kilde": "" if r.anonymous else plan["guide"]["kilde"],
         "anonym": r.anonymous,
         "sag": None if r.anonymous else code,
-        "udskrevet": f"{dates.MONTHS[today.month - 1]} {today.year}" if r.anonymous else today.isoformat(),
+        "udskrevet": month or today.isoformat(),
     }
 
 
