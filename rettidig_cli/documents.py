@@ -16,13 +16,13 @@ A block is a dict with a "type":
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from rettidig_cli import dates, fit, privacy
 from rettidig_cli.anonymize import Plain, Redactor
 from rettidig_cli.reference import Purpose, document_rules
-from rettidig_cli.wizard import is_parent
 
-STATUS_MEETING = "Statusmøde"
+_PARENT_WORD = re.compile(r"\b(forældre(ne)?|mor|far)\b", re.IGNORECASE)
 
 
 def paragraph(text: str) -> dict:
@@ -66,10 +66,10 @@ def redactor_for(plan: dict, purpose: Purpose, marked: list[str] = ()) -> Redact
 
 
 def calendar_redactor(plan: dict) -> Redactor:
-    """Calendars sync to the cloud: the child's and the parents' names are replaced, dates kept."""
+    """Calendars sync to the cloud: the child's and the parents' names are replaced, dates kept.
+    A parent is whoever gave consent, and any name field that mentions mor, far or forældre."""
     parents = [c["navn"] or "" for c in plan["foraeldre"]["samtykker"]]
-    for m in plan["statusmoeder"] + plan["andre_moeder"]:
-        parents += [p for p in m["deltagere"] + (m["deltog"] or []) if is_parent(p)]
+    parents += [f for f in person_fields(plan) if _PARENT_WORD.search(f)]
     return Redactor(document_rules().anonymous, plan["barn"]["navn"], parents, exact_dates=True)
 
 

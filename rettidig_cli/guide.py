@@ -143,6 +143,7 @@ class Guide:
     observation_deadline_days: int | None
     path: str
     escalations: tuple[Escalation, ...] = ()
+    completion_abuse_path: str = ""  # the completion text on the abuse path, without the parents
     sha: str = ""
     text: str = field(default="", repr=False)
     is_default: bool = False
@@ -360,7 +361,8 @@ def parse_guide(text: str, path: str) -> Guide:
         settings=top.texts("settings", required=True), age_groups=top.texts("age_groups", required=True),
         tools=top.texts("tools", required=True), contact=top.text("contact", required=False),
         more_info=top.text("more_info", required=False),
-        completion=top.text("completion", required=False), safety=safety, meetings=meetings,
+        completion=top.text("completion", required=False),
+        completion_abuse_path=top.text("completion_abuse_path", required=False), safety=safety, meetings=meetings,
         phases=tuple(phases),
         law=tuple(LawRef(r.ident("id"), r.text("ref"), r.text("text")) for r in top.tables("law")),
         ruler=tuple(

@@ -27,7 +27,8 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
         next_text = {"fase": phase.title, "trin": found[1].message,
                      "vejledning": visible(phase.guidance, abuse)}
     else:
-        next_text = {"fase": None, "trin": guide.completion, "vejledning": []}
+        completion = guide.completion_abuse_path if abuse and guide.completion_abuse_path else guide.completion
+        next_text = {"fase": None, "trin": completion, "vejledning": []}
 
     texts = []
     for step in guide.steps():
@@ -62,6 +63,10 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
          "overskredet": bool(r["due"] and r["status"] in OPEN_AGREEMENT and dt.date.fromisoformat(r["due"]) < today)}
         for nr, r in enumerate(store.rows("agreements", cid), start=1)
     ]
+    changes: dict[int, int] = {}  # how often each meeting was moved or cancelled (calendar SEQUENCE)
+    for e in store.rows("case_events", cid):
+        if e["meeting_id"] and e["kind"] in ("flyttet", "aflyst"):
+            changes[e["meeting_id"]] = changes.get(e["meeting_id"], 0) + 1
     meetings = []
     for nr, r in enumerate(store.rows("meetings", cid), start=1):
         meetings.append({
@@ -72,7 +77,7 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
             "holdt_dato": r["held_on"], "deltog": json.loads(r["attended"]) if r["attended"] else None,
             "foraeldre_deltog": None if r["parents_present"] is None else bool(r["parents_present"]),
             "fravaer_grund": r["parents_absent_reason"] or "", "referat": r["minutes"] or "",
-            "aflyst_grund": r["cancel_reason"] or "",
+            "aflyst_grund": r["cancel_reason"] or "", "aendringer": changes.get(r["id"], 0),
         })
     # A meeting held early or late sits in the list on the day it was held.
     meetings.sort(key=lambda m: (m["holdt_dato"] or m["dato"], m["tidspunkt"] or "", m["nr"]))

@@ -78,8 +78,8 @@ def calendar(code: str, meetings: list[dict], agreements: list[dict], redactor, 
         event.add("categories", ["rettidig"])
         cancelled = m["status"] == "aflyst"
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        # A moved or cancelled meeting gets a higher sequence, so calendars take the new version.
-        event.add("sequence", (1 if m["flyttet_fra"] else 0) + (1 if cancelled else 0))
+        # Each move or cancellation raises the sequence, so calendars take the newest version.
+        event.add("sequence", m["aendringer"])
         if m["status"] == "planlagt" and reminder_hours:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
