@@ -15,13 +15,15 @@ from rettidig_cli.reference import AnonymousWords
 _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
 _MONTH = "|".join(m if len(m) <= 4 else f"{m[:3]}(?:{m[3:]}|\\.)?" for m in dates.MONTHS)
 # Exact dates as practitioners write them: 2026-03-03, 3-3-2026, 3.3.26, 3/3-2026, 3/3, d. 3.3, 3. marts
-# (2026). Not '14.00' or '3-4 år'.
+# (2026), d. 14-12. Day and month must be possible ones, so '14.00-15.00' and '3-4 år' stay.
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_MON = r"(?:0?[1-9]|1[0-2])"
 _DATES = re.compile(
     r"(?<![\w.])(?:\d{4}-\d{1,2}-\d{1,2}"
-    r"|\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{2,4}"
-    r"|\d{1,2}/\d{1,2}"
-    r"|(?:d\.|den)\s*\d{1,2}\.\s*\d{1,2}\.?"
-    rf"|\d{{1,2}}\.?\s*(?:{_MONTH})(?:\s+\d{{4}})?)(?![\w])",
+    rf"|{_DAY}\s*[./-]\s*{_MON}\s*[./-]\s*\d{{2,4}}"
+    rf"|{_DAY}/{_MON}"
+    rf"|(?:d\.|den)\s*{_DAY}\s*[./-]\s*{_MON}\.?"
+    rf"|{_DAY}\.?\s*(?:{_MONTH})(?:\s+\d{{4}})?)(?![\w])",
     re.IGNORECASE,
 )
 
@@ -61,7 +63,7 @@ class Redactor:
         for term in sorted({child_name.strip(), *child_parts} - {""}, key=len, reverse=True):
             rules.append((self._term(term, ignore_case=True), words.child, words.child_possessive))
         for term in initials(child_name):
-            rules.append((self._term(term, ignore_case=False), words.child, words.child_possessive))
+            rules.append((self._term(term, ignore_case=False, after_dot=False), words.child, words.child_possessive))
         people = {w for field in person_fields for w in name_words(field, words.role_words)} - set(child_parts)
         for term in sorted(people, key=len, reverse=True):
             rules.append((self._term(term, ignore_case=True), words.person, words.person))
@@ -70,9 +72,12 @@ class Redactor:
         self._rules = rules
 
     @staticmethod
-    def _term(term: str, ignore_case: bool) -> re.Pattern:
+    def _term(term: str, ignore_case: bool, after_dot: bool = True) -> re.Pattern:
+        """A whole word, with a possessive s. A name may follow a dot (mette.olsen@…); initials
+        may not, or 'A.B.' would match inside 'C.A.B.'."""
         flags = re.IGNORECASE if ignore_case else 0
-        return re.compile(rf"(?<![\w.]){re.escape(term)}(?P<s>'?s)?(?![\w])", flags)
+        before = r"(?<!\w)" if after_dot else r"(?<![\w.])"
+        return re.compile(rf"{before}{re.escape(term)}(?P<s>'?s)?(?![\w])", flags)
 
     def text(self, value: str | None) -> str:
         value = value or ""

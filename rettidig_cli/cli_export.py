@@ -6,7 +6,6 @@ hide); a script must say --ja."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -104,9 +103,9 @@ def export(
     fmt: Annotated[Optional[str], typer.Option(
         "--format", "-f", help="docx (Word), markdown, ics (kalender), json eller csv (aftalerne). "
         "Standard: ud fra filnavnet, ellers docx.", metavar="FORMAT", show_default=False)] = None,
-    out: Annotated[Optional[Path], typer.Option(
+    out_text: Annotated[Optional[str], typer.Option(
         "--out", "-o", help="Filnavn eller mappe. Standard: FORMÅL-SAG-DATO i mappen, du står i.",
-        show_default=False)] = None,
+        metavar="STI", show_default=False)] = None,
     overwrite: Annotated[bool, typer.Option("--overskriv", help="Overskriv filen uden at spørge.")] = False,
     meeting_nr: Annotated[Optional[int], typer.Option(
         "--moede", help="Statusmøde: mødets nummer (se rettidig plan SAG). Standard: det næste.",
@@ -126,6 +125,7 @@ def export(
     from rettidig_cli.export.csvfile import SEPARATORS
 
     purpose = _purpose(til)
+    out = exporters.out_path(out_text)
     fmt = exporters.resolve_format(fmt, out)
     if separator.strip().lower() not in SEPARATORS and separator.strip() not in SEPARATORS.values():
         raise UsageError(f"Skilletegnet «{separator}» kendes ikke. Brug semikolon eller komma.")

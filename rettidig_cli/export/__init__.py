@@ -24,6 +24,19 @@ JSON_VERSION = 1
 OPEN_AGREEMENT = ("aftalt", "i gang")
 
 
+def out_path(raw: str | None) -> Path | None:
+    """--out as typed. A trailing slash means a folder, and a folder must exist: 'mappe/' never
+    becomes a file called 'mappe'."""
+    if raw is None:
+        return None
+    if not raw.strip():
+        raise UsageError("--out er tom. Angiv et filnavn eller en mappe.")
+    path = Path(raw).expanduser()
+    if raw.endswith(("/", os.sep)) and not path.is_dir():
+        raise UsageError(f"Mappen {path} findes ikke.")
+    return path
+
+
 def resolve_format(fmt: str | None, out: Path | None) -> str:
     """The format asked for, else the one the file name ends in, else Word."""
     if fmt:
@@ -157,7 +170,7 @@ def render(plan: dict, purpose, fmt: str, today: dt.date, redactor, meeting: dic
     if fmt == "csv":
         from rettidig_cli.export import csvfile
 
-        columns, rows = agreement_table(documents.clean(plan), purpose, redactor)
+        columns, rows = agreement_table(plan, purpose, redactor)  # csvfile.safe_cell cleans each cell
         return csvfile.table(columns, rows, separator)
     if fmt == "ics":
         from rettidig_cli.export import ics

@@ -15,8 +15,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 
 
 def safe_cell(value) -> str:
-    text = privacy.printable("" if value is None else str(value))
-    if text.lstrip(" ")[:1] in _FORMULA_START or text[:1] in _FORMULA_START:
+    raw = "" if value is None else str(value)
+    text = privacy.printable(raw)
+    # Checked before cleaning too: cleaning turns a leading carriage return into a line break.
+    if any(t.lstrip(" ")[:1] in _FORMULA_START or t[:1] in _FORMULA_START for t in (raw, text) if t):
         return "'" + text
     return text
 
