@@ -4,6 +4,7 @@ entry point (with its Danish error handling) with optional keystrokes for the pr
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,3 +125,17 @@ def refusals(monkeypatch):
 
     monkeypatch.setattr(fields, "validator", recording_validator)
     return seen
+
+
+def db_file(home: Path) -> Path:
+    return home / "rettidig.db"
+
+
+def query(home: Path, sql: str, params: tuple = ()) -> list[dict]:
+    """Rows of the data file as dicts, read straight from SQLite (not through the product)."""
+    conn = sqlite3.connect(db_file(home))
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()

@@ -29,7 +29,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, MONTHS_DA, UP, working_day_on_or_after
+from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, MONTHS_DA, UP, db_file, query, working_day_on_or_after
 
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
 CPR = "010203-1234"
@@ -112,21 +112,10 @@ def export_to(cli, code: str, folder: Path, *args: str, keys: str | None = None)
 # ---------------------------------------------------------------- the data file
 
 
-def db_path(home: Path) -> Path:
-    return home / "rettidig.db"
-
-
-def query(home: Path, sql: str, params: tuple = ()) -> list[dict]:
-    conn = sqlite3.connect(db_path(home))
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def execute(home: Path, sql: str, params: tuple = ()) -> None:
-    conn = sqlite3.connect(db_path(home))
+    conn = sqlite3.connect(db_file(home))
     try:
         conn.execute(sql, params)
         conn.commit()
@@ -385,7 +374,7 @@ def test_skjul_refuses_a_cpr_number_without_echoing_it(cli, named_case, tmp_path
         assert shown not in result.err + result.out
     assert files_in(folder) == []
     assert redaction_terms(data_home) == []
-    assert CPR.encode() not in db_path(data_home).read_bytes()
+    assert CPR.encode() not in db_file(data_home).read_bytes()
 
 
 def test_skjul_refuses_a_one_letter_word(cli, named_case, tmp_path):

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import tomllib
 from pathlib import Path
 
 import holidays
 import pytest
 
-from conftest import EXAMPLES, danish_long
+from conftest import EXAMPLES, danish_long, query
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
@@ -131,17 +130,6 @@ def meeting(plan: dict, nr: int) -> dict:
 # ---------------------------------------------------------------- the data file
 
 
-def db_file(home: Path) -> Path:
-    return home / "rettidig.db"
-
-
-def query(home: Path, sql: str, params: tuple = ()) -> list[dict]:
-    conn = sqlite3.connect(db_file(home))
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def content(home: Path) -> dict[str, list[dict]]:
