@@ -13,6 +13,9 @@ from typer.core import TyperCommand, TyperGroup
 from rettidig_cli.errors import UsageError
 
 
+_METAVARS = {"<bool>": "", "<str>": "TEKST", "<path>": "STI", "<int>": "TAL"}
+
+
 class _Danish:
     """Typer's help and usage lines in Danish."""
 
@@ -39,6 +42,15 @@ class _Danish:
         rich_utils.COMMANDS_PANEL_TITLE = "Kommandoer"
         rich_utils.DEFAULT_STRING = "[standard: {}]"
         rich_utils.REQUIRED_LONG_STRING = "[skal angives]"
+        for param in self.get_params(ctx):
+            if not hasattr(param, "display_type"):
+                continue
+            # Typer shows the Python type ("<bool>", "<str>"); a Danish user reads a Danish word,
+            # and an argument's name (SAG) already says what to write.
+            if param.param_type_name == "argument":
+                param.display_type_rich = lambda ctx: ""
+            elif param.metavar is None and param.display_type(ctx) in _METAVARS:
+                param.metavar = _METAVARS[param.display_type(ctx)]
         return super().format_help(ctx, formatter)
 
 

@@ -4,6 +4,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from rettidig_cli import plan as plans
 from rettidig_cli.store import Store
 
@@ -126,3 +128,18 @@ def test_cli_import_loads_no_heavy_modules():
             "print([m for m in ('questionary', 'sqlite_utils', 'holidays', 'rich', 'prompt_toolkit', 'docx', 'icalendar', 'lxml') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
+
+
+HELP_SCREENS = [[], ["new"], ["resume"], ["plan"], ["list"], ["export"], ["historik"], ["observation"], ["faktor"],
+                ["aftale", "ny"], ["aftale", "status"], ["tovholder"], ["placering"], ["møde", "ny"],
+                ["møde", "flyt"], ["møde", "aflys"], ["møde", "hold"], ["eskaler"], ["luk"], ["genåbn"],
+                ["guide", "list"], ["guide", "show"]]
+
+
+@pytest.mark.parametrize("command", HELP_SCREENS, ids=lambda c: " ".join(c) or "rettidig")
+def test_help_screens_are_danish_without_python_type_names(cli, command):
+    result = cli([*command, "--help"])
+    assert result.code == 0, result.err
+    assert "Brug: rettidig" in result.out
+    for python_word in ("<bool>", "<str>", "<path>", "<int>", "Usage", "Options", "Arguments"):
+        assert python_word not in result.out, (command, python_word)
