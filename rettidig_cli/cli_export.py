@@ -64,7 +64,9 @@ def _preview(content: str | bytes, fmt: str, plan: dict, purpose, today, redacto
     from rettidig_cli import documents
     from rettidig_cli.export import markdown
 
-    if fmt in ("docx", "markdown"):
+    if fmt == "markdown":
+        body = Markdown(content)
+    elif fmt == "docx":  # the same document, read as Markdown in the terminal
         body = Markdown(markdown.document(documents.build(plan, purpose, today, redactor, meeting)))
     else:
         body = Text(content if isinstance(content, str) else content.decode("utf-8"))
@@ -151,8 +153,7 @@ def export(
     terms = _save_terms(store, row, new_terms) if purpose.anonymous else []
     while True:
         redactor = documents.redactor_for(plan, purpose, terms)
-        content = exporters.render(plan, purpose, fmt, today, redactor, meeting, history, sep,
-                                   calendar_redactor=documents.calendar_redactor(plan))
+        content = exporters.render(plan, purpose, fmt, today, redactor, meeting, history, sep)
         if not purpose.anonymous or yes:
             break
         from rettidig_cli import prompts  # questionary is slow to import: only when we will ask

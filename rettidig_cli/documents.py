@@ -19,6 +19,7 @@ import datetime as dt
 import re
 
 from rettidig_cli import dates, fit, privacy
+from rettidig_cli.followup import OPEN_AGREEMENT
 from rettidig_cli.anonymize import Plain, Redactor
 from rettidig_cli.reference import Purpose, document_rules
 
@@ -46,6 +47,11 @@ def _without_empty(block: dict, *optional: str) -> dict:
     keep = [i for i, name in enumerate(block["kolonner"])
             if name not in optional or any(row[i] for row in block["raekker"])]
     return table([block["kolonner"][i] for i in keep], [[row[i] for i in keep] for row in block["raekker"]])
+
+
+def latest_note(agreement: dict) -> dict | None:
+    """The agreement's most recent change that came with a note, if any."""
+    return next((e for e in reversed(agreement["historik"]) if e["note"]), None)
 
 
 def clean(value):
@@ -139,8 +145,8 @@ class _Builder:
         return a["status"] + late
 
     def _last_note(self, a: dict) -> str:
-        notes = [e for e in a["historik"] if e["note"]]
-        return f"{self.r.short(notes[-1]['dato'])}: {self.t(notes[-1]['note'])}" if notes else ""
+        note = latest_note(a)
+        return f"{self.r.short(note['dato'])}: {self.t(note['note'])}" if note else ""
 
     def _time(self, m: dict) -> str:
         return f"kl. {m['tidspunkt'].replace(':', '.')}" if m["tidspunkt"] else ""
@@ -379,7 +385,7 @@ class _Builder:
         return [table(["Navn", "Til stede"], rows)]
 
     def review(self, spec):
-        open_ones = [a for a in self.plan["aftaler"] if a["status"] in ("aftalt", "i gang")]
+        open_ones = [a for a in self.plan["aftaler"] if a["status"] in OPEN_AGREEMENT]
         if not open_ones:
             return [paragraph("Der er ingen åbne aftaler.")]
         rows = [[str(a["nr"]), a["hvad"], a["hvem"], dates.format_iso(a["senest"], short=True), self._status(a), ""]

@@ -13,7 +13,9 @@ import re
 import tempfile
 from pathlib import Path
 
+from rettidig_cli import documents
 from rettidig_cli.errors import UsageError
+from rettidig_cli.followup import OPEN_AGREEMENT
 
 FORMATS = {"docx": ".docx", "markdown": ".md", "ics": ".ics", "json": ".json", "csv": ".csv"}
 _ALIASES = {"word": "docx", "md": "markdown", "ical": "ics", "kalender": "ics", "ics": "ics"}
@@ -21,7 +23,6 @@ _SUFFIXES = {".docx": "docx", ".md": "markdown", ".markdown": "markdown", ".ics"
              ".csv": "csv"}
 DEFAULT_FORMAT = "docx"
 JSON_VERSION = 1
-OPEN_AGREEMENT = ("aftalt", "i gang")
 
 
 def out_path(raw: str | None) -> Path | None:
@@ -114,8 +115,8 @@ def agreement_table(plan: dict, purpose, redactor) -> tuple[list[str], list[list
     rows = [a for a in plan["aftaler"] if purpose.csv == "all" or a["status"] in OPEN_AGREEMENT]
 
     def note(a):
-        notes = [e for e in a["historik"] if e["note"]]
-        return redactor.text(notes[-1]["note"]) if notes else ""
+        latest = documents.latest_note(a)
+        return redactor.text(latest["note"]) if latest else ""
 
     if redactor.anonymous:
         return (["Nr.", "Hvad", "Senest", "Status", "Seneste bemærkning"],
@@ -147,9 +148,7 @@ def calendar_items(plan: dict, purpose, meeting: dict | None) -> tuple[list[dict
 
 
 def render(plan: dict, purpose, fmt: str, today: dt.date, redactor, meeting: dict | None = None,
-           history: list[dict] | None = None, separator: str = ";", calendar_redactor=None) -> str | bytes:
-    from rettidig_cli import documents
-
+           history: list[dict] | None = None, separator: str = ";") -> str | bytes:
     if fmt in ("docx", "markdown"):
         doc = documents.build(plan, purpose, today, redactor, meeting)
         if fmt == "markdown":
@@ -179,6 +178,7 @@ def render(plan: dict, purpose, fmt: str, today: dt.date, redactor, meeting: dic
         rules = document_rules()
         meetings, agreements = calendar_items(plan, purpose, meeting)
         stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-        return ics.calendar(plan["kode"], meetings, agreements, calendar_redactor or redactor,
+        # A calendar is named, never anonymous (refused above), but it leaves out the family's names.
+        return ics.calendar(plan["kode"], meetings, agreements, documents.calendar_redactor(plan),
                             rules.meeting_minutes, rules.reminder_hours, stamp)
     raise UsageError(f"Formatet «{fmt}» kendes ikke. Brug et af: {', '.join(FORMATS)}.")

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from rettidig_cli import privacy
+from rettidig_cli.followup import OPEN_AGREEMENT
 
 TIMEZONE = "Europe/Copenhagen"
-OPEN_AGREEMENT = ("aftalt", "i gang")
 
 
 def _copenhagen() -> Timezone:
