@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from rettidig_cli.errors import UsageError
+from rettidig_cli.errors import NoTerminalError, UsageError
 
 
 _METAVARS = {"<bool>": "", "<str>": "TEKST", "<path>": "STI", "<int>": "TAL"}
@@ -89,10 +89,90 @@ def _say(*parts: str | tuple[str, str]) -> None:
     _console().print(Text.assemble(*parts), soft_wrap=True)  # commands and paths stay whole for copying
 
 
-def _open(db: Path | None):
+def _open(db: Path | None, create: bool = True):
+    """Open the data file: offer encryption the first time, ask a passphrase if one locks it,
+    and say where the file is unsafe. Every audit row names the command (its purpose)."""
+    from rich.text import Text
+
+    from rettidig_cli import settings
     from rettidig_cli.store import Store, db_path
 
-    return Store(db_path(db))
+    path = db_path(db)
+    if create and not path.exists() and settings.encryption(_home()) is None:
+        _offer_encryption()
+    store = Store(path, ask_passphrase=_ask_passphrase, ask_new_passphrase=_ask_new_passphrase, create=create)
+    for warning in store.warnings:
+        _warn(warning)
+    for notice in store.notices:  # stderr: stdout may be JSON for a script
+        _console(stderr=True).print(Text(notice, style="bold"), soft_wrap=True)
+    from typer._click.globals import get_current_context
+
+    context = get_current_context(silent=True)
+    if context is not None:
+        store.purpose = " ".join(context.command_path.split()[1:])
+    return store
+
+
+def _warn(text: str) -> None:
+    from rich.text import Text
+
+    _console(stderr=True).print(Text.assemble(("Advarsel: ", "bold yellow"), text), soft_wrap=True)
+
+
+def _terminal() -> bool:
+    from rettidig_cli import prompts
+
+    return prompts.terminal_available()
+
+
+def _offer_encryption() -> None:
+    """Asked once, when the first data file is made; the answer goes to indstillinger.toml."""
+    from rettidig_cli import keys, prompts, settings
+    from rettidig_cli.errors import StoreError
+
+    if not _terminal():
+        return
+    choices = []
+    try:
+        keys.keyring_backend()
+        choices.append(("Ja – med en nøgle i computerens nøglering (anbefalet)", keys.KEYRING))
+    except StoreError:
+        pass
+    choices += [("Ja – med en adgangskode, som jeg skriver, hver gang jeg bruger rettidig", keys.PASSPHRASE),
+                ("Nej – ikke nu (kan slås til senere med: rettidig kryptering til)", "ingen")]
+    _say("rettidig gemmer oplysninger om børn. Krypteres datafilen, kan ingen læse den, "
+         "hvis computeren bliver væk eller stjålet.")
+    choice = prompts.select("Skal datafilen krypteres?", choices, default=choices[0][1])
+    settings.save(_home(), kryptering=choice)
+
+
+def _ask_passphrase(attempt: int) -> str:
+    import questionary
+
+    if not _terminal():
+        raise NoTerminalError("Datafilen er krypteret med en adgangskode, og der er ingen terminal at spørge i.",
+                              hint="Kør kommandoen i en terminal.")
+    if attempt:
+        _say(("Forkert adgangskode. ", "bold red"), f"Prøv igen ({attempt + 1}. af 3 forsøg).")
+    return questionary.password("Adgangskode til datafilen:").unsafe_ask()
+
+
+def _ask_new_passphrase() -> str:
+    import questionary
+
+    from rettidig_cli import fields, keys
+
+    if not _terminal():
+        raise NoTerminalError("Nye datafiler krypteres med en adgangskode, og der er ingen terminal at spørge i.",
+                              hint="Kør kommandoen i en terminal, eller vælg nøgleringen i indstillinger.toml.")
+    _say((keys.LOST_KEY_WARNING.format(what="adgangskoden"), "bold"))
+    while True:
+        first = questionary.password("Vælg en adgangskode til datafilen:",
+                                     validate=fields.validator(keys.check_new_passphrase)).unsafe_ask()
+        second = questionary.password("Skriv den samme adgangskode igen:").unsafe_ask()
+        if first == second:
+            return first
+        _say(("De to adgangskoder er ikke ens. ", "bold red"), "Prøv igen.")
 
 
 def _home() -> Path:

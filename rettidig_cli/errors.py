@@ -29,6 +29,13 @@ class StoreError(RettidigError):
     exit_code = 4
 
 
+class LockedError(StoreError):
+    """Another window held the data file's write lock for longer than we wait; nothing was saved.
+    EX_TEMPFAIL, so a script knows that trying again later may work."""
+
+    exit_code = 75
+
+
 class NotFoundError(RettidigError):
     exit_code = 5
 

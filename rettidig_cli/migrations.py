@@ -105,3 +105,12 @@ def m003_redaction_terms(db: Database) -> None:
         foreign_keys=[("case_id", "cases", "id")],
     )
     db["redaction_terms"].create_index(["case_id", "term"], unique=True)
+
+
+@migrations()
+def m004_audit_purpose(db: Database) -> None:
+    # The audit log answers a parent's request for insight (all rows of one case code) and is
+    # pruned by age, so it needs the command's purpose and indexes on both.
+    db["audit_log"].add_column("purpose", str)
+    db["audit_log"].create_index(["case_code"])
+    db["audit_log"].create_index(["at"])

@@ -98,6 +98,29 @@ def fit_rules() -> FitRules:
     )
 
 
+@dataclass(frozen=True)
+class PrivacyRules:
+    closed_case_months: int
+    audit_months: int
+    passphrase_min_length: int
+    keyring_service: str
+    cloud_folders: tuple[str, ...]
+    network_filesystems: tuple[str, ...]
+
+
+@functools.cache
+def privacy_rules() -> PrivacyRules:
+    top, _ = _load("privacy.toml")
+    return PrivacyRules(
+        closed_case_months=top.integer("closed_case_months", required=True, minimum=1),
+        audit_months=top.integer("audit_months", required=True, minimum=1),
+        passphrase_min_length=top.integer("passphrase_min_length", required=True, minimum=8),
+        keyring_service=top.text("keyring_service"),
+        cloud_folders=top.texts("cloud_folders", required=True),
+        network_filesystems=top.texts("network_filesystems", required=True),
+    )
+
+
 @functools.cache
 def followup_rules() -> FollowUpRules:
     top, _ = _load("followup.toml")

@@ -11,12 +11,20 @@ import getpass
 import json
 import os
 import sqlite3
+import stat
+import sys
 from pathlib import Path
 
-from rettidig_cli.errors import NotFoundError, StoreError
+from rettidig_cli.errors import LockedError, NoTerminalError, NotFoundError, StoreError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DB_NAME = "rettidig.db"
+BACKUP_FOLDER = "sikkerhedskopier"
+# A second rettidig window may hold the write lock for a moment; wait this long before giving up.
+BUSY_SECONDS = 10
+# Pragmas run on every connection after the standard ones; tests add max_page_count here to
+# simulate a full disk.
+EXTRA_PRAGMAS: list[str] = []
 
 
 def data_home() -> Path:
@@ -38,33 +46,77 @@ def now() -> str:
     return dt.datetime.now().isoformat(timespec="microseconds")
 
 
-def _prepare_file(path: Path) -> None:
-    """Folder 0700 and file 0600, made so before SQLite writes a byte."""
+def database_errors() -> tuple[type[Exception], ...]:
+    """sqlite3's and, once loaded, sqlcipher3's DatabaseError: the two share no base class."""
+    errors: tuple[type[Exception], ...] = (sqlite3.DatabaseError,)
+    cipher = sys.modules.get("sqlcipher3.dbapi2")
+    return errors + (cipher.DatabaseError,) if cipher else errors
+
+
+def connect(path: Path, key=None):
+    """A raw connection in autocommit mode (transactions are begun explicitly, IMMEDIATE)."""
+    if key is None:
+        return sqlite3.connect(str(path), timeout=BUSY_SECONDS, isolation_level=None)
+    try:
+        import sqlcipher3
+    except ImportError:
+        raise StoreError("Datafilen er krypteret, men SQLCipher (sqlcipher3) er ikke installeret.",
+                         hint="Installér rettidig igen.") from None
+    conn = sqlcipher3.connect(str(path), timeout=BUSY_SECONDS, isolation_level=None)
+    conn.execute("PRAGMA cipher_log_level = NONE")  # no SQLCipher noise on stderr for a wrong key
+    conn.execute(f"PRAGMA key = {key.pragma}")
+    return conn
+
+
+def file_state(path: Path) -> str:
+    """'new', 'plain' or 'encrypted'; raise for anything that is not a rettidig data file."""
+    from rettidig_cli import keys
+
+    if not path.exists():
+        return "new"
+    if path.is_dir():
+        raise StoreError(f"{path} er en mappe, ikke en datafil.")
+    with path.open("rb") as handle:
+        header = handle.read(16)
+    if not header or header == SQLITE_HEADER:
+        return "plain"
+    if keys.sidecar(path).exists():
+        return "encrypted"
+    raise StoreError(
+        f"{path} er ikke en rettidig-datafil. Filen er ikke ændret.",
+        hint="Tjek stien, eller brug --db til at vælge en anden fil. En krypteret datafil skal have "
+        f"filen {keys.sidecar(path).name} ved siden af sig.",
+    )
+
+
+def _prepare_file(path: Path, create: bool) -> str:
+    """Folder 0700 and file 0600, made so before SQLite writes a byte. Returns the file state."""
     os.umask(0o077)  # every file this process makes (WAL, exports, backups) is private
     folder = path.parent
-    if not folder.exists():
+    if not folder.exists() and create:
         try:
             folder.mkdir(parents=True, mode=0o700)
         except OSError as exc:
             raise StoreError(f"Mappen {folder} kan ikke oprettes ({exc.strerror}).") from None
         os.chmod(folder, 0o700)
-    if path.exists():
-        if path.is_dir():
-            raise StoreError(f"{path} er en mappe, ikke en datafil.")
-        with path.open("rb") as handle:
-            header = handle.read(16)
-        if header and header != SQLITE_HEADER:
-            raise StoreError(
-                f"{path} er ikke en rettidig-datafil. Filen er ikke ændret.",
-                hint="Tjek stien, eller brug --db til at vælge en anden fil.",
-            )
-        if path.stat().st_mode & 0o077 and _owned_by_me(path):
+    state = file_state(path)
+    if state == "new":
+        if not create:
+            raise NotFoundError(f"Der er ingen datafil i {path} endnu.")
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
+        except OSError as exc:
+            raise StoreError(f"Datafilen {path} kan ikke oprettes ({exc.strerror}).") from None
+        return state
+    if create:
+        mode = path.stat().st_mode
+        # Checked by mode, not os.access: an administrator may write anyway, but the owner said no.
+        if not mode & stat.S_IWUSR:
+            raise StoreError(f"Datafilen {path} er skrivebeskyttet, så intet kan gemmes. Filen er ikke ændret.",
+                             hint="Fjern skrivebeskyttelsen på filen, hvis du vil bruge den.")
+        if mode & 0o077 and _owned_by_me(path):
             os.chmod(path, 0o600)
-        return
-    try:
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
-    except OSError as exc:
-        raise StoreError(f"Datafilen {path} kan ikke oprettes ({exc.strerror}).") from None
+    return state
 
 
 def _owned_by_me(path: Path) -> bool:
@@ -72,23 +124,102 @@ def _owned_by_me(path: Path) -> bool:
 
 
 class Store:
-    def __init__(self, path: Path):
+    """The open data file. ask_passphrase(attempt) and ask_new_passphrase() come from the
+    terminal; without them an encrypted-by-passphrase file cannot be opened.
+    create=False (doctor) neither creates, migrates nor tightens anything."""
+
+    def __init__(self, path: Path, ask_passphrase=None, ask_new_passphrase=None, create: bool = True):
         from sqlite_utils import Database  # slow import; only commands that need data pay for it
 
+        from rettidig_cli import places
+
         self.path = path
+        self.key = None
+        self.purpose = ""  # the command, written with every audit row
+        self.notices: list[str] = []
         self._guides: dict = {}
-        _prepare_file(path)
+        state = _prepare_file(path, create)
+        warning = places.location_warning(path)
+        self.warnings = [warning] if warning else []
         try:
-            conn = sqlite3.connect(str(path), timeout=10)
+            if state == "new":
+                conn = self._create(ask_new_passphrase)
+            elif state == "encrypted":
+                conn = self._unlock(ask_passphrase)
+            else:
+                conn = connect(path)
             self.db = Database(conn, execute_plugins=False)
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA busy_timeout=10000")
-            if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            self.db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
+            if create and self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
+            # Freed pages are overwritten with zeros, so erased text does not linger in the file.
+            self.db.execute("PRAGMA secure_delete=ON")
+            for pragma in EXTRA_PRAGMAS:
+                self.db.execute(pragma)
+            if create:
+                self._migrate()
+        except database_errors() as exc:
             raise _translate(exc, path) from None
+        if state == "new" and self.key is not None:
+            from rettidig_cli import keys
+
+            keys.write_sidecar(path, self.key)
+
+    # ------------------------------------------------------------ opening
+
+    def _create(self, ask_new_passphrase):
+        from rettidig_cli import keys, settings
+
+        method = settings.encryption(data_home())
+        if method == keys.KEYRING:
+            self.key = keys.new_keyring_key()
+            self.notices.append(keys.LOST_KEY_WARNING.format(what="nøglen i computerens nøglering"))
+        elif method == keys.PASSPHRASE:
+            if ask_new_passphrase is None:
+                self.path.unlink()
+                raise NoTerminalError("Nye datafiler krypteres med en adgangskode, og der er ingen terminal at spørge i.",
+                                      hint="Kør kommandoen i en terminal.")
+            self.key = keys.from_passphrase(ask_new_passphrase())
+        return connect(self.path, self.key)
+
+    def _unlock(self, ask_passphrase):
+        from rettidig_cli import keys
+
+        info = keys.describe(self.path)
+        if info["metode"] == keys.KEYRING:
+            candidates = keys.stored_keys(info)
+            if not candidates:
+                raise StoreError(
+                    f"Nøglen til datafilen {self.path} findes ikke i computerens nøglering, så filen kan ikke "
+                    "åbnes. Filen er ikke ændret.",
+                    hint="Log ind som den bruger, der krypterede filen. Uden nøglen kan data ikke læses.")
+            for key in candidates:
+                conn = self._try(key)
+                if conn is not None:
+                    return conn
+            raise StoreError(f"Nøglen i computerens nøglering passer ikke til datafilen {self.path}, "
+                             "eller filen er beskadiget. Filen er ikke ændret.")
+        if ask_passphrase is None:
+            raise NoTerminalError(f"Datafilen {self.path} er krypteret med en adgangskode, og der er ingen "
+                                  "terminal at spørge i.", hint="Kør kommandoen i en terminal.")
+        for attempt in range(3):
+            conn = self._try(keys.from_passphrase(ask_passphrase(attempt)))
+            if conn is not None:
+                return conn
+        raise StoreError(f"Adgangskoden passer ikke til datafilen {self.path}. Filen er ikke ændret.",
+                         hint="Mister man adgangskoden, kan filen ikke åbnes.")
+
+    def _try(self, key):
+        conn = connect(self.path, key)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except database_errors():
+            conn.close()
+            return None
+        self.key = key
+        return conn
 
     def _migrate(self) -> None:
         from rettidig_cli.migrations import migrations
@@ -100,42 +231,103 @@ class Store:
                 f"Datafilen {self.path} er lavet af en nyere version af rettidig. Filen er ikke ændret.",
                 hint="Opdatér rettidig, før du åbner den.",
             )
-        pending = migrations.pending(self.db)
-        if pending and applied:
-            self._backup_before_migration()
-        migrations.apply(self.db)
+        if not migrations.pending(self.db):
+            return
+        if applied:
+            self.backup("før-opdatering")
+        with self.atomic():  # IMMEDIATE: a second window starting at the same moment waits here
+            migrations.apply(self.db)
 
-    def _backup_before_migration(self) -> None:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.stem}-før-opdatering-{stamp}.db")
-        fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-        os.close(fd)
-        backup = sqlite3.connect(str(target))
-        with backup:
-            self.db.conn.backup(backup)
-        backup.close()
+    # ------------------------------------------------------------ backups and compaction
+
+    def backup_folder(self) -> Path:
+        return self.path.parent / BACKUP_FOLDER
+
+    def backup(self, label: str = "kopi", target: Path | None = None) -> Path:
+        """A consistent copy with SQLite's backup API (same key, if encrypted), checked, mode 0600."""
+        from rettidig_cli import keys
+
+        if target is None:
+            folder = self.backup_folder()
+            folder.mkdir(mode=0o700, exist_ok=True)
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+            target = folder / f"{self.path.stem}-{label}-{stamp}.db"
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
+        except FileExistsError:
+            raise StoreError(f"Filen {target} findes allerede og overskrives ikke.") from None
+        except OSError as exc:
+            raise StoreError(f"Sikkerhedskopien {target} kan ikke oprettes ({exc.strerror}).") from None
+        try:
+            copy = connect(target, self.key)
+            try:
+                self.db.conn.backup(copy)
+                verdict = copy.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                copy.close()
+        except database_errors() as exc:
+            target.unlink(missing_ok=True)
+            raise _translate(exc, target) from None
+        if verdict != "ok":
+            target.unlink(missing_ok=True)
+            raise StoreError("Sikkerhedskopien kunne ikke kontrolleres og er slettet igen.")
+        if self.key is not None:
+            keys.write_sidecar(target, self.key)
+        return target
+
+    def backups(self) -> list[Path]:
+        folder = self.backup_folder()
+        return sorted(folder.glob("*.db")) if folder.is_dir() else []
+
+    def compact(self) -> bool:
+        """Move the WAL into the file, rebuild the file without free pages, empty the WAL.
+        False if another window kept part of the WAL (then text may linger there until it closes)."""
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.execute("VACUUM")
+            busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except database_errors() as exc:
+            raise _translate(exc, self.path) from None
+        return busy == 0
 
     def close(self) -> None:
         self.db.close()
 
     @contextlib.contextmanager
     def atomic(self):
+        """One transaction, begun IMMEDIATE so two windows queue for the write lock instead of one
+        failing half-way; nested calls become savepoints."""
+        conn = self.db.conn
         try:
-            with self.db.atomic():
+            if conn.in_transaction:
+                with self.db.atomic():
+                    yield self.db
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
                 yield self.db
-        except sqlite3.DatabaseError as exc:
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except database_errors() as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise _translate(exc, self.path) from None
 
     # ------------------------------------------------------------ audit
 
     def audit(self, action: str, case_code: str | None = None, detail: str = "") -> None:
-        """One row per use of personal data: who, when, what kind of action, which case."""
+        """One row per use of personal data: who, when, what kind of action, which case, for which
+        purpose (the command). Never content: detail holds only a kind, a format or a count."""
         try:
             user = getpass.getuser()
         except Exception:  # no user name in the environment (some containers)
             user = "ukendt"
         self.db["audit_log"].insert(
-            {"at": now(), "os_user": user, "action": action, "case_code": case_code, "detail": detail}
+            {"at": now(), "os_user": user, "action": action, "case_code": case_code, "purpose": self.purpose,
+             "detail": detail}
         )
 
     # ------------------------------------------------------------ guides and cases
@@ -225,10 +417,10 @@ class Store:
         return list(self.db[table].rows_where("case_id = ?", [case_id], order_by=order_by))
 
 
-def _translate(exc: sqlite3.DatabaseError, path: Path) -> StoreError:
+def _translate(exc: Exception, path: Path) -> StoreError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return StoreError(
+        return LockedError(
             f"Datafilen {path} er låst af et andet rettidig-vindue. Prøv igen om lidt.",
             hint="Luk andre vinduer, hvor rettidig kører.",
         )

@@ -4,7 +4,7 @@ entry point (with its Danish error handling) with optional keystrokes for the pr
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,9 +53,29 @@ def danish_long(day: dt.date) -> str:
     return f"{WEEKDAYS_DA[day.weekday()]} {day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
 
 
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True, params=["klar", "krypteret"])
+def storage(request, tmp_path, monkeypatch):
+    """Every test runs twice: with a plain data file, and with one encrypted by SQLCipher with a
+    key in a (test) keyring. A test marked plain_only runs once."""
+    if request.param == "krypteret" and request.node.get_closest_marker("plain_only"):
+        pytest.skip("plain data file only")
+    # Beside tmp_path, not in it: tests that list the files a command wrote must not see it.
+    monkeypatch.setenv("RETTIDIG_TEST_KEYRING", str(tmp_path.parent / f"{tmp_path.name}-keyring.json"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring_for_tests.TestKeyring")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
+    return request.param
+
+
 @pytest.fixture(autouse=True)
-def data_home(tmp_path, monkeypatch):
+def data_home(tmp_path, monkeypatch, storage):
     home = tmp_path / "rettidig-home"
+    home.mkdir()
+    # The first-run question (encrypt?) is answered here; tests of that question remove the file.
+    choice = "nøglering" if storage == "krypteret" else "ingen"
+    (home / "indstillinger.toml").write_text(f'kryptering = "{choice}"\n', encoding="utf-8")
     monkeypatch.setenv("RETTIDIG_HOME", str(home))
     monkeypatch.delenv("RETTIDIG_GUIDE", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
@@ -131,11 +151,34 @@ def db_file(home: Path) -> Path:
     return home / "rettidig.db"
 
 
-def query(home: Path, sql: str, params: tuple = ()) -> list[dict]:
+def raw_connect(path: Path, dicts: bool = True):
+    """A plain SQL connection to a data file, plain or encrypted (the key from the test keyring),
+    bypassing the product's Store: no migrations, no audit rows."""
+    from rettidig_cli import keys
+    from rettidig_cli.store import connect
+
+    info = keys.describe(path)
+    key = keys.stored_keys(info)[0] if info else None
+    conn = connect(path, key)
+    if dicts:
+        conn.row_factory = lambda cursor, row: {d[0]: v for d, v in zip(cursor.description, row)}
+    return conn
+
+
+def query(home: Path, sql: str, params: tuple = (), path: Path | None = None) -> list[dict]:
     """Rows of the data file as dicts, read straight from SQLite (not through the product)."""
-    conn = sqlite3.connect(db_file(home))
-    conn.row_factory = sqlite3.Row
+    conn = raw_connect(path or db_file(home))
     try:
         return [dict(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def every_value(path: Path) -> str:
+    """Every value in every table of a data file, as one text (sqlcipher3 has no iterdump)."""
+    conn = raw_connect(path, dicts=False)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return "\n".join(repr(row) for t in tables for row in conn.execute(f'SELECT * FROM "{t}"'))
     finally:
         conn.close()

@@ -31,6 +31,9 @@ import pytest
 from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, MONTHS_DA, UP, danish_long
 from test_e2e_pty import Terminal, run_in_terminal, run_plain
 
+# These walks share one data folder per module (plain); encryption has its own real-terminal tests.
+pytestmark = pytest.mark.plain_only
+
 ANSWERS = EXAMPLES / "resen-svar.toml"
 CHILD = "C.D."  # from the example file
 TOVHOLDER = "Ali Demir"  # from the example file

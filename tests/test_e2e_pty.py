@@ -22,6 +22,9 @@ import pexpect  # in the [test] extra; a missing package should fail loudly, not
 import pytest
 from conftest import CTRL_C, DOWN, ENTER, danish_long
 
+# These walks share one data folder per module (plain); encryption has its own real-terminal tests.
+pytestmark = pytest.mark.plain_only
+
 TIMEOUT = 10  # seconds per expect; the whole module runs in well under 30 s
 
 CHILD = "Ebbe"
@@ -51,7 +54,11 @@ def rettidig_bin() -> str:
 
 
 def terminal_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RETTIDIG_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RETTIDIG_") or k == "RETTIDIG_TEST_KEYRING"}
+    settings = home / "indstillinger.toml"
+    if not settings.exists():  # a module-wide walk has its own home: plain, and no first-run question
+        home.mkdir(parents=True, exist_ok=True)
+        settings.write_text('kryptering = "ingen"\n', encoding="utf-8")
     env.update(
         PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1", RETTIDIG_HOME=str(home), TERM="xterm",
         COLUMNS="140", LINES="50",

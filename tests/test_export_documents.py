@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 import json
-import sqlite3
 import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,7 +22,7 @@ import pytest
 from docx.shared import Cm
 from icalendar import Calendar
 
-from conftest import EXAMPLES, MONTHS_DA, ROOT, WEEKDAYS_DA, danish_long
+from conftest import EXAMPLES, MONTHS_DA, ROOT, WEEKDAYS_DA, danish_long, raw_connect
 
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
@@ -323,8 +322,7 @@ def read_json(path: Path) -> dict:
 
 
 def query(home: Path, sql: str, params: tuple = ()) -> list[dict]:
-    conn = sqlite3.connect(home / "rettidig.db")
-    conn.row_factory = sqlite3.Row
+    conn = raw_connect(home / "rettidig.db")
     try:
         return [dict(row) for row in conn.execute(sql, params)]
     finally:

@@ -1,4 +1,3 @@
-import sqlite3
 import stat
 
 import pytest
@@ -7,7 +6,7 @@ from rettidig_cli.errors import StoreError
 from rettidig_cli.guide import load_file
 from rettidig_cli.store import Store, db_path
 
-from conftest import ROOT
+from conftest import ROOT, raw_connect
 
 
 def guide():
@@ -91,7 +90,7 @@ def test_audit_log_has_actions_but_never_content(cli, data_home):
     code = result.out.split("Ny sag: ")[1].split()[0]
     cli(["plan", code])
     cli(["export", code, "--out", str(data_home / "ud.md")])
-    conn = sqlite3.connect(data_home / "rettidig.db")
+    conn = raw_connect(data_home / "rettidig.db", dicts=False)
     rows = conn.execute("SELECT action, case_code, os_user, at, detail FROM audit_log").fetchall()
     actions = {r[0] for r in rows}
     assert {"opret", "ændre", "læs", "eksport"} <= actions

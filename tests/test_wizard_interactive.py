@@ -21,11 +21,10 @@ import datetime as dt
 import io
 import json
 import re
-import sqlite3
 
 import holidays
 import pytest
-from conftest import CTRL_C, DOWN, ENTER, SPACE, UP, closed_days, danish_long, is_working_day, working_day_on_or_after
+from conftest import CTRL_C, DOWN, ENTER, SPACE, UP, closed_days, every_value, raw_connect, danish_long, is_working_day, working_day_on_or_after
 
 BACKSPACE = "\x7f"
 
@@ -128,7 +127,7 @@ def plan_text(cli, code: str) -> str:
 
 
 def query(data_home, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(data_home / "rettidig.db")
+    conn = raw_connect(data_home / "rettidig.db", dicts=False)
     try:
         return conn.execute(sql, params).fetchall()
     finally:
@@ -569,12 +568,7 @@ def test_cpr_numbers_are_refused_and_never_stored(cli, refusals, data_home):
         raw = path.read_bytes()
         for needle in (b"010203", b"0102031234", b"Barnets cpr", b"Mor sagde"):
             assert needle not in raw, (path.name, needle)
-    conn = sqlite3.connect(data_home / "rettidig.db")
-    try:
-        dump = "\n".join(conn.iterdump())
-    finally:
-        conn.close()
-    assert "010203" not in dump
+    assert "010203" not in every_value(data_home / "rettidig.db")
 
 
 # ---------------------------------------------------------------- 7. rich markup typed by the user
