@@ -15,7 +15,7 @@ import typer
 from rettidig_cli.cli_common import (
     AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, _console, _home, _open, _read_answers, _say,
 )
-from rettidig_cli import cli_export, cli_followup
+from rettidig_cli import cli_data, cli_export, cli_followup
 from rettidig_cli.errors import Interrupted, NoTerminalError, RettidigError
 
 app = typer.Typer(
@@ -240,6 +240,7 @@ def guide_show(
 
 cli_followup.register(app)
 cli_export.register(app)
+cli_data.register(app)
 
 
 @app.callback(invoke_without_command=True)

@@ -1,0 +1,299 @@
+"""Commands that look after the data file itself: encryption, erasure, retention, the audit log
+for a parent's request for insight, backups and a health check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from rettidig_cli.cli_common import CaseArg, DanishCommand, DanishGroup, DbOption, _console, _home, _open, _say, _warn
+from rettidig_cli.errors import Interrupted, NoTerminalError, RettidigError, StoreError, UsageError
+
+crypt_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
+                        help="Kryptér datafilen med SQLCipher, eller skift dens nøgle.")
+
+YesOption = Annotated[bool, typer.Option("--ja", help="Spørg ikke; til scripts.")]
+
+
+def _terminal() -> bool:
+    from rettidig_cli import prompts
+
+    return prompts.terminal_available()
+
+
+def _ask(call):
+    """A question to the user; Ctrl-C and a missing terminal change nothing."""
+    try:
+        return call()
+    except KeyboardInterrupt:
+        raise Interrupted("Afbrudt. Intet er ændret.") from None
+    except EOFError:
+        raise NoTerminalError("Der er ingen terminal at spørge i. Intet er ændret.") from None
+
+
+# ---------------------------------------------------------------- kryptering
+
+
+def _method(keyring: bool, passphrase: bool) -> str:
+    from rettidig_cli import keys, prompts
+
+    if keyring and passphrase:
+        raise UsageError("Vælg enten --noeglering eller --adgangskode, ikke begge.")
+    if keyring or passphrase:
+        return keys.KEYRING if keyring else keys.PASSPHRASE
+    if not _terminal():
+        raise NoTerminalError("Vælg, hvor nøglen skal ligge.", hint="Tilføj --noeglering (eller kør i en terminal).")
+    return _ask(lambda: prompts.select("Hvor skal nøglen ligge?", [
+        ("I computerens nøglering (anbefalet: du skal ikke huske noget)", keys.KEYRING),
+        ("I en adgangskode, som jeg skriver, hver gang jeg bruger rettidig", keys.PASSPHRASE)]))
+
+
+def _new_key(method: str):
+    from rettidig_cli import cli_common, keys
+
+    if method == keys.KEYRING:
+        keys.keyring_backend()  # refuse a plain-text or missing keyring before anything happens
+        return keys.new_keyring_key()
+    return keys.from_passphrase(_ask(cli_common._ask_new_passphrase))
+
+
+def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
+    from rettidig_cli import encrypt, keys
+    from rettidig_cli.store import db_path
+
+    path = db_path(db)
+    if not path.exists():
+        raise StoreError(f"Der er ingen datafil i {path} endnu.",
+                         hint="Vælg kryptering, når datafilen oprettes, eller sæt kryptering = \"nøglering\" "
+                         "i indstillinger.toml.")
+    store = _open(db)
+    if encrypting and store.key is not None:
+        store.close()
+        raise UsageError("Datafilen er allerede krypteret.", hint="Skift nøglen med: rettidig kryptering skift")
+    if not encrypting and store.key is None:
+        store.close()
+        raise UsageError("Datafilen er ikke krypteret endnu.", hint="Kryptér den med: rettidig kryptering til")
+    old_key = store.key
+    with store.atomic():
+        store.audit("kryptering", None, "til" if encrypting else "ny nøgle")
+    plain_backups = [b for b in store.backups() if not keys.sidecar(b).exists()]
+    store.close()
+    new_key = _new_key(method)
+    try:
+        encrypt.rewrap(path, old_key, new_key)
+    except BaseException:
+        if new_key.key_id:
+            keys.forget_keyring_key(new_key.key_id)
+        raise
+    if old_key is not None and old_key.key_id and not encrypt.key_still_used(old_key.key_id, [path.parent / "sikkerhedskopier"]):
+        keys.forget_keyring_key(old_key.key_id)
+    where = "nøglen i computerens nøglering" if method == keys.KEYRING else "adgangskoden"
+    _say(("Datafilen er krypteret", "bold green"), f" med SQLCipher ({where}).")
+    _say((keys.LOST_KEY_WARNING.format(what=where), "bold"))
+    if plain_backups:
+        _say(("Bemærk: ", "bold yellow"), f"{len(plain_backups)} ældre sikkerhedskopier i {path.parent / 'sikkerhedskopier'} "
+             "er ikke krypterede og indeholder børnenes data i klar tekst. Slet dem, når du ikke skal bruge dem.")
+
+
+@crypt_app.command(name="til", cls=DanishCommand)
+def encrypt_on(
+    keyring: Annotated[bool, typer.Option("--noeglering", "--nøglering", help="Gem en tilfældig nøgle i computerens nøglering.")] = False,
+    passphrase: Annotated[bool, typer.Option("--adgangskode", help="Brug en adgangskode, som du skriver hver gang.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Kryptér en eksisterende, ukrypteret datafil (skrives til en ny fil, kontrolleres og byttes)."""
+    _rewrap(db, _method(keyring, passphrase), encrypting=True)
+
+
+@crypt_app.command(name="skift", cls=DanishCommand)
+def encrypt_change(
+    keyring: Annotated[bool, typer.Option("--noeglering", "--nøglering", help="Ny tilfældig nøgle i computerens nøglering.")] = False,
+    passphrase: Annotated[bool, typer.Option("--adgangskode", help="Ny adgangskode.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Skift nøglen til en krypteret datafil (eller skift mellem nøglering og adgangskode)."""
+    _rewrap(db, _method(keyring, passphrase), encrypting=False)
+
+
+# ---------------------------------------------------------------- slet, oprydning
+
+
+def _erased(store, what: str) -> None:
+    complete = store.compact()
+    _say((what, "bold"), " Teksten er fjernet fra datafilen.")
+    if not complete:
+        _warn("Et andet rettidig-vindue har datafilen åben, så en rest kan ligge i filen "
+              f"{store.path.name}-wal, til det lukkes. Luk det, og kør: rettidig doctor")
+    copies = store.backups()
+    if copies:
+        _say(("Husk: ", "bold yellow"), f"{len(copies)} sikkerhedskopier i {store.backup_folder()} og dokumenter, "
+             "du har eksporteret, indeholder stadig det slettede. Slet dem, når de ikke skal bruges.")
+
+
+def slet(
+    case: CaseArg,
+    confirm: Annotated[Optional[str], typer.Option("--bekraeft", "--bekræft", metavar="SAG",
+                                                   help="Sagens kode igen, som bekræftelse (til scripts).",
+                                                   show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Slet en sag for altid: alle dens oplysninger fjernes fra datafilen (kan ikke fortrydes)."""
+    from rettidig_cli import erase, prompts
+
+    store = _open(db)
+    row = store.case(case, log=False)
+    counts = erase.record_counts(store, row)
+    if confirm is None:
+        if not _terminal():
+            raise NoTerminalError("Sletning skal bekræftes.", hint=f"Skriv sagens kode igen: rettidig slet {row['code']} "
+                                  f"--bekraeft {row['code']}")
+        _say("Sag ", (row["code"], "bold"), f" ({row['status']}, oprettet {row['created_at'][:10]}) har "
+             f"{sum(counts.values())} poster. Sletningen kan ikke fortrydes.")
+        confirm = _ask(lambda: prompts.ask_text(f"Skriv sagens kode ({row['code']}) for at slette den for altid:",
+                                                lambda raw: raw))
+    if confirm.strip().upper() != row["code"].upper():
+        raise UsageError("Koden passer ikke til sagen. Intet er slettet.")
+    erase.erase_case(store, row)
+    _erased(store, f"Sag {row['code']} er slettet.")
+
+
+def oprydning(
+    closed_after: Annotated[Optional[int], typer.Option("--lukkede-efter", metavar="MÅNEDER", min=1,
+                                                        help="Slet lukkede sager, der blev lukket for mere end så mange måneder siden.",
+                                                        show_default=False)] = None,
+    log_after: Annotated[Optional[int], typer.Option("--log-efter", metavar="MÅNEDER", min=1,
+                                                     help="Slet logposter, der er ældre end så mange måneder.",
+                                                     show_default=False)] = None,
+    remember: Annotated[bool, typer.Option("--gem", help="Husk perioderne til næste gang (indstillinger.toml).")] = False,
+    yes: YesOption = False,
+    db: DbOption = None,
+) -> None:
+    """Slet lukkede sager og logposter, der er ældre end opbevaringsperioden."""
+    from rettidig_cli import dates, erase, prompts, settings
+
+    home = _home()
+    default_closed, default_log = settings.retention(home)
+    closed_months, log_months = closed_after or default_closed, log_after or default_log
+    if remember:
+        settings.save(home, lukkede_sager_maaneder=closed_months, log_maaneder=log_months)
+        _say(f"Gemt: lukkede sager slettes efter {closed_months} måneder, logposter efter {log_months} måneder.")
+    store = _open(db)
+    today = dates.today()
+    due = erase.expired_cases(store, closed_months, today)
+    old_log = erase.old_audit_rows(store, log_months, today)
+    if not due and not old_log:
+        _say(f"Intet at rydde op: ingen lukkede sager ældre end {closed_months} måneder og ingen logposter "
+             f"ældre end {log_months} måneder.")
+        return
+    for row in due:
+        _say("  ", (row["code"], "bold"), f" lukket {row['closed_at'][:10]}")
+    _say(f"{len(due)} lukkede sager og {old_log} logposter er ældre end opbevaringsperioden "
+         f"({closed_months} og {log_months} måneder).")
+    if not yes:
+        if not _terminal():
+            raise NoTerminalError("Sletningen skal bekræftes.", hint="Tilføj --ja for at slette dem.")
+        if not _ask(lambda: prompts.yes("Slet dem for altid?", default=False)):
+            _say("Intet er slettet.")
+            return
+    for row in due:
+        erase.erase_case(store, row, action="slet-opbevaring")
+    removed = erase.prune_audit(store, log_months, today)
+    _erased(store, f"{len(due)} sager og {removed} logposter er slettet.")
+
+
+# ---------------------------------------------------------------- indsigt
+
+# The audit log stores command names and record kinds as the code knows them; a parent reads Danish.
+AUDIT_WORDS = {
+    "new": "ny sag", "resume": "fortsæt sag", "plan": "handleplan", "list": "oversigt", "export": "eksport",
+    "safety": "sikkerhedsspørgsmål", "child": "barnet", "text": "tekst", "observations": "observation",
+    "factors": "faktor", "decision": "beslutning", "agreements": "aftale", "status_meetings": "statusmøder",
+    "meeting": "møde", "consent": "samtykke", "position": "placering på linealen",
+}
+
+
+def _words(text: str) -> str:
+    return AUDIT_WORDS.get(text, text)
+
+
+def indsigt(
+    case: CaseArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv loggen som JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Vis loggen for én sag: hvem har set, søgt, ændret, eksporteret eller slettet hvornår (til aktindsigt)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from rettidig_cli.errors import NotFoundError
+
+    store = _open(db)
+    wanted = case.strip().upper()
+    wanted = wanted if wanted.startswith("RT-") else f"RT-{wanted}"
+    rows = list(store.db["audit_log"].rows_where("upper(case_code) = ?", [wanted], order_by="id"))
+    if not rows:
+        raise NotFoundError(f"Der er ingen logposter for sagen «{case}».", hint="Se dine sager med: rettidig list")
+    with store.atomic():
+        store.audit("indsigt", rows[0]["case_code"])
+    entries = [{"tidspunkt": r["at"][:19], "bruger": r["os_user"], "handling": r["action"],
+                "formål": _words(r["purpose"] or ""), "detalje": _words(r["detail"] or "")} for r in rows]
+    if as_json:
+        sys.stdout.write(json.dumps({"sag": rows[0]["case_code"], "log": entries}, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=Text(f"Log for sag {rows[0]['case_code']} – hvem har brugt oplysningerne"), title_justify="left")
+    for name in ("Tidspunkt", "Bruger", "Handling", "Formål (kommando)", "Hvad"):
+        table.add_column(name, no_wrap=name == "Tidspunkt")
+    for entry in entries:
+        moment = dt.datetime.fromisoformat(entry["tidspunkt"])
+        table.add_row(Text(f"{moment:%d-%m-%Y %H.%M}"), Text(entry["bruger"]),
+                      Text(entry["handling"]), Text(entry["formål"]), Text(entry["detalje"]))
+    console = _console()
+    console.print(table)
+    console.print(Text("Loggen viser aldrig indhold, kun hvem der brugte sagen, hvornår og til hvad."))
+
+
+# ---------------------------------------------------------------- backup, doctor
+
+
+def backup(
+    out: Annotated[Optional[Path], typer.Option("--til", help="Gem kopien her (en fil, der ikke findes).",
+                                                show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Tag en sikkerhedskopi af datafilen (med SQLites backup-funktion; krypteret, hvis datafilen er)."""
+    store = _open(db)
+    target = store.backup("kopi", out.expanduser() if out else None)
+    with store.atomic():
+        store.audit("backup", None)
+    _say(("Sikkerhedskopi gemt: ", "bold green"), str(target))
+    if store.key is not None:
+        _say("Kopien er krypteret med samme nøgle som datafilen.")
+
+
+def doctor(db: DbOption = None) -> None:
+    """Tjek datafilen: hel, privat og et sikkert sted? Retter intet selv."""
+    from rich.text import Text
+
+    from rettidig_cli import cli_common, doctor as checks
+    from rettidig_cli.store import db_path
+
+    results = checks.run(db_path(db), ask_passphrase=cli_common._ask_passphrase)
+    console = _console()
+    marks = {checks.OK: ("OK", "green"), checks.WARNING: ("Advarsel", "yellow"), checks.ERROR: ("Fejl", "bold red")}
+    for check in results:
+        label, style = marks[check.status]
+        console.print(Text.assemble((f"{label:<9}", style), (f"{check.title}: ", "bold"), check.detail), soft_wrap=True)
+    if any(c.status == checks.ERROR for c in results):
+        raise RettidigError("rettidig doctor fandt fejl (se ovenfor). Datafilen er ikke ændret.")
+
+
+def register(app: typer.Typer) -> None:
+    for function, name in ((slet, "slet"), (oprydning, "oprydning"), (indsigt, "indsigt"), (backup, "backup"),
+                           (doctor, "doctor")):
+        app.command(name=name, cls=DanishCommand)(function)
+    app.add_typer(crypt_app, name="kryptering")

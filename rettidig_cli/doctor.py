@@ -1,0 +1,101 @@
+"""`rettidig doctor`: is the data file whole, private and safe where it lies? Only reads; never
+creates, migrates, tightens or repairs anything (it says what to do instead)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+OK, WARNING, ERROR = "ok", "advarsel", "fejl"
+
+
+@dataclass(frozen=True)
+class Check:
+    status: str
+    title: str
+    detail: str
+
+
+def _modes(path: Path, store_backups: list[Path]) -> list[Check]:
+    if os.name != "posix":
+        return []
+    loose = []
+    folder_mode = stat.S_IMODE(path.parent.stat().st_mode)
+    if folder_mode & 0o077:
+        loose.append(f"mappen {path.parent} ({folder_mode:o}, skal være 700)")
+    extras = [path.with_name(path.name + s) for s in ("-wal", "-shm", ".kryptering")]
+    for file in [path, *extras, *store_backups]:
+        if file.exists() and stat.S_IMODE(file.stat().st_mode) & 0o077:
+            loose.append(f"{file.name} ({stat.S_IMODE(file.stat().st_mode):o}, skal være 600)")
+    if loose:
+        return [Check(ERROR, "Filrettigheder", "Andre brugere kan læse: " + "; ".join(loose)
+                      + ". Ret med chmod, eller åbn rettidig én gang (datafilen strammes da selv).")]
+    return [Check(OK, "Filrettigheder", "Kun du kan læse datafilen, dens mappe og sikkerhedskopierne.")]
+
+
+def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[Check]:
+    from rettidig_cli import erase, keys, places, settings
+    from rettidig_cli.errors import RettidigError
+    from rettidig_cli.migrations import migrations
+    from rettidig_cli.store import Store, data_home
+
+    if not path.exists():
+        return [Check(WARNING, "Datafil", f"Der er ingen datafil i {path} endnu.")]
+    checks = [Check(OK, "Datafil", f"{path} ({path.stat().st_size // 1024} KB)")]
+    warning = places.location_warning(path)
+    checks.append(Check(WARNING, "Placering", warning) if warning else Check(OK, "Placering", "Lokal mappe."))
+    info = None
+    try:
+        info = keys.describe(path)
+    except RettidigError as exc:
+        checks.append(Check(ERROR, "Kryptering", exc.message))
+    if info is None:
+        checks.append(Check(WARNING, "Kryptering", "Datafilen er ikke krypteret. Kryptér den med: rettidig kryptering til"))
+    elif info["metode"] == keys.KEYRING:
+        checks.append(Check(OK, "Kryptering", "Krypteret med SQLCipher; nøglen ligger i computerens nøglering."))
+    else:
+        checks.append(Check(OK, "Kryptering", "Krypteret med SQLCipher og en adgangskode."))
+    try:
+        store = Store(path, ask_passphrase=ask_passphrase, create=False)
+    except RettidigError as exc:
+        return checks + [Check(ERROR, "Åbning", exc.message)]
+    try:
+        checks += _modes(path, [p for b in store.backups() for p in (b, b.with_name(b.name + ".kryptering"))])
+        for pragma, title in (("quick_check", "Hurtigt tjek"), ("integrity_check", "Fuldt tjek")):
+            try:
+                verdict = [r[0] for r in store.db.execute(f"PRAGMA {pragma}")]
+            except Exception as exc:  # a corrupt file can fail the check itself
+                verdict = [str(exc)]
+            checks.append(Check(OK, title, "Ingen fejl fundet.") if verdict == ["ok"]
+                          else Check(ERROR, title, "; ".join(verdict[:5]) + " – brug en sikkerhedskopi."))
+        broken = store.db.execute("PRAGMA foreign_key_check").fetchall()
+        checks.append(Check(OK, "Sammenhæng", "Alle poster hører til en sag.") if not broken else
+                      Check(ERROR, "Sammenhæng", f"{len(broken)} poster peger på noget, der ikke findes."))
+        applied = {m.name for m in migrations.applied(store.db)}
+        known = {m.name for m in migrations._migrations}
+        if applied - known:
+            checks.append(Check(ERROR, "Version", "Filen er lavet af en nyere version af rettidig. Opdatér rettidig."))
+        elif known - applied:
+            checks.append(Check(WARNING, "Version", "Filen opdateres, næste gang rettidig bruger den "
+                                "(en sikkerhedskopi tages først)."))
+        else:
+            checks.append(Check(OK, "Version", f"Opdateret ({len(applied)} trin)."))
+        backups = store.backups()
+        if backups:
+            newest = dt.datetime.fromtimestamp(max(b.stat().st_mtime for b in backups))
+            checks.append(Check(OK, "Sikkerhedskopier", f"{len(backups)} i {store.backup_folder()}, nyeste "
+                                f"{newest:%d-%m-%Y %H.%M}."))
+        else:
+            checks.append(Check(WARNING, "Sikkerhedskopier", "Ingen endnu. Tag en med: rettidig backup"))
+        if known <= applied:
+            months, _ = settings.retention(data_home())
+            due = erase.expired_cases(store, months, today or dt.date.today())
+            checks.append(Check(WARNING, "Opbevaring", f"{len(due)} lukkede sager er ældre end {months} måneder. "
+                                "Slet dem med: rettidig oprydning") if due else
+                          Check(OK, "Opbevaring", f"Ingen lukkede sager ældre end {months} måneder."))
+    finally:
+        store.close()
+    return checks
