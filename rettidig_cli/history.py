@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from rettidig_cli import dates, fit, followup
+from rettidig_cli import dates, fit, followup, privacy
 from rettidig_cli.guide import SAFETY_STEP_ID
 
 
@@ -96,7 +96,7 @@ def build(store, case: dict) -> list[dict]:
         entries.append(_entry(row["sent_on"], row["created_at"], "Underretning",
                               f"Underretning til {row['recipient']} ({row['method']}); {leader}."))
     entries.sort(key=lambda e: (e["dato"], e["registreret"]))
-    return entries
+    return privacy.printable_tree(entries)
 
 
 def _held(row: dict, number: int, recorded: str) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from rettidig_cli import dates, fit, followup, wizard
+from rettidig_cli import dates, fit, followup, privacy, wizard
 from rettidig_cli.guide import SAFETY_STEP_ID, visible
 
 OPEN_AGREEMENT = followup.OPEN_AGREEMENT
@@ -122,7 +122,7 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
     upcoming_status = [m for m in upcoming if m["status_moede"]]
     latest = positions[-1] if positions else None
     closing = next((e for e in reversed(store.rows("case_events", cid)) if e["kind"] == "lukket"), None)
-    return {
+    return privacy.printable_tree({
         "kode": case["code"],
         "status": case["status"],
         "lukket": {"dato": case["closed_at"][:10], "grund": case["closed_reason"] or (closing or {}).get("reason", "")}
@@ -173,4 +173,4 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
         "underretninger": underretninger,
         "sparring": visible(phase.sparring, abuse),
         "forsinket": overdue,
-    }
+    })

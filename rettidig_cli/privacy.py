@@ -39,6 +39,18 @@ def printable(text: str) -> str:
     return _INVISIBLE.sub("", _CONTROL.sub("", _ESCAPES.sub("", text)))
 
 
+def printable_tree(value):
+    """printable() applied to every string in a plan or history (dicts and lists), so text saved
+    before cleaning existed, or written into the file by another program, reaches no terminal raw."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: printable_tree(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [printable_tree(item) for item in value]
+    return value
+
+
 def check_text(text: str, *, required: bool, max_length: int, label: str = "Feltet") -> str:
     """Clean and validate one free-text answer; raise ValueError with a Danish message."""
     cleaned = clean_text(text)

@@ -17,8 +17,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 def safe_cell(value) -> str:
     raw = "" if value is None else str(value)
     text = privacy.printable(raw)
-    # Checked before cleaning too: cleaning turns a leading carriage return into a line break.
-    if any(t.lstrip(" ")[:1] in _FORMULA_START or t[:1] in _FORMULA_START for t in (raw, text) if t):
+    # Checked before cleaning too (cleaning turns a leading carriage return into a line break), and
+    # after any leading white space, line breaks included.
+    if any(t.lstrip()[:1] in _FORMULA_START or t[:1] in _FORMULA_START for t in (raw, text) if t):
         return "'" + text
     return text
 
