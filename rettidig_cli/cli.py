@@ -182,6 +182,13 @@ def list_cases(
 
     title = "Lukkede sager" if closed_only else "Dine sager – det vigtigste først"
     render.print_list(rows, _console(), title)
+    from rettidig_cli import erase, settings
+
+    months, _ = settings.retention(_home())
+    due = erase.expired_cases(store, months, today)
+    if due:  # closed cases past their retention period: a reminder, never an automatic erasure
+        _say(("Bemærk: ", "bold yellow"), f"{len(due)} lukkede sager har været lukket i mere end {months} måneder. "
+             "Slet dem med: ", ("rettidig oprydning", "bold"))
 
 
 @guide_app.command(name="list", cls=DanishCommand)

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from rettidig_cli.cli_common import CaseArg, DanishCommand, DanishGroup, DbOption, _console, _open, _read_answers, _say
+from rettidig_cli.cli_common import CaseArg, DanishCommand, DanishGroup, DbOption, _console, _home, _open, _read_answers, _say
 from rettidig_cli import fields
 from rettidig_cli.errors import Interrupted, NoTerminalError, UsageError
 
@@ -484,6 +484,10 @@ def luk(
     for meeting in cancelled:
         _say(f"  {meeting['kind']} {_long(meeting['day'])} er aflyst.")
     _say(f"Genåbn den med: rettidig genåbn {row['code']}")
+    from rettidig_cli import settings
+
+    months, _ = settings.retention(_home())
+    _say(f"Når den har været lukket i {months} måneder, slettes den med: rettidig oprydning")
 
 
 def genaabn(

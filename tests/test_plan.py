@@ -125,7 +125,7 @@ def test_markdown_escapes_user_text(cli, data_home, tmp_path):
 
 def test_cli_import_loads_no_heavy_modules():
     code = ("import sys, rettidig_cli.cli; "
-            "print([m for m in ('questionary', 'sqlite_utils', 'holidays', 'rich', 'prompt_toolkit', 'docx', 'icalendar', 'lxml') if m in sys.modules])")
+            "print([m for m in ('questionary', 'sqlite_utils', 'holidays', 'rich', 'prompt_toolkit', 'docx', 'icalendar', 'lxml', 'sqlcipher3', 'keyring') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
 
@@ -133,6 +133,8 @@ def test_cli_import_loads_no_heavy_modules():
 HELP_SCREENS = [[], ["new"], ["resume"], ["plan"], ["list"], ["export"], ["historik"], ["observation"], ["faktor"],
                 ["aftale", "ny"], ["aftale", "status"], ["tovholder"], ["placering"], ["møde", "ny"],
                 ["møde", "flyt"], ["møde", "aflys"], ["møde", "hold"], ["eskaler"], ["luk"], ["genåbn"],
+                ["slet"], ["oprydning"], ["indsigt"], ["backup"], ["doctor"], ["kryptering", "til"],
+                ["kryptering", "skift"],
                 ["guide", "list"], ["guide", "show"]]
 
 
