@@ -108,6 +108,17 @@ def history_json(cli, code: str) -> list:
     return json.loads(ok(cli, "historik", code, "--json").out)
 
 
+def sqlcipher_default_logging() -> None:
+    """SQLCipher's log level is global to the process, and the product sets it to NONE the first
+    time it connects. Set it back to SQLCipher's default (WARN), so a check for noise shows what
+    the product itself silences, whatever test ran before."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(":memory:")
+    conn.execute("PRAGMA cipher_log_level = WARN")
+    conn.close()
+
+
 @contextlib.contextmanager
 def c_level_output():
     """Collect what is written straight to file descriptors 1 and 2 (C code such as SQLCipher
@@ -439,6 +450,7 @@ def test_c_level_capture_sees_sqlcipher_noise(tmp_path, storage):
     conn.execute("CREATE TABLE t (x)")
     conn.commit()
     conn.close()
+    sqlcipher_default_logging()
     with c_level_output() as box:
         conn = sqlcipher3.connect(str(path))
         conn.execute("PRAGMA key = 'forkert-noegle-123'")
@@ -452,6 +464,7 @@ def test_c_level_capture_sees_sqlcipher_noise(tmp_path, storage):
 def test_wrong_passphrase_is_asked_again_and_three_wrong_change_nothing(cli, data_home):
     code = passphrase_file(cli, data_home)
 
+    sqlcipher_default_logging()
     with c_level_output() as box:
         result = cli(["plan", code], keys=WRONG + ENTER + PASSPHRASE + ENTER)
     assert result.code == 0, result.err
@@ -463,6 +476,7 @@ def test_wrong_passphrase_is_asked_again_and_three_wrong_change_nothing(cli, dat
 
     path = db_file(data_home)
     files_before = {p.name: p.read_bytes() for p in data_home.iterdir() if p.is_file()}
+    sqlcipher_default_logging()
     with c_level_output() as box:
         result = cli(["plan", code], keys=(WRONG + ENTER) * 3)
     assert result.code == 4
@@ -485,6 +499,7 @@ def test_passphrase_file_without_a_terminal_stops_with_exit_6(cli, data_home, mo
     # Keys are never taken from the environment, whatever it is called.
     for name in ("RETTIDIG_KEY", "RETTIDIG_PASSPHRASE", "RETTIDIG_ADGANGSKODE", "SQLCIPHER_KEY", "RETTIDIG_NOEGLE"):
         monkeypatch.setenv(name, PASSPHRASE)
+    sqlcipher_default_logging()
     with c_level_output() as box:
         result = cli(["plan", code])
     assert result.code == 6
