@@ -184,11 +184,13 @@ def list_cases(
     render.print_list(rows, _console(), title)
     from rettidig_cli import erase, settings
 
-    months, _ = settings.retention(_home())
+    months, log_months = settings.retention(_home())
     due = erase.expired_cases(store, months, today)
-    if due:  # closed cases past their retention period: a reminder, never an automatic erasure
-        _say(("Bemærk: ", "bold yellow"), f"{len(due)} lukkede sager har været lukket i mere end {months} måneder. "
-             "Slet dem med: ", ("rettidig oprydning", "bold"))
+    old_log = erase.old_audit_rows(store, log_months, today)
+    if due or old_log:  # past the retention periods: a reminder, never an automatic erasure
+        what = [f"{len(due)} lukkede sager har været lukket i mere end {months} måneder"] if due else []
+        what += [f"{old_log} logposter er ældre end {log_months} måneder"] if old_log else []
+        _say(("Bemærk: ", "bold yellow"), " og ".join(what) + ". Ryd op med: ", ("rettidig oprydning", "bold"))
 
 
 @guide_app.command(name="list", cls=DanishCommand)
@@ -287,11 +289,13 @@ def _usage_message(exc) -> str:
 def _fail(message: str, hint: str | None, code: int) -> None:
     from rich.text import Text
 
+    from rettidig_cli.privacy import for_terminal
+
     console = _console(stderr=True)
     # soft_wrap: the terminal wraps long lines itself, so a path or a command is never cut in two.
-    console.print(Text(message, style="bold red"), soft_wrap=True)
+    console.print(Text(for_terminal(message), style="bold red"), soft_wrap=True)
     if hint:
-        console.print(Text(hint), soft_wrap=True)
+        console.print(Text(for_terminal(hint)), soft_wrap=True)
     sys.exit(code)
 
 

@@ -86,7 +86,10 @@ def _say(*parts: str | tuple[str, str]) -> None:
     guide names and case data may contain brackets."""
     from rich.text import Text
 
-    _console().print(Text.assemble(*parts), soft_wrap=True)  # commands and paths stay whole for copying
+    from rettidig_cli.privacy import for_terminal
+
+    clean = [(for_terminal(p[0]), p[1]) if isinstance(p, tuple) else for_terminal(p) for p in parts]
+    _console().print(Text.assemble(*clean), soft_wrap=True)  # commands and paths stay whole for copying
 
 
 def _open(db: Path | None, create: bool = True):
@@ -116,7 +119,9 @@ def _open(db: Path | None, create: bool = True):
 def _warn(text: str) -> None:
     from rich.text import Text
 
-    _console(stderr=True).print(Text.assemble(("Advarsel: ", "bold yellow"), text), soft_wrap=True)
+    from rettidig_cli.privacy import for_terminal
+
+    _console(stderr=True).print(Text.assemble(("Advarsel: ", "bold yellow"), for_terminal(text)), soft_wrap=True)
 
 
 def _terminal() -> bool:
@@ -137,7 +142,7 @@ def _offer_encryption() -> None:
         keys.keyring_backend()
         choices.append(("Ja – med en nøgle i computerens nøglering (anbefalet)", keys.KEYRING))
     except StoreError:
-        pass
+        _say("(Computerens nøglering kan ikke bruges her, så nøglen må være en adgangskode.)")
     choices += [("Ja – med en adgangskode, som jeg skriver, hver gang jeg bruger rettidig", keys.PASSPHRASE),
                 ("Nej – ikke nu (kan slås til senere med: rettidig kryptering til)", "ingen")]
     _say("rettidig gemmer oplysninger om børn. Krypteres datafilen, kan ingen læse den, "

@@ -39,6 +39,12 @@ def printable(text: str) -> str:
     return _INVISIBLE.sub("", _CONTROL.sub("", _ESCAPES.sub("", text)))
 
 
+def for_terminal(text: str) -> str:
+    """A message that may echo user input (a case code, a file name): printable, and a CPR-like
+    number replaced, so it never lands in a scrollback or a CI log."""
+    return _CPR.sub("[CPR-nummer fjernet]", printable(text))
+
+
 def printable_tree(value):
     """printable() applied to every string in a plan or history (dicts and lists), so text saved
     before cleaning existed, or written into the file by another program, reaches no terminal raw."""
