@@ -136,7 +136,13 @@ def _offer_encryption() -> None:
     from rettidig_cli.errors import StoreError
 
     if not _terminal():
+        from rich.text import Text
+
+        _console(stderr=True).print(Text("Datafilen oprettes uden kryptering. Kryptér den senere med: "
+                                         "rettidig kryptering til"), soft_wrap=True)
         return
+    _say("rettidig gemmer oplysninger om børn. Krypteres datafilen, kan ingen læse den, "
+         "hvis computeren bliver væk eller stjålet.")
     choices = []
     try:
         keys.keyring_backend()
@@ -145,8 +151,6 @@ def _offer_encryption() -> None:
         _say("(Computerens nøglering kan ikke bruges her, så nøglen må være en adgangskode.)")
     choices += [("Ja – med en adgangskode, som jeg skriver, hver gang jeg bruger rettidig", keys.PASSPHRASE),
                 ("Nej – ikke nu (kan slås til senere med: rettidig kryptering til)", "ingen")]
-    _say("rettidig gemmer oplysninger om børn. Krypteres datafilen, kan ingen læse den, "
-         "hvis computeren bliver væk eller stjålet.")
     choice = prompts.select("Skal datafilen krypteres?", choices, default=choices[0][1])
     settings.save(_home(), kryptering=choice)
 

@@ -71,6 +71,22 @@ def raw_bytes(home: Path) -> bytes:
     return b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
 
 
+def settle() -> None:
+    """Close connections left by earlier in-process commands (they checkpoint their WAL into the
+    file as they close), so the file's bytes stay put unless a command writes."""
+    import gc
+
+    gc.collect()
+
+
+def no_terminal(monkeypatch) -> None:
+    """After a cli(..., keys=...) call in the same test, prompts think there is a terminal; put
+    back the product's own check (stdin is not a terminal under pytest)."""
+    from rettidig_cli import prompts
+
+    monkeypatch.setattr(prompts, "terminal_available", lambda: sys.stdin.isatty())
+
+
 def header(home: Path) -> bytes:
     return db_file(home).read_bytes()[:16]
 
@@ -214,6 +230,8 @@ def test_new_data_file_is_encrypted_or_plain_as_chosen(cli, data_home, storage):
 
 
 def test_the_key_object_never_shows_its_secret(storage):
+    if storage == "krypteret":
+        pytest.skip("unit test")
     from rettidig_cli import keys
 
     secret = "ab" * 32
@@ -475,6 +493,7 @@ def test_wrong_passphrase_is_asked_again_and_three_wrong_change_nothing(cli, dat
         assert word not in box[0] + result.out + result.err
 
     path = db_file(data_home)
+    settle()
     files_before = {p.name: p.read_bytes() for p in data_home.iterdir() if p.is_file()}
     sqlcipher_default_logging()
     with c_level_output() as box:
@@ -495,6 +514,8 @@ def test_wrong_passphrase_is_asked_again_and_three_wrong_change_nothing(cli, dat
 @once
 def test_passphrase_file_without_a_terminal_stops_with_exit_6(cli, data_home, monkeypatch):
     code = passphrase_file(cli, data_home)
+    no_terminal(monkeypatch)
+    settle()
     before = db_file(data_home).read_bytes()
     # Keys are never taken from the environment, whatever it is called.
     for name in ("RETTIDIG_KEY", "RETTIDIG_PASSPHRASE", "RETTIDIG_ADGANGSKODE", "SQLCIPHER_KEY", "RETTIDIG_NOEGLE"):
@@ -511,21 +532,36 @@ def test_passphrase_file_without_a_terminal_stops_with_exit_6(cli, data_home, mo
 
 
 @once
+@pytest.mark.xfail(strict=True, reason="BUG: Ctrl-C at the passphrase prompt ends rettidig with exit status 0 and "
+                   "no message (typer turns KeyboardInterrupt into a returned 130 that cli.main ignores)")
 def test_ctrl_c_at_the_passphrase_prompt(cli, data_home):
     code = passphrase_file(cli, data_home)
+    settle()
     before = db_file(data_home).read_bytes()
     result = cli(["plan", code], keys=CTRL_C)
+    assert "Traceback" not in result.err + result.out
+    assert f"Handleplan {code}" not in result.out
+    assert db_file(data_home).read_bytes() == before
     assert result.code == 130
     assert "Afbrudt" in flat(result.err)
-    assert "Traceback" not in result.err + result.out
-    assert db_file(data_home).read_bytes() == before
 
 
 @once
-def test_passphrase_in_a_real_terminal_never_shows_sqlcipher_noise(tmp_path, monkeypatch):
+@pytest.mark.xfail(strict=True, reason="BUG: Ctrl-C at the first-run question (encrypt?) ends rettidig with exit "
+                   "status 0 and no message, as if the command had run")
+def test_ctrl_c_at_the_first_run_offer(cli, data_home):
+    (data_home / "indstillinger.toml").unlink()
+    result = cli(["list"], keys=CTRL_C)
+    assert "Traceback" not in result.err + result.out
+    assert sorted(p.name for p in data_home.iterdir()) == []  # nothing chosen, nothing made
+    assert result.code == 130
+    assert "Afbrudt" in flat(result.err)
+
+
+def terminal_passphrase_file(home: Path, work: Path) -> str:
+    """A passphrase-encrypted data file made in a real terminal; returns the case code."""
     from test_e2e_pty import Terminal
 
-    home, work = tmp_path / "pty-home", tmp_path / "work"
     home.mkdir()
     work.mkdir()
     write_settings(home, "adgangskode")
@@ -533,10 +569,17 @@ def test_passphrase_in_a_real_terminal_never_shows_sqlcipher_noise(tmp_path, mon
     term.answer("Vælg en adgangskode til datafilen:", PASSPHRASE + "\r")
     term.answer("Skriv den samme adgangskode igen:", PASSPHRASE + "\r")
     assert term.finish() == 0, term.text[-2000:]
-    code = re.search(r"Ny sag: (RT-\d{4}-\d{3})", term.text).group(1)
     assert PASSPHRASE not in term.text
     assert (home / "rettidig.db").read_bytes()[:16] != SQLITE_HEADER
+    return re.search(r"Ny sag: (RT-\d{4}-\d{3})", term.text).group(1)
 
+
+@once
+def test_passphrase_in_a_real_terminal_never_shows_sqlcipher_noise(tmp_path):
+    from test_e2e_pty import Terminal
+
+    home, work = tmp_path / "pty-home", tmp_path / "work"
+    code = terminal_passphrase_file(home, work)
     term = Terminal(["plan", code], home, work)
     term.answer("Adgangskode til datafilen:", WRONG + "\r")
     term.expect("Forkert adgangskode")
@@ -548,6 +591,25 @@ def test_passphrase_in_a_real_terminal_never_shows_sqlcipher_noise(tmp_path, mon
         assert word not in shown, word
     assert WRONG not in shown and PASSPHRASE not in shown
     assert "Traceback" not in shown
+
+
+@once
+@pytest.mark.xfail(strict=True, reason="BUG: Ctrl-C at the passphrase prompt in a real terminal exits with status 0 "
+                   "and prints nothing")
+def test_ctrl_c_at_the_passphrase_prompt_in_a_real_terminal(tmp_path):
+    from test_e2e_pty import Terminal
+
+    home, work = tmp_path / "pty-home", tmp_path / "work"
+    code = terminal_passphrase_file(home, work)
+    before = (home / "rettidig.db").read_bytes()
+    term = Terminal(["plan", code], home, work)
+    term.answer("Adgangskode til datafilen:", CTRL_C)
+    status = term.finish()
+    assert (home / "rettidig.db").read_bytes() == before
+    assert f"Handleplan {code}" not in term.text
+    assert "Traceback" not in term.text
+    assert status == 130, status
+    assert "Afbrudt" in term.text
 
 
 # ================================================================ keys never on the command line or in the environment
@@ -606,6 +668,7 @@ def test_a_passphrase_given_on_the_command_line_is_refused(cli, data_home, stora
     if storage == "krypteret":
         pytest.skip("encrypts a plain data file")
     case_with_text(cli)
+    settle()
     before = db_file(data_home).read_bytes()
     for args in (["kryptering", "til", "--adgangskode", PASSPHRASE], ["kryptering", "til", f"--adgangskode={PASSPHRASE}"],
                  ["kryptering", "til", "--key", "abc"]):
@@ -749,10 +812,11 @@ def test_a_failed_first_encrypted_run_never_leads_to_a_plain_file(cli, data_home
 @pytest.mark.xfail(strict=True, reason="BUG: Ctrl-C while choosing the passphrase for a new file leaves an "
                    "empty rettidig.db; the next run opens it as a plain file and stores data unencrypted although "
                    "kryptering = \"adgangskode\"")
-def test_ctrl_c_while_choosing_a_passphrase_never_leads_to_a_plain_file(cli, data_home):
+def test_ctrl_c_while_choosing_a_passphrase_never_leads_to_a_plain_file(cli, data_home, monkeypatch):
     write_settings(data_home, "adgangskode")
     first = cli(["new", "--guide", "resen", "--answers", str(RESEN)], keys=CTRL_C)
-    assert first.code == 130
+    assert "Ny sag" not in first.out  # stopped before a case was made (its exit status: see the bug above)
+    no_terminal(monkeypatch)
     second = cli(["new", "--guide", "resen", "--answers", str(RESEN)])  # a script: no terminal
     path = db_file(data_home)
     plain = path.exists() and path.stat().st_size > 0 and path.read_bytes()[:16] == SQLITE_HEADER

@@ -109,7 +109,8 @@ def stop(proc: subprocess.Popen) -> None:
 # ---------------------------------------------------------------- cases
 
 
-def answers(tmp_path: Path, name: str, suspicion: bool = False, observations: int = 1, agreements: int = 2) -> Path:
+def answers(tmp_path: Path, name: str, suspicion: bool = False, observations: int = 1, agreements: int = 2,
+            observation_text: str = "bruger få ord i legen.") -> Path:
     """The Resen example answers with dates moved relative to today, more observations and
     agreements (more transactions to interrupt), and optionally the suspicion path (an
     underretning saved with the safety answer)."""
@@ -120,7 +121,7 @@ def answers(tmp_path: Path, name: str, suspicion: bool = False, observations: in
         "datoer": [working_day_on_or_after(today + dt.timedelta(days=d)).isoformat() for d in (14, 42, 70, 98)],
     }
     seen = (today - dt.timedelta(days=3)).isoformat()
-    data["iagttagelser"] = [{"dato": seen, "hvad": f"Iagttagelse {i + 1}: bruger få ord i legen.",
+    data["iagttagelser"] = [{"dato": seen, "hvad": f"Iagttagelse {i + 1}: {observation_text}",
                              "metode": "TRAS", "hvem": "Pædagog Ali"} for i in range(observations)]
     due = (today + dt.timedelta(days=60)).isoformat()
     data["aftaler"] = [{"hvad": f"Aftale {i + 1}: dialogisk læsning", "hvem": "Pædagog Ali", "senest": due}
@@ -251,8 +252,12 @@ def check_whole(path: Path, full_runs: dict[int, list[str]]) -> dict:
 # ================================================================ 1. two windows at once
 
 
+# One process per window, each running the real entry point 25 times. After each command the
+# connection is closed (gc), as when a real `rettidig` process exits: a connection left open in
+# the same process would lose its POSIX locks when the next command's file_state() opens and
+# closes the data file, which is an artefact of looping in one process, not of two windows.
 WRITER = """
-    import json, sys, time
+    import gc, json, sys, time
     from pathlib import Path
     from rettidig_cli import cli
 
@@ -276,6 +281,7 @@ WRITER = """
             code = 0
         except SystemExit as exc:
             code = exc.code or 0
+        gc.collect()
         runs.append([start, time.time(), code])
     Path(result).write_text(json.dumps(runs))
 """
@@ -320,6 +326,11 @@ def test_two_processes_writing_at_once_lose_nothing(cli, tmp_path, data_home, ki
     saved = [r[column] for r in query(data_home, f"SELECT {column} FROM {table} WHERE {column} GLOB '[AB]-*'")]
     wanted = [f"{tag}-{i:02d}" for tag in "AB" for i in range(1, 26)]
     assert sorted(saved) == wanted, f"lost or doubled: {sorted(set(wanted) ^ set(saved))}"
+    # The saves really interleaved (A, B, A, ...), not one window after the other.
+    order = [r[column][0] for r in query(data_home, f"SELECT {column} FROM {table} WHERE {column} GLOB '[AB]-*' "
+                                                    "ORDER BY id")]
+    switches = sum(a != b for a, b in zip(order, order[1:]))
+    assert switches >= 2, f"the writes did not interleave: {''.join(order)}"
     assert query(data_home, f"SELECT count(*) AS n FROM {table}")[0]["n"] == before + 50
     audits = query(data_home, "SELECT count(*) AS n FROM audit_log WHERE action = 'ændre'")[0]["n"]
     assert audits == audits_before + 50
@@ -332,11 +343,15 @@ def test_two_processes_writing_at_once_lose_nothing(cli, tmp_path, data_home, ki
         announced = [int(n) for tag in procs for n in re.findall(r"Aftale nr\. (\d+) er gemt", outputs[tag][0])]
         mine = [numbers[f"{tag}-{i:02d}"] for tag in procs for i in range(1, 26)]
         wrong = sum(a != m for a, m in zip(announced, mine))
-        print(f"\n[samtidighed {kind}] 50 skrivninger, 0 tabt; {wrong} aftalenumre meldt forkert")
+        print(f"\n[samtidighed {kind}] 50 skrivninger, 0 tabt, {switches} skift mellem vinduerne; "
+              f"{wrong} aftalenumre meldt forkert")
     else:
-        print(f"\n[samtidighed {kind}] 50 skrivninger, 0 tabt")
+        print(f"\n[samtidighed {kind}] 50 skrivninger, 0 tabt, {switches} skift mellem vinduerne")
 
 
+@pytest.mark.xfail(strict=True, reason="cli_followup `aftale ny` announces len(store.rows('agreements')) read "
+                   "after the commit: when another window saves an agreement in between, the user is told the other "
+                   "agreement's number (nr. 4 for their nr. 3), and `aftale status SAG 4` would change the wrong one.")
 def test_announced_agreement_number_is_the_saved_agreements_number(cli, tmp_path, data_home, monkeypatch):
     """`aftale ny` says «Aftale nr. N er gemt»; N must be the number of the agreement just saved,
     even when another window saves an agreement right after this one commits."""
@@ -442,16 +457,27 @@ def test_a_short_lock_is_waited_for_and_both_writes_are_kept(cli, tmp_path, data
 
 
 KILLED_WRITER = """
-    import sys
+    import gc, importlib, sys
+    from pathlib import Path
     from rettidig_cli import cli
 
-    for path in sys.argv[1:]:
+    # rettidig imports most modules lazily; load them first, so that after "ready" the process
+    # spends its time opening the file and writing.
+    for module in ("sqlite_utils", "holidays", "keyring", "sqlcipher3", "rich.console", "rettidig_cli.prompts",
+                   "rettidig_cli.wizard", "rettidig_cli.store", "rettidig_cli.keys", "rettidig_cli.guide"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
+    Path(sys.argv[1]).touch()
+    for path in sys.argv[2:]:
         sys.argv = ["rettidig", "new", "--guide", "resen", "--answers", path]
         try:
             cli.main()
         except SystemExit as exc:
             if exc.code:
                 raise
+        gc.collect()  # close the connection, as a real `rettidig` process does when it exits
 """
 
 
@@ -471,7 +497,7 @@ def test_kill_9_while_saving_never_damages_the_file_or_half_saves_a_step(cli, tm
     path = db_file(data_home)
     script = child_script(tmp_path, "killed.py", KILLED_WRITER)
     rng = random.Random(20261127 if storage == "klar" else 1127)
-    figures = {"trials": 0, "killed": 0, "killed_before_writing": 0, "killed_mid_write": 0, "exited_first": 0,
+    figures = {"trials": 0, "killed": 0, "killed_before_first_commit": 0, "killed_mid_write": 0, "exited_first": 0,
                "unfinished_cases_left": 0, "hot_wal_recovered": 0}
     state = check_whole(path, full_runs)
     started = time.monotonic()
@@ -479,7 +505,11 @@ def test_kill_9_while_saving_never_damages_the_file_or_half_saves_a_step(cli, tm
     for trial in range(trials):
         files = [str(plain if (trial + k) % 2 else abuse) for k in range(rng.randint(1, 3))]
         delay = rng.uniform(0.05, 1.0)
-        proc = spawn(script, *files)
+        ready = tmp_path / f"ready-{trial}"
+        proc = spawn(script, str(ready), *files)
+        # The delay counts from the end of the imports (slower with SQLCipher), so the kills
+        # spread over opening, saving and having finished instead of mostly hitting `import`.
+        wait_for(ready, proc)
         try:
             proc.wait(timeout=delay)
         except subprocess.TimeoutExpired:
@@ -497,11 +527,10 @@ def test_kill_9_while_saving_never_damages_the_file_or_half_saves_a_step(cli, tm
         else:
             figures["killed"] += 1
             wrote = after["rows"] > state["rows"]
-            figures["killed_mid_write" if wrote else "killed_before_writing"] += 1
+            figures["killed_mid_write" if wrote else "killed_before_first_commit"] += 1
             figures["unfinished_cases_left"] += after["unfinished"] > state["unfinished"]
         state = after
     elapsed = time.monotonic() - started
-    print(f"\n[kill -9, {storage}] {figures}; {state['cases']} sager i filen; {elapsed:.1f} s")
     assert figures["trials"] >= 30
     assert figures["killed_mid_write"] >= 5, f"too few kills landed while saving: {figures}"
 
@@ -513,6 +542,8 @@ def test_kill_9_while_saving_never_damages_the_file_or_half_saves_a_step(cli, tm
     close_connections()
     assert query(data_home, "SELECT count(*) AS n FROM observations WHERE what = 'Efter nedbruddene'")[0]["n"] == 1
     assert integrity(path) == ["ok"]
+    # Printed last: the cli fixture's capsys would swallow an earlier print.
+    print(f"\n[kill -9, {storage}] {figures}; {state['cases']} sager i filen; {elapsed:.1f} s for the trials")
 
 
 def new_case_from(cli, path: Path) -> str:
@@ -549,8 +580,9 @@ def test_a_text_file_is_not_opened(cli, tmp_path, data_home):
                        f"{db_file(data_home)} er ikke en rettidig-datafil. Filen er ikke ændret.")
 
 
-def test_a_damaged_database_is_refused_and_left_alone(cli, tmp_path, data_home):
-    """A real data file whose pages after the first are overwritten with garbage (header intact)."""
+def test_a_damaged_database_is_refused_and_left_alone(cli, tmp_path, data_home, storage):
+    """A real data file whose pages after the first are overwritten with garbage (header intact).
+    An encrypted file cannot tell a wrong key from damage, and says so."""
     code = new_case(cli, tmp_path)
     close_connections()
     path = db_file(data_home)
@@ -560,9 +592,14 @@ def test_a_damaged_database_is_refused_and_left_alone(cli, tmp_path, data_home):
     for i in range(4096, len(data) - 4096):
         data[i] = garbage.randrange(256)
     path.write_bytes(bytes(data))
-    refused_everywhere(cli, tmp_path, data_home, code, 4,
-                       f"Datafilen {path} er beskadiget eller ikke en rettidig-datafil. Filen er ikke ændret.",
-                       "Brug en sikkerhedskopi")
+    if storage == "krypteret":
+        refused_everywhere(cli, tmp_path, data_home, code, 4,
+                           f"Nøglen i computerens nøglering passer ikke til datafilen {path}, eller filen er "
+                           "beskadiget. Filen er ikke ændret.")
+    else:
+        refused_everywhere(cli, tmp_path, data_home, code, 4,
+                           f"Datafilen {path} er beskadiget eller ikke en rettidig-datafil. Filen er ikke ændret.",
+                           "Brug en sikkerhedskopi")
 
 
 def damage_one_table(home: Path, table: str) -> None:
@@ -661,7 +698,7 @@ def test_a_full_disk_stops_the_write_and_keeps_what_was_saved(cli, tmp_path, dat
     # A whole new case does not fit either; what the wizard saved before the disk ran full is
     # whole steps only.
     monkeypatch.setattr(store, "EXTRA_PRAGMAS", [f"PRAGMA max_page_count = {pages + 4}"])
-    full = answers(tmp_path, "fuld.json", observations=40)
+    full = answers(tmp_path, "fuld.json", observations=40, observation_text=big[:3900])
     result = fails(cli, 4, "new", "--guide", "resen", "--answers", str(full))
     assert "ikke mere plads" in flat(result.err)
     close_connections()
