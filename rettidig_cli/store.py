@@ -78,7 +78,11 @@ def file_state(path: Path) -> str:
         raise StoreError(f"{path} er en mappe, ikke en datafil.")
     with path.open("rb") as handle:
         header = handle.read(16)
-    if not header or header == SQLITE_HEADER:
+    if not header:
+        # Empty: made by a window that stopped before writing; a sidecar left with it is stale.
+        keys.sidecar(path).unlink(missing_ok=True)
+        return "plain"
+    if header == SQLITE_HEADER:
         return "plain"
     if keys.sidecar(path).exists():
         return "encrypted"
@@ -105,6 +109,8 @@ def _prepare_file(path: Path, create: bool) -> str:
             raise NotFoundError(f"Der er ingen datafil i {path} endnu.")
         try:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
+        except FileExistsError:  # another window made it a moment ago
+            return file_state(path)
         except OSError as exc:
             raise StoreError(f"Datafilen {path} kan ikke oprettes ({exc.strerror}).") from None
         return state
@@ -129,8 +135,6 @@ class Store:
     create=False (doctor) neither creates, migrates nor tightens anything."""
 
     def __init__(self, path: Path, ask_passphrase=None, ask_new_passphrase=None, create: bool = True):
-        from sqlite_utils import Database  # slow import; only commands that need data pay for it
-
         from rettidig_cli import places
 
         self.path = path
@@ -141,6 +145,22 @@ class Store:
         state = _prepare_file(path, create)
         warning = places.location_warning(path)
         self.warnings = [warning] if warning else []
+        try:
+            self._open(state, ask_passphrase, ask_new_passphrase, create)
+        except BaseException:
+            if state == "new" and path.exists() and path.stat().st_size == 0:
+                # An empty file left behind would later be taken for a plain data file, even
+                # when encryption was chosen.
+                from rettidig_cli import keys
+
+                path.unlink()
+                keys.sidecar(path).unlink(missing_ok=True)
+            raise
+
+    def _open(self, state: str, ask_passphrase, ask_new_passphrase, create: bool) -> None:
+        from sqlite_utils import Database  # slow import; only commands that need data pay for it
+
+        path = self.path
         try:
             if state == "new":
                 conn = self._create(ask_new_passphrase)
@@ -162,10 +182,6 @@ class Store:
                 self._migrate()
         except database_errors() as exc:
             raise _translate(exc, path) from None
-        if state == "new" and self.key is not None:
-            from rettidig_cli import keys
-
-            keys.write_sidecar(path, self.key)
 
     # ------------------------------------------------------------ opening
 
@@ -178,10 +194,12 @@ class Store:
             self.notices.append(keys.LOST_KEY_WARNING.format(what="nøglen i computerens nøglering"))
         elif method == keys.PASSPHRASE:
             if ask_new_passphrase is None:
-                self.path.unlink()
                 raise NoTerminalError("Nye datafiler krypteres med en adgangskode, og der er ingen terminal at spørge i.",
                                       hint="Kør kommandoen i en terminal.")
             self.key = keys.from_passphrase(ask_new_passphrase())
+        if self.key is not None:
+            # Before the first page is written: an encrypted file is never without its sidecar.
+            keys.write_sidecar(self.path, self.key)
         return connect(self.path, self.key)
 
     def _unlock(self, ask_passphrase):
