@@ -143,8 +143,8 @@ def agreement_new(
         step = followup.step_of_kind(guide, "agreements")
         with _asking():
             raw = prompts.ask_agreement(step, wizard.context_for(store, row, guide), {})
-    followup.add_item(store, row, guide, "agreements", raw)
-    _done(f"Aftale nr. {len(store.rows('agreements', row['id']))} er gemt", row["code"])
+    number = followup.add_item(store, row, guide, "agreements", raw)
+    _done(f"Aftale nr. {number} er gemt", row["code"])
 
 
 @agreement_app.command(name="status", cls=DanishCommand)

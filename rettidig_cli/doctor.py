@@ -71,10 +71,19 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
                 verdict = [str(exc)]
             checks.append(Check(OK, title, "Ingen fejl fundet.") if verdict == ["ok"]
                           else Check(ERROR, title, "; ".join(verdict[:5]) + " – brug en sikkerhedskopi."))
-        broken = store.db.execute("PRAGMA foreign_key_check").fetchall()
-        checks.append(Check(OK, "Sammenhæng", "Alle poster hører til en sag.") if not broken else
-                      Check(ERROR, "Sammenhæng", f"{len(broken)} poster peger på noget, der ikke findes."))
-        applied = {m.name for m in migrations.applied(store.db)}
+        try:
+            broken = len(store.db.execute("PRAGMA foreign_key_check").fetchall())
+        except Exception:  # a damaged table cannot be walked: the checks above already say so
+            broken = None
+        if broken is None:
+            checks.append(Check(ERROR, "Sammenhæng", "Kunne ikke tjekkes, fordi filen er beskadiget."))
+        else:
+            checks.append(Check(OK, "Sammenhæng", "Alle poster hører til en sag.") if not broken else
+                          Check(ERROR, "Sammenhæng", f"{broken} poster peger på noget, der ikke findes."))
+        try:
+            applied = {m.name for m in migrations.applied(store.db)}
+        except Exception:
+            return checks
         known = {m.name for m in migrations._migrations}
         if applied - known:
             checks.append(Check(ERROR, "Version", "Filen er lavet af en nyere version af rettidig. Opdatér rettidig."))

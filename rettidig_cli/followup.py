@@ -116,8 +116,9 @@ def _changed(store, case: dict, what: str) -> None:
 # ---------------------------------------------------------------- observations, factors, agreements
 
 
-def add_item(store, case: dict, guide: Guide, kind: str, raw) -> dict:
-    """Validate and save one observation, factor or agreement; return the saved value."""
+def add_item(store, case: dict, guide: Guide, kind: str, raw) -> int:
+    """Validate and save one observation, factor or agreement; return its number in the case
+    (counted up to its own row, so a record another window saves meanwhile does not shift it)."""
     require_open(case)
     ctx = wizard.context_for(store, case, guide)
     step = factor_step(guide) if kind == "factors" else step_of_kind(guide, kind)
@@ -127,8 +128,10 @@ def add_item(store, case: dict, guide: Guide, kind: str, raw) -> dict:
         value = wizard.parse(step, raw, ctx)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    wizard.save_item(store, case, kind, step.id or None, value)
-    return value
+    row_id = wizard.save_item(store, case, kind, step.id or None, value)
+    table = wizard.LOOP_KINDS[kind]
+    return store.db.execute(f"SELECT count(*) FROM {table} WHERE case_id = ? AND id <= ?",
+                            [case["id"], row_id]).fetchone()[0]
 
 
 def parse_status_change(raw) -> dict:

@@ -25,6 +25,8 @@ BUSY_SECONDS = 10
 # Pragmas run on every connection after the standard ones; tests add max_page_count here to
 # simulate a full disk.
 EXTRA_PRAGMAS: list[str] = []
+# The file this process opened last: an error met outside a transaction is reported with it.
+opened: Path | None = None
 
 
 def data_home() -> Path:
@@ -137,6 +139,8 @@ class Store:
     def __init__(self, path: Path, ask_passphrase=None, ask_new_passphrase=None, create: bool = True):
         from rettidig_cli import places
 
+        global opened
+        opened = path
         self.path = path
         self.key = None
         self.purpose = ""  # the command, written with every audit row
@@ -181,7 +185,7 @@ class Store:
             if create:
                 self._migrate()
         except database_errors() as exc:
-            raise _translate(exc, path) from None
+            raise _translate(exc, path, opening=True) from None
 
     # ------------------------------------------------------------ opening
 
@@ -435,22 +439,30 @@ class Store:
         return list(self.db[table].rows_where("case_id = ?", [case_id], order_by=order_by))
 
 
-def _translate(exc: Exception, path: Path) -> StoreError:
+def _translate(exc: Exception, path: Path | None, opening: bool = False) -> StoreError:
+    """A Danish message for a database error. Only while opening can rettidig promise that the
+    file is unchanged; later, other rows may already have been saved."""
     text = str(exc).lower()
+    name = f"Datafilen {path}" if path else "Datafilen"
+    if ("malformed" in text or "not a database" in text) and not opening:
+        return StoreError(
+            f"{name} er beskadiget: en del af den kan ikke læses. Det, du var i gang med, er ikke gemt.",
+            hint="Kør: rettidig doctor – og brug en sikkerhedskopi fra mappen sikkerhedskopier.",
+        )
     if "locked" in text or "busy" in text:
         return LockedError(
-            f"Datafilen {path} er låst af et andet rettidig-vindue. Prøv igen om lidt.",
+            f"{name} er låst af et andet rettidig-vindue. Prøv igen om lidt.",
             hint="Luk andre vinduer, hvor rettidig kører.",
         )
     if "not a database" in text or "malformed" in text or "file is encrypted" in text:
         return StoreError(
-            f"Datafilen {path} er beskadiget eller ikke en rettidig-datafil. Filen er ikke ændret.",
+            f"{name} er beskadiget eller ikke en rettidig-datafil. Filen er ikke ændret.",
             hint="Brug en sikkerhedskopi, eller kontakt den, der hjælper dig med IT.",
         )
     if "readonly" in text or "read-only" in text:
-        return StoreError(f"Datafilen {path} er skrivebeskyttet, så intet kan gemmes.")
+        return StoreError(f"{name} er skrivebeskyttet, så intet kan gemmes.")
     if "full" in text:
-        return StoreError(f"Der er ikke mere plads til datafilen {path}. Intet nyt er gemt.")
+        return StoreError(f"Der er ikke mere plads til {name[0].lower()}{name[1:]}. Intet nyt er gemt.")
     if "unable to open" in text:
-        return StoreError(f"Datafilen {path} kan ikke åbnes.")
-    return StoreError(f"Datafilen {path} kunne ikke bruges ({exc.__class__.__name__}).")
+        return StoreError(f"{name} kan ikke åbnes.")
+    return StoreError(f"{name} kunne ikke bruges ({exc.__class__.__name__}).")
