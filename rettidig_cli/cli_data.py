@@ -233,7 +233,9 @@ def indsigt(
     from rettidig_cli.errors import NotFoundError
 
     store = _open(db)
-    wanted = case.strip().upper()
+    from rettidig_cli.privacy import printable
+
+    wanted = printable(case).strip().upper()
     wanted = wanted if wanted.startswith("RT-") else f"RT-{wanted}"
     rows = list(store.db["audit_log"].rows_where("upper(case_code) = ?", [wanted], order_by="id"))
     if not rows:

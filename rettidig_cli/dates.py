@@ -16,6 +16,9 @@ DATE_EXAMPLE = "3-3-2026, 03.03.2026 eller 2026-03-03"
 
 _DANISH = re.compile(r"^\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{2}|\d{4})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+# As rettidig prints dates: "mandag 14. december 2026", "14. dec. 2026". The year is required:
+# "3. marts" typed in November could mean either March.
+_LONG = re.compile(r"^\s*(?:[a-zæøå]+\.?\s+)?(\d{1,2})\.?\s*([a-zæøå]{3,})\.?\s*(\d{4})\s*$")
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*$")
 _RELATIVE = {"i dag": 0, "idag": 0, "i morgen": 1, "imorgen": 1, "i går": -1, "igår": -1}
 
@@ -32,17 +35,28 @@ def parse_date(text: str) -> dt.date:
     match = _ISO.match(raw)
     if match:
         year, month, day = (int(g) for g in match.groups())
-    else:
+    elif _DANISH.match(raw):
         match = _DANISH.match(raw)
-        if not match:
-            raise ValueError(f"«{text}» er ikke en dato, jeg kan læse. Skriv fx {DATE_EXAMPLE}.")
         day, month, year = (int(g) for g in match.groups())
-        if year < 100:
+        if len(match.group(3)) == 2:  # "3-3-26"; a four-digit year is taken as typed
             year += 2000
+    elif _LONG.match(raw) and _month(_LONG.match(raw).group(2)):
+        match = _LONG.match(raw)
+        day, month, year = int(match.group(1)), _month(match.group(2)), int(match.group(3))
+    else:
+        raise ValueError(f"«{text}» er ikke en dato, jeg kan læse. Skriv fx {DATE_EXAMPLE}.")
     try:
         return dt.date(year, month, day)
     except ValueError:
         raise ValueError(f"«{text}» findes ikke i kalenderen. Skriv fx {DATE_EXAMPLE}.") from None
+
+
+def _month(word: str) -> int | None:
+    """1-12 for a Danish month name or its first three or more letters ("dec", "sept")."""
+    for number, name in enumerate(MONTHS, start=1):
+        if name.startswith(word):
+            return number
+    return None
 
 
 def parse_time(text: str) -> dt.time:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import re
 
-# DDMMYY-SSSS with or without a dash (or a space). No modulus-11 check: numbers issued since
+# DDMMYY-SSSS with or without a dash (any dash a keyboard or word processor makes, or a space);
+# invisible characters are removed before the check, so a soft hyphen or a zero-width space
+# between the groups does not hide a number. No modulus-11 check: numbers issued since
 # 2007 may fail it, so a check would let real CPR numbers through.
 _CPR = re.compile(
-    r"(?<![\d])(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])(\d{2})[-\s]?(\d{4})(?![\d])"
+    r"(?<![\d])(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])(\d{2})[-\s\u2010-\u2015\u2212]?(\d{4})(?![\d])"
 )
 # Control characters and terminal escape sequences; newline and tab are kept.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Invisible characters that can reorder or hide text (bidi overrides, zero-width), and code points
 # XML (DOCX) cannot hold.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]")
+# Lone surrogates: bytes that were not UTF-8 (a terminal in another character set).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 CPR_MESSAGE = (
     "Teksten ser ud til at indeholde et CPR-nummer. rettidig gemmer aldrig CPR-numre – "
@@ -23,14 +27,15 @@ CPR_MESSAGE = (
 
 
 def contains_cpr(text: str) -> bool:
-    return bool(_CPR.search(text or ""))
+    return bool(_CPR.search(_INVISIBLE.sub("", text or "")))
 
 
 def clean_text(text: str) -> str:
-    """Remove terminal escapes and control characters, keep line breaks, trim ends."""
+    """Remove terminal escapes, control and invisible characters (bidi overrides, zero-width);
+    keep line breaks; trim ends."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPES.sub("", text)
-    return _CONTROL.sub("", text).strip()
+    return _INVISIBLE.sub("", _CONTROL.sub("", text)).strip()
 
 
 def printable(text: str) -> str:
@@ -42,7 +47,7 @@ def printable(text: str) -> str:
 def for_terminal(text: str) -> str:
     """A message that may echo user input (a case code, a file name): printable, and a CPR-like
     number replaced, so it never lands in a scrollback or a CI log."""
-    return _CPR.sub("[CPR-nummer fjernet]", printable(text))
+    return _CPR.sub("[CPR-nummer fjernet]", printable(text))  # printable() has removed the invisibles
 
 
 def printable_tree(value):
@@ -59,6 +64,9 @@ def printable_tree(value):
 
 def check_text(text: str, *, required: bool, max_length: int, label: str = "Feltet") -> str:
     """Clean and validate one free-text answer; raise ValueError with a Danish message."""
+    if _SURROGATE.search(text or ""):
+        raise ValueError(f"{label} indeholder tegn, der ikke kan læses. Skriv teksten igen "
+                         "(terminalen skal bruge tegnsættet UTF-8).")
     cleaned = clean_text(text)
     if required and not cleaned:
         raise ValueError(f"{label} skal udfyldes.")

@@ -392,7 +392,9 @@ class Store:
         return self.case(code, log=False)
 
     def case(self, code: str, log: bool = True) -> dict:
-        wanted = code.strip().upper()
+        from rettidig_cli.privacy import printable
+
+        wanted = printable(code).strip().upper()  # an unreadable character cannot be in a code
         if not wanted.startswith("RT-"):
             wanted = f"RT-{wanted}"
         rows = list(self.db["cases"].rows_where("upper(code) = ?", [wanted]))

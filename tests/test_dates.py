@@ -80,3 +80,21 @@ def test_check_meeting_day_explains_in_danish():
     assert "Kristi himmelfartsdag" in dates.check_meeting_day(dt.date(2026, 5, 14))
     assert "lørdag" in dates.check_meeting_day(dt.date(2026, 5, 16))
     assert dates.check_meeting_day(dt.date(2026, 5, 13)) is None
+
+
+def test_dates_as_rettidig_prints_them_are_read_back():
+    from rettidig_cli.dates import parse_date
+
+    assert parse_date("mandag 14. december 2026") == dt.date(2026, 12, 14)
+    assert parse_date("14. dec. 2026") == dt.date(2026, 12, 14)
+    assert parse_date("3. sept 2027") == dt.date(2027, 9, 3)
+    for wrong in ("14. decx 2026", "31. februar 2027", "14. de 2026", "3 december"):
+        with pytest.raises(ValueError):
+            parse_date(wrong)
+
+
+def test_a_four_digit_year_is_taken_as_typed():
+    from rettidig_cli.dates import parse_date
+
+    assert parse_date("3-3-26") == dt.date(2026, 3, 3)
+    assert parse_date("1-1-0050") == dt.date(50, 1, 1)

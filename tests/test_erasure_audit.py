@@ -767,9 +767,6 @@ def test_doctor_reports_a_damaged_file_and_changes_no_byte(cli, data_home, tmp_p
     assert {p.name: p.read_bytes() for p in data_home.iterdir() if p.is_file()} == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: doctor crashes ('Der skete en uventet fejl (DatabaseError)', exit 70) "
-                   "on a data file with a damaged table page: PRAGMA foreign_key_check (doctor.py) is not guarded "
-                   "like quick_check/integrity_check, so none of the Fejl lines is printed")
 def test_doctor_reports_a_damaged_table_page(cli, data_home, tmp_path, storage):
     ok(cli, "observation", new_case(cli, tmp_path), "--hvad", OBSERVATION)
     data_home.chmod(0o700)

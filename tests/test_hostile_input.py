@@ -18,9 +18,10 @@ anything printed; nothing saved holds ESC or other C0/C1 controls or bidi contro
 or exported holds them; `plan`, `historik` and `list` still print, with rich markup shown literally.
 Control tests show that the same paths save harmless text, so a refusal is the input's doing.
 
-Known product bugs are collected per input and raised as KnownBug, so each affected parameter is a
-strict xfail (raises=KnownBug): any other problem in the same run is still a plain failure, and a
-fixed bug turns the xfail into a failing XPASS. `pytest -s` prints how many inputs x paths ran.
+Problems are collected per input and reported together. The corpus first found three bugs, now
+fixed: a lone surrogate (non-UTF-8 argv) crashed with exit 70, bidi controls were saved, and a CPR
+number written with an en dash, a soft hyphen or a zero-width space got through. `pytest -s`
+prints how many inputs x paths ran.
 
 Two fixtures only make the ~4500 in-process runs per data file fast (no fsync, click commands built
 once); the commands themselves run unchanged through cli.main()."""
@@ -224,46 +225,8 @@ def flat(text: str) -> str:
     return " ".join(re.sub(r"[\u2500-\u257f]", " ", text).split())
 
 
-# ================================================================ known product bugs
-
-
-class KnownBug(Exception):
-    """Raised at the end of a test when every problem found is a known, reported product bug."""
-
-
-BUG_REASONS = {
-    "surrogate-crash": "A lone surrogate (argv bytes that are not UTF-8 arrive as \\udcXX; \\ud800 in a JSON answers "
-                       "file) passes privacy.clean_text/check_text and the SQLite write or lookup raises "
-                       "UnicodeEncodeError: exit 70 (and `new --answers x.json` leaves a half-made case).",
-    "bidi-saved": "privacy.check_text cleans with clean_text, which keeps bidi controls (U+202A-U+202E, "
-                  "U+2066-U+2069, U+200E/F): they are saved in the data file (printing and export remove them).",
-    "cpr-evasion": "privacy._CPR only knows '-', white space or nothing between DDMMYY and SSSS: a CPR number "
-                   "written with an en dash (U+2013), a soft hyphen (U+00AD) or a zero-width space (U+200B) "
-                   "is saved, exported and printed.",
-}
-KNOWN = set(BUG_REASONS)
-
-
-def expected_bugs(test: str, h: Hostile) -> set[str]:
-    """The known bugs this input runs into in this test (see BUG_REASONS)."""
-    bugs = set()
-    if has_surrogate(h.text):
-        bugs.add("surrogate-crash")
-    if test in ("new", "followup") and set(h.text) & BIDI and h.cpr is None:
-        bugs.add("bidi-saved")
-    if test in h.evasion:
-        bugs.add("cpr-evasion")
-    return bugs
-
-
-def hostile_params(test: str) -> list:
-    params = []
-    for h in HOSTILE:
-        bugs = expected_bugs(test, h)
-        marks = [pytest.mark.xfail(strict=True, raises=KnownBug,
-                                   reason=" | ".join(BUG_REASONS[b] for b in sorted(bugs)))] if bugs else []
-        params.append(pytest.param(h, id=h.id, marks=marks))
-    return params
+def hostile_params() -> list:
+    return [pytest.param(h, id=h.id) for h in HOSTILE]
 
 
 # ================================================================ running and checking
@@ -349,15 +312,10 @@ class Probe:
                 if form.encode("utf-8") in raw:
                     self.problem("cpr-stored", "raw bytes of the data folder", repr(form))
 
-    def finish(self, expected: set[str]) -> None:
+    def finish(self) -> None:
         self.check_saved()
-        real = [p for p in self.problems if p.kind not in KNOWN]
-        known = {p.kind for p in self.problems if p.kind in KNOWN}
         listing = "\n".join(str(p) for p in self.problems[:40])
-        assert not real, f"{len(real)} problem(s) with input {self.h.id}:\n{listing}"
-        assert known <= expected, f"unexpected known-bug kinds {known - expected} with {self.h.id}:\n{listing}"
-        if known:
-            raise KnownBug(f"{self.h.id}: {sorted(known)}\n{listing}")
+        assert not self.problems, f"{len(self.problems)} problem(s) with input {self.h.id}:\n{listing}"
 
 
 def strings_in(value: str):
@@ -533,7 +491,7 @@ def test_corpus_size_and_example_answers_are_accepted(cli, tmp_path):
 # ================================================================ new --answers
 
 
-@pytest.mark.parametrize("h", hostile_params("new"))
+@pytest.mark.parametrize("h", hostile_params())
 def test_new_answers_file(cli, tmp_path, data_home, storage, h):
     """Every free-text field of both guides, in TOML and JSON answers files."""
     probe = Probe("new", cli, h, data_home, storage)
@@ -543,7 +501,7 @@ def test_new_answers_file(cli, tmp_path, data_home, storage, h):
                 path = write_answers(tmp_path, f"{guide}-{group}", answers(guide, group, h.text), fmt)
                 probe.run(f"new --guide {guide} --answers ({group}, {fmt})",
                           ["new", "--guide", guide, "--answers", str(path)])
-    probe.finish(expected_bugs("new", h))
+    probe.finish()
 
 
 # ================================================================ the follow-up commands
@@ -638,20 +596,20 @@ def test_followup_paths_all_succeed_with_harmless_text(cli, tmp_path, data_home,
         assert probe.problems == []
 
 
-@pytest.mark.parametrize("h", hostile_params("followup"))
+@pytest.mark.parametrize("h", hostile_params())
 def test_followup_text_flags(cli, tmp_path, data_home, storage, monkeypatch, h):
     """Every follow-up command's free-text flag, a status-meeting file per field, export --skjul, luk and
     genåbn; then plan, historik and list must print without escapes and with markup shown literally."""
     monkeypatch.setenv("COLUMNS", "1000")  # no wrapping inside a table cell: markup must be found whole
     probe = Probe("followup", cli, h, data_home, storage)
     followup_paths(cli, tmp_path, probe, create_case(cli, tmp_path), h, HOSTILE.index(h))
-    probe.finish(expected_bugs("followup", h))
+    probe.finish()
 
 
 # ================================================================ values that errors may echo
 
 
-@pytest.mark.parametrize("h", hostile_params("echo"))
+@pytest.mark.parametrize("h", hostile_params())
 def test_values_echoed_in_errors(cli, tmp_path, data_home, storage, h):
     """The case code of plan/historik/export, date/time/choice flags, NR, list filters and an answers
     file's step id. None of them is free text that is saved: a CPR in them must not be saved or
@@ -685,7 +643,7 @@ def test_values_echoed_in_errors(cli, tmp_path, data_home, storage, h):
     path = tmp_path / "svar-trin.json"
     path.write_text(json.dumps({**example(RESEN_EXAMPLE), t: "x"}, ensure_ascii=True), encoding="utf-8")
     probe.run("new --answers (unknown step id)", ["new", "--guide", "resen", "--answers", str(path)], **lookup)
-    probe.finish(expected_bugs("echo", h))
+    probe.finish()
 
 
 # ================================================================ summary
