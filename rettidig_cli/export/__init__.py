@@ -63,11 +63,14 @@ def target(out: Path | None, name: str) -> Path:
     if out is None:
         return Path.cwd() / name
     out = out.expanduser()
-    if out.is_dir():
-        path = out / name
-        if path.resolve().parent != out.resolve():
-            raise UsageError("Filnavnet peger uden for den valgte mappe.")
-        return path
+    try:
+        if out.is_dir():
+            path = out / name
+            if path.resolve().parent != out.resolve():
+                raise UsageError("Filnavnet peger uden for den valgte mappe.")
+            return path
+    except UnicodeEncodeError:  # a character no file system can hold
+        raise UsageError("Filnavnet indeholder tegn, der ikke kan bruges i et filnavn.") from None
     return out
 
 
