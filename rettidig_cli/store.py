@@ -80,14 +80,11 @@ def file_state(path: Path) -> str:
         raise StoreError(f"{path} er en mappe, ikke en datafil.")
     with path.open("rb") as handle:
         header = handle.read(16)
-    if not header:
-        # Empty: made by a window that stopped before writing; a sidecar left with it is stale.
-        keys.sidecar(path).unlink(missing_ok=True)
-        return "plain"
-    if header == SQLITE_HEADER:
-        return "plain"
-    if keys.sidecar(path).exists():
+    if keys.sidecar(path).exists() and header != SQLITE_HEADER:
+        # Empty too: another window is making it encrypted this moment (the sidecar comes first).
         return "encrypted"
+    if not header or header == SQLITE_HEADER:
+        return "plain"
     raise StoreError(
         f"{path} er ikke en rettidig-datafil. Filen er ikke ændret.",
         hint="Tjek stien, eller brug --db til at vælge en anden fil. En krypteret datafil skal have "
