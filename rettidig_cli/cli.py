@@ -174,7 +174,12 @@ def list_cases(
         cases = [c for c in cases if c["status"] != "åben"]
     rows = overview.overview([plans.build(store, c, today) for c in cases], today, tovholder, tilbud, fase)
     with store.atomic():
-        store.audit("søg", None, f"{len(rows)} sager")
+        # One row per case shown: the list shows each child's name, so insight into a case must
+        # include that it was listed.
+        for shown in rows:
+            store.audit("søg", shown["kode"], "oversigt")
+        if not rows:
+            store.audit("søg", None, "0 sager")
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
@@ -304,7 +309,9 @@ def main() -> None:
     from typer._click import exceptions as click_exc
 
     try:
-        app(standalone_mode=False, prog_name="rettidig")
+        result = app(standalone_mode=False, prog_name="rettidig")
+        if result == 130:  # typer turns Ctrl-C at a prompt outside our own handlers into a return code
+            raise KeyboardInterrupt
     except RettidigError as exc:
         _fail(exc.message, exc.hint, exc.exit_code)
     except click_exc.UsageError as exc:

@@ -83,7 +83,10 @@ def file_state(path: Path) -> str:
     if keys.sidecar(path).exists() and header != SQLITE_HEADER:
         # Empty too: another window is making it encrypted this moment (the sidecar comes first).
         return "encrypted"
-    if not header or header == SQLITE_HEADER:
+    if not header:
+        # Holds nothing (a first start that was killed): made anew, encrypted if so chosen.
+        return "new"
+    if header == SQLITE_HEADER:
         return "plain"
     raise StoreError(
         f"{path} er ikke en rettidig-datafil. Filen er ikke ændret.",
@@ -108,8 +111,8 @@ def _prepare_file(path: Path, create: bool) -> str:
             raise NotFoundError(f"Der er ingen datafil i {path} endnu.")
         try:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
-        except FileExistsError:  # another window made it a moment ago
-            return file_state(path)
+        except FileExistsError:  # an empty file from a killed start, or another window's new one
+            os.chmod(path, 0o600)
         except OSError as exc:
             raise StoreError(f"Datafilen {path} kan ikke oprettes ({exc.strerror}).") from None
         return state
@@ -121,6 +124,9 @@ def _prepare_file(path: Path, create: bool) -> str:
                              hint="Fjern skrivebeskyttelsen på filen, hvis du vil bruge den.")
         if mode & 0o077 and _owned_by_me(path):
             os.chmod(path, 0o600)
+        # rettidig's own data folder is tightened too; a folder chosen with --db is the user's.
+        if folder == data_home() and folder.stat().st_mode & 0o077 and _owned_by_me(folder):
+            os.chmod(folder, 0o700)
     return state
 
 

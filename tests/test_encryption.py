@@ -532,8 +532,6 @@ def test_passphrase_file_without_a_terminal_stops_with_exit_6(cli, data_home, mo
 
 
 @once
-@pytest.mark.xfail(strict=True, reason="BUG: Ctrl-C at the passphrase prompt ends rettidig with exit status 0 and "
-                   "no message (typer turns KeyboardInterrupt into a returned 130 that cli.main ignores)")
 def test_ctrl_c_at_the_passphrase_prompt(cli, data_home):
     code = passphrase_file(cli, data_home)
     settle()
@@ -547,8 +545,6 @@ def test_ctrl_c_at_the_passphrase_prompt(cli, data_home):
 
 
 @once
-@pytest.mark.xfail(strict=True, reason="BUG: Ctrl-C at the first-run question (encrypt?) ends rettidig with exit "
-                   "status 0 and no message, as if the command had run")
 def test_ctrl_c_at_the_first_run_offer(cli, data_home):
     (data_home / "indstillinger.toml").unlink()
     result = cli(["list"], keys=CTRL_C)
@@ -594,8 +590,6 @@ def test_passphrase_in_a_real_terminal_never_shows_sqlcipher_noise(tmp_path):
 
 
 @once
-@pytest.mark.xfail(strict=True, reason="BUG: Ctrl-C at the passphrase prompt in a real terminal exits with status 0 "
-                   "and prints nothing")
 def test_ctrl_c_at_the_passphrase_prompt_in_a_real_terminal(tmp_path):
     from test_e2e_pty import Terminal
 
@@ -819,9 +813,6 @@ def test_ctrl_c_while_choosing_a_passphrase_never_leads_to_a_plain_file(cli, dat
 
 
 @once
-@pytest.mark.xfail(strict=True, reason="BUG: an empty rettidig.db (left when the first run is killed, e.g. the "
-                   "terminal window closed at the passphrase prompt) is opened as a plain data file, so the case "
-                   "is stored unencrypted although kryptering = \"nøglering\"")
 def test_an_empty_data_file_left_by_a_killed_first_run_is_not_taken_as_plain(cli, data_home):
     write_settings(data_home, "nøglering")
     db_file(data_home).touch(mode=0o600)  # what a first run killed before its first page leaves
@@ -832,9 +823,6 @@ def test_an_empty_data_file_left_by_a_killed_first_run_is_not_taken_as_plain(cli
 
 
 @once
-@pytest.mark.xfail(strict=True, reason="BUG: closing the terminal (SIGHUP) at the first-run passphrase prompt leaves "
-                   "an empty rettidig.db; the next run, a script, stores the case in a plain SQLite file with exit 0 "
-                   "although kryptering = \"adgangskode\"")
 def test_closing_the_terminal_at_the_first_passphrase_prompt_never_leads_to_a_plain_file(tmp_path):
     import signal
     import subprocess
