@@ -20,6 +20,10 @@ crypt_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
 YesOption = Annotated[bool, typer.Option("--ja", help="Spørg ikke; til scripts.")]
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _terminal() -> bool:
     from rettidig_cli import prompts
 
@@ -94,10 +98,12 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
         keys.forget_keyring_key(old_key.key_id)
     where = "nøglen i computerens nøglering" if method == keys.KEYRING else "adgangskoden"
     _say(("Datafilen er krypteret", "bold green"), f" med SQLCipher ({where}).")
-    _say((keys.LOST_KEY_WARNING.format(what=where), "bold"))
+    if method == keys.KEYRING:  # a passphrase got this warning before it was chosen
+        _say((keys.LOST_KEY_WARNING.format(what=where), "bold"))
     if plain_backups:
-        _say(("Bemærk: ", "bold yellow"), f"{len(plain_backups)} ældre sikkerhedskopier i {path.parent / 'sikkerhedskopier'} "
-             "er ikke krypterede og indeholder børnenes data i klar tekst. Slet dem, når du ikke skal bruge dem.")
+        _say(("Bemærk: ", "bold yellow"), f"{_count(len(plain_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
+             f"i {path.parent / 'sikkerhedskopier'} er ikke krypteret og indeholder børnenes data i klar tekst. "
+             "Slet dem, når du ikke skal bruge dem.")
 
 
 @crypt_app.command(name="til", cls=DanishCommand)
@@ -131,7 +137,8 @@ def _erased(store, what: str) -> None:
               f"{store.path.name}-wal, til det lukkes. Luk det, og kør: rettidig doctor")
     copies = store.backups()
     if copies:
-        _say(("Husk: ", "bold yellow"), f"{len(copies)} sikkerhedskopier i {store.backup_folder()} og dokumenter, "
+        _say(("Husk: ", "bold yellow"), f"{_count(len(copies), 'sikkerhedskopi', 'sikkerhedskopier')} i "
+             f"{store.backup_folder()} og dokumenter, "
              "du har eksporteret, indeholder stadig det slettede. Slet dem, når de ikke skal bruges.")
 
 
@@ -152,8 +159,13 @@ def slet(
         if not _terminal():
             raise NoTerminalError("Sletning skal bekræftes.", hint=f"Skriv sagens kode igen: rettidig slet {row['code']} "
                                   f"--bekraeft {row['code']}")
-        _say("Sag ", (row["code"], "bold"), f" ({row['status']}, oprettet {row['created_at'][:10]}) har "
+        from rettidig_cli import dates
+
+        created = dates.format_date(dt.date.fromisoformat(row["created_at"][:10]))
+        _say("Sag ", (row["code"], "bold"), f" ({row['status']}, oprettet {created}) har "
              f"{sum(counts.values())} poster. Sletningen kan ikke fortrydes.")
+        _say("Det, der skal gemmes, hører hjemme i kommunens ESDH: eksportér det først med ",
+             (f"rettidig export {row['code']}", "bold"), ".")
         confirm = _ask(lambda: prompts.ask_text(f"Skriv sagens kode ({row['code']}) for at slette den for altid:",
                                                 lambda raw: raw))
     if confirm.strip().upper() != row["code"].upper():
@@ -191,19 +203,20 @@ def oprydning(
              f"ældre end {log_months} måneder.")
         return
     for row in due:
-        _say("  ", (row["code"], "bold"), f" lukket {row['closed_at'][:10]}")
-    _say(f"{len(due)} lukkede sager og {old_log} logposter er ældre end opbevaringsperioden "
-         f"({closed_months} og {log_months} måneder).")
+        _say("  ", (row["code"], "bold"), f" lukket {dates.format_date(dt.date.fromisoformat(row['closed_at'][:10]))}")
+    _say(f"{_count(len(due), 'lukket sag', 'lukkede sager')} og {_count(old_log, 'logpost', 'logposter')} "
+         f"er ældre end opbevaringsperioden ({closed_months} og {log_months} måneder).")
     if not yes:
         if not _terminal():
             raise NoTerminalError("Sletningen skal bekræftes.", hint="Tilføj --ja for at slette dem.")
-        if not _ask(lambda: prompts.yes("Slet dem for altid?", default=False)):
+        if not _ask(lambda: prompts.yes("Slet dem for altid?" if len(due) + old_log > 1 else "Slet den for altid?",
+                                        default=False)):
             _say("Intet er slettet.")
             return
     for row in due:
         erase.erase_case(store, row, action="slet-opbevaring")
     removed = erase.prune_audit(store, log_months, today)
-    _erased(store, f"{len(due)} sager og {removed} logposter er slettet.")
+    _erased(store, f"{_count(len(due), 'sag', 'sager')} og {_count(removed, 'logpost', 'logposter')} er slettet.")
 
 
 # ---------------------------------------------------------------- indsigt

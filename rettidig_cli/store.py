@@ -375,9 +375,12 @@ class Store:
         return self._guides[sha]
 
     def next_code(self, year: int) -> str:
+        # The audit log is asked too: an erased case's code is never given to a new child, or
+        # one child's insight log would show the other's.
         prefix = f"RT-{year}-"
         row = self.db.execute(
-            "SELECT max(CAST(substr(code, ?) AS INTEGER)) FROM cases WHERE code LIKE ?",
+            "SELECT max(n) FROM (SELECT CAST(substr(code, ?1) AS INTEGER) AS n FROM cases WHERE code LIKE ?2 "
+            "UNION ALL SELECT CAST(substr(case_code, ?1) AS INTEGER) FROM audit_log WHERE case_code LIKE ?2)",
             [len(prefix) + 1, prefix + "%"],
         ).fetchone()
         return f"{prefix}{(row[0] or 0) + 1:03d}"

@@ -263,7 +263,7 @@ def test_encrypting_a_plain_file_keeps_every_record(cli, data_home, storage):
     assert "Datafilen er krypteret" in out
     assert "Mister du nøglen i computerens nøglering" in out
     # The old backup is plain and says so, with where it lies.
-    assert "1 ældre sikkerhedskopier" in out and "ikke krypterede" in out
+    assert "1 ældre sikkerhedskopi " in out and "ikke krypteret" in out
     assert str(old_copy.parent) in out
 
     assert header(data_home) != SQLITE_HEADER

@@ -356,7 +356,7 @@ def test_cleanup_erases_closed_cases_past_the_period_and_keeps_the_rest(cli, dat
     assert recent not in out and still_open not in out
     months, log_months = PRIVACY["closed_case_months"], PRIVACY["audit_months"]
     assert f"({months} og {log_months} måneder)" in out  # the periods come from data/privacy.toml
-    assert "1 sager og 0 logposter er slettet" in out
+    assert "1 sag og 0 logposter er slettet" in out
 
     assert {t: r for t, r in rows_of(data_home, old_id).items() if r} == {}
     assert {r["code"] for r in query(data_home, "SELECT code FROM cases")} == {recent, still_open}
@@ -463,7 +463,7 @@ def test_cleanup_prunes_old_audit_rows_and_logs_how_many(cli, data_home, tmp_pat
 
     # With --log-efter the shorter period is used.
     again = ok(cli, "oprydning", "--log-efter", "12", "--ja")
-    assert "1 logposter er slettet" in flat(again.out)
+    assert "1 logpost er slettet" in flat(again.out)
     assert rows[3]["id"] not in {r["id"] for r in audit(data_home)}
 
 
@@ -802,3 +802,12 @@ def test_doctor_advice_for_a_loose_folder_works(cli, data_home, tmp_path, storag
     ok(cli, "list")  # "åbn rettidig én gang"
     second = cli(["doctor"])
     assert doctor_lines(second.out).get("Filrettigheder") == "OK", second.out
+
+
+def test_an_erased_cases_code_is_never_given_to_a_new_case(cli, data_home, tmp_path, storage):
+    first = new_case(cli, tmp_path)
+    ok(cli, "slet", first, "--bekraeft", first)
+    second = new_case(cli, tmp_path)
+    assert second != first
+    log = json.loads(ok(cli, "indsigt", second, "--json").out)["log"]
+    assert "slet" not in {entry["handling"] for entry in log}
