@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.cli_common import (
-    AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, _console, _home, _open, _read_answers, _say,
+    AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, _console, _count, _home, _open, _read_answers, _say,
 )
 from rettidig_cli import cli_data, cli_export, cli_followup
 from rettidig_cli.errors import Interrupted, NoTerminalError, RettidigError
@@ -193,10 +193,9 @@ def list_cases(
     due = erase.expired_cases(store, months, today)
     old_log = erase.old_audit_rows(store, log_months, today)
     if due or old_log:  # past the retention periods: a reminder, never an automatic erasure
-        what = [f"{len(due)} lukkede sager har været lukket i mere end {months} måneder" if len(due) > 1 else
-                 f"1 lukket sag har været lukket i mere end {months} måneder"] if due else []
-        what += [f"{old_log} logposter er ældre end {log_months} måneder" if old_log > 1 else
-                 f"1 logpost er ældre end {log_months} måneder"] if old_log else []
+        what = [f"{_count(len(due), 'lukket sag', 'lukkede sager')} har været lukket i mere end {months} måneder"] \
+            if due else []
+        what += [f"{_count(old_log, 'logpost', 'logposter')} er ældre end {log_months} måneder"] if old_log else []
         _say(("Bemærk: ", "bold yellow"), " og ".join(what) + ". Ryd op med: ", ("rettidig oprydning", "bold"))
 
 

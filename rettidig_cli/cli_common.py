@@ -92,6 +92,11 @@ def _say(*parts: str | tuple[str, str]) -> None:
     _console().print(Text.assemble(*clean), soft_wrap=True)  # commands and paths stay whole for copying
 
 
+def _count(n: int, one: str, many: str) -> str:
+    """'1 sag', '3 sager'."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def _open(db: Path | None, create: bool = True):
     """Open the data file: offer encryption the first time, ask a passphrase if one locks it,
     and say where the file is unsafe. Every audit row names the command (its purpose)."""

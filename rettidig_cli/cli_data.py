@@ -11,17 +11,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from rettidig_cli.cli_common import CaseArg, DanishCommand, DanishGroup, DbOption, _console, _home, _open, _say, _warn
+from rettidig_cli.cli_common import (
+    CaseArg, DanishCommand, DanishGroup, DbOption, _console, _count, _home, _open, _say, _warn,
+)
 from rettidig_cli.errors import Interrupted, NoTerminalError, RettidigError, StoreError, UsageError
 
 crypt_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
                         help="Kryptér datafilen med SQLCipher, eller skift dens nøgle.")
 
 YesOption = Annotated[bool, typer.Option("--ja", help="Spørg ikke; til scripts.")]
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _terminal() -> bool:

@@ -811,3 +811,14 @@ def test_an_erased_cases_code_is_never_given_to_a_new_case(cli, data_home, tmp_p
     assert second != first
     log = json.loads(ok(cli, "indsigt", second, "--json").out)["log"]
     assert "slet" not in {entry["handling"] for entry in log}
+
+
+def test_closing_and_the_morning_list_say_when_a_case_is_due_for_erasure(cli, data_home, tmp_path, storage):
+    code = new_case(cli, tmp_path)
+    closed = ok(cli, "luk", code, "--grund", "Trivslen er genoprettet")
+    assert "Når den har været lukket i 12 måneder, slettes den med: rettidig oprydning" in flat(closed.out)
+    assert "Ryd op med" not in flat(ok(cli, "list").out)
+    set_closed_at(data_home, code, days_ago=400)
+    listed = flat(ok(cli, "list").out)
+    assert "Bemærk: 1 lukket sag har været lukket i mere end 12 måneder. Ryd op med: rettidig oprydning" in listed
+    assert query(data_home, "SELECT count(*) AS n FROM cases")[0]["n"] == 1  # a reminder, never an erasure
