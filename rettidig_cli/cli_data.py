@@ -101,7 +101,8 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
     if plain_backups:
         _say(("Bemærk: ", "bold yellow"), f"{_count(len(plain_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
              f"i {path.parent / 'sikkerhedskopier'} er ikke krypteret og indeholder børnenes data i klar tekst. "
-             "Slet dem, når du ikke skal bruge dem.")
+             f"Slet {'den' if len(plain_backups) == 1 else 'dem'}, når du ikke skal bruge "
+             f"{'den' if len(plain_backups) == 1 else 'dem'}.")
 
 
 @crypt_app.command(name="til", cls=DanishCommand)

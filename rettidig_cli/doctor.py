@@ -93,6 +93,11 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
         else:
             checks.append(Check(OK, "Version", f"Opdateret ({len(applied)} trin)."))
         backups = store.backups()
+        plain = [b for b in backups if not keys.sidecar(b).exists()]
+        if info is not None and plain:
+            checks.append(Check(WARNING, "Sikkerhedskopier", f"{len(plain)} af sikkerhedskopierne er ikke krypteret "
+                                "(fra før datafilen blev krypteret) og indeholder børnenes data i klar tekst: "
+                                + ", ".join(b.name for b in plain[:3]) + ". Slet dem, når de ikke skal bruges."))
         if backups:
             newest = dt.datetime.fromtimestamp(max(b.stat().st_mtime for b in backups))
             checks.append(Check(OK, "Sikkerhedskopier", f"{len(backups)} i {store.backup_folder()}, nyeste "

@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import getpass
 import json
+import sqlite3
 import os
 import stat
 import sys
@@ -822,3 +823,20 @@ def test_closing_and_the_morning_list_say_when_a_case_is_due_for_erasure(cli, da
     listed = flat(ok(cli, "list").out)
     assert "Bemærk: 1 lukket sag har været lukket i mere end 12 måneder. Ryd op med: rettidig oprydning" in listed
     assert query(data_home, "SELECT count(*) AS n FROM cases")[0]["n"] == 1  # a reminder, never an erasure
+
+
+def test_doctor_warns_of_plain_backups_beside_an_encrypted_file(cli, data_home, tmp_path, storage):
+    if storage != "krypteret":
+        ok(cli, "backup")
+        assert "ikke krypteret (fra før" not in flat(ok(cli, "doctor").out)
+        return
+    new_case(cli, tmp_path)
+    folder = data_home / "sikkerhedskopier"
+    folder.mkdir(mode=0o700)
+    plain_copy = folder / "rettidig-kopi-gammel.db"
+    conn = sqlite3.connect(plain_copy)
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    plain_copy.chmod(0o600)
+    out = flat(ok(cli, "doctor").out)
+    assert "1 af sikkerhedskopierne er ikke krypteret" in out and "rettidig-kopi-gammel.db" in out
