@@ -106,9 +106,13 @@ def _open(db: Path | None, create: bool = True):
     from rettidig_cli.store import Store, db_path
 
     path = db_path(db)
+    chosen = None
     if create and not path.exists() and settings.encryption(_home()) is None:
-        _offer_encryption()
-    store = Store(path, ask_passphrase=_ask_passphrase, ask_new_passphrase=_ask_new_passphrase, create=create)
+        chosen = _offer_encryption()
+    store = Store(path, ask_passphrase=_ask_passphrase, ask_new_passphrase=_ask_new_passphrase, create=create,
+                  encryption=chosen)
+    if chosen:  # remembered once the file exists: Ctrl-C at the passphrase leaves the question open
+        settings.save(_home(), kryptering=chosen)
     for warning in store.warnings:
         _warn(warning)
     for notice in store.notices:  # stderr: stdout may be JSON for a script
@@ -135,9 +139,9 @@ def _terminal() -> bool:
     return prompts.terminal_available()
 
 
-def _offer_encryption() -> None:
+def _offer_encryption() -> str | None:
     """Asked once, when the first data file is made; the answer goes to indstillinger.toml."""
-    from rettidig_cli import keys, prompts, settings
+    from rettidig_cli import keys, prompts
     from rettidig_cli.errors import StoreError
 
     if not _terminal():
@@ -145,7 +149,7 @@ def _offer_encryption() -> None:
 
         _console(stderr=True).print(Text("Datafilen oprettes uden kryptering. Kryptér den senere med: "
                                          "rettidig kryptering til"), soft_wrap=True)
-        return
+        return None
     _say("rettidig gemmer oplysninger om børn. Krypteres datafilen, kan ingen læse den, "
          "hvis computeren bliver væk eller stjålet.")
     choices = []
@@ -156,8 +160,7 @@ def _offer_encryption() -> None:
         _say("(Computerens nøglering kan ikke bruges her, så nøglen må være en adgangskode.)")
     choices += [("Ja – med en adgangskode, som jeg skriver, hver gang jeg bruger rettidig", keys.PASSPHRASE),
                 ("Nej – ikke nu (kan slås til senere med: rettidig kryptering til)", "ingen")]
-    choice = prompts.select("Skal datafilen krypteres?", choices, default=choices[0][1])
-    settings.save(_home(), kryptering=choice)
+    return prompts.select("Skal datafilen krypteres?", choices, default=choices[0][1])
 
 
 def _ask_passphrase(attempt: int) -> str:
@@ -174,15 +177,20 @@ def _ask_passphrase(attempt: int) -> str:
 def _ask_new_passphrase() -> str:
     import questionary
 
-    from rettidig_cli import fields, keys
+    from rettidig_cli import keys
 
     if not _terminal():
         raise NoTerminalError("Nye datafiler krypteres med en adgangskode, og der er ingen terminal at spørge i.",
                               hint="Kør kommandoen i en terminal, eller vælg nøgleringen i indstillinger.toml.")
     _say((keys.LOST_KEY_WARNING.format(what="adgangskoden"), "bold"))
     while True:
-        first = questionary.password("Vælg en adgangskode til datafilen:",
-                                     validate=fields.validator(keys.check_new_passphrase)).unsafe_ask()
+        # Checked after Enter, not while typing: a validator would keep the refused text in the field.
+        first = questionary.password("Vælg en adgangskode til datafilen:").unsafe_ask()
+        try:
+            keys.check_new_passphrase(first)
+        except ValueError as exc:
+            _say((str(exc), "bold red"))
+            continue
         second = questionary.password("Skriv den samme adgangskode igen:").unsafe_ask()
         if first == second:
             return first

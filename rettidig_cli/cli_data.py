@@ -81,11 +81,12 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
         store.close()
         raise UsageError("Datafilen er ikke krypteret endnu.", hint="Kryptér den med: rettidig kryptering til")
     old_key = store.key
+    new_key = _new_key(method)  # asked first: Ctrl-C here changes nothing, not even the log
     with store.atomic():
         store.audit("kryptering", None, "til" if encrypting else "ny nøgle")
     plain_backups = [b for b in store.backups() if not keys.sidecar(b).exists()]
+    old_backups = [b for b in store.backups() if keys.sidecar(b).exists()]
     store.close()
-    new_key = _new_key(method)
     try:
         encrypt.rewrap(path, old_key, new_key)
     except BaseException:
@@ -94,10 +95,17 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
         raise
     if old_key is not None and old_key.key_id and not encrypt.key_still_used(old_key.key_id, [path.parent / "sikkerhedskopier"]):
         keys.forget_keyring_key(old_key.key_id)
-    where = "nøglen i computerens nøglering" if method == keys.KEYRING else "adgangskoden"
-    _say(("Datafilen er krypteret", "bold green"), f" med SQLCipher ({where}).")
+    where = "nøglen i computerens nøglering" if method == keys.KEYRING else "din adgangskode"
+    if encrypting:
+        _say(("Datafilen er nu krypteret", "bold green"), f" (AES-256). Den åbnes med {where}.")
+    else:
+        _say(("Nøglen er skiftet.", "bold green"), f" Datafilen åbnes nu med {where}.")
     if method == keys.KEYRING:  # a passphrase got this warning before it was chosen
         _say((keys.LOST_KEY_WARNING.format(what=where), "bold"))
+    if old_backups and not encrypting:
+        _say(("Bemærk: ", "bold yellow"), f"{_count(len(old_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
+             f"åbnes stadig med den gamle nøgle. Slet {'den' if len(old_backups) == 1 else 'dem'}, hvis den "
+             "gamle nøgle kan være kendt af andre.")
     if plain_backups:
         _say(("Bemærk: ", "bold yellow"), f"{_count(len(plain_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
              f"i {path.parent / 'sikkerhedskopier'} er ikke krypteret og indeholder børnenes data i klar tekst. "
@@ -128,17 +136,23 @@ def encrypt_change(
 # ---------------------------------------------------------------- slet, oprydning
 
 
-def _erased(store, what: str) -> None:
+def _erased(store, what: str, codes: list[str]) -> None:
+    """Compact the file, then say where copies of the erased text may still be."""
     complete = store.compact()
     _say((what, "bold"), " Teksten er fjernet fra datafilen.")
     if not complete:
         _warn("Et andet rettidig-vindue har datafilen åben, så en rest kan ligge i filen "
               f"{store.path.name}-wal, til det lukkes. Luk det, og kør: rettidig doctor")
     copies = store.backups()
-    if copies:
-        _say(("Husk: ", "bold yellow"), f"{_count(len(copies), 'sikkerhedskopi', 'sikkerhedskopier')} i "
-             f"{store.backup_folder()} og dokumenter, "
-             "du har eksporteret, indeholder stadig det slettede. Slet dem, når de ikke skal bruges.")
+    exported = store.db.execute(
+        f"SELECT count(*) FROM audit_log WHERE action = 'eksport' AND case_code IN ({','.join('?' * len(codes))})",
+        codes).fetchone()[0] if codes else 0
+    places = ([f"{_count(len(copies), 'sikkerhedskopi', 'sikkerhedskopier')} i {store.backup_folder()}"]
+              if copies else []) + ([f"{_count(exported, 'eksporteret dokument', 'eksporterede dokumenter')}"
+                                     " (se rettidig indsigt)"] if exported else [])
+    if places:
+        _say(("Husk: ", "bold yellow"), " og ".join(places) + " indeholder stadig det slettede. "
+             "Slet dem, når de ikke skal bruges.")
 
 
 def slet(
@@ -161,7 +175,8 @@ def slet(
         from rettidig_cli import dates
 
         created = dates.format_date(dt.date.fromisoformat(row["created_at"][:10]))
-        _say("Sag ", (row["code"], "bold"), f" ({row['status']}, oprettet {created}) har "
+        child = ", ".join(x for x in (row["child_name"], row["age_group"], row["setting"]) if x) or "barn ikke udfyldt"
+        _say("Sag ", (row["code"], "bold"), f" – {child} – ({row['status']}, oprettet {created}) har "
              f"{sum(counts.values())} poster. Sletningen kan ikke fortrydes.")
         _say("Det, der skal gemmes, hører hjemme i kommunens ESDH: eksportér det først med ",
              (f"rettidig export {row['code']}", "bold"), ".")
@@ -170,14 +185,14 @@ def slet(
     if confirm.strip().upper() != row["code"].upper():
         raise UsageError("Koden passer ikke til sagen. Intet er slettet.")
     erase.erase_case(store, row)
-    _erased(store, f"Sag {row['code']} er slettet.")
+    _erased(store, f"Sag {row['code']} er slettet.", [row["code"]])
 
 
 def oprydning(
-    closed_after: Annotated[Optional[int], typer.Option("--lukkede-efter", metavar="MÅNEDER", min=1,
+    closed_after: Annotated[Optional[int], typer.Option("--lukkede-efter", metavar="MÅNEDER",
                                                         help="Slet lukkede sager, der blev lukket for mere end så mange måneder siden.",
                                                         show_default=False)] = None,
-    log_after: Annotated[Optional[int], typer.Option("--log-efter", metavar="MÅNEDER", min=1,
+    log_after: Annotated[Optional[int], typer.Option("--log-efter", metavar="MÅNEDER",
                                                      help="Slet logposter, der er ældre end så mange måneder.",
                                                      show_default=False)] = None,
     remember: Annotated[bool, typer.Option("--gem", help="Husk perioderne til næste gang (indstillinger.toml).")] = False,
@@ -187,6 +202,8 @@ def oprydning(
     """Slet lukkede sager og logposter, der er ældre end opbevaringsperioden."""
     from rettidig_cli import dates, erase, prompts, settings
 
+    if any(months is not None and months < 1 for months in (closed_after, log_after)):
+        raise UsageError("En opbevaringsperiode skal være mindst 1 måned.")
     home = _home()
     default_closed, default_log = settings.retention(home)
     closed_months, log_months = closed_after or default_closed, log_after or default_log
@@ -203,8 +220,11 @@ def oprydning(
         return
     for row in due:
         _say("  ", (row["code"], "bold"), f" lukket {dates.format_date(dt.date.fromisoformat(row['closed_at'][:10]))}")
-    _say(f"{_count(len(due), 'lukket sag', 'lukkede sager')} og {_count(old_log, 'logpost', 'logposter')} "
-         f"er ældre end opbevaringsperioden ({closed_months} og {log_months} måneder).")
+    found = [f"{_count(len(due), 'lukket sag', 'lukkede sager')} (opbevares {_count(closed_months, 'måned', 'måneder')})"] \
+        if due else []
+    found += [f"{_count(old_log, 'logpost', 'logposter')} (opbevares {_count(log_months, 'måned', 'måneder')})"] \
+        if old_log else []
+    _say(f"{' og '.join(found)} er ældre end opbevaringsperioden.")
     if not yes:
         if not _terminal():
             raise NoTerminalError("Sletningen skal bekræftes.", hint="Tilføj --ja for at slette dem.")
@@ -215,7 +235,9 @@ def oprydning(
     for row in due:
         erase.erase_case(store, row, action="slet-opbevaring")
     removed = erase.prune_audit(store, log_months, today)
-    _erased(store, f"{_count(len(due), 'sag', 'sager')} og {_count(removed, 'logpost', 'logposter')} er slettet.")
+    done = [_count(len(due), "sag", "sager")] if due else []
+    done += [_count(removed, "logpost", "logposter")] if removed else []
+    _erased(store, f"{' og '.join(done)} er slettet.", [row["code"] for row in due])
 
 
 # ---------------------------------------------------------------- indsigt
@@ -226,6 +248,14 @@ AUDIT_WORDS = {
     "safety": "sikkerhedsspørgsmål", "child": "barnet", "text": "tekst", "observations": "observation",
     "factors": "faktor", "decision": "beslutning", "agreements": "aftale", "status_meetings": "statusmøder",
     "meeting": "møde", "consent": "samtykke", "position": "placering på linealen",
+}
+
+
+# What happened, as a parent reads it (the log stores short verbs).
+ACTION_WORDS = {
+    "opret": "oprettet", "læs": "læst", "søg": "vist i oversigt", "ændre": "ændret", "luk": "lukket",
+    "genåbn": "genåbnet", "eksport": "eksporteret", "skjul-ord": "ord skjult", "slet": "slettet",
+    "slet-opbevaring": "slettet (opbevaringstiden udløb)", "indsigt": "log vist",
 }
 
 
@@ -265,7 +295,8 @@ def indsigt(
     for entry in entries:
         moment = dt.datetime.fromisoformat(entry["tidspunkt"])
         table.add_row(Text(f"{moment:%d-%m-%Y %H.%M}"), Text(entry["bruger"]),
-                      Text(entry["handling"]), Text(entry["formål"]), Text(entry["detalje"]))
+                      Text(ACTION_WORDS.get(entry["handling"], entry["handling"])), Text(entry["formål"]),
+                      Text(entry["detalje"]))
     console = _console()
     console.print(table)
     console.print(Text("Loggen viser aldrig indhold, kun hvem der brugte sagen, hvornår og til hvad."))

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from rettidig_cli.cli_common import CaseArg, DanishCommand, DbOption, _console, _open, _say
+from rettidig_cli.cli_common import CaseArg, DanishCommand, DbOption, _console, _open, _say, _warn
 from rettidig_cli.errors import Interrupted, NoTerminalError, UsageError
 
 TERM_MAX = 80
@@ -190,6 +190,11 @@ def export(
             "csv": "CSV-filen"}[fmt]
     _say(f"{what} «{purpose.title}» er skrevet til ",
          (str(written.resolve()), "bold"), " (kun læsbar for dig).")
+    from rettidig_cli import places
+
+    warning = places.location_warning(written, what)
+    if warning:
+        _warn(warning)
 
 
 def register(app: typer.Typer) -> None:

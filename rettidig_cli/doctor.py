@@ -30,6 +30,9 @@ def _modes(path: Path, store_backups: list[Path]) -> list[Check]:
     for file in [path, *extras, *store_backups]:
         if file.exists() and stat.S_IMODE(file.stat().st_mode) & 0o077:
             loose.append(f"{file.name} ({stat.S_IMODE(file.stat().st_mode):o}, skal være 600)")
+    if not stat.S_IMODE(path.stat().st_mode) & stat.S_IWUSR:
+        return [Check(ERROR, "Filrettigheder", "Datafilen er skrivebeskyttet, så rettidig kan ikke gemme noget. "
+                      f"Fjern skrivebeskyttelsen (chmod 600 {path}), eller brug en kopi.")]
     if loose:
         return [Check(ERROR, "Filrettigheder", "Andre brugere kan læse: " + "; ".join(loose)
                       + ". Ret med chmod, eller åbn rettidig én gang (datafilen strammes da selv).")]
@@ -44,7 +47,12 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
 
     if not path.exists():
         return [Check(WARNING, "Datafil", f"Der er ingen datafil i {path} endnu.")]
-    checks = [Check(OK, "Datafil", f"{path} ({path.stat().st_size // 1024} KB)")]
+    size = path.stat().st_size
+    checks = [Check(OK, "Datafil", f"{path} ({size // 1024} KB)" if size >= 1024 else f"{path} ({size} byte)")]
+    try:
+        store = Store(path, ask_passphrase=ask_passphrase, create=False)
+    except RettidigError as exc:  # nothing else is worth checking in a file that does not open
+        return checks + [Check(ERROR, "Åbning", exc.message)]
     warning = places.location_warning(path)
     checks.append(Check(WARNING, "Placering", warning) if warning else Check(OK, "Placering", "Lokal mappe."))
     info = None
@@ -58,10 +66,6 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
         checks.append(Check(OK, "Kryptering", "Krypteret med SQLCipher; nøglen ligger i computerens nøglering."))
     else:
         checks.append(Check(OK, "Kryptering", "Krypteret med SQLCipher og en adgangskode."))
-    try:
-        store = Store(path, ask_passphrase=ask_passphrase, create=False)
-    except RettidigError as exc:
-        return checks + [Check(ERROR, "Åbning", exc.message)]
     try:
         checks += _modes(path, [p for b in store.backups() for p in (b, b.with_name(b.name + ".kryptering"))])
         for pragma, title in (("quick_check", "Hurtigt tjek"), ("integrity_check", "Fuldt tjek")):
@@ -91,7 +95,7 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
             checks.append(Check(WARNING, "Version", "Filen opdateres, næste gang rettidig bruger den "
                                 "(en sikkerhedskopi tages først)."))
         else:
-            checks.append(Check(OK, "Version", f"Opdateret ({len(applied)} trin)."))
+            checks.append(Check(OK, "Version", "Datafilen passer til denne version af rettidig."))
         backups = store.backups()
         plain = [b for b in backups if not keys.sidecar(b).exists()]
         if info is not None and plain:

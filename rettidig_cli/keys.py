@@ -23,7 +23,7 @@ SIDECAR_SUFFIX = ".kryptering"
 
 LOST_KEY_WARNING = (
     "Vigtigt: Mister du {what}, kan datafilen ikke åbnes igen – heller ikke af rettidig eller IT. "
-    "Sikkerhedskopier bruger samme nøgle."
+    "Nye sikkerhedskopier bruger samme nøgle."
 )
 
 # Keyring backends that keep secrets in a readable file, or keep nothing at all.
@@ -128,8 +128,8 @@ def keyring_backend():
     reason = unsafe_reason(backend) if backend is not None else "ingen"
     if reason:
         raise StoreError(
-            "Der er ingen sikker nøglering på denne computer (fundet: " + reason + ").",
-            hint="Brug en adgangskode i stedet: rettidig kryptering til --adgangskode",
+            "Der er ingen sikker nøglering på denne computer, så nøglen kan ikke gemmes der.",
+            hint=f"Brug en adgangskode i stedet: rettidig kryptering til --adgangskode (til IT: {reason}).",
         )
     return backend
 

@@ -47,8 +47,9 @@ def _mount_type(path: Path, mounts_text: str) -> str | None:
     return best_type
 
 
-def location_warning(path: Path) -> str | None:
-    """A Danish warning if the data file lies in a synced folder or on a network drive."""
+def location_warning(path: Path, what: str = "Datafilen") -> str | None:
+    """A Danish warning if a file (the data file, or an export) lies in a synced folder or on a
+    network drive."""
     from rettidig_cli.reference import privacy_rules
 
     rules = privacy_rules()
@@ -58,8 +59,12 @@ def location_warning(path: Path) -> str | None:
         resolved = path
     folder = _cloud_folder(resolved, rules.cloud_folders)
     if folder:
+        if what != "Datafilen":
+            return (f"{what} ligger i en mappe, der synkroniseres til skyen («{folder}»), og sendes dermed ud af "
+                    "computeren. Den er ikke krypteret. Gem dokumenter om børn i en lokal mappe eller i ESDH.")
         return (f"Datafilen ligger i en mappe, der synkroniseres til skyen («{folder}»). Synkronisering kan "
-                "ødelægge datafilen og sender børns data ud af computeren. Flyt den til en lokal mappe.")
+                "ødelægge datafilen og sender børns data ud af computeren. Flyt den til en lokal mappe "
+                "(standardmappen, se rettidig doctor), eller vælg en anden med RETTIDIG_HOME.")
     network = _windows_network(resolved)
     if not network:
         try:
@@ -67,7 +72,9 @@ def location_warning(path: Path) -> str | None:
         except OSError:
             fs_type = None
         network = fs_type in rules.network_filesystems
+    if network and what != "Datafilen":
+        return f"{what} ligger på et netværksdrev. Den er ikke krypteret."
     if network:
         return ("Datafilen ligger på et netværksdrev. Her kan SQLite-filer blive ødelagt, når to "
-                "skriver samtidig. Flyt den til en lokal mappe.")
+                "skriver samtidig. Flyt den til en lokal mappe, eller vælg en anden med RETTIDIG_HOME.")
     return None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-# DDMMYY-SSSS with or without a dash (any dash a keyboard or word processor makes, or a space);
+# DDMMYY-SSSS with or without a dash (any dash a keyboard or word processor makes, or a space),
+# also with the birth date grouped as 01.02.03 or 01 02 03;
 # invisible characters are removed before the check, so a soft hyphen or a zero-width space
 # between the groups does not hide a number. No modulus-11 check: numbers issued since
 # 2007 may fail it, so a check would let real CPR numbers through.
 _CPR = re.compile(
-    r"(?<![\d])(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])(\d{2})[-\s\u2010-\u2015\u2212]?(\d{4})(?![\d])"
+    r"(?<![\d])(0[1-9]|[12]\d|3[01])[.\s]?(0[1-9]|1[0-2])[.\s]?(\d{2})[-\s\u2010-\u2015\u2212]?(\d{4})(?![\d])"
 )
 # Control characters and terminal escape sequences; newline and tab are kept.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")

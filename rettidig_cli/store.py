@@ -139,7 +139,8 @@ class Store:
     terminal; without them an encrypted-by-passphrase file cannot be opened.
     create=False (doctor) neither creates, migrates nor tightens anything."""
 
-    def __init__(self, path: Path, ask_passphrase=None, ask_new_passphrase=None, create: bool = True):
+    def __init__(self, path: Path, ask_passphrase=None, ask_new_passphrase=None, create: bool = True,
+                 encryption: str | None = None):
         from rettidig_cli import places
 
         global opened
@@ -153,7 +154,7 @@ class Store:
         warning = places.location_warning(path)
         self.warnings = [warning] if warning else []
         try:
-            self._open(state, ask_passphrase, ask_new_passphrase, create)
+            self._open(state, ask_passphrase, ask_new_passphrase, create, encryption)
         except BaseException:
             if state == "new" and path.exists() and path.stat().st_size == 0:
                 # An empty file left behind would later be taken for a plain data file, even
@@ -164,13 +165,13 @@ class Store:
                 keys.sidecar(path).unlink(missing_ok=True)
             raise
 
-    def _open(self, state: str, ask_passphrase, ask_new_passphrase, create: bool) -> None:
+    def _open(self, state: str, ask_passphrase, ask_new_passphrase, create: bool, encryption: str | None) -> None:
         from sqlite_utils import Database  # slow import; only commands that need data pay for it
 
         path = self.path
         try:
             if state == "new":
-                conn = self._create(ask_new_passphrase)
+                conn = self._create(ask_new_passphrase, encryption)
             elif state == "encrypted":
                 conn = self._unlock(ask_passphrase)
             else:
@@ -192,10 +193,11 @@ class Store:
 
     # ------------------------------------------------------------ opening
 
-    def _create(self, ask_new_passphrase):
+    def _create(self, ask_new_passphrase, encryption: str | None):
+        """A new file, encrypted as just chosen, else as indstillinger.toml says."""
         from rettidig_cli import keys, settings
 
-        method = settings.encryption(data_home())
+        method = encryption or settings.encryption(data_home())
         if method == keys.KEYRING:
             self.key = keys.new_keyring_key()
             self.notices.append(keys.LOST_KEY_WARNING.format(what="nøglen i computerens nøglering"))
@@ -234,7 +236,7 @@ class Store:
             if conn is not None:
                 return conn
         raise StoreError(f"Adgangskoden passer ikke til datafilen {self.path}. Filen er ikke ændret.",
-                         hint="Mister man adgangskoden, kan filen ikke åbnes.")
+                         hint="Prøv igen. Har du glemt adgangskoden, kan data ikke gendannes – heller ikke af IT.")
 
     def _try(self, key):
         conn = connect(self.path, key)

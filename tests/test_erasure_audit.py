@@ -356,8 +356,8 @@ def test_cleanup_erases_closed_cases_past_the_period_and_keeps_the_rest(cli, dat
     assert f"{old} lukket" in out
     assert recent not in out and still_open not in out
     months, log_months = PRIVACY["closed_case_months"], PRIVACY["audit_months"]
-    assert f"({months} og {log_months} måneder)" in out  # the periods come from data/privacy.toml
-    assert "1 sag og 0 logposter er slettet" in out
+    assert f"1 lukket sag (opbevares {months} måneder) er ældre end opbevaringsperioden" in out  # from data/privacy.toml
+    assert "1 sag er slettet" in out
 
     assert {t: r for t, r in rows_of(data_home, old_id).items() if r} == {}
     assert {r["code"] for r in query(data_home, "SELECT code FROM cases")} == {recent, still_open}
@@ -430,7 +430,7 @@ def test_cleanup_periods_can_be_saved_and_are_used_next_time(cli, data_home, tmp
     # Next time, without flags, the saved period applies.
     set_closed_at(data_home, second, days_ago=45)
     quiet = ok(cli, "oprydning", "--ja")
-    assert "(1 og" in flat(quiet.out)
+    assert "(opbevares 1 måned)" in flat(quiet.out)
     assert query(data_home, "SELECT code FROM cases") == []
 
 
@@ -450,8 +450,8 @@ def test_cleanup_prunes_old_audit_rows_and_logs_how_many(cli, data_home, tmp_pat
 
     result = ok(cli, "oprydning", "--ja")
     out = flat(result.out)
-    assert "0 lukkede sager og 3 logposter er ældre end opbevaringsperioden" in out
-    assert "0 sager og 3 logposter er slettet" in out
+    assert "3 logposter (opbevares 24 måneder) er ældre end opbevaringsperioden" in out
+    assert "3 logposter er slettet" in out and "0 sager" not in out
     remaining = audit(data_home)
     assert not {r["id"] for r in remaining} & set(old_ids)
     assert rows[3]["id"] in {r["id"] for r in remaining}  # younger than the period: kept
@@ -840,3 +840,19 @@ def test_doctor_warns_of_plain_backups_beside_an_encrypted_file(cli, data_home, 
     plain_copy.chmod(0o600)
     out = flat(ok(cli, "doctor").out)
     assert "1 af sikkerhedskopierne er ikke krypteret" in out and "rettidig-kopi-gammel.db" in out
+
+
+def test_slet_reminds_of_exported_documents_even_without_backups(cli, data_home, tmp_path, storage):
+    code = new_case(cli, tmp_path)
+    ok(cli, "export", code, "--out", str(tmp_path), "--format", "markdown")
+    out = flat(ok(cli, "slet", code, "--bekraeft", code).out)
+    assert "Husk: 1 eksporteret dokument (se rettidig indsigt) indeholder stadig det slettede" in out
+    other = new_case(cli, tmp_path)
+    assert "Husk" not in flat(ok(cli, "slet", other, "--bekraeft", other).out)
+
+
+def test_doctor_flags_a_read_only_data_file(cli, data_home, tmp_path, storage):
+    new_case(cli, tmp_path)
+    (data_home / "rettidig.db").chmod(0o400)
+    result = fails(cli, 1, "doctor")
+    assert "Datafilen er skrivebeskyttet" in flat(result.out)

@@ -1068,3 +1068,14 @@ def test_redactor_keeps_a_time_range(words):
 def test_redactor_replaces_a_name_in_an_email_address(words):
     out = redactor(words, people=["Pædagog Mette Olsen"]).text("Skriv til mette.olsen@x.dk")
     assert "olsen" not in out.lower() and "mette" not in out.lower()
+
+
+def test_an_export_into_a_synced_folder_is_warned_about(cli, named_case, tmp_path):
+    synced = tmp_path / "OneDrive - Kommune"
+    synced.mkdir()
+    result = cli(["export", named_case, "--out", str(synced)])
+    assert result.code == 0, result.err
+    assert "Advarsel: Word-dokumentet ligger i en mappe, der synkroniseres til skyen" in flat(result.err)
+    assert "ikke krypteret" in flat(result.err)
+    local = cli(["export", named_case, "--out", str(tmp_path), "--format", "markdown"])
+    assert "Advarsel" not in local.err

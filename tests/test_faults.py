@@ -826,7 +826,7 @@ def test_a_cloud_folder_gives_a_warning_and_still_works(cli, tmp_path):
     message = flat(result.err)
     assert "Advarsel: Datafilen ligger i en mappe, der synkroniseres til skyen («OneDrive - Ikast-Brande Kommune»)" \
         in message
-    assert "Flyt den til en lokal mappe." in message
+    assert "Flyt den til en lokal mappe" in message
     listing = json.loads(ok(cli, "list", "--json", "--db", str(path)).out)
     assert len(listing) == 1
 
@@ -846,7 +846,7 @@ def test_a_network_drive_gives_a_warning_and_still_works(cli, tmp_path, monkeypa
     result = ok(cli, "list", "--json", "--db", str(path))
     assert json.loads(result.out) == []
     assert ("Advarsel: Datafilen ligger på et netværksdrev. Her kan SQLite-filer blive ødelagt, når to skriver "
-            "samtidig. Flyt den til en lokal mappe.") in flat(result.err)
+            "samtidig. Flyt den til en lokal mappe") in flat(result.err)
     assert path.exists()
 
 
