@@ -3,8 +3,10 @@ entry point (with its Danish error handling) with optional keystrokes for the pr
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import tempfile
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,3 +193,31 @@ def every_value(path: Path) -> str:
         return "\n".join(repr(row) for t in tables for row in conn.execute(f'SELECT * FROM "{t}"'))
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def c_level_output():
+    """What C code (SQLCipher) writes straight to file descriptors 1 and 2, past capsys. SQLCipher's
+    log level is global to the process; it is set back to its default (WARN) first, so any noise
+    the product does not silence itself would show."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(":memory:")
+    conn.execute("PRAGMA cipher_log_level = WARN")
+    conn.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    box: list[str] = []
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(1), os.dup(2)
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield box
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            sink.seek(0)
+            box.append(sink.read().decode("utf-8", errors="replace"))

@@ -12,19 +12,17 @@ it (rettidig.db.kryptering), the test keyring (a JSON file), and what the real C
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import stat
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, ROOT, db_file, query, raw_connect
+from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, ROOT, c_level_output, db_file, query, raw_connect
 
 # Sets up its own encryption, so the fixture's plain/encrypted choice does not matter: run once.
 once = pytest.mark.plain_only
@@ -121,39 +119,6 @@ def plan_json(cli, code: str, keys: str | None = None) -> dict:
 
 def history_json(cli, code: str) -> list:
     return json.loads(ok(cli, "historik", code, "--json").out)
-
-
-def sqlcipher_default_logging() -> None:
-    """SQLCipher's log level is global to the process, and the product sets it to NONE the first
-    time it connects. Set it back to SQLCipher's default (WARN), so a check for noise shows what
-    the product itself silences, whatever test ran before."""
-    import sqlcipher3
-
-    conn = sqlcipher3.connect(":memory:")
-    conn.execute("PRAGMA cipher_log_level = WARN")
-    conn.close()
-
-
-@contextlib.contextmanager
-def c_level_output():
-    """Collect what is written straight to file descriptors 1 and 2 (C code such as SQLCipher
-    logs there, past sys.stderr and pytest's capsys)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    box: list[str] = []
-    with tempfile.TemporaryFile() as sink:
-        saved = os.dup(1), os.dup(2)
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield box
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-            sink.seek(0)
-            box.append(sink.read().decode("utf-8", errors="replace"))
 
 
 def write_settings(home: Path, choice: str) -> None:
@@ -467,7 +432,6 @@ def test_c_level_capture_sees_sqlcipher_noise(tmp_path, storage):
     conn.execute("CREATE TABLE t (x)")
     conn.commit()
     conn.close()
-    sqlcipher_default_logging()
     with c_level_output() as box:
         conn = sqlcipher3.connect(str(path))
         conn.execute("PRAGMA key = 'forkert-noegle-123'")
@@ -481,7 +445,6 @@ def test_c_level_capture_sees_sqlcipher_noise(tmp_path, storage):
 def test_wrong_passphrase_is_asked_again_and_three_wrong_change_nothing(cli, data_home):
     code = passphrase_file(cli, data_home)
 
-    sqlcipher_default_logging()
     with c_level_output() as box:
         result = cli(["plan", code], keys=WRONG + ENTER + PASSPHRASE + ENTER)
     assert result.code == 0, result.err
@@ -494,7 +457,6 @@ def test_wrong_passphrase_is_asked_again_and_three_wrong_change_nothing(cli, dat
     path = db_file(data_home)
     settle()
     files_before = {p.name: p.read_bytes() for p in data_home.iterdir() if p.is_file()}
-    sqlcipher_default_logging()
     with c_level_output() as box:
         result = cli(["plan", code], keys=(WRONG + ENTER) * 3)
     assert result.code == 4
@@ -519,7 +481,6 @@ def test_passphrase_file_without_a_terminal_stops_with_exit_6(cli, data_home, mo
     # Keys are never taken from the environment, whatever it is called.
     for name in ("RETTIDIG_KEY", "RETTIDIG_PASSPHRASE", "RETTIDIG_ADGANGSKODE", "SQLCIPHER_KEY", "RETTIDIG_NOEGLE"):
         monkeypatch.setenv(name, PASSPHRASE)
-    sqlcipher_default_logging()
     with c_level_output() as box:
         result = cli(["plan", code])
     assert result.code == 6

@@ -15,20 +15,16 @@ Every test runs with a plain and with an encrypted data file (conftest's `storag
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import getpass
 import json
 import sqlite3
-import os
 import stat
-import sys
-import tempfile
 import tomllib
 from pathlib import Path
 
 
-from conftest import CTRL_C, ENTER, EXAMPLES, ROOT, UP, db_file, every_value, is_working_day, query, raw_connect
+from conftest import CTRL_C, ENTER, EXAMPLES, ROOT, UP, c_level_output, db_file, every_value, is_working_day, query, raw_connect
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 RESEN = EXAMPLES / "resen-svar.toml"
@@ -718,34 +714,6 @@ def damage(home: Path, how: str) -> dict[str, bytes]:
         data[start:start + page_size] = b"\xa5" * page_size
     path.write_bytes(bytes(data))
     return {p.name: p.read_bytes() for p in home.iterdir() if p.is_file()}
-
-
-@contextlib.contextmanager
-def c_level_output():
-    """What C code (SQLCipher) writes straight to file descriptors 1 and 2, past capsys. SQLCipher's
-    log level is global to the process; it is set back to its default (WARN) first, so any noise
-    the product does not silence itself would show."""
-    import sqlcipher3
-
-    conn = sqlcipher3.connect(":memory:")
-    conn.execute("PRAGMA cipher_log_level = WARN")
-    conn.close()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    box: list[str] = []
-    with tempfile.TemporaryFile() as sink:
-        saved = os.dup(1), os.dup(2)
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield box
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-            sink.seek(0)
-            box.append(sink.read().decode("utf-8", errors="replace"))
 
 
 def test_doctor_reports_a_damaged_file_and_changes_no_byte(cli, data_home, tmp_path, storage):
