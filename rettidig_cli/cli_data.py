@@ -59,8 +59,7 @@ def _new_key(method: str):
     from rettidig_cli import cli_common, keys
 
     if method == keys.KEYRING:
-        keys.keyring_backend()  # refuse a plain-text or missing keyring before anything happens
-        return keys.new_keyring_key()
+        return keys.new_keyring_key()  # refuses a plain-text or missing keyring before anything happens
     return keys.from_passphrase(_ask(cli_common._ask_new_passphrase))
 
 
@@ -84,6 +83,7 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
     new_key = _new_key(method)  # asked first: Ctrl-C here changes nothing, not even the log
     with store.atomic():
         store.audit("kryptering", None, "til" if encrypting else "ny nøgle")
+    backup_folder = store.backup_folder()
     plain_backups = [b for b in store.backups() if not keys.sidecar(b).exists()]
     old_backups = [b for b in store.backups() if keys.sidecar(b).exists()]
     store.close()
@@ -93,7 +93,7 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
         if new_key.key_id:
             keys.forget_keyring_key(new_key.key_id)
         raise
-    if old_key is not None and old_key.key_id and not encrypt.key_still_used(old_key.key_id, [path.parent / "sikkerhedskopier"]):
+    if old_key is not None and old_key.key_id and not encrypt.key_still_used(old_key.key_id, [backup_folder]):
         keys.forget_keyring_key(old_key.key_id)
     where = "nøglen i computerens nøglering" if method == keys.KEYRING else "din adgangskode"
     if encrypting:
@@ -108,7 +108,7 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
              "gamle nøgle kan være kendt af andre.")
     if plain_backups:
         _say(("Bemærk: ", "bold yellow"), f"{_count(len(plain_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
-             f"i {path.parent / 'sikkerhedskopier'} er ikke krypteret og indeholder børnenes data i klar tekst. "
+             f"i {backup_folder} er ikke krypteret og indeholder børnenes data i klar tekst. "
              f"Slet {'den' if len(plain_backups) == 1 else 'dem'}, når du ikke skal bruge "
              f"{'den' if len(plain_backups) == 1 else 'dem'}.")
 
@@ -147,11 +147,11 @@ def _erased(store, what: str, codes: list[str]) -> None:
     exported = store.db.execute(
         f"SELECT count(*) FROM audit_log WHERE action = 'eksport' AND case_code IN ({','.join('?' * len(codes))})",
         codes).fetchone()[0] if codes else 0
-    places = ([f"{_count(len(copies), 'sikkerhedskopi', 'sikkerhedskopier')} i {store.backup_folder()}"]
+    still_there = ([f"{_count(len(copies), 'sikkerhedskopi', 'sikkerhedskopier')} i {store.backup_folder()}"]
               if copies else []) + ([f"{_count(exported, 'eksporteret dokument', 'eksporterede dokumenter')}"
                                      " (se rettidig indsigt)"] if exported else [])
-    if places:
-        _say(("Husk: ", "bold yellow"), " og ".join(places) + " indeholder stadig det slettede. "
+    if still_there:
+        _say(("Husk: ", "bold yellow"), " og ".join(still_there) + " indeholder stadig det slettede. "
              "Slet dem, når de ikke skal bruges.")
 
 
