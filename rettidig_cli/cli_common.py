@@ -3,6 +3,7 @@ markup, and opening the store. Only typer is imported at module level (startup s
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from rettidig_cli.errors import NoTerminalError, UsageError
+from rettidig_cli.errors import Interrupted, NoTerminalError, UsageError
 
 
 _METAVARS = {"<bool>": "", "<str>": "TEKST", "<path>": "STI", "<int>": "TAL"}
@@ -137,6 +138,17 @@ def _terminal() -> bool:
     from rettidig_cli import prompts
 
     return prompts.terminal_available()
+
+
+@contextlib.contextmanager
+def _asking(saved_hint: str = "Intet nyt er gemt."):
+    """Around questions: Ctrl-C and a missing terminal become Danish messages that say what is kept."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(f"Afbrudt. {saved_hint}") from None
+    except EOFError:
+        raise NoTerminalError(f"Der er ingen terminal at spørge i. {saved_hint}") from None
 
 
 def _offer_encryption() -> str | None:

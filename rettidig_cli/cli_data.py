@@ -12,9 +12,9 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.cli_common import (
-    CaseArg, DanishCommand, DanishGroup, DbOption, _console, _count, _home, _open, _say, _warn,
+    CaseArg, DanishCommand, DanishGroup, DbOption, _asking, _console, _count, _home, _open, _say, _terminal, _warn,
 )
-from rettidig_cli.errors import Interrupted, NoTerminalError, RettidigError, StoreError, UsageError
+from rettidig_cli.errors import NoTerminalError, RettidigError, StoreError, UsageError
 
 crypt_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
                         help="Kryptér datafilen med SQLCipher, eller skift dens nøgle.")
@@ -22,20 +22,7 @@ crypt_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
 YesOption = Annotated[bool, typer.Option("--ja", help="Spørg ikke; til scripts.")]
 
 
-def _terminal() -> bool:
-    from rettidig_cli import prompts
-
-    return prompts.terminal_available()
-
-
-def _ask(call):
-    """A question to the user; Ctrl-C and a missing terminal change nothing."""
-    try:
-        return call()
-    except KeyboardInterrupt:
-        raise Interrupted("Afbrudt. Intet er ændret.") from None
-    except EOFError:
-        raise NoTerminalError("Der er ingen terminal at spørge i. Intet er ændret.") from None
+UNCHANGED = "Intet er ændret."
 
 
 # ---------------------------------------------------------------- kryptering
@@ -50,9 +37,10 @@ def _method(keyring: bool, passphrase: bool) -> str:
         return keys.KEYRING if keyring else keys.PASSPHRASE
     if not _terminal():
         raise NoTerminalError("Vælg, hvor nøglen skal ligge.", hint="Tilføj --noeglering (eller kør i en terminal).")
-    return _ask(lambda: prompts.select("Hvor skal nøglen ligge?", [
-        ("I computerens nøglering (anbefalet: du skal ikke huske noget)", keys.KEYRING),
-        ("I en adgangskode, som jeg skriver, hver gang jeg bruger rettidig", keys.PASSPHRASE)]))
+    with _asking(UNCHANGED):
+        return prompts.select("Hvor skal nøglen ligge?", [
+            ("I computerens nøglering (anbefalet: du skal ikke huske noget)", keys.KEYRING),
+            ("I en adgangskode, som jeg skriver, hver gang jeg bruger rettidig", keys.PASSPHRASE)])
 
 
 def _new_key(method: str):
@@ -60,7 +48,8 @@ def _new_key(method: str):
 
     if method == keys.KEYRING:
         return keys.new_keyring_key()  # refuses a plain-text or missing keyring before anything happens
-    return keys.from_passphrase(_ask(cli_common._ask_new_passphrase))
+    with _asking(UNCHANGED):
+        return keys.from_passphrase(cli_common._ask_new_passphrase())
 
 
 def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
@@ -180,8 +169,8 @@ def slet(
              f"{sum(counts.values())} poster. Sletningen kan ikke fortrydes.")
         _say("Det, der skal gemmes, hører hjemme i kommunens ESDH: eksportér det først med ",
              (f"rettidig export {row['code']}", "bold"), ".")
-        confirm = _ask(lambda: prompts.ask_text(f"Skriv sagens kode ({row['code']}) for at slette den for altid:",
-                                                lambda raw: raw))
+        with _asking(UNCHANGED):
+            confirm = prompts.ask_text(f"Skriv sagens kode ({row['code']}) for at slette den for altid:", lambda raw: raw)
     if confirm.strip().upper() != row["code"].upper():
         raise UsageError("Koden passer ikke til sagen. Intet er slettet.")
     erase.erase_case(store, row)
@@ -228,8 +217,10 @@ def oprydning(
     if not yes:
         if not _terminal():
             raise NoTerminalError("Sletningen skal bekræftes.", hint="Tilføj --ja for at slette dem.")
-        if not _ask(lambda: prompts.yes("Slet dem for altid?" if len(due) + old_log > 1 else "Slet den for altid?",
-                                        default=False)):
+        with _asking(UNCHANGED):
+            erase_now = prompts.yes("Slet dem for altid?" if len(due) + old_log > 1 else "Slet den for altid?",
+                                    default=False)
+        if not erase_now:
             _say("Intet er slettet.")
             return
     for row in due:
@@ -275,11 +266,9 @@ def indsigt(
     from rettidig_cli.errors import NotFoundError
 
     store = _open(db)
-    from rettidig_cli.privacy import printable
+    from rettidig_cli.store import normalise_code
 
-    wanted = printable(case).strip().upper()
-    wanted = wanted if wanted.startswith("RT-") else f"RT-{wanted}"
-    rows = list(store.db["audit_log"].rows_where("upper(case_code) = ?", [wanted], order_by="id"))
+    rows = list(store.db["audit_log"].rows_where("upper(case_code) = ?", [normalise_code(case)], order_by="id"))
     if not rows:
         raise NotFoundError(f"Der er ingen logposter for sagen «{case}».", hint="Se dine sager med: rettidig list")
     with store.atomic():

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from rettidig_cli.cli_common import CaseArg, DanishCommand, DbOption, _console, _open, _say, _warn
+from rettidig_cli.cli_common import CaseArg, DanishCommand, DbOption, _console, _open, _say, _terminal, _warn
 from rettidig_cli.errors import Interrupted, NoTerminalError, UsageError
 
 TERM_MAX = 80
@@ -71,12 +71,6 @@ def _preview(content: str | bytes, fmt: str, plan: dict, purpose, today, redacto
     else:
         body = Text(content if isinstance(content, str) else content.decode("utf-8"))
     _console().print(Panel(body, title=Text("Det her kommer med i filen"), title_align="left", border_style="yellow"))
-
-
-def _can_ask() -> bool:
-    from rettidig_cli import prompts
-
-    return prompts.terminal_available()
 
 
 def _confirm_anonymous(store, case, terms: list[str]) -> list[str] | None:
@@ -173,7 +167,7 @@ def export(
         terms = more
 
     path = exporters.target(out, exporters.default_name(purpose.file_prefix, row["code"], fmt, today))
-    if path.exists() and not path.is_dir() and not overwrite and _can_ask():
+    if path.exists() and not path.is_dir() and not overwrite and _terminal():
         from rettidig_cli import prompts
 
         try:

@@ -4,7 +4,6 @@ paths validate with the same functions in followup.py and save at once."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -12,9 +11,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from rettidig_cli.cli_common import CaseArg, DanishCommand, DanishGroup, DbOption, _console, _home, _open, _read_answers, _say
+from rettidig_cli.cli_common import (
+    CaseArg, DanishCommand, DanishGroup, DbOption, _asking, _console, _home, _open, _read_answers, _say,
+)
 from rettidig_cli import fields
-from rettidig_cli.errors import Interrupted, NoTerminalError, UsageError
+from rettidig_cli.errors import NoTerminalError, UsageError
 
 agreement_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
                             help="Aftaler: tilføj en ny, eller skift status på en (aftalt, i gang, udført, opgivet).")
@@ -51,16 +52,6 @@ def _need_terminal(missing: list[str], command: str) -> None:
     if not prompts.terminal_available():
         raise NoTerminalError(f"Der er ingen terminal at spørge i. Angiv: {', '.join(missing)}.",
                               hint=f"Se: rettidig {command} --help")
-
-
-@contextlib.contextmanager
-def _asking(saved_hint: str = "Intet nyt er gemt."):
-    try:
-        yield
-    except KeyboardInterrupt:
-        raise Interrupted(f"Afbrudt. {saved_hint}") from None
-    except EOFError:
-        raise NoTerminalError(f"Der er ingen terminal at spørge i. {saved_hint}") from None
 
 
 def _checked(call):

@@ -42,8 +42,7 @@ def _modes(path: Path, store_backups: list[Path]) -> list[Check]:
 def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[Check]:
     from rettidig_cli import erase, keys, places, settings
     from rettidig_cli.errors import RettidigError
-    from rettidig_cli.migrations import migrations
-    from rettidig_cli.store import Store, data_home
+    from rettidig_cli.store import Store, data_home, schema_state
 
     if not path.exists():
         return [Check(WARNING, "Datafil", f"Der er ingen datafil i {path} endnu.")]
@@ -85,13 +84,12 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
             checks.append(Check(OK, "Sammenhæng", "Alle poster hører til en sag.") if not broken else
                           Check(ERROR, "Sammenhæng", f"{broken} poster peger på noget, der ikke findes."))
         try:
-            applied = {m.name for m in migrations.applied(store.db)}
+            schema = schema_state(store.db)
         except Exception:
             return checks
-        known = {m.name for m in migrations._migrations}
-        if applied - known:
+        if schema == "newer":
             checks.append(Check(ERROR, "Version", "Filen er lavet af en nyere version af rettidig. Opdatér rettidig."))
-        elif known - applied:
+        elif schema == "pending":
             checks.append(Check(WARNING, "Version", "Filen opdateres, næste gang rettidig bruger den "
                                 "(en sikkerhedskopi tages først)."))
         else:
@@ -108,7 +106,7 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
                                 f"{newest:%d-%m-%Y %H.%M}."))
         else:
             checks.append(Check(WARNING, "Sikkerhedskopier", "Ingen endnu. Tag en med: rettidig backup"))
-        if known <= applied:
+        if schema == "current":
             months, _ = settings.retention(data_home())
             due = erase.expired_cases(store, months, today or dt.date.today())
             checks.append(Check(WARNING, "Opbevaring", f"{len(due)} lukkede sager er ældre end {months} måneder. "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rettidig_cli import keys
 from rettidig_cli.errors import LockedError, StoreError
-from rettidig_cli.store import connect, database_errors
+from rettidig_cli.store import _translate, connect, database_errors
 
 
 def _counts(conn, schema: str = "main") -> dict[str, int]:
@@ -34,7 +34,7 @@ def _source(path: Path, key):
         conn.execute(f"PRAGMA user_version = {version}")  # a write: the exclusive lock is now held
     except database_errors() as exc:
         conn.close()
-        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+        if isinstance(_translate(exc, path), LockedError):
             raise LockedError("Datafilen er i brug i et andet rettidig-vindue. Luk det, og prøv igen. "
                               "Intet er ændret.") from None
         raise

@@ -251,16 +251,15 @@ class Store:
     def _migrate(self) -> None:
         from rettidig_cli.migrations import migrations
 
-        applied = {m.name for m in migrations.applied(self.db)}
-        known = {m.name for m in migrations._migrations}
-        if applied - known:
+        state = schema_state(self.db)
+        if state == "newer":
             raise StoreError(
                 f"Datafilen {self.path} er lavet af en nyere version af rettidig. Filen er ikke ændret.",
                 hint="Opdatér rettidig, før du åbner den.",
             )
-        if not migrations.pending(self.db):
+        if state == "current":
             return
-        if applied:
+        if migrations.applied(self.db):  # a file with data in it, not a brand-new one
             self.backup("før-opdatering")
         with self.atomic():  # IMMEDIATE: a second window starting at the same moment waits here
             migrations.apply(self.db)
@@ -400,11 +399,7 @@ class Store:
         return self.case(code, log=False)
 
     def case(self, code: str, log: bool = True) -> dict:
-        from rettidig_cli.privacy import printable
-
-        wanted = printable(code).strip().upper()  # an unreadable character cannot be in a code
-        if not wanted.startswith("RT-"):
-            wanted = f"RT-{wanted}"
+        wanted = normalise_code(code)
         rows = list(self.db["cases"].rows_where("upper(code) = ?", [wanted]))
         if not rows:
             raise NotFoundError(
@@ -447,6 +442,25 @@ class Store:
 
     def rows(self, table: str, case_id: int, order_by: str = "id") -> list[dict]:
         return list(self.db[table].rows_where("case_id = ?", [case_id], order_by=order_by))
+
+
+def normalise_code(code: str) -> str:
+    """A case code as typed ('rt-2026-001', '2026-001') in its stored form, upper case."""
+    from rettidig_cli.privacy import printable
+
+    wanted = printable(code).strip().upper()  # an unreadable character cannot be in a code
+    return wanted if wanted.startswith("RT-") else f"RT-{wanted}"
+
+
+def schema_state(db) -> str:
+    """'newer' (made by a newer rettidig), 'pending' (migrations to apply) or 'current'."""
+    from rettidig_cli.migrations import migrations
+
+    applied = {m.name for m in migrations.applied(db)}
+    known = {m.name for m in migrations._migrations}
+    if applied - known:
+        return "newer"
+    return "pending" if known - applied else "current"
 
 
 def _translate(exc: Exception, path: Path | None, opening: bool = False) -> StoreError:
