@@ -47,7 +47,7 @@ def _save_terms(store, case: dict, terms: list[str]) -> list[str]:
     known = {r["term"].casefold(): r["term"] for r in store.rows("redaction_terms", case["id"])}
     new = [t for t in dict.fromkeys(terms) if t.casefold() not in known]
     if new:
-        with store.atomic():
+        with store.atomic(case):
             for term in new:
                 store.db["redaction_terms"].insert({"case_id": case["id"], "term": term, "created_at": now()})
                 known[term.casefold()] = term

@@ -25,7 +25,7 @@ def record_counts(store, case: dict) -> dict[str, int]:
 
 def erase_case(store, case: dict, action: str = "slet") -> None:
     """Delete the case and every row that belongs to it, in one transaction with its audit row."""
-    with store.atomic():
+    with store.atomic(case):
         # Child tables refer to each other (an agreement's events, a meeting's scores): checked at commit.
         store.db.execute("PRAGMA defer_foreign_keys = ON")
         for table in case_tables(store):

@@ -40,6 +40,11 @@ class NotFoundError(RettidigError):
     exit_code = 5
 
 
+class CaseChangedError(NotFoundError):
+    """The case a command read before asking was erased, closed or reopened in another window
+    before the answer could be saved; nothing was saved (not in any other case either)."""
+
+
 class NoTerminalError(RettidigError):
     """An interactive command was started without a terminal to ask in."""
 

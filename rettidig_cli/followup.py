@@ -147,7 +147,7 @@ def change_agreement(store, case: dict, agreement: dict, value: dict, meeting_id
     if value["status"] == agreement["status"] and not value["note"]:
         raise UsageError(f"Aftale nr. {agreement['nr']} har allerede status «{agreement['status']}».",
                          hint="Skriv en note om, hvad der er sket, eller vælg en anden status.")
-    with store.atomic():
+    with store.atomic(case):
         store.db["agreements"].update(agreement["id"], {"status": value["status"]})
         store.db["agreement_events"].insert({
             "case_id": case["id"], "agreement_id": agreement["id"], "meeting_id": meeting_id,
@@ -170,7 +170,7 @@ def change_tovholder(store, case: dict, guide: Guide, raw) -> dict:
     if current and current[-1]["name"].casefold() == value["navn"].casefold() and \
             (current[-1]["role"] or "") == value["rolle"]:
         raise UsageError(f"{value['navn']} er allerede tovholder på sag {case['code']}.")
-    with store.atomic():
+    with store.atomic(case):
         store.add("tovholders", case, step.id or None,
                   {"name": value["navn"], "role": value["rolle"], "since": dates.today().isoformat()})
         _changed(store, case, "tovholder")
@@ -244,7 +244,7 @@ def parse_new_meeting(raw, store, case: dict, guide: Guide) -> dict:
 def add_meeting(store, case: dict, guide: Guide, value: dict) -> int:
     require_open(case)
     step = step_of_kind(guide, "status_meetings")
-    with store.atomic():
+    with store.atomic(case):
         meeting_id = store.add("meetings", case, step.id if step else None, {
             "kind": guide.meetings.label, "day": value["dato"], "time": value["tidspunkt"],
             "participants": json.dumps(value["deltagere"], ensure_ascii=False), "state": "planlagt"})
@@ -272,7 +272,7 @@ def require_planned(meeting: dict, case: dict) -> None:
 def move_meeting(store, case: dict, meeting: dict, value: dict) -> None:
     require_open(case)
     require_planned(meeting, case)
-    with store.atomic():
+    with store.atomic(case):
         store.db["meetings"].update(meeting["id"], {
             "day": value["dato"], "time": value["tidspunkt"], "moved_from": meeting["day"],
             "moved_reason": value["grund"]})
@@ -284,7 +284,7 @@ def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
     require_open(case)
     require_planned(meeting, case)
     reason = _user_text(reason, "Grund", required=False, max_length=fields.SHORT_MAX)
-    with store.atomic():
+    with store.atomic(case):
         store.db["meetings"].update(meeting["id"], {"state": "aflyst", "cancel_reason": reason})
         _event(store, case, "aflyst", dates.today(), meeting["id"], meeting["day"], reason=reason)
         _changed(store, case, "møde-aflys")
@@ -330,7 +330,7 @@ def record_attendance(store, case: dict, meeting: dict, value: dict) -> None:
     require_open(case)
     if meeting["state"] == "aflyst":
         raise UsageError(f"Møde nr. {meeting['nr']} er aflyst.", hint="Tilføj et nyt med: rettidig møde ny")
-    with store.atomic():
+    with store.atomic(case):
         store.db["meetings"].update(meeting["id"], {
             "state": "afholdt", "held_on": value["dato"],
             "attended": json.dumps(value["deltagere"], ensure_ascii=False),
@@ -345,14 +345,14 @@ def record_minutes(store, case: dict, meeting: dict, text: str) -> None:
     value = _user_text(text, "Referatet", required=False)
     if not value:
         return
-    with store.atomic():
+    with store.atomic(case):
         store.db["meetings"].update(meeting["id"], {"minutes": value})
         _changed(store, case, "møde-referat")
 
 
 def record_fit(store, case: dict, value: dict, day: str, meeting_id: int | None = None) -> None:
     require_open(case)
-    with store.atomic():
+    with store.atomic(case):
         store.db["fit_scores"].insert({
             "case_id": case["id"], "meeting_id": meeting_id, "measured_on": day, "respondent": value["hvem"],
             "instrument": value["skema"], "items": json.dumps(value["point"]) if value["point"] else None,
@@ -377,7 +377,7 @@ def record_position(store, case: dict, guide: Guide, value: dict, day: str | Non
     require_open(case)
     step = step_of_kind(guide, "position")
     label = next(p.label for p in guide.ruler if p.id == value["placering"])
-    with store.atomic():
+    with store.atomic(case):
         store.add("positions", case, step.id if step else None, {
             "position": value["placering"], "label": label, "noted_on": day or dates.today().isoformat(),
             "rationale": value["begrundelse"]})
@@ -408,7 +408,7 @@ def escalate(store, case: dict, guide: Guide, esc, reason: str) -> list[str]:
     options = {o.id: o for o in step.options}
     answers = store.answers(case["id"])
     current = answers[esc.step]["value"]["valg"][0]
-    with store.atomic():
+    with store.atomic(case):
         store.add("decisions", case, step.id, {"choice": esc.to, "label": options[esc.to].label, "note": reason,
                                                "decided_on": dates.today().isoformat()})
         store.save_answer(case, step.id, step.phase_id, step.kind, {"valg": [esc.to]})
@@ -433,7 +433,7 @@ def close_case(store, case: dict, reason: str) -> list[dict]:
     require_open(case)
     today = dates.today()
     cancelled = [m for m in planned_meetings(store, case) if m["day"] >= today.isoformat()]
-    with store.atomic():
+    with store.atomic(case):
         for meeting in cancelled:
             store.db["meetings"].update(meeting["id"], {"state": "aflyst", "cancel_reason": "Sagen er lukket"})
             _event(store, case, "aflyst", today, meeting["id"], meeting["day"], reason="Sagen er lukket")
@@ -447,7 +447,7 @@ def reopen_case(store, case: dict, reason: str) -> None:
     if case["status"] == OPEN:
         raise UsageError(f"Sag {case['code']} er allerede åben.")
     reason = _user_text(reason, "Grunden til at genåbne sagen", max_length=fields.SHORT_MAX)
-    with store.atomic():
+    with store.atomic(case):
         store.update_case(case, status=OPEN, closed_at=None, closed_reason=None)
         _event(store, case, "genåbnet", dates.today(), reason=reason)
         store.audit("genåbn", case["code"])

@@ -114,3 +114,32 @@ def m004_audit_purpose(db: Database) -> None:
     db["audit_log"].add_column("purpose", str)
     db["audit_log"].create_index(["case_code"])
     db["audit_log"].create_index(["at"])
+
+
+@migrations()
+def m005_case_ids_never_reused(db: Database) -> None:
+    # A case's id is never given to another child, also after erasure and VACUUM: a window that
+    # read a case before it was erased could otherwise save its text into a new child's case.
+    # SQLite can only add AUTOINCREMENT by rebuilding the table (foreign keys are off meanwhile,
+    # and checked before the commit, see Store._migrate).
+    db.execute("""
+        CREATE TABLE "cases_new" (
+           "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+           "code" TEXT NOT NULL,
+           "guide_sha" TEXT NOT NULL REFERENCES "guides"("sha"),
+           "child_name" TEXT,
+           "age_group" TEXT,
+           "setting" TEXT,
+           "abuse_path" INTEGER DEFAULT 0,
+           "status" TEXT NOT NULL DEFAULT 'åben',
+           "created_at" TEXT NOT NULL,
+           "updated_at" TEXT,
+           "closed_at" TEXT,
+           "closed_reason" TEXT
+        )""")
+    columns = ('"id", "code", "guide_sha", "child_name", "age_group", "setting", "abuse_path", "status", '
+               '"created_at", "updated_at", "closed_at", "closed_reason"')
+    db.execute(f'INSERT INTO "cases_new" ({columns}) SELECT {columns} FROM "cases"')
+    db.execute('DROP TABLE "cases"')
+    db.execute('ALTER TABLE "cases_new" RENAME TO "cases"')
+    db.execute('CREATE UNIQUE INDEX "idx_cases_code" ON "cases" ("code")')

@@ -15,7 +15,7 @@ import stat
 import sys
 from pathlib import Path
 
-from rettidig_cli.errors import LockedError, NoTerminalError, NotFoundError, StoreError
+from rettidig_cli.errors import CaseChangedError, LockedError, NoTerminalError, NotFoundError, StoreError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DB_NAME = "rettidig.db"
@@ -150,6 +150,7 @@ class Store:
         self.purpose = ""  # the command, written with every audit row
         self.notices: list[str] = []
         self._guides: dict = {}
+        self._writing_case: int | None = None  # the case atomic(case) has checked in this transaction
         state = _prepare_file(path, create)
         warning = places.location_warning(path)
         self.warnings = [warning] if warning else []
@@ -261,49 +262,158 @@ class Store:
             return
         if migrations.applied(self.db):  # a file with data in it, not a brand-new one
             self.backup("før-opdatering")
-        with self.atomic():  # IMMEDIATE: a second window starting at the same moment waits here
-            migrations.apply(self.db)
+        # A migration may rebuild a table (drop and rename), which foreign keys would block; they
+        # are switched off for it and the whole file is checked before the commit instead.
+        self.db.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with self.atomic():  # IMMEDIATE: a second window starting at the same moment waits here
+                migrations.apply(self.db)
+                if self.db.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                    raise StoreError(f"Datafilen {self.path} kunne ikke opdateres: nogle poster peger på noget, "
+                                     "der ikke findes. Filen er ikke ændret.", hint="Kør: rettidig doctor")
+        finally:
+            self.db.execute("PRAGMA foreign_keys=ON")
 
     # ------------------------------------------------------------ backups and compaction
 
     def backup_folder(self) -> Path:
         return self.path.parent / BACKUP_FOLDER
 
+    # A backup is written under this suffix and renamed to .db only once it is checked and synced.
+    UNFINISHED_SUFFIX = ".ufaerdig"
+
     def backup(self, label: str = "kopi", target: Path | None = None) -> Path:
-        """A consistent copy with SQLite's backup API (same key, if encrypted), checked, mode 0600."""
+        """A consistent copy with SQLite's backup API (same key, if encrypted), mode 0600. It is
+        written under a temporary name, checked (integrity_check, the same migrations as the data
+        file), given its sidecar and fsynced, and only then renamed to its .db name: a copy cut
+        short by a crash is never a .db file. A temporary copy left by a killed run is removed."""
         from rettidig_cli import keys
 
         if target is None:
             folder = self.backup_folder()
             folder.mkdir(mode=0o700, exist_ok=True)
+            Store.clear_unfinished_backups(folder)
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
             target = folder / f"{self.path.stem}-{label}-{stamp}.db"
+        if target.exists() or target.is_symlink():
+            raise StoreError(f"Filen {target} findes allerede og overskrives ikke.")
+        temporary = target.with_name(target.name + Store.UNFINISHED_SUFFIX)
         try:
-            os.close(os.open(target, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
+            fd = os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
         except FileExistsError:
-            raise StoreError(f"Filen {target} findes allerede og overskrives ikke.") from None
+            raise StoreError(f"Filen {temporary} findes allerede og overskrives ikke.") from None
         except OSError as exc:
             raise StoreError(f"Sikkerhedskopien {target} kan ikke oprettes ({exc.strerror}).") from None
+        wrote_sidecar = False
         try:
-            copy = connect(target, self.key)
+            Store._hold(fd)  # another window's clear_unfinished_backups leaves a copy in progress alone
             try:
-                self.db.conn.backup(copy)
-                verdict = copy.execute("PRAGMA quick_check").fetchone()[0]
-            finally:
-                copy.close()
-        except database_errors() as exc:
-            target.unlink(missing_ok=True)
-            raise _translate(exc, target) from None
-        if verdict != "ok":
-            target.unlink(missing_ok=True)
-            raise StoreError("Sikkerhedskopien kunne ikke kontrolleres og er slettet igen.")
-        if self.key is not None:
-            keys.write_sidecar(target, self.key)
+                copy = connect(temporary, self.key)
+                try:
+                    source = self.db.conn
+                    own = not source.in_transaction
+                    if own:  # one read snapshot for the copy and the migrations it is compared with
+                        source.execute("BEGIN")
+                    try:
+                        expected = Store._migration_names(source)
+                        source.backup(copy)
+                    finally:
+                        if own:
+                            source.execute("COMMIT")
+                    # One self-contained file: no -wal beside it that could be left behind when copied.
+                    copy.execute("PRAGMA journal_mode=DELETE")
+                    verdict = [row[0] for row in copy.execute("PRAGMA integrity_check")]
+                    found = Store._migration_names(copy)
+                finally:
+                    copy.close()
+            except database_errors() as exc:
+                raise _translate(exc, target) from None
+            if verdict != ["ok"] or found != expected:
+                raise StoreError("Sikkerhedskopien kunne ikke kontrolleres og er slettet igen.")
+            os.fsync(fd)
+            if self.key is not None:
+                keys.write_sidecar(target, self.key)  # before the .db name: a copy is never without it
+                wrote_sidecar = True
+            if target.exists() or target.is_symlink():
+                raise StoreError(f"Filen {target} findes allerede og overskrives ikke.")
+            os.replace(temporary, target)
+            Store._fsync_folder(target.parent)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            if wrote_sidecar and not target.exists():
+                keys.sidecar(target).unlink(missing_ok=True)
+            raise
+        finally:
+            os.close(fd)
         return target
 
     def backups(self) -> list[Path]:
+        """The finished copies (.db) in the backup folder, never a temporary one from a killed run."""
         folder = self.backup_folder()
-        return sorted(folder.glob("*.db")) if folder.is_dir() else []
+        return sorted(p for p in folder.glob("*.db") if p.is_file()) if folder.is_dir() else []
+
+    @staticmethod
+    def clear_unfinished_backups(folder: Path) -> list[Path]:
+        """Remove temporary copies (and their sidecars) left by a backup that was killed; a copy
+        another window is writing this moment is locked and left alone. Returns what was removed."""
+        from rettidig_cli import keys
+
+        removed = []
+        for temporary in sorted(folder.glob("*" + Store.UNFINISHED_SUFFIX)):
+            try:
+                fd = os.open(temporary, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                Store._hold(fd, wait=False)
+                temporary.unlink()  # Windows refuses while the writing window holds the file open
+            except OSError:
+                continue
+            finally:
+                os.close(fd)
+            removed.append(temporary)
+            final = temporary.with_name(temporary.name[: -len(Store.UNFINISHED_SUFFIX)])
+            if not final.exists():  # the sidecar is written just before the rename
+                keys.sidecar(final).unlink(missing_ok=True)
+        for half in folder.glob("*" + keys.SIDECAR_SUFFIX + ".tmp"):  # keys.write_sidecar cut short
+            half.unlink(missing_ok=True)
+        return removed
+
+    @staticmethod
+    def _hold(fd: int, wait: bool = True) -> None:
+        """An advisory lock on a backup being written (POSIX; on Windows the open file itself
+        cannot be deleted). Raises OSError if wait is False and another process holds it."""
+        try:
+            import fcntl
+        except ImportError:
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+
+    @staticmethod
+    def _migration_names(conn) -> list[tuple]:
+        """The applied migrations, which a copy must carry exactly as its source does."""
+        try:
+            return [tuple(row) for row in conn.execute(
+                "SELECT migration_set, name FROM _sqlite_migrations ORDER BY rowid")] + \
+                [("user_version", conn.execute("PRAGMA user_version").fetchone()[0])]
+        except database_errors() as exc:
+            if "no such table" in str(exc).lower():
+                return [("user_version", conn.execute("PRAGMA user_version").fetchone()[0])]
+            raise
+
+    @staticmethod
+    def _fsync_folder(folder: Path) -> None:
+        """Make a rename in the folder durable (POSIX; Windows cannot open a folder for this)."""
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
     def compact(self) -> bool:
         """Move the WAL into the file, rebuild the file without free pages, empty the WAL.
@@ -320,27 +430,59 @@ class Store:
         self.db.close()
 
     @contextlib.contextmanager
-    def atomic(self):
+    def atomic(self, case: dict | None = None):
         """One transaction, begun IMMEDIATE so two windows queue for the write lock instead of one
-        failing half-way; nested calls become savepoints."""
+        failing half-way; nested calls become savepoints.
+
+        With a case: the transaction first checks that the case read before the user was asked
+        still exists and is the same case in the same state. A prompt can wait for minutes, and in
+        the meantime another window may have erased or closed it, or made a new case."""
         conn = self.db.conn
         try:
             if conn.in_transaction:
+                if case is not None and case["id"] != self._writing_case:
+                    self._check_same_case(case)
+                    self._writing_case = case["id"]  # until the outer transaction ends
                 with self.db.atomic():
                     yield self.db
                 return
             conn.execute("BEGIN IMMEDIATE")
             try:
+                if case is not None:
+                    self._check_same_case(case)
+                self._writing_case = case["id"] if case is not None else None
                 yield self.db
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._writing_case = None
             conn.execute("COMMIT")
         except database_errors() as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise _translate(exc, self.path) from None
+
+    def _check_same_case(self, case: dict) -> None:
+        row = self.db.execute("SELECT status FROM cases WHERE id = ? AND code = ? AND created_at = ?",
+                              [case["id"], case["code"], case["created_at"]]).fetchone()
+        if row is None:
+            raise CaseChangedError(
+                f"Sag {case['code']} er slettet i et andet vindue, mens du skrev. Det, du skrev nu, er ikke gemt "
+                "– heller ikke i en anden sag.", hint="Se dine sager med: rettidig list")
+        if row[0] != case["status"]:
+            now_closed = row[0] != "åben"
+            raise CaseChangedError(
+                f"Sag {case['code']} er {'lukket' if now_closed else 'genåbnet'} i et andet vindue, mens du skrev. "
+                "Det, du skrev nu, er ikke gemt.",
+                hint=f"Se sagen med: rettidig plan {case['code']}")
+
+    def _require_checked(self, case: dict) -> None:
+        """Every write that belongs to a case goes through atomic(case): a write that skipped the
+        check could land in another child's case."""
+        if self._writing_case != case["id"]:
+            raise RuntimeError("a case write outside atomic(case)")
 
     # ------------------------------------------------------------ audit
 
@@ -416,6 +558,7 @@ class Store:
         return list(self.db["cases"].rows_where(where, order_by="id"))
 
     def update_case(self, case: dict, **fields) -> None:
+        self._require_checked(case)
         self.db["cases"].update(case["id"], {**fields, "updated_at": now()})
         case.update(fields)
 
@@ -426,7 +569,8 @@ class Store:
         return {row["step_id"]: {**row, "value": json.loads(row["value"])} for row in rows}
 
     def save_answer(self, case: dict, step_id: str, phase_id: str, kind: str, value) -> None:
-        """Mark a step answered. Call inside atomic() together with the step's records."""
+        """Mark a step answered. Call inside atomic(case) together with the step's records."""
+        self._require_checked(case)
         self.db.execute(
             "INSERT INTO answers (case_id, step_id, phase_id, kind, value, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(case_id, step_id) DO UPDATE SET "
@@ -436,7 +580,8 @@ class Store:
         self.update_case(case)
 
     def add(self, table: str, case: dict, step_id: str, row: dict) -> int:
-        """Insert one record belonging to a case. Call inside atomic()."""
+        """Insert one record belonging to a case. Call inside atomic(case)."""
+        self._require_checked(case)
         full = {"case_id": case["id"], "step_id": step_id, **row, "created_at": now()}
         return self.db[table].insert(full).last_pk
 

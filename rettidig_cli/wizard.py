@@ -63,8 +63,10 @@ def next_step(ctx: Context) -> tuple[Phase, Step] | None:
 
 
 def observation_deadline(ctx: Context) -> dt.date | None:
+    """The day the observations are due; None without a deadline, or if the guide's number of
+    days would reach past the calendar's end (no deadline that can be missed)."""
     days = ctx.guide.observation_deadline_days
-    return ctx.created_on + dt.timedelta(days=days) if days else None
+    return dates.add_days(ctx.created_on, days) if days else None
 
 
 # ---------------------------------------------------------------- parsing (validation)
@@ -340,7 +342,7 @@ def save_item(store, case: dict, kind: str, step_id: str | None, item: dict) -> 
         "factors": lambda i: {"kind": i["type"], "text": i["tekst"]},
         "agreements": lambda i: {"what": i["hvad"], "who": i["hvem"], "due": i["senest"], "status": i["status"]},
     }[kind](item)
-    with store.atomic():
+    with store.atomic(case):
         row_id = store.add(LOOP_KINDS[kind], case, step_id, row)
         store.update_case(case)
         store.audit("ændre", case["code"], kind)
@@ -349,7 +351,7 @@ def save_item(store, case: dict, kind: str, step_id: str | None, item: dict) -> 
 
 def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
     """One answered step: its records, its answer row and the audit row, in one transaction."""
-    with store.atomic():
+    with store.atomic(case):
         _save_records(store, case, step, value, ctx.guide)
         store.save_answer(case, step.id, step.phase_id, step.kind, value)
         store.audit("ændre", case["code"], step.kind)
@@ -359,7 +361,7 @@ def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
 
 
 def save_safety(store, case: dict, value: dict, ctx: Context) -> None:
-    with store.atomic():
+    with store.atomic(case):
         store.update_case(case, abuse_path=int(value["mistanke"]))
         if value["underretning"]:
             _add_underretning(store, case, SAFETY_STEP_ID, value["underretning"])

@@ -141,9 +141,11 @@ def new_case(cli, tmp_path: Path, **kwargs) -> str:
 
 
 def records(home: Path) -> dict[str, list[dict]]:
-    """Every saved row except the audit log (reads are logged, and that is fine)."""
+    """Every saved row except the audit log (reads are logged, and that is fine) and SQLite's own
+    id counter (sqlite_sequence, which only ever grows)."""
     tables = [r["name"] for r in query(home, "SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return {t: query(home, f'SELECT * FROM "{t}" ORDER BY rowid') for t in tables if t != "audit_log"}
+    return {t: query(home, f'SELECT * FROM "{t}" ORDER BY rowid') for t in tables
+            if t not in ("audit_log", "sqlite_sequence")}
 
 
 def audit_count(home: Path) -> int:
