@@ -99,6 +99,18 @@ def _event(store, case: dict, kind: str, day: dt.date, meeting_id: int | None = 
         "from_value": from_value, "to_value": to_value, "reason": reason, "created_at": now()})
 
 
+def _unchanged(store, case: dict, table: str, row: dict, fields_read: tuple[str, ...], what: str) -> None:
+    """Inside the write: the agreement or meeting the user was asked about is as it was read. A
+    second window may have moved, cancelled or held it while the question was open."""
+    from rettidig_cli.errors import CaseChangedError
+
+    now_row = store.db.execute(f'SELECT {", ".join(fields_read)} FROM "{table}" WHERE id = ? AND case_id = ?',
+                               [row["id"], case["id"]]).fetchone()
+    if now_row is None or tuple(now_row) != tuple(row[f] for f in fields_read):
+        raise CaseChangedError(f"{what} er ændret i et andet vindue, mens du skrev. Det, du skrev nu, er ikke gemt.",
+                               hint=f"Se sagen, som den er nu: rettidig plan {case['code']}")
+
+
 def _user_text(value, label: str, **rules) -> str:
     """A free text given straight to a change (not through a parse_*): a bad one is a usage error."""
     try:
@@ -148,6 +160,7 @@ def change_agreement(store, case: dict, agreement: dict, value: dict, meeting_id
         raise UsageError(f"Aftale nr. {agreement['nr']} har allerede status «{agreement['status']}».",
                          hint="Skriv en note om, hvad der er sket, eller vælg en anden status.")
     with store.atomic(case):
+        _unchanged(store, case, "agreements", agreement, ("status",), f"Aftale nr. {agreement['nr']}")
         store.db["agreements"].update(agreement["id"], {"status": value["status"]})
         store.db["agreement_events"].insert({
             "case_id": case["id"], "agreement_id": agreement["id"], "meeting_id": meeting_id,
@@ -273,6 +286,7 @@ def move_meeting(store, case: dict, meeting: dict, value: dict) -> None:
     require_open(case)
     require_planned(meeting, case)
     with store.atomic(case):
+        _unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
         store.db["meetings"].update(meeting["id"], {
             "day": value["dato"], "time": value["tidspunkt"], "moved_from": meeting["day"],
             "moved_reason": value["grund"]})
@@ -285,6 +299,7 @@ def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
     require_planned(meeting, case)
     reason = _user_text(reason, "Grund", required=False, max_length=fields.SHORT_MAX)
     with store.atomic(case):
+        _unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
         store.db["meetings"].update(meeting["id"], {"state": "aflyst", "cancel_reason": reason})
         _event(store, case, "aflyst", dates.today(), meeting["id"], meeting["day"], reason=reason)
         _changed(store, case, "møde-aflys")
@@ -331,6 +346,7 @@ def record_attendance(store, case: dict, meeting: dict, value: dict) -> None:
     if meeting["state"] == "aflyst":
         raise UsageError(f"Møde nr. {meeting['nr']} er aflyst.", hint="Tilføj et nyt med: rettidig møde ny")
     with store.atomic(case):
+        _unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
         store.db["meetings"].update(meeting["id"], {
             "state": "afholdt", "held_on": value["dato"],
             "attended": json.dumps(value["deltagere"], ensure_ascii=False),
