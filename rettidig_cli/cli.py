@@ -324,6 +324,13 @@ def main() -> None:
         sys.exit(getattr(exc, "exit_code", 0))
     except BrokenPipeError:
         sys.exit(1)
+    except OSError as exc:  # a full or failing disk, a name too long: said in Danish, never a traceback
+        if os.environ.get("RETTIDIG_DEBUG"):
+            raise
+        from rettidig_cli.errors import disk_error
+
+        error = disk_error(exc)
+        _fail(error.message, error.hint, error.exit_code)
     except Exception as exc:  # never show a traceback: locals can hold a child's data
         if os.environ.get("RETTIDIG_DEBUG"):
             raise

@@ -53,7 +53,7 @@ def _new_key(method: str):
 
 
 def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
-    from rettidig_cli import encrypt, keys
+    from rettidig_cli import encrypt, keys, safefile
     from rettidig_cli.store import db_path
 
     path = db_path(db)
@@ -69,21 +69,32 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
         store.close()
         raise UsageError("Datafilen er ikke krypteret endnu.", hint="Kryptér den med: rettidig kryptering til")
     old_key = store.key
-    new_key = _new_key(method)  # asked first: Ctrl-C here changes nothing, not even the log
-    with store.atomic():
-        store.audit("kryptering", None, "til" if encrypting else "ny nøgle")
-    backup_folder = store.backup_folder()
-    plain_backups = [b for b in store.backups() if not keys.sidecar(b).exists()]
-    old_backups = [b for b in store.backups() if keys.sidecar(b).exists()]
-    store.close()
+    # The copy first, under the old key: whatever happens next, yesterday's file can be restored.
+    taken = store.backup("før-kryptering" if encrypting else "før-nøgleskift")
+    new_key = _new_key(method)  # asked after the copy: Ctrl-C here changes nothing but that copy
     try:
-        encrypt.rewrap(path, old_key, new_key)
+        with store.atomic():
+            store.audit("kryptering", None, "til" if encrypting else "ny nøgle")
+        backup_folder = store.backup_folder()
+        earlier = [b for b in store.backups() if b != taken]
+        plain_backups = [b for b in earlier if not keys.sidecar(b).exists()]
+        old_backups = [b for b in earlier if keys.sidecar(b).exists()]
+        store.close()
     except BaseException:
-        if new_key.key_id:
+        if new_key.key_id:  # no file names the new key yet
             keys.forget_keyring_key(new_key.key_id)
         raise
-    if old_key is not None and old_key.key_id and not encrypt.key_still_used(old_key.key_id, [backup_folder]):
-        keys.forget_keyring_key(old_key.key_id)
+    outcome = encrypt.switch(path, old_key, new_key)
+    if outcome.interrupted:
+        _say(("Du trykkede Ctrl-C, ", "bold yellow"), "mens nøglen blev skiftet. Skiftet blev gjort færdigt først, "
+             "så datafilen og nøglen passer sammen.")
+    if encrypting:
+        # It held the children's data in clear text: it was the way back only while the switch ran.
+        safefile.unlink(taken, "kopi")
+        _say("Sikkerhedskopien fra før krypteringen er slettet igen, fordi den ikke var krypteret.")
+    else:
+        _say("En sikkerhedskopi fra før skiftet ligger i ", (str(taken), "bold"), " og åbnes med den gamle "
+             + ("nøgle, som derfor bliver i nøgleringen, til kopien slettes." if old_key.key_id else "adgangskode."))
     where = "nøglen i computerens nøglering" if method == keys.KEYRING else "din adgangskode"
     if encrypting:
         _say(("Datafilen er nu krypteret", "bold green"), f" (AES-256). Den åbnes med {where}.")
@@ -299,14 +310,16 @@ def backup(
                                                 show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
-    """Tag en sikkerhedskopi af datafilen (med SQLites backup-funktion; krypteret, hvis datafilen er)."""
+    """Tag en sikkerhedskopi af datafilen (med SQLites backup-funktion; kontrolleret, før den gemmes; krypteret, hvis datafilen er)."""
     store = _open(db)
     target = store.backup("kopi", out.expanduser() if out else None)
     with store.atomic():
         store.audit("backup", None)
     _say(("Sikkerhedskopi gemt: ", "bold green"), str(target))
+    _say("Den er kontrolleret (integrity_check), før den fik sit navn.")
     if store.key is not None:
         _say("Kopien er krypteret med samme nøgle som datafilen.")
+    _say("Læg den på plads igen med: ", (f"rettidig gendan {target}", "bold"))
 
 
 def doctor(db: DbOption = None) -> None:
@@ -326,8 +339,74 @@ def doctor(db: DbOption = None) -> None:
         raise RettidigError("rettidig doctor fandt fejl (se ovenfor). Datafilen er ikke ændret.")
 
 
+def _ask_passphrase_for(what: str):
+    """A passphrase question naming which file it is for (the backup, or the current data file)."""
+    def ask(attempt: int) -> str:
+        import questionary
+
+        if not _terminal():
+            raise NoTerminalError(f"{what[0].upper()}{what[1:]} er krypteret med en adgangskode, og der er ingen "
+                                  "terminal at spørge i.", hint="Kør kommandoen i en terminal.")
+        if attempt:
+            _say(("Forkert adgangskode. ", "bold red"), f"Prøv igen ({attempt + 1}. af 3 forsøg).")
+        with _asking(UNCHANGED):
+            return questionary.password(f"Adgangskode til {what}:").unsafe_ask()
+
+    return ask
+
+
+def _when(moment: dt.datetime) -> str:
+    return f"{moment:%d-%m-%Y} kl. {moment:%H.%M}"
+
+
+def gendan(
+    source: Annotated[Path, typer.Argument(metavar="SIKKERHEDSKOPI", show_default=False,
+                                           help="Sikkerhedskopien, der skal bruges (en .db-fil, fx fra mappen "
+                                           "sikkerhedskopier ved siden af datafilen).")],
+    yes: YesOption = False,
+    db: DbOption = None,
+) -> None:
+    """Læg en sikkerhedskopi på plads som datafil. Kopien kontrolleres først, og den nuværende datafil gemmes til side (den slettes aldrig)."""
+    from rettidig_cli import prompts, restore
+    from rettidig_cli.store import db_path
+
+    path = db_path(db)
+    backup_file = source.expanduser()
+    if not yes and not _terminal():
+        raise NoTerminalError("Gendannelse skal bekræftes, og der er ingen terminal at spørge i. Intet er ændret.",
+                              hint=f"Tilføj --ja for at gendanne uden spørgsmål: rettidig gendan {backup_file} --ja")
+    checked = restore.check_backup(path, backup_file, _ask_passphrase_for("sikkerhedskopien"))
+    try:
+        newest = dt.datetime.fromisoformat(checked.newest) if checked.newest else None
+        _say(("Sikkerhedskopien er hel", "bold green"), f" (tjekket med integrity_check): {backup_file}")
+        _say(f"Den er taget {_when(checked.taken)}"
+             + (f"; det seneste, der er registreret i den, er fra {_when(newest)}." if newest else "."))
+        _say(("Alt, hvad der er gemt efter sikkerhedskopien blev taget, kommer ikke med.", "bold"))
+        if not yes:
+            _say(f"Den nuværende datafil {path} bliver ikke slettet: den gemmes i {restore.aside_folder(path)}.")
+            with _asking(UNCHANGED):
+                go = prompts.yes("Læg sikkerhedskopien på plads som datafil?", default=False)
+            if not go:
+                _say(UNCHANGED)
+                return
+        lock = restore.lock_current(path, checked, _ask_passphrase_for("den nuværende datafil"))
+        restored = restore.swap(path, checked, lock)
+    finally:
+        restore.discard_copy(path)  # the checked copy, unless swap put it in place
+    restore.audit(path, checked)
+    _say(("Sikkerhedskopien er lagt på plads som datafil: ", "bold green"), str(path))
+    if restored.kept is not None:
+        _say("Den tidligere datafil er gemt (ikke slettet) her: ", (str(restored.kept), "bold"))
+        if not restored.locked:
+            _say("Den kunne ikke åbnes (beskadiget, eller nøglen passer ikke). Giv den til IT, hvis den skal undersøges.")
+        _say("Fortryd med: ", (f"rettidig gendan {restored.kept}", "bold"))
+    _say(f"Datafilen indeholder nu det, der var gemt, da sikkerhedskopien blev taget ({_when(checked.taken)}). "
+         "Det, der blev gemt efter, er ikke i den.")
+    _say("Tjek den med: ", ("rettidig doctor", "bold"))
+
+
 def register(app: typer.Typer) -> None:
     for function, name in ((slet, "slet"), (oprydning, "oprydning"), (indsigt, "indsigt"), (backup, "backup"),
-                           (doctor, "doctor")):
+                           (gendan, "gendan"), (doctor, "doctor")):
         app.command(name=name, cls=DanishCommand)(function)
     app.add_typer(crypt_app, name="kryptering")

@@ -88,7 +88,9 @@ def observation(
 
         step = followup.step_of_kind(guide, "observations")
         with _asking():
-            raw = prompts.ask_observation(step, wizard.context_for(store, row, guide), {})
+            done = store.rows("observations", row["id"])  # the last observer and method are suggested
+            last = {"hvem": done[-1]["observer"] or "", "metode": done[-1]["method"]} if done else {}
+            raw = prompts.ask_observation(step, wizard.context_for(store, row, guide), last)
     followup.add_item(store, row, guide, "observations", raw)
     _done("Observationen er gemt", row["code"])
 
@@ -133,7 +135,9 @@ def agreement_new(
 
         step = followup.step_of_kind(guide, "agreements")
         with _asking():
-            raw = prompts.ask_agreement(step, wizard.context_for(store, row, guide), {})
+            done = store.rows("agreements", row["id"])  # who did the last agreement is suggested
+            raw = prompts.ask_agreement(step, wizard.context_for(store, row, guide),
+                                        {"hvem": done[-1]["who"]} if done else {})
     number = followup.add_item(store, row, guide, "agreements", raw)
     _done(f"Aftale nr. {number} er gemt", row["code"])
 

@@ -39,19 +39,87 @@ def _modes(path: Path, store_backups: list[Path]) -> list[Check]:
     return [Check(OK, "Filrettigheder", "Kun du kan læse datafilen, dens mappe og sikkerhedskopierne.")]
 
 
+def _backups(path: Path, known_key, info) -> list[Check]:
+    """Every backup opened with its own sidecar's key (a keyring key is found; one locked by a
+    passphrase only with the data file's, already typed) and checked: quick_check, a rettidig
+    file, not from a newer version. Also a backup or a restore that a crash cut short."""
+    from rettidig_cli import keys, restore
+    from rettidig_cli.store import BACKUP_FOLDER, Store
+
+    checks = []
+    marker = restore.marker_path(path)
+    if marker.exists():
+        checks.append(Check(ERROR, "Gendannelse", f"En gendannelse blev afbrudt ({marker.name} ligger i "
+                            f"{path.parent}). Kør rettidig gendan igen med den samme sikkerhedskopi, og slet "
+                            f"derefter {marker.name}, hvis den stadig findes."))
+    if restore.copy_path(path).exists():
+        checks.append(Check(WARNING, "Gendannelse", f"{restore.copy_path(path).name} er en kopi fra en afbrudt "
+                            "gendannelse og kan slettes (næste rettidig gendan fjerner den)."))
+    folder = path.parent / BACKUP_FOLDER
+    if not folder.is_dir():
+        return checks + [Check(WARNING, "Sikkerhedskopier", "Ingen endnu. Tag en med: rettidig backup")]
+    unfinished = sorted(folder.glob("*" + Store.UNFINISHED_SUFFIX))
+    if unfinished:
+        checks.append(Check(WARNING, "Sikkerhedskopier", f"{len(unfinished)} afbrudt sikkerhedskopi"
+                            f"{'' if len(unfinished) == 1 else 'er'} (ikke brugbar, fjernes ved næste "
+                            "rettidig backup): " + ", ".join(u.name for u in unfinished[:3])))
+    good, unchecked, foreign = [], [], []
+    for backup in sorted(p for p in folder.glob("*.db") if p.is_file()):
+        verdict, detail = restore.inspect_backup(backup, known_key)
+        if verdict == "ok":
+            good.append(backup)
+        elif verdict == "ikke tjekket":
+            unchecked.append(backup)
+        elif verdict == "fremmed":
+            foreign.append(backup)
+            checks.append(Check(WARNING, "Sikkerhedskopi", f"{backup.name} {detail}."))
+        else:
+            checks.append(Check(ERROR, "Sikkerhedskopi", f"{backup.name} {detail}. Den kan ikke bruges; slet den, "
+                                "og tag en ny med: rettidig backup"))
+    plain = [b for b in good + foreign if not keys.sidecar(b).exists()]
+    if info is not None and plain:
+        checks.append(Check(WARNING, "Sikkerhedskopier", f"{len(plain)} af sikkerhedskopierne er ikke krypteret "
+                            "(fra før datafilen blev krypteret) og indeholder børnenes data i klar tekst: "
+                            + ", ".join(b.name for b in plain[:3]) + ". Slet dem, når de ikke skal bruges."))
+    if unchecked:
+        checks.append(Check(WARNING, "Sikkerhedskopier", f"{len(unchecked)} er krypteret med en anden adgangskode "
+                            "end datafilen og er ikke tjekket: " + ", ".join(b.name for b in unchecked[:3])
+                            + ". rettidig gendan tjekker en kopi, før den bruges."))
+    if good:
+        newest = dt.datetime.fromtimestamp(max(b.stat().st_mtime for b in good))
+        checks.append(Check(OK, "Sikkerhedskopier", f"{len(good)} hele i {folder} (åbnet og tjekket), nyeste "
+                            f"{newest:%d-%m-%Y %H.%M}."))
+    elif not unchecked:
+        checks.append(Check(WARNING, "Sikkerhedskopier", "Ingen hele endnu. Tag en med: rettidig backup"))
+    kept = restore.aside_folder(path)
+    earlier = sorted(kept.glob("*.db")) if kept.is_dir() else []
+    if earlier:
+        checks.append(Check(OK, "Gemt ved gendannelse", f"{len(earlier)} tidligere "
+                            f"{'datafil' if len(earlier) == 1 else 'datafiler'} i {kept}. De indeholder børnenes "
+                            "data; slet dem, når de ikke skal bruges."))
+    return checks
+
+
 def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[Check]:
     from rettidig_cli import erase, keys, places, settings
     from rettidig_cli.errors import RettidigError
     from rettidig_cli.store import Store, data_home, schema_state
 
     if not path.exists():
-        return [Check(WARNING, "Datafil", f"Der er ingen datafil i {path} endnu.")]
+        missing = [Check(WARNING, "Datafil", f"Der er ingen datafil i {path} endnu.")]
+        # Backups without a data file: say whether they are whole (one may be put back with gendan).
+        return missing + (_backups(path, None, None) if (path.parent / "sikkerhedskopier").is_dir() else [])
     size = path.stat().st_size
     checks = [Check(OK, "Datafil", f"{path} ({size // 1024} KB)" if size >= 1024 else f"{path} ({size} byte)")]
     try:
         store = Store(path, ask_passphrase=ask_passphrase, create=False)
     except RettidigError as exc:  # nothing else is worth checking in a file that does not open
-        return checks + [Check(ERROR, "Åbning", exc.message)]
+        # ... but the backups are: one of them may be what the user needs now.
+        backups = _backups(path, None, None)
+        if any(c.status == OK and c.title == "Sikkerhedskopier" for c in backups):
+            backups.append(Check(WARNING, "Gendan", "Læg en hel sikkerhedskopi på plads med: "
+                                 f"rettidig gendan {path.parent / 'sikkerhedskopier'}/FILNAVN.db"))
+        return checks + [Check(ERROR, "Åbning", exc.message)] + backups
     warning = places.location_warning(path)
     checks.append(Check(WARNING, "Placering", warning) if warning else Check(OK, "Placering", "Lokal mappe."))
     info = None
@@ -94,18 +162,7 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
                                 "(en sikkerhedskopi tages først)."))
         else:
             checks.append(Check(OK, "Version", "Datafilen passer til denne version af rettidig."))
-        backups = store.backups()
-        plain = [b for b in backups if not keys.sidecar(b).exists()]
-        if info is not None and plain:
-            checks.append(Check(WARNING, "Sikkerhedskopier", f"{len(plain)} af sikkerhedskopierne er ikke krypteret "
-                                "(fra før datafilen blev krypteret) og indeholder børnenes data i klar tekst: "
-                                + ", ".join(b.name for b in plain[:3]) + ". Slet dem, når de ikke skal bruges."))
-        if backups:
-            newest = dt.datetime.fromtimestamp(max(b.stat().st_mtime for b in backups))
-            checks.append(Check(OK, "Sikkerhedskopier", f"{len(backups)} i {store.backup_folder()}, nyeste "
-                                f"{newest:%d-%m-%Y %H.%M}."))
-        else:
-            checks.append(Check(WARNING, "Sikkerhedskopier", "Ingen endnu. Tag en med: rettidig backup"))
+        checks += _backups(path, store.key, info)
         if schema == "current":
             months, _ = settings.retention(data_home())
             due = erase.expired_cases(store, months, today or dt.date.today())

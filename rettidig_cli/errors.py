@@ -55,3 +55,34 @@ class Interrupted(RettidigError):
     """The user pressed Ctrl-C; everything answered so far is already saved."""
 
     exit_code = 130
+
+
+class DiskError(RettidigError):
+    """The disk refused a write or a read (full, failing, read-only, a name too long). EX_IOERR.
+    Every step is written whole or not at all, so what was saved before is still there."""
+
+    exit_code = 74
+
+
+def disk_error(exc: OSError, what: str = "") -> DiskError:
+    """A Danish message for an error from the operating system; never the path's content."""
+    import errno
+
+    reasons = {
+        errno.ENOSPC: "der er ikke mere plads på disken",
+        errno.EDQUOT: "din plads på disken er brugt op",
+        errno.EIO: "disken svarede med en fejl",
+        errno.EROFS: "disken er skrivebeskyttet",
+        errno.EACCES: "du har ikke lov til det",
+        errno.EPERM: "du har ikke lov til det",
+        errno.ENAMETOOLONG: "filnavnet er for langt",
+        errno.ENOENT: "filen eller mappen findes ikke",
+        errno.EISDIR: "det er en mappe",
+        errno.ENOTDIR: "en del af stien er ikke en mappe",
+        errno.EEXIST: "filen findes allerede",
+    }
+    reason = reasons.get(exc.errno, f"fejl fra styresystemet: {exc.strerror or exc.__class__.__name__}")
+    hint = "Skaf plads på disken, og prøv igen." if exc.errno in (errno.ENOSPC, errno.EDQUOT) else \
+        "Kør: rettidig doctor – og tal med den, der hjælper dig med IT, hvis fejlen kommer igen."
+    return DiskError(f"{what or 'Det kunne ikke gøres færdigt'}: {reason}. Det, der allerede er gemt, er ikke tabt.",
+                     hint=hint)

@@ -70,34 +70,47 @@ def sidecar(path: Path) -> Path:
 
 
 def describe(path: Path) -> dict | None:
-    """What the sidecar says (method, key ids), or None for a plain data file."""
+    """What the sidecar says (method, key ids, and a key switch cut short), or None for a plain
+    data file."""
     try:
         data = tomllib.loads(sidecar(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         raise StoreError(f"Filen {sidecar(path)} kan ikke læses, så datafilen kan ikke låses op.") from None
-    if data.get("metode") not in METHODS:
+    if data.get("metode") not in METHODS or data.get("skift_fra", NONE) not in (*METHODS, NONE):
         raise StoreError(f"Filen {sidecar(path)} nævner ingen kendt krypteringsmetode.")
     return data
 
 
-def write_sidecar(path: Path, key: Key, previous: Key | None = None) -> None:
+NONE = "ingen"  # skift_fra: the file was not encrypted before the switch
+
+
+def switch_in_progress(info: dict | None) -> bool:
+    """A key switch was begun and not finished: the file opens with the old key or the new one."""
+    return bool(info) and ("skift_fra" in info or "forrige_noegle_id" in info)
+
+
+def may_need_passphrase(info: dict) -> bool:
+    return info["metode"] == PASSPHRASE or info.get("skift_fra") == PASSPHRASE
+
+
+def write_sidecar(path: Path, key: Key, previous: Key | None = None, switching: bool = False) -> None:
+    """The sidecar names the key's method (and keyring id). While a switch is under way
+    (switching=True) it also names the key before it (previous; None = not encrypted), because
+    until the new file is in place only the old key opens it."""
     lines = ["# rettidig: datafilen ved siden af er krypteret. Denne fil indeholder IKKE nøglen.",
              f'metode = "{key.method}"']
     if key.key_id:
         lines.append(f'noegle_id = "{key.key_id}"')
-    if previous is not None and previous.key_id:
-        # While a key change is half done, the old key still opens the file.
-        lines.append(f'forrige_noegle_id = "{previous.key_id}"')
-    target = sidecar(path)
-    temporary = target.with_name(target.name + ".tmp")
-    fd = os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
+    if switching or previous is not None:
+        lines.append("# Et skift af nøgle er i gang (eller blev afbrudt): den forrige nøgle kan stadig være den rigtige.")
+        lines.append(f'skift_fra = "{previous.method if previous is not None else NONE}"')
+        if previous is not None and previous.key_id:
+            lines.append(f'forrige_noegle_id = "{previous.key_id}"')
+    from rettidig_cli import safefile
+
+    safefile.write_atomic(sidecar(path), ("\n".join(lines) + "\n").encode("utf-8"), "nøglefil")
 
 
 # ------------------------------------------------------------------ the keyring
@@ -177,7 +190,8 @@ def forget_keyring_key(key_id: str) -> None:
 
 
 def stored_keys(info: dict) -> list[Key]:
-    """The keyring keys that may open a file: the current one, then one from a half-done change."""
+    """The keyring keys that may open a file: the current one, then the one before a switch that
+    was cut short. A key no longer in the keyring is left out."""
     found = []
     for field in ("noegle_id", "forrige_noegle_id"):
         if info.get(field):

@@ -10,6 +10,10 @@ import datetime as dt
 import sys
 
 import questionary
+from prompt_toolkit.enums import DEFAULT_BUFFER
+from prompt_toolkit.filters import has_focus
+from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.key_binding import KeyBindings
 from questionary import Choice
 from rich.console import Console
 from rich.panel import Panel
@@ -40,9 +44,56 @@ def terminal_available() -> bool:
 # ---------------------------------------------------------------- small prompt helpers
 
 
+NONE_TYPED = "-"  # typed in an optional field with a suggestion: leave the field empty
+SUGGESTION_SHOWN_MAX = 20  # a longer suggestion is called "forslaget" in the instruction
+
+
+def _parses(parse, raw: str) -> bool:
+    try:
+        parse(raw)
+    except ValueError:
+        return False
+    return True
+
+
 def ask_text(message: str, parse, default: str = "", instruction: str | None = None) -> str:
-    return questionary.text(message, default=default, validate=fields.validator(parse),
-                            instruction=instruction).unsafe_ask()
+    """A line of text. A suggestion (`default`) is never text in the field, or typing would be
+    glued to it ("SaraMor"): it is a grey placeholder that Enter on the empty field accepts and
+    any typed key replaces. In an optional field with a suggestion, "-" leaves it empty. Every
+    text prompt goes through here, so this holds for all of them."""
+    default = default or ""
+    if not default:
+        return questionary.text(message, validate=fields.validator(parse), instruction=instruction).unsafe_ask()
+    optional = _parses(parse, "")
+
+    def meant(raw: str) -> str:
+        """What a typed answer means: empty is the suggestion, "-" is none (optional fields)."""
+        if raw == "":
+            return default
+        if optional and raw.strip() == NONE_TYPED:
+            return ""
+        return raw
+
+    check = fields.validator(parse)
+    shown = default if len(default) <= SUGGESTION_SHOWN_MAX else "forslaget"
+    hints = [instruction.strip().removeprefix("(").removesuffix(")")] if instruction else []
+    hints.append(f"Enter = {shown}" + (f"; skriv {NONE_TYPED} for ingen" if optional else ""))
+
+    keys = KeyBindings()
+
+    @keys.add("enter", filter=has_focus(DEFAULT_BUFFER))
+    def _accept(event) -> None:
+        # An accepted suggestion becomes the field's text, so it is shown as the answer; one that
+        # no longer holds stays out of the field and is refused with its reason.
+        buffer = event.current_buffer
+        if buffer.text == "" and _parses(parse, default):
+            buffer.text = default
+        buffer.validate_and_handle()
+
+    answer = questionary.text(message, validate=lambda raw: check(meant(raw)),
+                              instruction=f"({'; '.join(hints)})", key_bindings=keys,
+                              placeholder=FormattedText([("class:placeholder fg:#888888", default)])).unsafe_ask()
+    return meant(answer)
 
 
 def ask_date(message: str, default: dt.date | None = None, required: bool = True, extra=None) -> str:
@@ -56,9 +107,9 @@ def ask_date(message: str, default: dt.date | None = None, required: bool = True
                 raise ValueError(problem)
         return day
 
-    hint = f"(fx {dates.DATE_EXAMPLE}{'; tom = ingen' if not required else ''})"
-    default_text = f"{default.day}-{default.month}-{default.year}" if default else ""
-    return ask_text(message, parse, default_text, hint)
+    if default:  # shown as typed (14-12-2026); ask_text adds "Enter = ..." and how to leave it empty
+        return ask_text(message, parse, f"{default.day}-{default.month}-{default.year}", "(fx 3-3-2026)")
+    return ask_text(message, parse, instruction=f"(fx {dates.DATE_EXAMPLE}{'; tom = ingen' if not required else ''})")
 
 
 def select(message: str, choices: list[tuple[str, object]], default=None, instruction=None):

@@ -150,6 +150,7 @@ class Store:
         self.purpose = ""  # the command, written with every audit row
         self.notices: list[str] = []
         self._guides: dict = {}
+        self._identity: tuple[int, int] | None = None  # the file this connection opened
         self._writing_case: int | None = None  # the case atomic(case) has checked in this transaction
         state = _prepare_file(path, create)
         warning = places.location_warning(path)
@@ -177,6 +178,9 @@ class Store:
                 conn = self._unlock(ask_passphrase)
             else:
                 conn = connect(path)
+            self._identity = _identity(path)
+            if create and state != "new":
+                self._settle_switch()
             self.db = Database(conn, execute_plugins=False)
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
@@ -216,28 +220,43 @@ class Store:
         from rettidig_cli import keys
 
         info = keys.describe(self.path)
-        if info["metode"] == keys.KEYRING:
-            candidates = keys.stored_keys(info)
+        switching = keys.switch_in_progress(info)
+        candidates = keys.stored_keys(info)  # the keyring keys the sidecar names (both, mid-switch)
+        for key in candidates:
+            conn = self._try(key)
+            if conn is not None:
+                return conn
+        if not keys.may_need_passphrase(info):
             if not candidates:
                 raise StoreError(
                     f"Nøglen til datafilen {self.path} findes ikke i computerens nøglering, så filen kan ikke "
                     "åbnes. Filen er ikke ændret.",
                     hint="Log ind som den bruger, der krypterede filen. Uden nøglen kan data ikke læses.")
-            for key in candidates:
-                conn = self._try(key)
-                if conn is not None:
-                    return conn
             raise StoreError(f"Nøglen i computerens nøglering passer ikke til datafilen {self.path}, "
                              "eller filen er beskadiget. Filen er ikke ændret.")
         if ask_passphrase is None:
             raise NoTerminalError(f"Datafilen {self.path} er krypteret med en adgangskode, og der er ingen "
                                   "terminal at spørge i.", hint="Kør kommandoen i en terminal.")
+        if switching:
+            self.notices.append("Et skift af adgangskode blev afbrudt: både den gamle og den nye adgangskode "
+                                "kan være den rigtige.")
         for attempt in range(3):
             conn = self._try(keys.from_passphrase(ask_passphrase(attempt)))
             if conn is not None:
                 return conn
         raise StoreError(f"Adgangskoden passer ikke til datafilen {self.path}. Filen er ikke ændret.",
                          hint="Prøv igen. Har du glemt adgangskoden, kan data ikke gendannes – heller ikke af IT.")
+
+    def _settle_switch(self) -> None:
+        """A key switch cut short by kill -9 is finished or rolled back before anything else."""
+        from rettidig_cli import encrypt, keys
+
+        info = keys.describe(self.path)
+        if keys.switch_in_progress(info):
+            message = encrypt.settle(self.path, info, self.key if self.key is not None and
+                                     self.key.method == keys.PASSPHRASE else None)
+            if message:
+                self.notices.append(message)
 
     def _try(self, key):
         conn = connect(self.path, key)
@@ -448,6 +467,7 @@ class Store:
                 return
             conn.execute("BEGIN IMMEDIATE")
             try:
+                self._check_same_file()
                 if case is not None:
                     self._check_same_case(case)
                 self._writing_case = case["id"] if case is not None else None
@@ -463,6 +483,16 @@ class Store:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise _translate(exc, self.path) from None
+
+    def _check_same_file(self) -> None:
+        """The file at the path is still the one this connection opened. Another window may have
+        encrypted it, changed its key or restored a backup (each puts a new file in its place)
+        while a question was open here; a write now would go into the old file and be lost."""
+        if _identity(self.path) != self._identity:
+            raise StoreError(
+                f"Datafilen {self.path} er skiftet ud i et andet vindue (krypteret, ny nøgle eller gendannet), "
+                "mens du arbejdede. Det, du gjorde nu, er ikke gemt.",
+                hint="Start kommandoen igen.")
 
     def _check_same_case(self, case: dict) -> None:
         row = self.db.execute("SELECT status FROM cases WHERE id = ? AND code = ? AND created_at = ?",
@@ -587,6 +617,14 @@ class Store:
 
     def rows(self, table: str, case_id: int, order_by: str = "id") -> list[dict]:
         return list(self.db[table].rows_where("case_id = ?", [case_id], order_by=order_by))
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def normalise_code(code: str) -> str:

@@ -230,7 +230,7 @@ def _meeting_3(f: Followed) -> None:
     term.expect("Statusmøde nr. 3")
     term.answer("Hvornår blev mødet holdt?", ENTER)
     term.answer("Deltog forældrene?", ENTER)
-    term.answer("Hvem deltog ellers?", CTRL_U + ENTER)  # cleared: the parents alone are recorded
+    term.answer("Hvem deltog ellers?", "-" + ENTER)  # none: the parents alone are recorded
     _outcome_scores(term, ORS[2], "32,5")
     _agreement(term, 1, "udført", NOTE_DONE)
     _agreement(term, 2, "udført", NOTE_READING)
@@ -502,7 +502,7 @@ def test_empty_participants_with_parents_absent_is_asked_again(tmp_path):
         term.answer("Hvornår blev mødet holdt?", ENTER)
         term.answer("Deltog forældrene?", DOWN + ENTER)  # Nej
         term.answer("Hvorfor deltog forældrene ikke?", ABSENCE_REASON + ENTER)
-        term.answer("Hvem deltog ellers?", "\x15" + ENTER)  # Ctrl-U: whatever is pre-filled, leave it empty
+        term.answer("Hvem deltog ellers?", "-" + ENTER)  # "-": none, instead of the suggested names
         # Refused and asked again: the user types who took part and the meeting goes on.
         term.child.expect_exact("Skriv, hvem der deltog i mødet.", timeout=5)
         term.child.expect_exact("Hvem deltog ellers?", timeout=5)

@@ -175,7 +175,7 @@ def walk(tmp_path_factory) -> Walk:
     term.answer("Hvor mange statusmøder", ENTER)  # 3
     term.answer("Dato for det første statusmøde:", ENTER)  # today + 8 weeks
     term.answer("Klokkeslæt:", ENTER)  # 14:00
-    term.answer("Hvem deltager?", f", {EXTRA_PARTICIPANT}" + ENTER)  # appended to "Forældre, Karin Holm"
+    term.answer("Hvem deltager?", f"Forældre, {TOVHOLDER}, {EXTRA_PARTICIPANT}" + ENTER)  # over "Forældre, Karin Holm"
     term.answer("Passer datoerne?", ENTER)
     term.answer("Har forældrene underskrevet handleplanen?", ENTER)  # Ja
     term.answer("givet samtykke?", ENTER)

@@ -44,6 +44,13 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def backup_made(cli) -> Path:
+    """`rettidig backup`, and the path of the copy it says it wrote."""
+    found = re.search(r"(/\S+\.db)\b", flat(ok(cli, "backup").out))
+    assert found, "no backup path in the output"
+    return Path(found.group(1))
+
+
 def ok(cli, *args: str, keys: str | None = None):
     result = cli(list(args), keys=keys)
     assert result.code == 0, f"exit {result.code}\nout: {result.out}\nerr: {result.err}"
@@ -214,7 +221,7 @@ def test_encrypting_a_plain_file_keeps_every_record(cli, data_home, storage):
     code = case_with_text(cli)
     other = new_case(cli)
     ok(cli, "aftale", "ny", other, "--hvad", "Tale med PPR", "--hvem", "Leder")
-    old_copy = Path(ok(cli, "backup").out.split("Sikkerhedskopi gemt:", 1)[1].split()[0])
+    old_copy = backup_made(cli)
     assert UNIQUE.encode() in raw_bytes(data_home)  # the search can see it while plain
     before_plans = {c: plan_json(cli, c) for c in (code, other)}
     before_history = history_json(cli, code)
@@ -237,7 +244,13 @@ def test_encrypting_a_plain_file_keeps_every_record(cli, data_home, storage):
     assert stat.S_IMODE(sidecar(data_home).stat().st_mode) == 0o600
     assert stat.S_IMODE(db_file(data_home).stat().st_mode) == 0o600
     assert UNIQUE.encode() not in raw_bytes(data_home)
+    # The copy taken before encrypting was the way back while the switch ran; it held the data in
+    # clear text, so it is gone again. The one taken by hand is still there (and was named above).
+    assert "Sikkerhedskopien fra før krypteringen er slettet igen" in out
+    backups = sorted(p.name for p in (data_home / "sikkerhedskopier").iterdir())
+    assert backups == [old_copy.name], backups
     # No temporary file is left behind.
+    assert not [p for p in data_home.iterdir() if p.name.endswith((".ny", ".tmp"))]
     leftovers = [p.name for p in data_home.iterdir() if p.name.endswith((".ny", ".tmp"))]
     assert leftovers == []
 
@@ -317,7 +330,7 @@ def test_changing_the_key_keeps_data_and_the_old_key_only_while_a_backup_needs_i
         pytest.skip("changes the key of an encrypted data file")
     code = case_with_text(cli)
     first_id = sidecar_info(sidecar(data_home))["noegle_id"]
-    copy = Path(ok(cli, "backup").out.split("Sikkerhedskopi gemt:", 1)[1].split()[0])
+    copy = backup_made(cli)
     assert sidecar_info(copy.with_name(copy.name + ".kryptering"))["noegle_id"] == first_id
     before = table_contents(data_home)
     before_plan = plan_json(cli, code)
@@ -342,11 +355,15 @@ def test_changing_the_key_keeps_data_and_the_old_key_only_while_a_backup_needs_i
     assert UNIQUE.encode() not in raw_bytes(data_home)
     assert not [p for p in data_home.iterdir() if p.name.endswith((".ny", ".tmp"))]
 
-    # Changed again: no backup names the second key, so it is removed from the keyring.
-    ok(cli, "kryptering", "skift", "--noeglering")
+    # Changed again: the copy taken before this switch opens with the second key, so it stays.
+    result = ok(cli, "kryptering", "skift", "--noeglering")
+    assert "nøgle, som derfor bliver i nøgleringen" in flat(result.out)
     third_id = sidecar_info(sidecar(data_home))["noegle_id"]
     assert third_id not in (first_id, second_id)
-    assert keyring_secret(second_id) is None
+    before_switch = [p for p in (data_home / "sikkerhedskopier").glob("*før-nøgleskift*.db")
+                     if sidecar_info(p.with_name(p.name + ".kryptering"))["noegle_id"] == second_id]
+    assert len(before_switch) == 1
+    assert keyring_secret(second_id) is not None
     assert keyring_secret(first_id) is not None
     assert keyring_secret(third_id) is not None
     assert table_contents(data_home) == before
@@ -365,7 +382,11 @@ def test_changing_from_keyring_to_passphrase(cli, data_home, storage):
     assert "Mister du adgangskoden" in flat(result.out)
     info = sidecar_info(sidecar(data_home))
     assert info == {"metode": "adgangskode"}
-    assert keyring_secret(old_id) is None  # no backup needs it
+    # The copy taken before the switch opens with the old keyring key, so the key stays.
+    copies = list((data_home / "sikkerhedskopier").glob("*før-nøgleskift*.db"))
+    assert len(copies) == 1
+    assert sidecar_info(copies[0].with_name(copies[0].name + ".kryptering"))["noegle_id"] == old_id
+    assert keyring_secret(old_id) is not None
     assert header(data_home) != SQLITE_HEADER
     plan = plan_json(cli, code, keys=PASSPHRASE + ENTER)
     assert UNIQUE in [o["hvad"] for o in plan["observationer"]]

@@ -198,7 +198,7 @@ def test_observation_with_an_earlier_date_and_empty_text_refused(cli, case, refu
         + ENTER  # empty: refused
         + "Peger i stedet for at spørge" + ENTER
         + ENTER  # TRAS
-        + ENTER  # observer: skipped
+        + "-" + ENTER  # observer: left empty (the last observer is suggested)
     )
     result = cli(["observation", case], keys)
     assert result.code == 0, result.err

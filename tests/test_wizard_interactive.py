@@ -186,7 +186,7 @@ def ikast_full_journey(due: dt.date, k_day: dt.date) -> str:
         ENTER  # guide chooser: Ikast-Brande is the default
         + ikast_phase1() + ikast_phase2() + ikast_phase3() + ikast_phase4_until_meetings(due)
         # status meetings: every 6th week, 3 meetings, proposed first date, 14:00; add the leader
-        + ENTER + ENTER + ENTER + ENTER + ", Leder" + ENTER
+        + ENTER + ENTER + ENTER + ENTER + "Anna, Leder" + ENTER  # typed over the suggestion "Anna"
         + ENTER  # "Passer datoerne?" -> Ja, gem dem
         + "Læser godnathistorie hver aften" + ENTER  # foraeldre-stoette
         + ENTER + "Mor og far" + ENTER + ENTER  # signature: Ja, by whom, today
@@ -316,7 +316,7 @@ def test_full_resen_journey_stor_sag(cli, screen):
     # ... and the steps that "stor sag" opens were asked.
     assert "Hvem er sagsbehandler" in screen.text()
     assert "Hvornår er sagen på det tværfaglige teammøde" in screen.text()
-    assert "(adskil med komma; forældrene deltager altid)" in screen.text()  # the participants hint
+    assert "(adskil med komma; forældrene deltager altid" in screen.text()  # the participants hint
     code = case_code(result.out)
 
     plan = plan_json(cli, code)
