@@ -172,7 +172,15 @@ def list_cases(
     cases = store.cases(include_closed or closed_only)
     if closed_only:
         cases = [c for c in cases if c["status"] != "åben"]
-    rows = overview.overview([plans.build(store, c, today) for c in cases], today, tovholder, tilbud, fase)
+    built, unreadable = [], []
+    for c in cases:
+        # One case that cannot be planned (its guide beyond the limits, a value written by hand)
+        # is a line saying so; the overview of the other cases goes on.
+        try:
+            built.append(plans.build(store, c, today))
+        except (plans.CaseGuideError, plans.CaseUnreadableError) as exc:
+            unreadable.append(overview.unreadable_row(c, exc.reason))
+    rows = overview.overview(built, today, tovholder, tilbud, fase, unreadable=unreadable)
     with store.atomic():
         # One row per case shown: the list shows each child's name, so insight into a case must
         # include that it was listed.

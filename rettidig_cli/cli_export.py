@@ -167,7 +167,10 @@ def export(
         terms = more
 
     path = exporters.target(out, exporters.default_name(purpose.file_prefix, row["code"], fmt, today))
-    if path.exists() and not path.is_dir() and not overwrite and _terminal():
+    exporters.check_target(path, store)
+    if exporters.exists(path) and not path.is_dir():
+        exporters.check_replaceable(path, store)  # refused before asking: never a file the user made
+    if exporters.exists(path) and not path.is_dir() and not overwrite and _terminal():
         from rettidig_cli import prompts
 
         try:
@@ -177,7 +180,7 @@ def export(
         if not overwrite:
             raise UsageError("Filen er ikke overskrevet. Intet er skrevet.",
                              hint="Vælg et andet navn med --out.")
-    written = exporters.write_private(path, content, overwrite)
+    written = exporters.write_private(path, content, overwrite, store)
     with store.atomic():
         store.audit("eksport", row["code"], f"{purpose.id}/{fmt}")
     what = {"docx": "Word-dokumentet", "markdown": "Dokumentet", "ics": "Kalenderfilen", "json": "JSON-filen",

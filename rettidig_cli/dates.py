@@ -51,6 +51,33 @@ def parse_date(text: str) -> dt.date:
         raise ValueError(f"«{text}» findes ikke i kalenderen. Skriv fx {DATE_EXAMPLE}.") from None
 
 
+def plausible_range() -> tuple[dt.date, dt.date]:
+    """The first and last date rettidig takes from a user (data/limits.toml): from 1 January of
+    the earliest year to 31 December a number of years ahead of today."""
+    from rettidig_cli.reference import limits
+
+    rules = limits()
+    return dt.date(rules.earliest_year, 1, 1), dt.date(today().year + rules.years_ahead, 12, 31)
+
+
+def check_plausible(day: dt.date) -> dt.date:
+    """The day if it lies in the plausible range; a Danish ValueError if not (31-12-9999 is a typo,
+    and a date near the calendar's end breaks every calculation with it)."""
+    first, last = plausible_range()
+    if not first <= day <= last:
+        raise ValueError(f"{format_short(day)} ligger uden for det mulige. Skriv en dato mellem "
+                         f"{format_short(first)} og {format_short(last)}.")
+    return day
+
+
+def add_days(day: dt.date, days: int) -> dt.date | None:
+    """day + days, or None if that lies beyond the calendar (year 1 to 9999)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
+
+
 def _month(word: str) -> int | None:
     """1-12 for a Danish month name or its first three or more letters ("dec", "sept")."""
     for number, name in enumerate(MONTHS, start=1):
@@ -100,10 +127,14 @@ def from_iso(value: str | None) -> dt.date | None:
 
 
 def format_iso(value: str | None, short: bool = False) -> str:
-    """A stored ISO date (or timestamp) in Danish: long 'tirsdag 3. marts 2026' or short '3. mar. 2026'."""
+    """A stored ISO date (or timestamp) in Danish: long 'tirsdag 3. marts 2026' or short '3. mar. 2026'.
+    A stored value that is not a date (written by hand into the file) is shown as it is."""
     if not value:
         return ""
-    day = dt.date.fromisoformat(value[:10])
+    try:
+        day = dt.date.fromisoformat(value[:10])
+    except (TypeError, ValueError):
+        return str(value)
     return format_short(day) if short else format_date(day)
 
 
@@ -128,6 +159,8 @@ def next_working_day(day: dt.date, closed: dict[dt.date, str]) -> ProposedDate:
     """The day itself if it is a working day, else the first working day after it."""
     moved = day
     while moved.weekday() >= 5 or moved in closed:
+        if moved == dt.date.max:  # the calendar's last day: nothing after it to move to
+            return ProposedDate(day)
         moved += dt.timedelta(days=1)
     if moved == day:
         return ProposedDate(day)
@@ -142,9 +175,10 @@ def propose_meetings(
     meeting moved off a holiday does not push all the later ones."""
     if every_weeks < 1 or count < 1:
         raise ValueError("Rytme og antal skal være mindst 1.")
-    closed = days_closed(range(first.year, first.year + 2 + (every_weeks * count) // 52), include_optional)
+    last_year = min(dt.MAXYEAR, first.year + 1 + (every_weeks * count) // 52)
+    closed = days_closed(range(first.year, last_year + 1), include_optional)
     return [
-        next_working_day(first + dt.timedelta(weeks=every_weeks * i), closed) for i in range(count)
+        next_working_day(add_days(first, 7 * every_weeks * i) or dt.date.max, closed) for i in range(count)
     ]
 
 

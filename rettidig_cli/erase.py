@@ -38,7 +38,14 @@ def erase_case(store, case: dict, action: str = "slet") -> None:
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` months earlier (the month's last day if it is shorter). A period
+    reaching past the calendar's first or last day (`--lukkede-efter 1000000000000`, or a negative
+    period in indstillinger.toml) gives that day, so nothing or everything is older."""
     month_index = day.year * 12 + day.month - 1 - months
+    if month_index < dt.MINYEAR * 12:
+        return dt.date.min
+    if month_index >= (dt.MAXYEAR + 1) * 12:
+        return dt.date.max
     year, month = divmod(month_index, 12)
     last_day = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30,
                 31, 31, 30, 31, 30, 31][month]

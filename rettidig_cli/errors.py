@@ -64,8 +64,8 @@ class DiskError(RettidigError):
     exit_code = 74
 
 
-def disk_error(exc: OSError, what: str = "") -> DiskError:
-    """A Danish message for an error from the operating system; never the path's content."""
+def os_reason(exc: OSError) -> str:
+    """Why the operating system said no, in Danish words."""
     import errno
 
     reasons = {
@@ -81,8 +81,14 @@ def disk_error(exc: OSError, what: str = "") -> DiskError:
         errno.ENOTDIR: "en del af stien er ikke en mappe",
         errno.EEXIST: "filen findes allerede",
     }
-    reason = reasons.get(exc.errno, f"fejl fra styresystemet: {exc.strerror or exc.__class__.__name__}")
+    return reasons.get(exc.errno, f"fejl fra styresystemet: {exc.strerror or exc.__class__.__name__}")
+
+
+def disk_error(exc: OSError, what: str = "") -> DiskError:
+    """A Danish message for an error from the operating system; never the path's content."""
+    import errno
+
     hint = "Skaf plads på disken, og prøv igen." if exc.errno in (errno.ENOSPC, errno.EDQUOT) else \
         "Kør: rettidig doctor – og tal med den, der hjælper dig med IT, hvis fejlen kommer igen."
-    return DiskError(f"{what or 'Det kunne ikke gøres færdigt'}: {reason}. Det, der allerede er gemt, er ikke tabt.",
-                     hint=hint)
+    return DiskError(f"{what or 'Det kunne ikke gøres færdigt'}: {os_reason(exc)}. Det, der allerede er gemt, er "
+                     "ikke tabt.", hint=hint)

@@ -22,16 +22,22 @@ def text(value, label: str, required: bool = True, max_length: int = TEXT_MAX) -
 
 
 def date(value, label: str, required: bool = True) -> dt.date | None:
+    """A date from the user or an answers file, within the plausible range (data/limits.toml)."""
     if value in (None, "") and not required:
         return None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value  # TOML files may hold real dates
-    if not isinstance(value, str):
+        day = value  # TOML files may hold real dates
+    elif not isinstance(value, str):
         raise ValueError(f"{label} skal være en dato, fx {dates.DATE_EXAMPLE}.")
-    if contains_cpr(value):
+    elif contains_cpr(value):
         raise ValueError(CPR_MESSAGE)  # and never echo the number back
+    else:
+        try:
+            day = dates.parse_date(value)
+        except ValueError as exc:
+            raise ValueError(f"{label}: {exc}") from None
     try:
-        return dates.parse_date(value)
+        return dates.check_plausible(day)
     except ValueError as exc:
         raise ValueError(f"{label}: {exc}") from None
 
@@ -45,7 +51,9 @@ def time(value, label: str) -> dt.time:
 
 
 def whole_number(value, label: str, low: int, high: int) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
+    # isdecimal, not isdigit (which takes "²", that int() refuses in English), and no int() of a
+    # long digit string: slow, and refused in English past 4300 digits. Too long is out of range.
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= max(20, len(str(high))):
         value = int(value.strip())
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise ValueError(f"{label} skal være et helt tal fra {low} til {high}.")

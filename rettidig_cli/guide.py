@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rettidig_cli.dates import parse_time
 from rettidig_cli.errors import GuideError, NotFoundError
 
 # The fixed vocabulary of record kinds the wizard knows how to ask for, store and render.
@@ -210,8 +211,10 @@ class _Reader:
     def boolean(self, key, default=False):
         return self._get(key, bool, "true eller false", False, default)
 
-    def integer(self, key, required=False, default=None, minimum=0):
+    def integer(self, key, required=False, default=None, minimum=0, maximum=None):
         value = self._get(key, int, "et helt tal", required, default)
+        if value is not None and maximum is not None and not minimum <= value <= maximum:
+            raise self.fail(key, f"skal være et helt tal fra {minimum} til {maximum}, men er {_number(value)}")
         if value is not None and value < minimum:
             raise self.fail(key, f"skal være mindst {minimum}")
         return value
@@ -260,6 +263,11 @@ class _Reader:
         return f"{self.where}.{key}" if self.where else key
 
 
+def _number(value: int) -> str:
+    """A number from a file for a message; a huge one is not echoed digit by digit."""
+    return str(value) if abs(value) < 10**15 else "et meget stort tal"
+
+
 def _describe(value) -> str:
     names = {str: "en tekst", int: "et tal", float: "et decimaltal", bool: "true/false",
              list: "en liste", dict: "en tabel"}
@@ -304,7 +312,65 @@ def _step(reader: _Reader, phase_id: str) -> Step:
     )
 
 
+LIMITS_HINT = ("Grænserne står i data/limits.toml. En rigtig guide ligger langt under dem: "
+               "tjek, at det er den rigtige fil.")
+
+
+def _too_big(path: str, limit: int) -> GuideError:
+    return GuideError(f"Guidefilen {path} er for stor: højst {limit:,} byte.".replace(",", "."), hint=LIMITS_HINT)
+
+
+def _too_deep(path: str, depth: int) -> GuideError:
+    return GuideError(f"Guidefilen {path} har tabeller eller lister inden i hinanden i for mange lag "
+                      f"(højst {depth}).", hint=LIMITS_HINT)
+
+
+def _check_size(data: dict, path: str, limits) -> None:
+    """Every text, key and list of the parsed file within the limits, unknown keys too (they are
+    kept in the case's snapshot of the guide). Iterative: no recursion on a deep file."""
+    reader = _Reader(path, data, "")
+    stack = [(data, "", 1)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > limits.max_depth:
+            raise _too_deep(path, limits.max_depth)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if len(key) > limits.max_text_length:
+                    raise reader.fail(where or "(øverst)", f"har en nøgle på over {limits.max_text_length} tegn")
+                stack.append((item, f"{where}.{key}" if where else key, depth + 1))
+        elif isinstance(value, list):
+            if len(value) > limits.max_list_items:
+                raise reader.fail(where, f"har {len(value)} elementer; højst {limits.max_list_items}")
+            stack.extend((item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str) and len(value) > limits.max_text_length:
+            raise reader.fail(where, f"er en tekst på {len(value)} tegn; højst {limits.max_text_length}")
+
+
+def _check_counts(top: _Reader, limits) -> None:
+    """Phases, steps and options counted before any of them is read."""
+    phases = top.table.get("phases")
+    if not isinstance(phases, list):
+        return  # reported by the reader
+    if len(phases) > limits.max_phases:
+        raise top.fail("phases", f"har {len(phases)} faser; højst {limits.max_phases}")
+    steps = [s for p in phases if isinstance(p, dict) and isinstance(p.get("steps"), list) for s in p["steps"]]
+    if len(steps) > limits.max_steps:
+        raise top.fail("phases.steps", f"har {len(steps)} trin i alt; højst {limits.max_steps}")
+    for step in steps:
+        options = step.get("options") if isinstance(step, dict) else None
+        if isinstance(options, list) and len(options) > limits.max_options:
+            raise top.fail(f"phases.steps.{step.get('id', '?')}.options",
+                           f"har {len(options)} valgmuligheder; højst {limits.max_options}")
+
+
 def parse_guide(text: str, path: str) -> Guide:
+    from rettidig_cli.reference import limits as load_limits
+
+    limits = load_limits()
+    # Size first: a huge file is refused before anything is parsed (a stored snapshot too).
+    if len(text) > limits.max_file_bytes or len(text.encode("utf-8", "surrogatepass")) > limits.max_file_bytes:
+        raise _too_big(path, limits.max_file_bytes)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -314,10 +380,17 @@ def parse_guide(text: str, path: str) -> Guide:
             f"Guidefilen {path} er ikke gyldig TOML{place}.",
             hint="Tjek anførselstegn, = og [ ] på den linje.",
         ) from None
+    except RecursionError:  # tomllib recurses once per nested [ or {
+        raise _too_deep(path, limits.max_depth) from None
+    except ValueError:  # not a TOMLDecodeError: a whole number of more than 4300 digits
+        raise GuideError(f"Guidefilen {path} er ikke gyldig TOML: den har et tal med alt for mange cifre.",
+                         hint=LIMITS_HINT) from None
+    _check_size(data, path, limits)
     top = _Reader(path, data, "")
+    _check_counts(top, limits)
     schema = top.integer("schema", required=True, minimum=1)
     if schema > SCHEMA_VERSION:
-        raise top.fail("schema", f"er {schema}, men denne version af rettidig kan kun læse {SCHEMA_VERSION}")
+        raise top.fail("schema", f"er {_number(schema)}, men denne version af rettidig kan kun læse {SCHEMA_VERSION}")
 
     safety_r = top.table_("safety")
     safety = Safety(
@@ -330,12 +403,14 @@ def parse_guide(text: str, path: str) -> Guide:
     meet_r = top.table_("meetings", required=False)
     defaults = MeetingRules()
     rhythms = meet_r._get("rhythm_weeks", list, "en liste af hele tal", False, list(defaults.rhythm_weeks))
-    if not rhythms or not all(isinstance(r, int) and not isinstance(r, bool) and 0 < r <= 52 for r in rhythms):
-        raise meet_r.fail("rhythm_weeks", "skal være en liste af hele tal mellem 1 og 52")
+    low, high = limits.rhythm_weeks
+    if not rhythms or not all(isinstance(r, int) and not isinstance(r, bool) and low <= r <= high for r in rhythms):
+        raise meet_r.fail("rhythm_weeks", f"skal være en liste af hele tal mellem {low} og {high}")
     meetings = MeetingRules(
         rhythm_weeks=tuple(rhythms),
-        default_rhythm=meet_r.integer("default_rhythm", default=defaults.default_rhythm, minimum=1),
-        default_count=meet_r.integer("default_count", default=defaults.default_count, minimum=1),
+        default_rhythm=meet_r.integer("default_rhythm", default=defaults.default_rhythm, minimum=low, maximum=high),
+        default_count=meet_r.integer("default_count", default=defaults.default_count,
+                                     minimum=limits.meeting_count[0], maximum=limits.meeting_count[1]),
         default_time=meet_r.text("default_time", required=False) or defaults.default_time,
         skip_optional_holidays=meet_r.boolean("skip_optional_holidays", True),
         parents_always=meet_r.boolean("parents_always"),
@@ -344,6 +419,10 @@ def parse_guide(text: str, path: str) -> Guide:
     )
     if meetings.default_rhythm not in meetings.rhythm_weeks:
         raise meet_r.fail("default_rhythm", "skal være en af værdierne i rhythm_weeks")
+    try:
+        parse_time(meetings.default_time)
+    except ValueError:
+        raise meet_r.fail("default_time", "skal være et klokkeslæt, fx \"14:00\"") from None
 
     phases = []
     for phase_r in top.tables("phases", required=True):
@@ -369,7 +448,8 @@ def parse_guide(text: str, path: str) -> Guide:
             RulerPosition(r.ident("id"), r.text("label"), r.text("colour"), r.text("description", required=False))
             for r in top.tables("ruler")
         ),
-        observation_deadline_days=deadlines.integer("observations_days", minimum=1),
+        observation_deadline_days=deadlines.integer("observations_days", minimum=limits.observations_days[0],
+                                                    maximum=limits.observations_days[1]),
         escalations=tuple(
             Escalation(r.ident("step"), r.texts("from", required=True), r.ident("to"))
             for r in top.tables("escalations")
@@ -437,8 +517,16 @@ def guide_dirs(home: Path | None) -> list[Path]:
 
 
 def load_file(path: Path) -> Guide:
+    from rettidig_cli.reference import limits
+
+    limit = limits().max_file_bytes
     try:
-        text = path.read_text(encoding="utf-8")
+        # Never more than the limit is read: a huge file (or a device that never ends) is refused at once.
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+        if len(raw) > limit:
+            raise _too_big(str(path), limit)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise NotFoundError(f"Guidefilen {path} findes ikke.") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -143,3 +143,14 @@ def m005_case_ids_never_reused(db: Database) -> None:
     db.execute('DROP TABLE "cases"')
     db.execute('ALTER TABLE "cases_new" RENAME TO "cases"')
     db.execute('CREATE UNIQUE INDEX "idx_cases_code" ON "cases" ("code")')
+
+
+@migrations()
+def m006_exports(db: Database) -> None:
+    # `export --overskriv` may only replace a file rettidig itself wrote as an export and nobody has
+    # changed since: the SHA-256 of each export is remembered (a hash, no content, no path).
+    db["export_hashes"].create({"sha256": str, "written_at": str}, pk="sha256", not_null={"written_at"})
+    # A temporary export file is named here before it is made, so one left by kill -9 (it holds a
+    # child's data) is found and removed by the next start; the row goes when the file has its name.
+    db["pending_files"].create({"id": int, "path": str, "pid": int, "started_at": str}, pk="id",
+                               not_null={"path", "pid", "started_at"})

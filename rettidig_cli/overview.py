@@ -17,6 +17,7 @@ from rettidig_cli.reference import followup_rules
 OVERDUE, THIS_WEEK, SOON, QUIET, CALM, CLOSED = range(6)
 LEVEL_NAMES = {OVERDUE: "overskredet", THIS_WEEK: "denne uge", SOON: "snart", QUIET: "stille",
                CALM: "i gang", CLOSED: "lukket"}
+UNREADABLE_NAME = "kan ikke vises"  # a case whose plan cannot be built: shown first, at the overdue level
 
 
 def _week(day: dt.date) -> tuple[int, int]:
@@ -129,17 +130,38 @@ def matches(line: dict, tovholder: str | None, setting: str | None, phase: str |
         return False
     if phase:
         wanted = phase.strip().casefold()
-        if wanted.isdigit():
-            if int(wanted) != line["fase_nummer"]:
+        if wanted.isdecimal():  # not isdigit: int() refuses "²"; and no int() of 5000 digits
+            if len(wanted) > 6 or int(wanted) != line["fase_nummer"]:
                 return False
         elif wanted != line["fase_id"] and wanted not in line["fase_titel"].casefold():
             return False
     return True
 
 
-def overview(plans: list[dict], today: dt.date, tovholder=None, setting=None, phase=None) -> list[dict]:
+def unreadable_row(case: dict, reason: str) -> dict:
+    """The line of a case whose plan cannot be built: its code, the reason (which names no child)
+    and the safety flag, so the case is never silently missing from the morning view."""
+    closed = case["status"] != OPEN
+    return {
+        "kode": case["code"], "barn": "–", "tilbud": "", "fase": "–", "fase_nummer": 0, "fase_id": "",
+        "fase_titel": "", "tovholder": "", "naeste_statusmoede": None, "placering": "", "placering_farve": "",
+        "status": case["status"], "lukket": None,
+        "niveau": OVERDUE, "niveau_navn": UNREADABLE_NAME,
+        "opgaver": [f"Kan ikke vises: {reason}", f"Se mere med: rettidig plan {case['code']}"],
+        "forsinket": [],
+        "mistanke_om_vold_eller_overgreb": bool(case.get("abuse_path")) and not closed,
+        "sidst_aendret": str(case.get("updated_at") or case.get("created_at") or "")[:10],
+        "kan_ikke_vises": reason,
+        "_sort": (OVERDUE, "", "", case["code"]),
+    }
+
+
+def overview(plans: list[dict], today: dt.date, tovholder=None, setting=None, phase=None,
+             unreadable: list[dict] = ()) -> list[dict]:
+    """The lines, most urgent first. Lines of cases that cannot be shown (unreadable_row) are kept
+    whatever the filters: what they would match cannot be known."""
     lines = [row(p, today) for p in plans]
-    lines = [line for line in lines if matches(line, tovholder, setting, phase)]
+    lines = [line for line in lines if matches(line, tovholder, setting, phase)] + list(unreadable)
     lines.sort(key=lambda line: line["_sort"])
     for line in lines:
         del line["_sort"]

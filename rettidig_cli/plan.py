@@ -5,16 +5,62 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 from rettidig_cli import dates, fit, followup, privacy, wizard
+from rettidig_cli.errors import GuideError, StoreError
 from rettidig_cli.guide import SAFETY_STEP_ID, visible
 
 OPEN_AGREEMENT = followup.OPEN_AGREEMENT
 
 
+class CaseUnreadableError(StoreError):
+    """The data file holds a value in this case that no plan can be built from (a date that is not
+    a date, written by hand or by an older version). The message names the case code only."""
+
+    def __init__(self, message: str, hint: str | None = None, reason: str = ""):
+        super().__init__(message, hint)
+        self.reason = reason or message
+
+
+class CaseGuideError(GuideError):
+    """The guide snapshot a case was opened with is beyond this version's limits (data/limits.toml)."""
+
+    def __init__(self, message: str, hint: str | None = None, reason: str = ""):
+        super().__init__(message, hint)
+        self.reason = reason or message
+
+
+# What a value rettidig did not write itself can raise while a plan is built from it; database
+# errors are not among them (they concern the whole file and are reported as such).
+_BAD_VALUE = (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, RecursionError)
+
+
 def build(store, case: dict, today: dt.date | None = None) -> dict:
-    today = today or dates.today()
-    guide = store.guide_for(case)
+    """The plan of one case. A case that cannot be planned raises CaseGuideError (its guide is beyond
+    this version's limits) or CaseUnreadableError, never anything else, so one bad case cannot
+    take the morning overview down for the others. Both carry `reason`: the why, without the code."""
+    code = case["code"]
+    try:
+        try:
+            guide = store.guide_for(case)
+        except GuideError as exc:
+            reason = f"Den guide, sagen blev oprettet med, kan ikke læses af denne version af rettidig. {exc.message}"
+            raise CaseGuideError(f"Sag {code} kan ikke vises. {reason}",
+                                 hint="Sagens data er ikke ændret. Kontakt den, der har installeret rettidig "
+                                 "(grænserne for guides står i data/limits.toml).", reason=reason) from None
+        return _build(store, case, guide, today or dates.today())
+    except _BAD_VALUE as exc:
+        if os.environ.get("RETTIDIG_DEBUG"):
+            raise
+        reason = (f"Datafilen har en værdi i sagen, som rettidig ikke kan læse ({exc.__class__.__name__}), "
+                  "fx en dato skrevet i hånden.")
+        raise CaseUnreadableError(f"Sag {code} kan ikke vises. {reason}",
+                                  hint="Intet er ændret. Kør: rettidig doctor, og kontakt den, der har "
+                                  "installeret rettidig.", reason=reason) from exc
+
+
+def _build(store, case: dict, guide, today: dt.date) -> dict:
     ctx = wizard.context_for(store, case, guide)
     answered = ctx.answered
     cid = case["id"]

@@ -1,6 +1,7 @@
-"""Reference data shared by every guide: FIT scoring rules (data/fit.toml) and the rules for
-following a case (data/followup.toml). Numbers a municipality may need to correct live there,
-not here; this module only reads and checks them."""
+"""Reference data shared by every guide: FIT scoring rules (data/fit.toml), the rules for
+following a case (data/followup.toml) and the limits on dates and guide files (data/limits.toml).
+Numbers a municipality may need to correct live there, not here; this module only reads and
+checks them."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def _load(name: str) -> tuple[_Reader, str]:
     path = builtin_guide_dir().parent / name
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOMLDecodeError, bad UTF-8, huge numbers
         raise GuideError(f"Datafilen {path} kan ikke læses ({exc.__class__.__name__}).",
                          hint="Installér rettidig igen, eller ret filen.") from None
     return _Reader(str(path), data, ""), str(path)
@@ -95,6 +96,53 @@ def fit_rules() -> FitRules:
         reliable_effect_size=_number(top, "reliable_effect_size", required=True),
         decimals=top.integer("decimals", required=True),
         instruments=tuple(instruments),
+    )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What rettidig accepts (data/limits.toml): the plausible range of a date, and how big a
+    guide may be. Checked before the expensive work, so bad input fails within a moment."""
+
+    earliest_year: int
+    years_ahead: int
+    max_file_bytes: int
+    max_depth: int
+    max_text_length: int
+    max_list_items: int
+    max_phases: int
+    max_steps: int
+    max_options: int
+    observations_days: tuple[int, int]
+    rhythm_weeks: tuple[int, int]
+    meeting_count: tuple[int, int]
+
+
+@functools.cache
+def limits() -> Limits:
+    top, _ = _load("limits.toml")
+    days, guide = top.table_("dates"), top.table_("guide")
+    deadlines, meetings = guide.table_("deadlines"), guide.table_("meetings")
+
+    def span(reader: _Reader, low: str, high: str) -> tuple[int, int]:
+        first = reader.integer(low, required=True, minimum=1)
+        last = reader.integer(high, required=True, minimum=first)
+        return first, last
+
+    return Limits(
+        # dt.date reaches year 9999; leave room for the arithmetic on a date in the range.
+        earliest_year=days.integer("earliest_year", required=True, minimum=1900, maximum=2100),
+        years_ahead=days.integer("years_ahead", required=True, minimum=1, maximum=100),
+        max_file_bytes=guide.integer("max_file_bytes", required=True, minimum=1000),
+        max_depth=guide.integer("max_depth", required=True, minimum=10),
+        max_text_length=guide.integer("max_text_length", required=True, minimum=100),
+        max_list_items=guide.integer("max_list_items", required=True, minimum=10),
+        max_phases=guide.integer("max_phases", required=True, minimum=1),
+        max_steps=guide.integer("max_steps", required=True, minimum=1),
+        max_options=guide.integer("max_options", required=True, minimum=2),
+        observations_days=span(deadlines, "observations_days_min", "observations_days_max"),
+        rhythm_weeks=span(meetings, "rhythm_weeks_min", "rhythm_weeks_max"),
+        meeting_count=span(meetings, "count_min", "count_max"),
     )
 
 

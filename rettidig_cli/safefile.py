@@ -103,3 +103,25 @@ def held(lock_file: Path, wait: bool = True):
         yield True
     finally:
         os.close(fd)
+
+
+def publish_new(source: Path, target: Path, label: str = "") -> None:
+    """Give a finished temporary file its name, never replacing a file that appeared there in the
+    meantime: a hard link fails if the name is taken. Where hard links cannot be made (FAT,
+    some network drives), the name is reserved with O_EXCL and the file renamed onto that."""
+    import errno
+
+    point(f"link:{label}")
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK,
+                             errno.ENOSYS, errno.EACCES):
+            raise
+        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # FileExistsError if taken
+        replace(source, target, label)
+        return
+    unlink(source, label)
+    fsync_folder(target.parent, label)

@@ -193,6 +193,8 @@ class Store:
                 self.db.execute(pragma)
             if create:
                 self._migrate()
+                if self.db["pending_files"].count:  # a temporary export left by kill -9
+                    self.sweep_pending()
         except database_errors() as exc:
             raise _translate(exc, path, opening=True) from None
 
@@ -514,6 +516,52 @@ class Store:
         if self._writing_case != case["id"]:
             raise RuntimeError("a case write outside atomic(case)")
 
+    # ------------------------------------------------------------ files written beside the data file
+
+    def own_files(self) -> list[Path]:
+        """The files that are rettidig's own data: never a target for an export."""
+        from rettidig_cli import keys
+
+        p = self.path
+        return [p, *(p.with_name(p.name + s) for s in ("-wal", "-shm", "-journal", ".ny", ".lås", ".gendannes",
+                                                       ".gendannelse")), keys.sidecar(p)]
+
+    def begin_pending(self, path: Path) -> int:
+        """Name a temporary file (with a child's data) before it is made, so kill -9 cannot leave it
+        behind unnoticed: the next start removes it."""
+        with self.atomic():
+            return self.db["pending_files"].insert(
+                {"path": str(path), "pid": os.getpid(), "started_at": now()}).last_pk
+
+    def end_pending(self, row_id: int) -> None:
+        with self.atomic():
+            self.db.execute("DELETE FROM pending_files WHERE id = ?", [row_id])
+
+    def pending_leftovers(self) -> list[tuple[int, Path]]:
+        """Temporary files named by a process that is gone (or that began over an hour ago)."""
+        cutoff = (dt.datetime.now() - dt.timedelta(hours=1)).isoformat(timespec="microseconds")
+        return [(row["id"], Path(row["path"])) for row in self.db["pending_files"].rows
+                if not _alive(row["pid"]) or row["started_at"] < cutoff]
+
+    def sweep_pending(self) -> int:
+        """Remove temporary export files left by a killed run. Returns how many were removed."""
+        removed = 0
+        for row_id, leftover in self.pending_leftovers():
+            try:
+                if leftover.is_file() and not leftover.is_symlink() and leftover.name.startswith(".rettidig-"):
+                    leftover.unlink()
+                    removed += 1
+            except OSError:
+                continue  # a folder that is gone or read-only now: tried again next time
+            self.end_pending(row_id)
+        return removed
+
+    def remember_export(self, sha256: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO export_hashes (sha256, written_at) VALUES (?, ?)", [sha256, now()])
+
+    def is_own_export(self, sha256: str) -> bool:
+        return self.db.execute("SELECT 1 FROM export_hashes WHERE sha256 = ?", [sha256]).fetchone() is not None
+
     # ------------------------------------------------------------ audit
 
     def audit(self, action: str, case_code: str | None = None, detail: str = "") -> None:
@@ -617,6 +665,18 @@ class Store:
 
     def rows(self, table: str, case_id: int, order_by: str = "id") -> list[dict]:
         return list(self.db[table].rows_where("case_id = ?", [case_id], order_by=order_by))
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill would end the process: go by age there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or a system that cannot tell: assume alive
+    return True
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -791,12 +791,24 @@ def test_existing_file_is_not_overwritten_without_overskriv(cli, named_case, tmp
     path = tmp_path / "plan.md"
     path.write_text("mine egne noter", encoding="utf-8")
     result = fails(cli, 2, "export", named_case, "--out", str(path))
-    assert "findes allerede" in flat(result.err) and "--overskriv" in flat(result.err)
+    assert "findes allerede" in flat(result.err)
     assert path.read_text(encoding="utf-8") == "mine egne noter"
-    ok(cli, "export", named_case, "--out", str(path), "--overskriv")
-    assert path.read_text(encoding="utf-8").startswith("# Handleplan")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert [p.name for p in files_in(tmp_path) if p.name.startswith("plan")] == ["plan.md"]
+    # Not even with --overskriv: rettidig did not write this file.
+    result = fails(cli, 2, "export", named_case, "--out", str(path), "--overskriv")
+    assert "ikke skrevet af rettidig" in flat(result.err)
+    assert path.read_text(encoding="utf-8") == "mine egne noter"
+    # Its own export, unchanged, may be replaced; once changed by hand, it may not.
+    own = tmp_path / "ny-plan.md"
+    ok(cli, "export", named_case, "--out", str(own))
+    result = fails(cli, 2, "export", named_case, "--out", str(own))
+    assert "findes allerede" in flat(result.err) and "--overskriv" in flat(result.err)
+    ok(cli, "export", named_case, "--out", str(own), "--overskriv")
+    assert own.read_text(encoding="utf-8").startswith("# Handleplan")
+    assert stat.S_IMODE(own.stat().st_mode) == 0o600
+    own.write_text(own.read_text(encoding="utf-8") + "\nMin tilføjelse\n", encoding="utf-8")
+    fails(cli, 2, "export", named_case, "--out", str(own), "--overskriv")
+    assert own.read_text(encoding="utf-8").endswith("Min tilføjelse\n")
+    assert sorted(p.name for p in files_in(tmp_path) if "plan" in p.name) == ["ny-plan.md", "plan.md"]
 
 
 def test_existing_default_name_in_folder_is_not_overwritten(cli, named_case, tmp_path):
@@ -825,27 +837,39 @@ def questions(monkeypatch) -> list[str]:
 
 def test_interactive_overwrite_question_no_keeps_the_file(cli, named_case, tmp_path, questions):
     path = tmp_path / "plan.md"
-    path.write_text("mine egne noter", encoding="utf-8")
+    ok(cli, "export", named_case, "--out", str(path), "--format", "markdown")  # rettidig's own export
+    before = path.read_text(encoding="utf-8")
     result = fails(cli, 2, "export", named_case, "--out", str(path), keys=ENTER)  # default: Nej
     assert len(questions) == 1 and "findes allerede" in questions[0] and str(path) in questions[0]
     assert "ikke overskrevet" in flat(result.err)
-    assert path.read_text(encoding="utf-8") == "mine egne noter"
+    assert path.read_text(encoding="utf-8") == before
 
 
 def test_interactive_overwrite_question_yes_replaces(cli, named_case, tmp_path, questions):
     path = tmp_path / "plan.md"
-    path.write_text("mine egne noter", encoding="utf-8")
+    ok(cli, "export", named_case, "--out", str(path), "--format", "markdown")  # rettidig's own export
+    before = path.read_text(encoding="utf-8")
     ok(cli, "export", named_case, "--out", str(path), keys=UP + ENTER)
     assert len(questions) == 1
     assert path.read_text(encoding="utf-8").startswith("# Handleplan")
 
 
-def test_interactive_overwrite_question_ctrl_c(cli, named_case, tmp_path):
+def test_a_file_the_user_made_is_refused_before_any_question(cli, named_case, tmp_path, questions):
     path = tmp_path / "plan.md"
     path.write_text("mine egne noter", encoding="utf-8")
+    result = fails(cli, 2, "export", named_case, "--out", str(path), keys=UP + ENTER)
+    assert questions == []
+    assert "ikke skrevet af rettidig" in flat(result.err)
+    assert path.read_text(encoding="utf-8") == "mine egne noter"
+
+
+def test_interactive_overwrite_question_ctrl_c(cli, named_case, tmp_path):
+    path = tmp_path / "plan.md"
+    ok(cli, "export", named_case, "--out", str(path), "--format", "markdown")  # rettidig's own export
+    before = path.read_text(encoding="utf-8")
     result = fails(cli, 130, "export", named_case, "--out", str(path), keys=CTRL_C)
     assert "Intet er skrevet" in flat(result.err)
-    assert path.read_text(encoding="utf-8") == "mine egne noter"
+    assert path.read_text(encoding="utf-8") == before
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
@@ -858,7 +882,7 @@ def test_files_are_private_and_no_temporary_files_remain(cli, named_case, tmp_pa
 
 def test_overwritten_file_becomes_private(cli, named_case, tmp_path):
     path = tmp_path / "plan.docx"
-    path.write_bytes(b"old")
+    ok(cli, "export", named_case, "--out", str(path))
     os.chmod(path, 0o644)
     ok(cli, "export", named_case, "--out", str(path), "--overskriv")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -913,20 +937,27 @@ def test_missing_output_folder_given_with_trailing_slash(cli, named_case, tmp_pa
     assert not missing.exists()
 
 
-def test_out_is_an_existing_folder_for_a_directory_target(tmp_path):
+def test_out_is_an_existing_folder_for_a_directory_target(tmp_path, data_home):
     from rettidig_cli.errors import UsageError
     from rettidig_cli.export import write_private
+    from rettidig_cli.store import Store
 
-    with pytest.raises(UsageError):
-        write_private(tmp_path, "x", overwrite=True)
-    with pytest.raises(UsageError, match="findes ikke"):
-        write_private(tmp_path / "nej" / "x.md", "x", overwrite=False)
-    path = write_private(tmp_path / "x.md", "æøå", overwrite=False)
-    assert path.read_text(encoding="utf-8") == "æøå"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    with pytest.raises(UsageError, match="findes allerede"):
-        write_private(path, "y", overwrite=False)
-    assert path.read_text(encoding="utf-8") == "æøå"
+    store = Store(data_home / "rettidig.db")
+    try:
+        with pytest.raises(UsageError):
+            write_private(tmp_path, "x", True, store)
+        with pytest.raises(UsageError, match="findes ikke"):
+            write_private(tmp_path / "nej" / "x.md", "x", False, store)
+        path = write_private(tmp_path / "x.md", "æøå", False, store)
+        assert path.read_text(encoding="utf-8") == "æøå"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        with pytest.raises(UsageError, match="findes allerede"):
+            write_private(path, "y", False, store)
+        assert path.read_text(encoding="utf-8") == "æøå"
+        write_private(path, "z", True, store)  # its own export, unchanged: may be replaced
+        assert path.read_text(encoding="utf-8") == "z"
+    finally:
+        store.close()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "rettidig-home") == ["x.md"]
 
 

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from rettidig_cli import documents
@@ -33,7 +32,14 @@ def out_path(raw: str | None) -> Path | None:
     if not raw.strip():
         raise UsageError("--out er tom. Angiv et filnavn eller en mappe.")
     path = Path(raw).expanduser()
-    if raw.endswith(("/", os.sep)) and not path.is_dir():
+    try:
+        too_long = any(len(os.fsencode(part)) > 255 for part in path.parts) or len(os.fsencode(str(path))) > 4000
+    except UnicodeError:
+        raise UsageError("Filnavnet indeholder tegn, der ikke kan bruges i et filnavn.") from None
+    if too_long:  # the common limit of file systems (255 bytes a name); said before anything is done
+        raise UsageError("Filnavnet er for langt (højst 255 tegn i hvert led, færre med æ, ø og å).",
+                         hint="Vælg et kortere navn med --out.")
+    if raw.endswith(("/", os.sep)) and not (exists(path) and path.is_dir()):
         raise UsageError(f"Mappen {path} findes ikke.")
     return path
 
@@ -74,33 +80,126 @@ def target(out: Path | None, name: str) -> Path:
     return out
 
 
-def write_private(path: Path, content: str | bytes, overwrite: bool) -> Path:
-    """Write atomically with mode 0600; refuse to replace an existing file unless asked."""
+def exists(path: Path) -> bool:
+    """Path.exists(), with an unusable name (too long, a folder that cannot be read) as a usage error."""
+    from rettidig_cli.errors import os_reason
+
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError as exc:
+        raise UsageError(f"Filnavnet kan ikke bruges ({os_reason(exc)}). Intet er skrevet.",
+                         hint="Vælg et andet navn med --out.") from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_target(path: Path, store) -> None:
+    """An export never lands on rettidig's own files: the data file and everything beside it, or a
+    backup (checked by the file itself, so a link or another spelling of the path is caught too)."""
     path = path.expanduser()
-    if path.is_dir():
-        raise UsageError(f"{path} er en mappe. Angiv et filnavn.")
-    if path.exists() and not overwrite:
+    resolved = path.resolve()
+    backups = store.backup_folder().resolve()
+    if any(_same_file(path, own) or resolved == own.resolve() for own in store.own_files()) \
+            or resolved.parent == store.path.parent.resolve() and resolved.name.startswith(store.path.name) \
+            or backups in resolved.parents or resolved == backups:
+        raise UsageError(f"{path} er en af rettidigs egne filer (datafilen eller en sikkerhedskopi) og kan ikke "
+                         "bruges til en eksport. Intet er skrevet.", hint="Vælg et andet navn med --out.")
+
+
+def check_replaceable(path: Path, store) -> None:
+    """Only a file rettidig wrote as an export, unchanged since, may be replaced (--overskriv)."""
+    if path.is_symlink() or not path.is_file() or not store.is_own_export(_sha256(path) or ""):
+        raise UsageError(f"Filen {path} findes allerede og er ikke skrevet af rettidig som eksport (eller er "
+                         "ændret siden), så den overskrives ikke. Intet er skrevet.",
+                         hint="Vælg et andet navn med --out.")
+
+
+def _sha256(path: Path) -> str | None:
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def write_private(path: Path, content: str | bytes, overwrite: bool, store) -> Path:
+    """Write atomically with mode 0600. An existing file is never replaced unless asked, and even
+    then only if rettidig wrote it as an export and nobody has changed it since."""
+    import hashlib
+
+    from rettidig_cli import safefile
+    from rettidig_cli.errors import disk_error, os_reason
+
+    path = path.expanduser()
+    check_target(path, store)
+    try:
+        if path.is_dir():
+            raise UsageError(f"{path} er en mappe. Angiv et filnavn.")
+        exists = path.exists() or path.is_symlink()
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise UsageError(f"Mappen {folder} findes ikke.")
+    except OSError as exc:  # a name too long, a folder that cannot be read
+        raise UsageError(f"Filnavnet kan ikke bruges ({os_reason(exc)}). Intet er skrevet.",
+                         hint="Vælg et kortere navn eller en anden mappe med --out.") from None
+    if exists and not overwrite:
         raise UsageError(f"Filen {path} findes allerede og er ikke overskrevet.",
                          hint="Vælg et andet navn med --out, eller tilføj --overskriv.")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"Mappen {folder} findes ikke.")
+    if exists:
+        check_replaceable(path, store)
     data = content.encode("utf-8") if isinstance(content, str) else content
+    temporary = folder / f".rettidig-{os.urandom(8).hex()}.tmp"
+    pending = store.begin_pending(temporary)
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rettidig-", suffix=".tmp")
-    except PermissionError:
-        raise UsageError(f"Du har ikke lov til at skrive i mappen {folder}.") from None
-    try:
+        safefile.point("åbn:eksport")
+        fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         with os.fdopen(fd, "wb") as handle:
+            safefile.point("skriv:eksport")
             handle.write(data)
             handle.flush()
+            safefile.point("fsync:eksport")
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        if exists:  # checked above: our own, unchanged export
+            safefile.replace(temporary, path, "eksport")
+        else:
+            safefile.publish_new(temporary, path, "eksport")
+    except FileExistsError:
+        _discard(temporary)
+        store.end_pending(pending)
+        raise UsageError(f"Filen {path} blev oprettet af et andet program lige nu og er ikke overskrevet.",
+                         hint="Vælg et andet navn med --out.") from None
+    except PermissionError:
+        _discard(temporary)
+        store.end_pending(pending)
+        raise UsageError(f"Du har ikke lov til at skrive i mappen {folder}.") from None
+    except OSError as exc:
+        _discard(temporary)
+        store.end_pending(pending)
+        raise disk_error(exc, f"Filen {path.name} kunne ikke skrives") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _discard(temporary)  # the row stays if this fails too: the next start removes the file
         raise
+    with store.atomic():
+        store.remember_export(hashlib.sha256(data).hexdigest())
+        store.db.execute("DELETE FROM pending_files WHERE id = ?", [pending])
     return path
+
+
+def _discard(temporary: Path) -> None:
+    try:
+        temporary.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def meeting_for(plan: dict, number: int | None) -> dict | None:

@@ -35,6 +35,16 @@ def _copenhagen() -> Timezone:
     return zone
 
 
+def _span(event: Event, start, length: dt.timedelta) -> None:
+    """DTSTART and DTEND; DURATION instead of DTEND when the end would lie past the calendar's last
+    day (a date written by hand or by an older version, like 31-12-9999), so the export still works."""
+    event.add("dtstart", start)
+    try:
+        event.add("dtend", start + length)
+    except OverflowError:
+        event.add("duration", length)
+
+
 def _uid(code: str, kind: str, number: int) -> str:
     return f"{code}-{kind}-{number}@rettidig"
 
@@ -64,12 +74,9 @@ def calendar(code: str, meetings: list[dict], agreements: list[dict], redactor, 
         day = dt.date.fromisoformat(m["holdt_dato"] or m["dato"])
         if m["tidspunkt"]:
             hour, minute = (int(x) for x in m["tidspunkt"].split(":"))
-            start = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz)
-            event.add("dtstart", start)
-            event.add("dtend", start + dt.timedelta(minutes=minutes))
+            _span(event, dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz), dt.timedelta(minutes=minutes))
         else:
-            event.add("dtstart", day)
-            event.add("dtend", day + dt.timedelta(days=1))
+            _span(event, day, dt.timedelta(days=1))
         people = m["deltog"] if m["deltog"] is not None else m["deltagere"]
         lines = [f"Deltagere: {', '.join(text(p) for p in people)}" if people else "",
                  f"Aflyst: {text(m['aflyst_grund'])}" if m["aflyst_grund"] else "",
@@ -96,8 +103,7 @@ def calendar(code: str, meetings: list[dict], agreements: list[dict], redactor, 
         event.add("uid", _uid(code, "aftale", a["nr"]))
         event.add("dtstamp", stamp)
         event.add("summary", f"{code} · Frist for aftale nr. {a['nr']}")
-        event.add("dtstart", due)
-        event.add("dtend", due + dt.timedelta(days=1))
+        _span(event, due, dt.timedelta(days=1))
         event.add("description", f"{text(a['hvad'])}\nHvem: {text(a['hvem'])}\nStatus: {a['status']}\n"
                                  f"Se planen: rettidig plan {code}")
         event.add("transp", "TRANSPARENT")  # a deadline does not block the day
