@@ -96,22 +96,30 @@ def file_state(path: Path) -> str:
 
 
 def _prepare_file(path: Path, create: bool) -> str:
-    """Folder 0700 and file 0600, made so before SQLite writes a byte. Returns the file state."""
+    """Folder 0700 and file 0600, made so before SQLite writes a byte. Returns the file state.
+    A place another user could reach is refused, never tightened: only what is the user's own
+    is changed."""
     os.umask(0o077)  # every file this process makes (WAL, exports, backups) is private
     folder = path.parent
+    own_home = _same_path(folder, data_home())
     if not folder.exists() and create:
         try:
             folder.mkdir(parents=True, mode=0o700)
         except OSError as exc:
             raise StoreError(f"Mappen {folder} kan ikke oprettes ({exc.strerror}).") from None
         os.chmod(folder, 0o700)
+    _check_folder(folder)
+    _check_file(path)
+    if create and own_home and folder.stat().st_mode & 0o077:
+        os.chmod(folder, 0o700)  # rettidig's own data folder; a folder chosen with --db is the user's
     state = file_state(path)
     if state == "new":
         if not create:
             raise NotFoundError(f"Der er ingen datafil i {path} endnu.")
         try:
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
         except FileExistsError:  # an empty file from a killed start, or another window's new one
+            _check_file(path)
             os.chmod(path, 0o600)
         except OSError as exc:
             raise StoreError(f"Datafilen {path} kan ikke oprettes ({exc.strerror}).") from None
@@ -122,16 +130,51 @@ def _prepare_file(path: Path, create: bool) -> str:
         if not mode & stat.S_IWUSR:
             raise StoreError(f"Datafilen {path} er skrivebeskyttet, så intet kan gemmes. Filen er ikke ændret.",
                              hint="Fjern skrivebeskyttelsen på filen, hvis du vil bruge den.")
-        if mode & 0o077 and _owned_by_me(path):
+        if mode & 0o077:
             os.chmod(path, 0o600)
-        # rettidig's own data folder is tightened too; a folder chosen with --db is the user's.
-        if folder == data_home() and folder.stat().st_mode & 0o077 and _owned_by_me(folder):
-            os.chmod(folder, 0o700)
     return state
 
 
-def _owned_by_me(path: Path) -> bool:
-    return not hasattr(os, "getuid") or path.stat().st_uid == os.getuid()
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _check_folder(folder: Path) -> None:
+    """A data file's folder must be the user's own and not writable by others: in a shared folder
+    (like /tmp) another user could plant or swap the file."""
+    if not hasattr(os, "getuid") or not folder.exists():
+        return
+    info = folder.stat()
+    if info.st_uid != os.getuid():
+        raise StoreError(f"Mappen {folder} tilhører en anden bruger, så børnenes data kan ikke ligge der. "
+                         "Intet er ændret.", hint="Vælg en mappe, der er din egen, med --db eller RETTIDIG_HOME.")
+    if info.st_mode & (stat.S_ISVTX | stat.S_IWOTH):
+        raise StoreError(f"Mappen {folder} kan ændres af alle brugere på computeren (som /tmp), så børnenes data kan "
+                         "ikke ligge sikkert der. Intet er ændret.",
+                         hint="Vælg en mappe, der er din egen, med --db eller RETTIDIG_HOME.")
+
+
+def _check_file(path: Path) -> None:
+    """The data file is a regular file of the user's own, or not there yet. A device, a pipe, a link
+    that leads nowhere or a file another user put there is refused, never changed or used."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        if not path.exists():
+            raise StoreError(f"{path} er en genvej, der ikke peger på nogen fil. Intet er ændret.",
+                             hint="Brug --db med stien til selve datafilen.")
+        info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(f"{path} er ikke en almindelig fil (men fx en enhed eller et rør) og kan ikke være en "
+                         "datafil. Intet er ændret.", hint="Brug --db med stien til en datafil.")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise StoreError(f"Datafilen {path} tilhører en anden bruger og bliver ikke brugt. Intet er ændret.",
+                         hint="Brug din egen datafil. Er filen lagt der af en anden, så tal med IT.")
 
 
 class Store:
@@ -191,6 +234,7 @@ class Store:
             self.db.execute("PRAGMA secure_delete=ON")
             for pragma in EXTRA_PRAGMAS:
                 self.db.execute(pragma)
+            self._refuse_foreign_schema()
             if create:
                 self._migrate()
                 if self.db["pending_files"].count:  # a temporary export left by kill -9
@@ -248,6 +292,17 @@ class Store:
                 return conn
         raise StoreError(f"Adgangskoden passer ikke til datafilen {self.path}. Filen er ikke ændret.",
                          hint="Prøv igen. Har du glemt adgangskoden, kan data ikke gendannes – heller ikke af IT.")
+
+    def _refuse_foreign_schema(self) -> None:
+        """rettidig makes no triggers or views. One planted in the file could copy or keep rows that
+        are saved or erased (slet would then not really erase), so such a file is not used."""
+        foreign = self.db.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall()
+        if foreign:
+            kinds = sorted({"trigger" if kind == "trigger" else "visning" for kind, _ in foreign})
+            raise StoreError(
+                f"Datafilen {self.path} indeholder {' og '.join(kinds)} ({len(foreign)}), som rettidig ikke har lavet. "
+                "Filen bliver ikke brugt, for de kan gemme eller beholde oplysninger om børn uden om rettidig. "
+                "Filen er ikke ændret.", hint="Tal med den, der hjælper dig med IT, eller brug: rettidig gendan")
 
     def _settle_switch(self) -> None:
         """A key switch cut short by kill -9 is finished or rolled back before anything else."""
