@@ -100,6 +100,17 @@ def _backups(path: Path, known_key, info) -> list[Check]:
     return checks
 
 
+def _leftovers(store, info) -> list[Check]:
+    """Temporary export files (with a child's data) left by a run that was killed."""
+    left = [p for _, p in store.pending_leftovers() if p.exists()]
+    if not left:
+        return []
+    what = "1 halvt skrevet eksport ligger" if len(left) == 1 else f"{len(left)} halvt skrevne eksporter ligger"
+    return [Check(WARNING, "Midlertidige filer", f"{what} tilbage fra en kørsel, der blev afbrudt, med oplysninger om "
+                  "børn: " + ", ".join(str(p) for p in left[:3]) + ". "
+                  + ("Den" if len(left) == 1 else "De") + " fjernes, næste gang rettidig bruges (fx: rettidig list).")]
+
+
 def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[Check]:
     from rettidig_cli import erase, keys, places, settings
     from rettidig_cli.errors import RettidigError
@@ -133,6 +144,9 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
         checks.append(Check(OK, "Kryptering", "Krypteret med SQLCipher; nøglen ligger i computerens nøglering."))
     else:
         checks.append(Check(OK, "Kryptering", "Krypteret med SQLCipher og en adgangskode."))
+    if keys.switch_in_progress(info):
+        checks.append(Check(WARNING, "Kryptering", "Et skift af nøgle blev afbrudt. Begge nøgler er bevaret, og "
+                            "næste gang rettidig åbner datafilen, gøres skiftet færdigt eller rulles tilbage."))
     try:
         checks += _modes(path, [p for b in store.backups() for p in (b, b.with_name(b.name + ".kryptering"))])
         for pragma, title in (("quick_check", "Hurtigt tjek"), ("integrity_check", "Fuldt tjek")):
@@ -164,6 +178,7 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
             checks.append(Check(OK, "Version", "Datafilen passer til denne version af rettidig."))
         checks += _backups(path, store.key, info)
         if schema == "current":
+            checks += _leftovers(store, info)
             months, _ = settings.retention(data_home())
             due = erase.expired_cases(store, months, today or dt.date.today())
             checks.append(Check(WARNING, "Opbevaring", f"{len(due)} lukkede sager er ældre end {months} måneder. "
