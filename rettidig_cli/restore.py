@@ -35,7 +35,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from rettidig_cli import keys
+from rettidig_cli import keys, safefile
 from rettidig_cli.errors import LockedError, NoTerminalError, StoreError
 from rettidig_cli.store import BACKUP_FOLDER, SQLITE_HEADER, Store, _translate, connect, database_errors
 
@@ -44,16 +44,14 @@ COPY_SUFFIX = ".gendannes"  # the checked copy of the backup, in the data folder
 MARKER_SUFFIX = ".gendannelse"  # a restore is under way (left behind: it was interrupted)
 EXTRAS = ("-wal", "-shm", "-journal")
 
-# The steps of the swap, in order. Tests append to HOOKS a function that is called with each
-# step's name right after that step is done (a kill -9 there shows what a crash leaves).
+# The steps of the swap, in order. Each passes the fault point "gendan:<step>" (safefile.point)
+# right after it is done, where the tests crash the process to see what a crash leaves.
 STEPS = ("kopi-kontrolleret", "låst", "markør", "nøglefil-gemt", "gammel-gemt", "ekstra-flyttet",
          "nøglefil-før", "byttet", "nøglefil-efter", "låst-op", "logget", "færdig")
-HOOKS: list = []
 
 
 def _step(name: str) -> None:
-    for hook in HOOKS:
-        hook(name)
+    safefile.point(f"gendan:{name}")
 
 
 def copy_path(path: Path) -> Path:
@@ -66,14 +64,6 @@ def marker_path(path: Path) -> Path:
 
 def aside_folder(path: Path) -> Path:
     return path.parent / BACKUP_FOLDER / ASIDE_FOLDER
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _copy_bytes(source: Path, target: Path) -> None:
@@ -256,8 +246,8 @@ def check_backup(path: Path, backup: Path, ask_passphrase) -> Checked:
                              hint=f"({_translate(exc, backup).message})") from None
         finally:
             conn.close()
-        _fsync(copy)
-        Store._fsync_folder(path.parent)
+        safefile.fsync_file(copy, "gendan")
+        safefile.fsync_folder(path.parent)
     except BaseException:
         discard_copy(path)
         raise
@@ -413,7 +403,7 @@ def _write_marker(path: Path, checked: Checked, kept: Path | None) -> None:
                    "startet": dt.datetime.now().isoformat(timespec="seconds")}, handle, ensure_ascii=False)
         handle.flush()
         os.fsync(handle.fileno())
-    Store._fsync_folder(path.parent)
+    safefile.fsync_folder(path.parent)
 
 
 def _kept_name(path: Path) -> Path:
@@ -457,7 +447,7 @@ def _keep_old(path: Path, kept: Path, lock) -> bool:
                 conn.backup(target)
             finally:
                 target.close()
-    Store._fsync_folder(kept.parent)
+    safefile.fsync_folder(kept.parent)
     _step("gammel-gemt")
     return True
 
@@ -481,8 +471,8 @@ def swap(path: Path, checked: Checked, lock) -> Restored:
             os.replace(extra, kept.with_name(kept.name + suffix))
             moved = True
     if moved:
-        Store._fsync_folder(path.parent)
-        Store._fsync_folder(kept.parent)
+        safefile.fsync_folder(path.parent)
+        safefile.fsync_folder(kept.parent)
     _step("ekstra-flyttet")
     new_key = checked.key
     if new_key is not None and old_method in (None, new_key.method):
@@ -491,16 +481,16 @@ def swap(path: Path, checked: Checked, lock) -> Restored:
         if old_method == keys.KEYRING and old_info.get("noegle_id"):
             previous = keys.Key(keys.KEYRING, "", old_info["noegle_id"])
         keys.write_sidecar(path, new_key, previous=previous)
-        Store._fsync_folder(path.parent)
+        safefile.fsync_folder(path.parent)
     _step("nøglefil-før")
     os.replace(checked.copy, path)
-    Store._fsync_folder(path.parent)
+    safefile.fsync_folder(path.parent)
     _step("byttet")
     if new_key is None:
         keys.sidecar(path).unlink(missing_ok=True)
     else:
         keys.write_sidecar(path, new_key)
-    Store._fsync_folder(path.parent)
+    safefile.fsync_folder(path.parent)
     _step("nøglefil-efter")
     if lock is not None:
         lock[0].close()  # the old file, now only under its kept name
@@ -525,5 +515,5 @@ def audit(path: Path, checked: Checked) -> None:
         store.close()
     _step("logget")
     marker_path(path).unlink(missing_ok=True)
-    Store._fsync_folder(path.parent)
+    safefile.fsync_folder(path.parent)
     _step("færdig")

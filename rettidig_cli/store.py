@@ -363,7 +363,7 @@ class Store:
         written under a temporary name, checked (integrity_check, the same migrations as the data
         file), given its sidecar and fsynced, and only then renamed to its .db name: a copy cut
         short by a crash is never a .db file. A temporary copy left by a killed run is removed."""
-        from rettidig_cli import keys
+        from rettidig_cli import keys, safefile
 
         if target is None:
             folder = self.backup_folder()
@@ -406,14 +406,14 @@ class Store:
                 raise _translate(exc, target) from None
             if verdict != ["ok"] or found != expected:
                 raise StoreError("Sikkerhedskopien kunne ikke kontrolleres og er slettet igen.")
+            safefile.point("fsync:kopi")
             os.fsync(fd)
             if self.key is not None:
                 keys.write_sidecar(target, self.key)  # before the .db name: a copy is never without it
                 wrote_sidecar = True
             if target.exists() or target.is_symlink():
                 raise StoreError(f"Filen {target} findes allerede og overskrives ikke.")
-            os.replace(temporary, target)
-            Store._fsync_folder(target.parent)
+            safefile.publish_new(temporary, target, "kopi")  # never over a file that appeared meanwhile
         except BaseException:
             temporary.unlink(missing_ok=True)
             if wrote_sidecar and not target.exists():
@@ -476,20 +476,6 @@ class Store:
             if "no such table" in str(exc).lower():
                 return [("user_version", conn.execute("PRAGMA user_version").fetchone()[0])]
             raise
-
-    @staticmethod
-    def _fsync_folder(folder: Path) -> None:
-        """Make a rename in the folder durable (POSIX; Windows cannot open a folder for this)."""
-        try:
-            fd = os.open(folder, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
 
     def compact(self) -> bool:
         """Move the WAL into the file, rebuild the file without free pages, empty the WAL.

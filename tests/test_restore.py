@@ -106,13 +106,9 @@ KILLED_BACKUP = """
         store.connect = connect
     elif point == "fsync":  # copied and checked, not yet synced
         os.fsync = lambda fd: die()
-    elif point == "omdøbning":  # synced, sidecar written, not yet renamed
-        real_replace = os.replace
-        def replace(a, b):
-            if str(b).endswith(".db"):
-                die()
-            return real_replace(a, b)
-        os.replace = replace
+    elif point == "omdøbning":  # synced, sidecar written, not yet given its .db name
+        from rettidig_cli import safefile
+        safefile.fault_hook = lambda name: die() if name == "link:kopi" else None
     sys.argv = ["rettidig", "backup"]
     from rettidig_cli import cli
     cli.main()
@@ -392,8 +388,8 @@ def test_gendan_refuses_while_another_window_has_the_file_open(cli, tmp_path, da
 KILLED_RESTORE = """
     import os, signal, sys
     step = sys.argv[1]
-    from rettidig_cli import restore
-    restore.HOOKS.append(lambda name: os.kill(os.getpid(), signal.SIGKILL) if name == step else None)
+    from rettidig_cli import safefile
+    safefile.fault_hook = lambda name: os.kill(os.getpid(), signal.SIGKILL) if name == "gendan:" + step else None
     sys.argv = ["rettidig", *sys.argv[2:]]
     from rettidig_cli import cli
     cli.main()
