@@ -180,6 +180,8 @@ def export(
         if not overwrite:
             raise UsageError("Filen er ikke overskrevet. Intet er skrevet.",
                              hint="Vælg et andet navn med --out.")
+    with store.atomic(row):
+        pass  # the case is still there and the same after the questions (not erased meanwhile)
     written = exporters.write_private(path, content, overwrite, store)
     with store.atomic():
         store.audit("eksport", row["code"], f"{purpose.id}/{fmt}")

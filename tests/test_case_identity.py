@@ -142,3 +142,16 @@ def test_a_write_outside_a_checked_transaction_is_a_programming_error(cli, data_
         with store.atomic():
             store.add("factors", case, None, {"kind": "risiko", "text": "x"})
     store.close()
+
+
+@two_windows
+def test_an_anonymous_export_read_through_after_the_case_was_erased_writes_no_file(place):
+    home, work = place
+    code = make_case(home, work)
+    window = Terminal(["export", code, "--til", "anonym", "--format", "markdown"], home, work)
+    window.expect("Er teksten fri for navne")
+    erase_and_replace(home, work, code)
+    window.child.send(ENTER)  # Ja – skriv filen
+    assert window.finish() == 5, window.text[-1500:]
+    assert "slettet i et andet vindue" in window.text
+    assert [p.name for p in work.iterdir() if not p.name.startswith(".")] == []
