@@ -111,7 +111,8 @@ def _open(db: Path | None, create: bool = True):
     if create and not path.exists() and settings.encryption(_home()) is None:
         chosen = _offer_encryption()
     store = Store(path, ask_passphrase=_ask_passphrase, ask_new_passphrase=_ask_new_passphrase, create=create,
-                  encryption=chosen)
+                  encryption=chosen, tell=lambda note: _console(stderr=True).print(Text(note, style="bold"),
+                                                                                 soft_wrap=True))
     if chosen:  # remembered once the file exists: Ctrl-C at the passphrase leaves the question open
         settings.save(_home(), kryptering=chosen)
     for warning in store.warnings:
@@ -215,28 +216,64 @@ def _home() -> Path:
     return data_home()
 
 
+def _answers_limits() -> tuple[int, int]:
+    """(largest answers file in bytes, deepest nesting): [answers] in data/limits.toml."""
+    from rettidig_cli.reference import _load
+
+    top, _ = _load("limits.toml")
+    answers = top.table_("answers")
+    return (answers.integer("max_file_bytes", required=True, minimum=1000),
+            answers.integer("max_depth", required=True, minimum=5))
+
+
 def _read_answers(path: Path) -> dict:
+    """An answers file (TOML, or JSON by its suffix) as a table, or a Danish UsageError. The size is
+    checked before the file is read (never more than the limit is read: a huge file or a device
+    that never ends is refused at once), and the depth before anything else looks at it."""
+    max_bytes, max_depth = _answers_limits()
+    kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise UsageError(f"Svarfilen {path} er for stor: højst {max_bytes:,} byte.".replace(",", "."),
+                             hint="Er det den rigtige fil? Grænsen står i data/limits.toml ([answers]).")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"Svarfilen {path} findes ikke.") from None
     except (OSError, UnicodeDecodeError):
         raise UsageError(f"Svarfilen {path} kan ikke læses som UTF-8-tekst.") from None
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import tomllib
+    too_deep = UsageError(f"Svarfilen {path} har tabeller eller lister inden i hinanden i for mange lag "
+                          f"(højst {max_depth}).", hint="Er det den rigtige fil? Grænsen står i data/limits.toml "
+                          "([answers]).")
+    import tomllib
 
-            data = tomllib.loads(text)
+    try:
+        data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
+    except RecursionError:  # both parsers recurse once per nested [ or {
+        raise too_deep from None
     except ValueError as exc:
         import re
 
+        if not isinstance(exc, (json.JSONDecodeError, tomllib.TOMLDecodeError)):
+            # Not a syntax error: an integer of more than 4300 digits, which Python will not convert.
+            raise UsageError(f"Svarfilen {path} har et tal med alt for mange cifre.",
+                             hint="Ret tallet i filen; ingen svar er så lange.") from None
         # json gives .lineno; tomllib before Python 3.14 only names the line in its message.
         found = getattr(exc, "lineno", None) or re.search(r"line (\d+)", str(exc))
         line = found.group(1) if isinstance(found, re.Match) else found
         place = f" (linje {line})" if line else ""
-        raise UsageError(f"Svarfilen {path} er ikke gyldig {'JSON' if path.suffix.lower() == '.json' else 'TOML'}{place}.") from None
+        raise UsageError(f"Svarfilen {path} er ikke gyldig {kind}{place}.") from None
     if not isinstance(data, dict):
         raise UsageError(f"Svarfilen {path} skal være en tabel med trin-id'er som nøgler.")
+    # Iterative, so a file just under the parsers' recursion limit is refused without recursion too.
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            raise too_deep
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
     return data

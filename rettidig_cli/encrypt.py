@@ -208,7 +208,7 @@ def settle_after_failure(path: Path, old_key, new_key) -> str | None:
 
 def _explained(exc: BaseException, state: str | None) -> BaseException:
     """The error as the user should read it: what went wrong, and the truth about the file now."""
-    from rettidig_cli.errors import Interrupted, RettidigError
+    from rettidig_cli.errors import DiskError, Interrupted, RettidigError, disk_error
 
     truth = {OLD: "Nøglen er ikke skiftet: datafilen åbnes stadig som før. Intet er tabt.",
              NEW: "Skiftet nåede at blive gjort færdigt: datafilen åbnes nu med den nye nøgle. Intet er tabt.",
@@ -218,9 +218,8 @@ def _explained(exc: BaseException, state: str | None) -> BaseException:
     if isinstance(exc, RettidigError):
         return type(exc)(f"{exc.message.rstrip('.')}. {truth}", exc.hint)
     if isinstance(exc, OSError):
-        reason = "der er ikke mere plads på disken" if exc.errno == 28 else (exc.strerror or "en fejl på disken")
-        return StoreError(f"Skiftet af nøgle kunne ikke gøres færdigt ({reason}). {truth}",
-                          hint="Skaf plads, og prøv igen." if exc.errno == 28 else "Kør: rettidig doctor")
+        error = disk_error(exc, "Skiftet af nøgle kunne ikke gøres færdigt")
+        return DiskError(f"{error.message.split('. Det, der')[0]}. {truth}", error.hint)
     return exc
 
 

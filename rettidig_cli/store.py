@@ -183,7 +183,7 @@ class Store:
     create=False (doctor) neither creates, migrates nor tightens anything."""
 
     def __init__(self, path: Path, ask_passphrase=None, ask_new_passphrase=None, create: bool = True,
-                 encryption: str | None = None):
+                 encryption: str | None = None, tell=None):
         from rettidig_cli import places
 
         global opened
@@ -192,6 +192,7 @@ class Store:
         self.key = None
         self.purpose = ""  # the command, written with every audit row
         self.notices: list[str] = []
+        self._tell = tell  # says a line to the user at once (before a question); else it waits in notices
         self._guides: dict = {}
         self._identity: tuple[int, int] | None = None  # the file this connection opened
         self._writing_case: int | None = None  # the case atomic(case) has checked in this transaction
@@ -284,8 +285,8 @@ class Store:
             raise NoTerminalError(f"Datafilen {self.path} er krypteret med en adgangskode, og der er ingen "
                                   "terminal at spørge i.", hint="Kør kommandoen i en terminal.")
         if switching:
-            self.notices.append("Et skift af adgangskode blev afbrudt: både den gamle og den nye adgangskode "
-                                "kan være den rigtige.")
+            note = "Et skift af adgangskode blev afbrudt: både den gamle og den nye adgangskode kan være den rigtige."
+            self._tell(note) if self._tell else self.notices.append(note)
         for attempt in range(3):
             conn = self._try(keys.from_passphrase(ask_passphrase(attempt)))
             if conn is not None:
