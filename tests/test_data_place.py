@@ -67,13 +67,17 @@ def test_a_folder_of_another_user_is_refused_and_not_changed(cli, tmp_path):
     assert not (theirs / "rettidig.db").exists()
 
 
-def test_a_character_device_is_refused_and_never_chmodded(cli):
-    device = Path("/dev/null")
-    before = mode(device)
+@needs_root
+def test_a_character_device_is_refused_and_never_chmodded(cli, tmp_path):
+    """A device node of its own (like /dev/null), never the machine's: the old code chmodded and
+    then deleted the device it was given."""
+    device = tmp_path / "null"
+    os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    os.chmod(device, 0o666)
     result = cli(["list", "--db", str(device)])
     assert result.code == 4, result.err
     assert "ikke en almindelig fil" in result.err
-    assert mode(device) == before
+    assert stat.S_ISCHR(device.lstat().st_mode) and mode(device) == 0o666
 
 
 def test_a_fifo_is_refused_without_waiting(tmp_path, data_home):
