@@ -88,10 +88,14 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
     if outcome.interrupted:
         _say(("Du trykkede Ctrl-C, ", "bold yellow"), "mens nøglen blev skiftet. Skiftet blev gjort færdigt først, "
              "så datafilen og nøglen passer sammen.")
-    if encrypting:
-        # It held the children's data in clear text: it was the way back only while the switch ran.
+    if encrypting and encrypt.opens_with(path, new_key) and not encrypt.wal_path(path).exists():
+        # It held the children's data in clear text: it was the way back only while the switch ran,
+        # and the encrypted file has just been seen to open with its key.
         safefile.unlink(taken, "kopi")
         _say("Sikkerhedskopien fra før krypteringen er slettet igen, fordi den ikke var krypteret.")
+    elif encrypting:
+        _warn(f"Sikkerhedskopien fra før krypteringen er beholdt ({taken}), fordi den krypterede fil ikke "
+              "kunne kontrolleres. Kør: rettidig doctor")
     else:
         _say("En sikkerhedskopi fra før skiftet ligger i ", (str(taken), "bold"), " og åbnes med den gamle "
              + ("nøgle, som derfor bliver i nøgleringen, til kopien slettes." if old_key.key_id else "adgangskode."))

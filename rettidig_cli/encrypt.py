@@ -50,18 +50,38 @@ def _source(path: Path, key):
     if key is not None:
         conn.execute(f"PRAGMA key = {key.pragma}")
     try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("PRAGMA journal_mode = DELETE")
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
         conn.execute("PRAGMA locking_mode = EXCLUSIVE")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         conn.execute(f"PRAGMA user_version = {version}")  # a write: the exclusive lock is now held
+        # SQLite can quietly stay in WAL mode (a disk error while leaving it); the old file would then
+        # keep a -wal beside it, which would be taken into the new, encrypted file and break it.
+        now_mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     except database_errors() as exc:
         conn.close()
-        if isinstance(_translate(exc, path), LockedError):
+        error = _translate(exc, path)
+        if isinstance(error, LockedError):
             raise LockedError("Datafilen er i brug i et andet rettidig-vindue. Luk det, og prøv igen. "
                               "Intet er ændret.") from None
-        raise
+        raise StoreError(f"Datafilen kunne ikke gøres klar til skiftet: {error.message} Intet er ændret.",
+                         hint=error.hint) from None
+    if busy or mode.lower() != "delete" or now_mode.lower() != "delete" or _has_content(wal_path(path)):
+        conn.close()
+        raise StoreError("Datafilen kunne ikke gøres klar til skiftet (disken svarede med en fejl, eller et andet "
+                         "vindue bruger den). Intet er ændret.", hint="Prøv igen om lidt. Kør: rettidig doctor")
     return conn
+
+
+def wal_path(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def _has_content(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
 
 
 def opens_with(path: Path, key) -> bool:
@@ -128,6 +148,8 @@ def switch(path: Path, old_key, new_key) -> Outcome:
             begun = True
             keys.write_sidecar(path, new_key, previous=old_key, switching=True)  # -> SWITCHING
             _export(source, fresh, new_key)
+            if _has_content(wal_path(path)):  # would be read into the new file as if it were its own
+                raise StoreError("Datafilen har en ufærdig logfil (-wal) ved siden af sig.")
             # -> SWAPPED: the one step that changes the key. The old file stays locked until it is
             # no longer the data file, so no other window can write into it in between.
             safefile.replace(fresh, path, "datafil")

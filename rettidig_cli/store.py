@@ -398,13 +398,19 @@ class Store:
                         if own:
                             source.execute("COMMIT")
                     # One self-contained file: no -wal beside it that could be left behind when copied.
-                    copy.execute("PRAGMA journal_mode=DELETE")
+                    standalone = copy.execute("PRAGMA journal_mode=DELETE").fetchone()[0].lower() == "delete"
                     verdict = [row[0] for row in copy.execute("PRAGMA integrity_check")]
                     found = Store._migration_names(copy)
                 finally:
                     copy.close()
             except database_errors() as exc:
                 raise _translate(exc, target) from None
+            # A copy that stayed in WAL mode (a disk error) keeps pages in a -wal beside it, which the
+            # renamed .db would lose: not a whole copy.
+            stray = [temporary.with_name(temporary.name + s) for s in ("-wal", "-journal")]
+            if not standalone or any(p.exists() and p.stat().st_size for p in stray):
+                raise StoreError("Sikkerhedskopien kunne ikke skrives helt (disken svarede med en fejl) og er "
+                                 "slettet igen.")
             if verdict != ["ok"] or found != expected:
                 raise StoreError("Sikkerhedskopien kunne ikke kontrolleres og er slettet igen.")
             safefile.point("fsync:kopi")
@@ -416,7 +422,10 @@ class Store:
                 raise StoreError(f"Filen {target} findes allerede og overskrives ikke.")
             safefile.publish_new(temporary, target, "kopi")  # never over a file that appeared meanwhile
         except BaseException:
-            temporary.unlink(missing_ok=True)
+            for leftover in (temporary, *(temporary.with_name(temporary.name + s) for s in ("-wal", "-shm",
+                                                                                          "-journal"))):
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
             if wrote_sidecar and not target.exists():
                 keys.sidecar(target).unlink(missing_ok=True)
             raise
@@ -770,6 +779,9 @@ def _translate(exc: Exception, path: Path | None, opening: bool = False) -> Stor
         )
     if "readonly" in text or "read-only" in text:
         return StoreError(f"{name} er skrivebeskyttet, så intet kan gemmes.")
+    if "disk i/o" in text:
+        return StoreError(f"{name} kunne ikke læses eller skrives: disken svarede med en fejl.",
+                          hint="Kør: rettidig doctor – og tal med den, der hjælper dig med IT, hvis fejlen kommer igen.")
     if "full" in text:
         return StoreError(f"Der er ikke mere plads til {name[0].lower()}{name[1:]}. Intet nyt er gemt.")
     if "unable to open" in text:

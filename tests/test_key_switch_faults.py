@@ -200,3 +200,44 @@ def test_a_switch_that_completes_says_so_and_leaves_one_key(cli, monkeypatch, te
     assert "skift_fra" not in text
     check_held(cli, monkeypatch, home, keyring, plan, "uden fejl", 0, result.err)
     assert db_file(home).exists()
+
+
+def test_a_file_that_stays_in_wal_mode_is_not_switched(cli, data_home, monkeypatch):
+    """Found by the strace walk (tests/fault_walk.py): a disk error while leaving WAL mode made
+    SQLite quietly stay in WAL mode; the lock write then went into a plain -wal beside the file,
+    the encrypted file was swapped in with that -wal beside it, `til` said it had worked, and
+    nothing opened any more. Here SQLite is made to stay in WAL mode the same quiet way: the switch
+    must refuse and change nothing."""
+    import sqlcipher3
+
+    monkeypatch.setenv("RETTIDIG_TEST_KEYRING", str(data_home.parent / "keyring.json"))
+    (data_home / "indstillinger.toml").write_text('kryptering = "ingen"\n', encoding="utf-8")
+    made = cli(["new", "--guide", "resen", "--answers", str(EXAMPLES / "resen-svar.toml")])
+    assert made.code == 0, made.err
+    code = next(w for w in made.out.split() if w.startswith("RT-"))
+    cli(["aftale", "ny", code, "--hvad", "Læse højt", "--hvem", "Mor"])  # leaves a -wal behind
+    before = json.loads(cli(["plan", code, "--json"]).out)
+    real_connect = sqlcipher3.connect
+
+    class StaysInWal:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, sql, *args):
+            if sql.replace(" ", "").upper() == "PRAGMAJOURNAL_MODE=DELETE":
+                return self.conn.execute("PRAGMA journal_mode")  # refused without a word: still 'wal'
+            return self.conn.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+    monkeypatch.setattr(sqlcipher3, "connect", lambda *a, **k: StaysInWal(real_connect(*a, **k)))
+    result = cli(["kryptering", "til", "--noeglering"])
+    monkeypatch.setattr(sqlcipher3, "connect", real_connect)
+    assert result.code == 4, result.err
+    assert "Intet er ændret" in result.err
+    assert db_file(data_home).read_bytes()[:16] == b"SQLite format 3\x00"
+    assert not (data_home / "rettidig.db.kryptering").exists()
+    assert json.loads(cli(["plan", code, "--json"]).out) == before
+    assert cli(["kryptering", "til", "--noeglering"]).code == 0  # and without the fault, it works
+    assert json.loads(cli(["plan", code, "--json"]).out) == before
