@@ -93,7 +93,12 @@ class Redactor:
         """An anonymous document says 'marts 2026', never the day."""
         if not iso:
             return ""
-        day = dt.date.fromisoformat(iso[:10])
+        try:
+            day = dt.date.fromisoformat(iso[:10])
+        except (TypeError, ValueError):
+            # A stored value that is not a date (written by hand or by an older version) may hold
+            # anything, a name or an exact date too: never shown, only the word for a date.
+            return self.words.date
         if self.exact_dates:
             return dates.format_date(day)
         return f"{dates.MONTHS[day.month - 1]} {day.year}"

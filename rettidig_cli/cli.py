@@ -14,6 +14,7 @@ import typer
 
 from rettidig_cli.cli_common import (
     AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, _console, _count, _home, _open, _read_answers, _say,
+    _warn,
 )
 from rettidig_cli import cli_data, cli_export, cli_followup
 from rettidig_cli.errors import Interrupted, NoTerminalError, RettidigError
@@ -197,7 +198,7 @@ def list_cases(
     render.print_list(rows, _console(), title)
     from rettidig_cli import erase, settings
 
-    months, log_months = settings.retention(_home())
+    months, log_months = settings.retention(_home(), warn=_warn)  # a reminder only: a bad file is a warning
     due = erase.expired_cases(store, months, today)
     old_log = erase.old_audit_rows(store, log_months, today)
     if due or old_log:  # past the retention periods: a reminder, never an automatic erasure

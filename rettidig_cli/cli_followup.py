@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.cli_common import (
-    CaseArg, DanishCommand, DanishGroup, DbOption, _asking, _console, _home, _open, _read_answers, _say,
+    CaseArg, DanishCommand, DanishGroup, DbOption, _asking, _console, _home, _open, _read_answers, _say, _warn,
 )
 from rettidig_cli import fields
 from rettidig_cli.errors import NoTerminalError, UsageError
@@ -247,11 +247,29 @@ def meeting_new(
         from rettidig_cli import followup_prompts as ask
 
         planned = [m for m in followup.planned_meetings(store, row) if followup.is_status_meeting(guide, m)]
-        after = max([dates.today()] + [dates.from_iso(m["day"]) for m in planned])
+        after = max([dates.today()] + _plausible_days(planned, row["code"]))
         with _asking():
             value = ask.ask_new_meeting(store, row, guide, followup.suggested_next_day(store, row, guide, after))
     followup.add_meeting(store, row, guide, value)
     _done(f"{guide.meetings.label} {_long(value['dato'])} kl. {value['tidspunkt'].replace(':', '.')} er gemt", row["code"])
+
+
+def _plausible_days(meetings: list[dict], code: str) -> list:
+    """The days of these meetings that can be counted from. A stored day that is not a date, or lies
+    outside the plausible range (year 9999: written by hand or by an older version), is named as a
+    probable typo and left out, so the next meeting is suggested from the others."""
+    from rettidig_cli import dates
+    from rettidig_cli.cli_common import _warn
+
+    days = []
+    for meeting in meetings:
+        try:
+            days.append(dates.check_plausible(dates.from_iso(meeting["day"])))
+        except (ValueError, TypeError):
+            _warn(f"{meeting['kind']} nr. {meeting['nr']} står til {dates.format_iso(meeting['day'])}, og det ligner "
+                  "en tastefejl; det tælles ikke med, når næste møde foreslås. Flyt det med: rettidig møde flyt "
+                  f"{code} {meeting['nr']} – eller aflys det med: rettidig møde aflys {code} {meeting['nr']}")
+    return days
 
 
 def _long(iso: str) -> str:
@@ -481,7 +499,7 @@ def luk(
     _say(f"Genåbn den med: rettidig genåbn {row['code']}")
     from rettidig_cli import settings
 
-    months, _ = settings.retention(_home())
+    months, _ = settings.retention(_home(), warn=_warn)  # the case is closed: a bad file is only a warning
     _say(f"Når den har været lukket i {months} måneder, slettes den med: rettidig oprydning")
 
 

@@ -179,7 +179,9 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
         checks += _backups(path, store.key, info)
         if schema == "current":
             checks += _leftovers(store, info)
-            months, _ = settings.retention(data_home())
+            told: list[str] = []
+            months, _ = settings.retention(data_home(), warn=told.append)
+            checks += [Check(WARNING, "Indstillinger", note) for note in told]
             due = erase.expired_cases(store, months, today or dt.date.today())
             checks.append(Check(WARNING, "Opbevaring", f"{len(due)} lukkede sager er ældre end {months} måneder. "
                                 "Slet dem med: rettidig oprydning") if due else

@@ -151,6 +151,14 @@ class _Builder:
     def _time(self, m: dict) -> str:
         return f"kl. {m['tidspunkt'].replace(':', '.')}" if m["tidspunkt"] else ""
 
+    @staticmethod
+    def _compact(iso) -> str:
+        """'tir. 3. mar. 2026'; a stored value that is not a date (written by hand) as it is."""
+        try:
+            return dates.format_compact(dates.from_iso(iso))
+        except (TypeError, ValueError):
+            return dates.format_iso(iso, short=True)
+
     # ------------------------------------------------------------ the fields at the top
 
     def meta(self) -> list[tuple[str, str]]:
@@ -254,7 +262,7 @@ class _Builder:
             if m["aflyst_grund"]:
                 state += f": {m['aflyst_grund']}"
             who = ", ".join(m["deltog"] if m["deltog"] is not None else m["deltagere"])
-            rows.append([dates.format_compact(dates.from_iso(m["dato"])), self._time(m), kind, who, state])
+            rows.append([self._compact(m["dato"]), self._time(m), kind, who, state])
         if not rows:
             return [paragraph("Der er ingen møder planlagt endnu.")]
         return [table(["Dato", "Tid", "Møde", "Deltagere", "Status"], rows)]

@@ -92,3 +92,22 @@ def disk_error(exc: OSError, what: str = "") -> DiskError:
         "Kør: rettidig doctor – og tal med den, der hjælper dig med IT, hvis fejlen kommer igen."
     return DiskError(f"{what or 'Det kunne ikke gøres færdigt'}: {os_reason(exc)}. Det, der allerede er gemt, er "
                      "ikke tabt.", hint=hint)
+
+
+class CaseUnreadableError(StoreError):
+    """The data file holds a value in this case that no plan or timeline can be built from (a date
+    that is not a date, written by hand or by an older version). The message names the case code
+    only. Exit code 4, as StoreError; `reason` is the why, without the code."""
+
+    def __init__(self, message: str, hint: str | None = None, reason: str = ""):
+        super().__init__(message, hint)
+        self.reason = reason or message
+
+
+class CaseGuideError(GuideError):
+    """The guide snapshot a case was opened with is beyond this version's limits (data/limits.toml).
+    Exit code 3, as GuideError; `reason` is the why, without the code."""
+
+    def __init__(self, message: str, hint: str | None = None, reason: str = ""):
+        super().__init__(message, hint)
+        self.reason = reason or message

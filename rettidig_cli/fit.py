@@ -5,7 +5,9 @@ flags. Plain data only; render.py draws the chart. Every threshold comes from da
 from __future__ import annotations
 
 import json
+import math
 import re
+from decimal import Decimal
 
 from rettidig_cli import fields
 from rettidig_cli.privacy import CPR_MESSAGE, contains_cpr
@@ -23,19 +25,33 @@ def format_score(value: float | None) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
+def _shown(value: int | float) -> str:
+    """A number from a file for a message: never one of hundreds of digits, never 'inf' or 'nan'."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "et tal, der ikke kan regnes med"
+    return format_score(value) if abs(value) < 10**6 else "et meget stort tal"
+
+
 def parse_item(value, label: str, instrument: Instrument, decimals: int) -> float:
+    """One item score: a whole number, a decimal number or a typed '6,5'. Checked without float()
+    of the value first: a whole number of hundreds of digits (from an answers file) does not fit a
+    float, and 1e400 in a file is read as infinity."""
     if isinstance(value, bool):
         raise ValueError(f"{label} skal være et tal fra 0 til {instrument.item_max}.")
     if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value) or not 0 <= value <= instrument.item_max:
+            raise ValueError(f"{label} skal være fra 0 til {instrument.item_max} (ikke {_shown(value)}).")
         text = repr(float(value))
     elif isinstance(value, str) and _NUMBER.match(value.strip()):
         text = value.strip().replace(",", ".")
     else:
-        raise ValueError(f"{label}: «{value}» er ikke et tal. Skriv fx 6,5.")
+        shown = f"«{value}» " if isinstance(value, str) and len(value) <= 20 and not contains_cpr(value) else ""
+        raise ValueError(f"{label}: {shown or 'værdien '}er ikke et tal. Skriv fx 6,5.")
     number = float(text)
     if not 0 <= number <= instrument.item_max:
         raise ValueError(f"{label} skal være fra 0 til {instrument.item_max} (ikke {format_score(number)}).")
-    if "." in text and len(text.split(".")[1].rstrip("0")) > decimals:
+    # Decimal, not the text: repr(0.00001) is '1e-05', which has no '.' to count decimals after.
+    if -Decimal(text).normalize().as_tuple().exponent > decimals:
         raise ValueError(f"{label} har højst {decimals} decimal (fx 6,5).")
     return round(number, decimals)
 
@@ -51,7 +67,9 @@ def split_items(raw) -> list:
 
 def child_age(age_group: str | None) -> int | None:
     """The youngest age in an age-group label like '3-4 år'."""
-    found = re.match(r"\s*(\d+)", age_group or "")
+    # At most three digits: an age group written by hand with thousands of digits is no age (and
+    # int() refuses more than 4300 digits in English).
+    found = re.match(r"\s*(\d{1,3})(?!\d)", age_group or "")
     return int(found.group(1)) if found else None
 
 
@@ -174,12 +192,19 @@ def chart(entry: dict, width: int = 40) -> dict:
     terminal chart is drawn from (render.py), kept here so it can be checked without pixels."""
     scale = width / entry["max"] if entry["max"] else 0
     rows = [
-        {"dato": p["dato"], "total": p["total"], "laengde": round(p["total"] * scale), "under_graense": p["under_graense"]}
+        {"dato": p["dato"], "total": p["total"], "laengde": round(_within(p["total"], entry["max"]) * scale),
+         "under_graense": p["under_graense"]}
         for p in entry["punkter"] if p["total"] is not None
     ]
     cut = round(entry["graense"] * scale) if entry["graense"] is not None else None
     ticks = [(round(v * scale), v) for v in range(0, entry["max"] + 1, 10)] if entry["max"] else []
     return {"bredde": width, "graense_kolonne": cut, "raekker": rows, "akse": ticks}
+
+
+def _within(total: float, top: float) -> float:
+    """A stored total on the chart's scale, 0 to top. Totals are checked when they are given, but
+    one written into the data file by hand may be anything SQLite holds (9e999 is infinity)."""
+    return 0.0 if math.isnan(total) else min(max(total, 0.0), top)
 
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -190,4 +215,5 @@ def sparkline(entry: dict) -> str:
     totals = [p["total"] for p in entry["punkter"] if p["total"] is not None]
     if not totals or not entry["max"]:
         return ""
-    return "".join(SPARKS[min(len(SPARKS) - 1, int(t / entry["max"] * len(SPARKS)))] for t in totals)
+    return "".join(SPARKS[min(len(SPARKS) - 1, int(_within(t, entry["max"]) / entry["max"] * len(SPARKS)))]
+                   for t in totals)

@@ -201,8 +201,21 @@ def _rhythm(store, case: dict, guide: Guide) -> int:
 
 
 def suggested_next_day(store, case: dict, guide: Guide, after: dt.date) -> dt.date:
-    """The case's rhythm after the given day, moved off weekends and closing days."""
-    nominal = after + dt.timedelta(weeks=_rhythm(store, case, guide))
+    """The case's rhythm after the given day, moved off weekends and closing days. The stored
+    rhythm and day may be written by hand or by an older version: a rhythm outside the limits
+    (data/limits.toml) is the guide's, and a day whose rhythm lands past the plausible range (a
+    meeting in year 9999) gives way to today, so the suggestion is always a date that can be taken."""
+    from rettidig_cli.reference import limits
+
+    low, high = limits().rhythm_weeks
+    try:
+        weeks = fields.whole_number(_rhythm(store, case, guide), "rytme_uger", low, high)
+    except (ValueError, TypeError, AttributeError):  # a stored answer that is not what this version writes
+        weeks = guide.meetings.default_rhythm
+    _, last = dates.plausible_range()
+    nominal = dates.add_days(after, 7 * weeks)
+    if nominal is None or nominal > last:
+        nominal = dates.add_days(dates.today(), 7 * weeks)
     return dates.propose_meetings(nominal, 1, 1, guide.meetings.skip_optional_holidays)[0].day
 
 

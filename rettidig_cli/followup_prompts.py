@@ -20,6 +20,15 @@ UNCHANGED = "__unchanged__"
 _day = dates.format_iso
 
 
+def _stored_day(meeting: dict) -> dt.date | None:
+    """A meeting's stored day as a date to suggest, or None if it is not one that can be taken (not
+    a date, or outside the plausible range: written by hand or by an older version)."""
+    try:
+        return dates.check_plausible(dt.date.fromisoformat(meeting["day"]))
+    except (TypeError, ValueError):
+        return None
+
+
 def _until_valid(ask, parse):
     """Ask, parse; on a ValueError say why in red and ask again (ask must ask anew each time)."""
     while True:
@@ -82,8 +91,8 @@ def ask_new_meeting(store, case: dict, guide, suggested: dt.date) -> dict:
 
 def ask_move(meeting: dict, guide) -> dict | None:
     """New date, time and reason; shown in Danish and confirmed before anything is saved."""
-    current = dt.date.fromisoformat(meeting["day"])
-    say(f"{meeting['kind']} nr. {meeting['nr']} ligger {dates.format_date(current)} kl. "
+    current = _stored_day(meeting)  # None: no suggestion, the new date is typed
+    say(f"{meeting['kind']} nr. {meeting['nr']} ligger {_day(meeting['day'])} kl. "
         f"{(meeting['time'] or '').replace(':', '.')}.", "bold")
     while True:
         day = ask_date("Ny dato:", current, extra=lambda d: followup.meeting_day_problem(d, guide))
@@ -174,7 +183,7 @@ class InteractiveMeeting:
 
     def attendance(self, meeting):
         guide, case = self.guide, self.case
-        planned = dt.date.fromisoformat(meeting["day"])
+        planned = _stored_day(meeting) or dates.today()
         default = planned if planned <= dates.today() else dates.today()
         day = ask_date("Hvornår blev mødet holdt?", default,
                        extra=lambda d: "Et møde registreres som holdt samme dag eller bagefter."

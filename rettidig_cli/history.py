@@ -5,9 +5,12 @@ held), the moment it was recorded, a kind, and a Danish text. render.py prints i
 from __future__ import annotations
 
 import json
+import os
 
 from rettidig_cli import dates, fit, followup, privacy
+from rettidig_cli.errors import CaseUnreadableError
 from rettidig_cli.guide import SAFETY_STEP_ID
+from rettidig_cli.plan import _BAD_VALUE
 
 
 def _entry(day: str | None, recorded: str, kind: str, text: str, detail: str = "") -> dict:
@@ -18,7 +21,23 @@ _day = dates.format_iso
 
 
 def build(store, case: dict) -> list[dict]:
-    guide = store.guide_for(case)
+    """The case's timeline. A value rettidig did not write itself (JSON, a number or a date written
+    by hand or by an older version) raises CaseUnreadableError (exit 4) naming the case, as `plan`
+    does, never anything else."""
+    guide = store.guide_for(case)  # a GuideError is its own message
+    try:
+        return _build(store, case, guide)
+    except _BAD_VALUE as exc:
+        if os.environ.get("RETTIDIG_DEBUG"):
+            raise
+        reason = (f"Datafilen har en værdi i sagen, som rettidig ikke kan læse ({exc.__class__.__name__}), "
+                  "fx en dato eller et tal skrevet i hånden.")
+        raise CaseUnreadableError(f"Sag {case['code']} kan ikke vises. {reason}",
+                                  hint="Intet er ændret. Kør: rettidig doctor, og kontakt den, der har "
+                                  "installeret rettidig.", reason=reason) from None
+
+
+def _build(store, case: dict, guide) -> list[dict]:
     cid = case["id"]
     entries = [_entry(None, case["created_at"], "Sag", f"Sagen er oprettet (guide: {guide.short or guide.name}).")]
     agreements = {row["id"]: i for i, row in enumerate(store.rows("agreements", cid), start=1)}

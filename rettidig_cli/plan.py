@@ -8,27 +8,10 @@ import json
 import os
 
 from rettidig_cli import dates, fit, followup, privacy, wizard
-from rettidig_cli.errors import GuideError, StoreError
+from rettidig_cli.errors import CaseGuideError, CaseUnreadableError, GuideError
 from rettidig_cli.guide import SAFETY_STEP_ID, visible
 
 OPEN_AGREEMENT = followup.OPEN_AGREEMENT
-
-
-class CaseUnreadableError(StoreError):
-    """The data file holds a value in this case that no plan can be built from (a date that is not
-    a date, written by hand or by an older version). The message names the case code only."""
-
-    def __init__(self, message: str, hint: str | None = None, reason: str = ""):
-        super().__init__(message, hint)
-        self.reason = reason or message
-
-
-class CaseGuideError(GuideError):
-    """The guide snapshot a case was opened with is beyond this version's limits (data/limits.toml)."""
-
-    def __init__(self, message: str, hint: str | None = None, reason: str = ""):
-        super().__init__(message, hint)
-        self.reason = reason or message
 
 
 # What a value rettidig did not write itself can raise while a plan is built from it; database

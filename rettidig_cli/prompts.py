@@ -197,7 +197,7 @@ def ask_status_meetings(step: Step, ctx):
     rules = ctx.guide.meetings
     rhythm = select(step.message, [(f"Hver {n}. uge", n) for n in rules.rhythm_weeks], default=rules.default_rhythm)
     count = ask_text("Hvor mange statusmøder vil I aftale nu?",
-                     lambda v: fields.whole_number(v, "Antal", 1, wizard.MAX_MEETINGS),
+                     lambda v: fields.whole_number(v, "Antal", 1, wizard.max_meetings()),
                      default=str(rules.default_count))
     first = ask_date("Dato for det første statusmøde:", dates.today() + dt.timedelta(weeks=rhythm))
     at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=rules.default_time)

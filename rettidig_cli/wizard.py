@@ -20,7 +20,13 @@ from rettidig_cli.guide import SAFETY_STEP_ID, Guide, Phase, Step
 AGREEMENT_STATUSES = ("aftalt", "i gang", "udført", "opgivet")
 CONSENT_ANSWERS = ("ja", "nej", "ikke endnu")
 LOOP_KINDS = {"observations": "observations", "factors": "factors", "agreements": "agreements"}
-MAX_MEETINGS = 12
+
+
+def max_meetings() -> int:
+    """How many status meetings can be planned at once: count_max in data/limits.toml."""
+    from rettidig_cli.reference import limits
+
+    return limits().meeting_count[1]
 
 
 class Paused(Exception):
@@ -206,8 +212,8 @@ def parse_status_meetings(step, raw, ctx):
     participants = meeting_participants(raw.get("deltagere"), ctx)
     if "datoer" in raw:
         days = raw["datoer"]
-        if not isinstance(days, list) or not 1 <= len(days) <= MAX_MEETINGS:
-            raise ValueError(f"datoer skal være en liste med 1 til {MAX_MEETINGS} datoer.")
+        if not isinstance(days, list) or not 1 <= len(days) <= max_meetings():
+            raise ValueError(f"datoer skal være en liste med 1 til {max_meetings()} datoer.")
         proposed = []
         for value in days:
             day = fields.date(value, "Mødedato")
@@ -218,7 +224,7 @@ def parse_status_meetings(step, raw, ctx):
         rhythm = None
     else:
         rhythm = fields.whole_number(raw.get("rytme_uger", rules.default_rhythm), "rytme_uger", 1, 52)
-        count = fields.whole_number(raw.get("antal", rules.default_count), "antal", 1, MAX_MEETINGS)
+        count = fields.whole_number(raw.get("antal", rules.default_count), "antal", 1, max_meetings())
         first = fields.date(raw.get("start") or (dates.today() + dt.timedelta(weeks=rhythm)).isoformat(), "start")
         proposed = [
             {"dato": p.day.isoformat(), "flyttet_fra": p.moved_from.isoformat() if p.moved_from else None,
