@@ -103,6 +103,17 @@ class CaseUnreadableError(StoreError):
         super().__init__(message, hint)
         self.reason = reason or message
 
+    @classmethod
+    def of(cls, code: str, exc: BaseException) -> "CaseUnreadableError":
+        reason = (f"Datafilen har en værdi i sagen, som rettidig ikke kan læse ({exc.__class__.__name__}), "
+                  "fx en dato eller et tal skrevet i hånden.")
+        return cls(f"Sag {code} kan ikke vises. {reason}", reason=reason,
+                   hint="Intet er ændret. Kør: rettidig doctor, og kontakt den, der har installeret rettidig.")
+
+
+# What reading a hand-written or damaged stored value can raise while a plan or timeline is built.
+UNREADABLE_VALUE = (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, RecursionError)
+
 
 class CaseGuideError(GuideError):
     """The guide snapshot a case was opened with is beyond this version's limits (data/limits.toml).

@@ -8,9 +8,8 @@ import json
 import os
 
 from rettidig_cli import dates, fit, followup, privacy
-from rettidig_cli.errors import CaseUnreadableError
+from rettidig_cli.errors import UNREADABLE_VALUE, CaseUnreadableError
 from rettidig_cli.guide import SAFETY_STEP_ID
-from rettidig_cli.plan import _BAD_VALUE
 
 
 def _entry(day: str | None, recorded: str, kind: str, text: str, detail: str = "") -> dict:
@@ -27,14 +26,10 @@ def build(store, case: dict) -> list[dict]:
     guide = store.guide_for(case)  # a GuideError is its own message
     try:
         return _build(store, case, guide)
-    except _BAD_VALUE as exc:
+    except UNREADABLE_VALUE as exc:
         if os.environ.get("RETTIDIG_DEBUG"):
             raise
-        reason = (f"Datafilen har en værdi i sagen, som rettidig ikke kan læse ({exc.__class__.__name__}), "
-                  "fx en dato eller et tal skrevet i hånden.")
-        raise CaseUnreadableError(f"Sag {case['code']} kan ikke vises. {reason}",
-                                  hint="Intet er ændret. Kør: rettidig doctor, og kontakt den, der har "
-                                  "installeret rettidig.", reason=reason) from None
+        raise CaseUnreadableError.of(case["code"], exc) from None
 
 
 def _build(store, case: dict, guide) -> list[dict]:

@@ -7,7 +7,6 @@ and never written to a file: the small file beside the database (rettidig.db.kry
 
 from __future__ import annotations
 
-import os
 import secrets
 import tomllib
 import uuid

@@ -8,7 +8,7 @@ import json
 import os
 
 from rettidig_cli import dates, fit, followup, privacy, wizard
-from rettidig_cli.errors import CaseGuideError, CaseUnreadableError, GuideError
+from rettidig_cli.errors import UNREADABLE_VALUE, CaseGuideError, CaseUnreadableError, GuideError
 from rettidig_cli.guide import SAFETY_STEP_ID, visible
 
 OPEN_AGREEMENT = followup.OPEN_AGREEMENT
@@ -16,7 +16,6 @@ OPEN_AGREEMENT = followup.OPEN_AGREEMENT
 
 # What a value rettidig did not write itself can raise while a plan is built from it; database
 # errors are not among them (they concern the whole file and are reported as such).
-_BAD_VALUE = (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, RecursionError)
 
 
 def build(store, case: dict, today: dt.date | None = None) -> dict:
@@ -33,14 +32,10 @@ def build(store, case: dict, today: dt.date | None = None) -> dict:
                                  hint="Sagens data er ikke ændret. Kontakt den, der har installeret rettidig "
                                  "(grænserne for guides står i data/limits.toml).", reason=reason) from None
         return _build(store, case, guide, today or dates.today())
-    except _BAD_VALUE as exc:
+    except UNREADABLE_VALUE as exc:
         if os.environ.get("RETTIDIG_DEBUG"):
             raise
-        reason = (f"Datafilen har en værdi i sagen, som rettidig ikke kan læse ({exc.__class__.__name__}), "
-                  "fx en dato skrevet i hånden.")
-        raise CaseUnreadableError(f"Sag {code} kan ikke vises. {reason}",
-                                  hint="Intet er ændret. Kør: rettidig doctor, og kontakt den, der har "
-                                  "installeret rettidig.", reason=reason) from exc
+        raise CaseUnreadableError.of(code, exc) from None
 
 
 def _build(store, case: dict, guide, today: dt.date) -> dict:

@@ -4,7 +4,6 @@ data/privacy.toml. The file holds no key and no case data."""
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 

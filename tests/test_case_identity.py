@@ -12,7 +12,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import DOWN, ENTER, EXAMPLES, db_file, query
+from conftest import ENTER, EXAMPLES, db_file, query
 from test_e2e_pty import Terminal, run_plain
 
 TODAY = dt.date.today()

@@ -12,7 +12,6 @@ import os
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, db_file, every_value, raw_connect

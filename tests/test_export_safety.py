@@ -848,7 +848,6 @@ def test_interactive_overwrite_question_no_keeps_the_file(cli, named_case, tmp_p
 def test_interactive_overwrite_question_yes_replaces(cli, named_case, tmp_path, questions):
     path = tmp_path / "plan.md"
     ok(cli, "export", named_case, "--out", str(path), "--format", "markdown")  # rettidig's own export
-    before = path.read_text(encoding="utf-8")
     ok(cli, "export", named_case, "--out", str(path), keys=UP + ENTER)
     assert len(questions) == 1
     assert path.read_text(encoding="utf-8").startswith("# Handleplan")

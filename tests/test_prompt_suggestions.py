@@ -14,12 +14,12 @@ Dates are computed from today; nothing here depends on the day the tests run."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 
 import pytest
 from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, UP, is_working_day, working_day_on_or_after
+from test_followup_interactive import screen  # noqa: F401  (the same view of what the prompts drew)
 
 STOP = CTRL_C * 3  # never read by a run that asks what the test expects
 JA_FROM_NEJ = UP + ENTER  # a yes() whose default is Nej, answered Ja
@@ -45,27 +45,6 @@ def plan_json(cli, code: str) -> dict:
     result = cli(["plan", code, "--json"])
     assert result.code == 0, result.err
     return json.loads(result.out)
-
-
-@pytest.fixture
-def screen(monkeypatch):
-    """Everything prompt_toolkit draws (the questions and the final answers), as plain text."""
-    import prompt_toolkit.output
-    from prompt_toolkit.data_structures import Size
-    from prompt_toolkit.output.plain_text import PlainTextOutput
-
-    class WideOutput(PlainTextOutput):
-        def get_size(self) -> Size:
-            return Size(rows=60, columns=1000)
-
-    buffer = io.StringIO()
-    monkeypatch.setattr(prompt_toolkit.output, "DummyOutput", lambda: WideOutput(buffer))
-
-    class Screen:
-        def text(self) -> str:
-            return buffer.getvalue()
-
-    return Screen()
 
 
 def resen_case(cli, tmp_path, start: dt.date | None = None, count: int = 3) -> str:
