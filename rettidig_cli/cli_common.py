@@ -218,12 +218,9 @@ def _home() -> Path:
 
 def _answers_limits() -> tuple[int, int]:
     """(largest answers file in bytes, deepest nesting): [answers] in data/limits.toml."""
-    from rettidig_cli.reference import _load
+    from rettidig_cli.reference import limits
 
-    top, _ = _load("limits.toml")
-    answers = top.table_("answers")
-    return (answers.integer("max_file_bytes", required=True, minimum=1000),
-            answers.integer("max_depth", required=True, minimum=5))
+    return limits().answers_max_bytes, limits().answers_max_depth
 
 
 def _read_answers(path: Path) -> dict:

@@ -116,6 +116,9 @@ class Limits:
     observations_days: tuple[int, int]
     rhythm_weeks: tuple[int, int]
     meeting_count: tuple[int, int]
+    answers_max_bytes: int  # an --answers file
+    answers_max_depth: int
+    retention_months: tuple[int, int]  # the periods a user may set in indstillinger.toml
 
 
 @functools.cache
@@ -123,6 +126,7 @@ def limits() -> Limits:
     top, _ = _load("limits.toml")
     days, guide = top.table_("dates"), top.table_("guide")
     deadlines, meetings = guide.table_("deadlines"), guide.table_("meetings")
+    answers, user_settings = top.table_("answers"), top.table_("settings")
 
     def span(reader: _Reader, low: str, high: str) -> tuple[int, int]:
         first = reader.integer(low, required=True, minimum=1)
@@ -143,6 +147,9 @@ def limits() -> Limits:
         observations_days=span(deadlines, "observations_days_min", "observations_days_max"),
         rhythm_weeks=span(meetings, "rhythm_weeks_min", "rhythm_weeks_max"),
         meeting_count=span(meetings, "count_min", "count_max"),
+        answers_max_bytes=answers.integer("max_file_bytes", required=True, minimum=1000),
+        answers_max_depth=answers.integer("max_depth", required=True, minimum=5),
+        retention_months=span(user_settings, "retention_months_min", "retention_months_max"),
     )
 
 

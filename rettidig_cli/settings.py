@@ -26,12 +26,9 @@ _RETENTION_KEYS = ("lukkede_sager_maaneder", "log_maaneder")
 
 def retention_range() -> tuple[int, int]:
     """The fewest and most months a retention period may be: [settings] in data/limits.toml."""
-    from rettidig_cli.reference import _load
+    from rettidig_cli.reference import limits
 
-    top, _ = _load("limits.toml")
-    table = top.table_("settings")
-    low = table.integer("retention_months_min", required=True, minimum=1)
-    return low, table.integer("retention_months_max", required=True, minimum=low)
+    return limits().retention_months
 
 
 def _refuse(path: Path, problem: str, key: str | None = None) -> UsageError:
