@@ -108,7 +108,7 @@ def _ctrl_c_waits():
     """Ctrl-C during the switch is held back until the file and its sidecar agree again (a few
     hundred milliseconds); the caller is told it came. kill -9 is handled by settle() instead."""
     pressed = []
-    if hasattr(signal, "pthread_sigmask") and _main_thread():
+    if _main_thread():  # only the main thread may set a signal handler
         previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
         try:
             yield pressed
@@ -136,8 +136,8 @@ def lock_file(path: Path) -> Path:
 
 def switch(path: Path, old_key, new_key) -> Outcome:
     """Move the file from old_key (None: plain) to new_key. The new key must already be where it
-    is kept (keyring) or typed (passphrase). On failure the file is left under one of the keys, the sidecar
-    names it, and the error says which."""
+    is kept (keyring) or typed (passphrase). On failure the file is left under one of the keys,
+    the sidecar names it, and the error says which."""
     fresh = fresh_path(path)
     with _ctrl_c_waits() as pressed, safefile.held(lock_file(path)):
         source = None
