@@ -104,9 +104,10 @@ def _open(db: Path | None, create: bool = True):
     from rich.text import Text
 
     from rettidig_cli import settings
-    from rettidig_cli.store import Store, db_path
+    from rettidig_cli.store import Store, check_place, db_path
 
     path = db_path(db)
+    check_place(path)
     chosen = None
     if create and not path.exists() and settings.encryption(_home()) is None:
         chosen = _offer_encryption()

@@ -69,10 +69,11 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
         store.close()
         raise UsageError("Datafilen er ikke krypteret endnu.", hint="Kryptér den med: rettidig kryptering til")
     old_key = store.key
-    # The copy first, under the old key: whatever happens next, yesterday's file can be restored.
-    taken = store.backup("før-kryptering" if encrypting else "før-nøgleskift")
-    new_key = _new_key(method)  # asked after the copy: Ctrl-C here changes nothing but that copy
+    new_key = _new_key(method)  # asked first: Ctrl-C here changes nothing at all
     try:
+        # The copy before the switch, under the old key: whatever happens next, the file as it was
+        # can be restored.
+        taken = store.backup("før-kryptering" if encrypting else "før-nøgleskift")
         with store.atomic():
             store.audit("kryptering", None, "til" if encrypting else "ny nøgle")
         backup_folder = store.backup_folder()
@@ -84,7 +85,14 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
         if new_key.key_id:  # no file names the new key yet
             keys.forget_keyring_key(new_key.key_id)
         raise
-    outcome = encrypt.switch(path, old_key, new_key)
+    try:
+        outcome = encrypt.switch(path, old_key, new_key)
+    except BaseException:
+        if encrypt.opens_with(path, old_key):  # nothing changed, so "Intet er ændret" stays true
+            safefile.unlink(taken, "kopi")
+            if keys.sidecar(taken).exists():
+                safefile.unlink(keys.sidecar(taken), "kopi")
+        raise
     if outcome.interrupted:
         _say(("Du trykkede Ctrl-C, ", "bold yellow"), "mens nøglen blev skiftet. Skiftet blev gjort færdigt først, "
              "så datafilen og nøglen passer sammen.")
@@ -108,8 +116,10 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
         _say((keys.LOST_KEY_WARNING.format(what=where), "bold"))
     if old_backups and not encrypting:
         _say(("Bemærk: ", "bold yellow"), f"{_count(len(old_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
-             f"åbnes stadig med den gamle nøgle. Slet {'den' if len(old_backups) == 1 else 'dem'}, hvis den "
-             "gamle nøgle kan være kendt af andre.")
+             f"er krypteret med en tidligere nøgle eller adgangskode. Slet {'den' if len(old_backups) == 1 else 'dem'}, "
+             "hvis en tidligere nøgle eller adgangskode kan være kendt af andre.")
+    if not encrypting:
+        _say("Ingen sikkerhedskopi åbnes endnu med den nye nøgle. Tag en nu: ", ("rettidig backup", "bold"))
     if plain_backups:
         _say(("Bemærk: ", "bold yellow"), f"{_count(len(plain_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
              f"i {backup_folder} er ikke krypteret og indeholder børnenes data i klar tekst. "
@@ -385,7 +395,8 @@ def gendan(
         _say(("Sikkerhedskopien er hel", "bold green"), f" (tjekket med integrity_check): {backup_file}")
         _say(f"Den er taget {_when(checked.taken)}"
              + (f"; det seneste, der er registreret i den, er fra {_when(newest)}." if newest else "."))
-        _say(("Alt, hvad der er gemt efter sikkerhedskopien blev taget, kommer ikke med.", "bold"))
+        _say(("Alt, hvad der er gemt efter sikkerhedskopien blev taget, kommer ikke med.", "bold"),
+             " Og en sag, der er slettet efter, kommer tilbage: slet den igen bagefter (se rettidig indsigt SAG).")
         if not yes:
             _say(f"Den nuværende datafil {path} bliver ikke slettet: den gemmes i {restore.aside_folder(path)}.")
             with _asking(UNCHANGED):
@@ -403,7 +414,11 @@ def gendan(
         _say("Den tidligere datafil er gemt (ikke slettet) her: ", (str(restored.kept), "bold"))
         if not restored.locked:
             _say("Den kunne ikke åbnes (beskadiget, eller nøglen passer ikke). Giv den til IT, hvis den skal undersøges.")
-        _say("Fortryd med: ", (f"rettidig gendan {restored.kept}", "bold"))
+        else:
+            _say("Fortryd med: ", (f"rettidig gendan {restored.kept}", "bold"))
+    if checked.passphrase is not None:
+        _say(("Datafilen åbnes nu med sikkerhedskopiens adgangskode", "bold yellow"),
+             " (den, du skrev for kopien) – også hvis du har skiftet adgangskode, siden kopien blev taget.")
     _say(f"Datafilen indeholder nu det, der var gemt, da sikkerhedskopien blev taget ({_when(checked.taken)}). "
          "Det, der blev gemt efter, er ikke i den.")
     _say("Tjek den med: ", ("rettidig doctor", "bold"))

@@ -102,7 +102,8 @@ def export(
     out_text: Annotated[Optional[str], typer.Option(
         "--out", "-o", help="Filnavn eller mappe. Standard: FORMÅL-SAG-DATO i mappen, du står i.",
         metavar="STI", show_default=False)] = None,
-    overwrite: Annotated[bool, typer.Option("--overskriv", help="Overskriv filen uden at spørge.")] = False,
+    overwrite: Annotated[bool, typer.Option("--overskriv", help="Overskriv uden at spørge en fil, som rettidig selv har "
+                                            "eksporteret, og som ingen har ændret siden (andre filer overskrives aldrig).")] = False,
     meeting_nr: Annotated[Optional[int], typer.Option(
         "--moede", help="Statusmøde: mødets nummer (se rettidig plan SAG). Standard: det næste.",
         metavar="NR", show_default=False)] = None,

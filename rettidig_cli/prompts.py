@@ -70,7 +70,7 @@ def ask_text(message: str, parse, default: str = "", instruction: str | None = N
         """What a typed answer means: empty is the suggestion, "-" is none (optional fields)."""
         if raw == "":
             return default
-        if optional and raw.strip() == NONE_TYPED:
+        if raw.strip() == NONE_TYPED:  # none; a field that must be filled in then says so
             return ""
         return raw
 

@@ -88,10 +88,13 @@ def file_state(path: Path) -> str:
         return "new"
     if header == SQLITE_HEADER:
         return "plain"
+    copies = sorted((path.parent / BACKUP_FOLDER).glob("*.db"), key=lambda p: p.stat().st_mtime)
+    restore = (f" Er det din datafil, og er den beskadiget, så læg den nyeste sikkerhedskopi på plads: "
+               f"rettidig gendan {copies[-1]}") if copies else ""
     raise StoreError(
-        f"{path} er ikke en rettidig-datafil. Filen er ikke ændret.",
+        f"{path} er ikke en rettidig-datafil, eller den er beskadiget. Filen er ikke ændret.",
         hint="Tjek stien, eller brug --db til at vælge en anden fil. En krypteret datafil skal have "
-        f"filen {keys.sidecar(path).name} ved siden af sig.",
+        f"filen {keys.sidecar(path).name} ved siden af sig.{restore}",
     )
 
 
@@ -133,6 +136,13 @@ def _prepare_file(path: Path, create: bool) -> str:
         if mode & 0o077:
             os.chmod(path, 0o600)
     return state
+
+
+def check_place(path: Path) -> None:
+    """The data file's folder and the file itself may be used (see _check_folder, _check_file):
+    asked before anything else, so nobody answers questions only to be refused."""
+    _check_folder(path.parent)
+    _check_file(path)
 
 
 def _same_path(a: Path, b: Path) -> bool:
@@ -292,7 +302,8 @@ class Store:
             if conn is not None:
                 return conn
         raise StoreError(f"Adgangskoden passer ikke til datafilen {self.path}. Filen er ikke ændret.",
-                         hint="Prøv igen. Har du glemt adgangskoden, kan data ikke gendannes – heller ikke af IT.")
+                         hint="Prøv igen. Har du gendannet en sikkerhedskopi, er det kopiens adgangskode, der gælder. "
+                         "Har du glemt adgangskoden, kan data ikke gendannes – heller ikke af IT.")
 
     def _refuse_foreign_schema(self) -> None:
         """rettidig makes no triggers or views. One planted in the file could copy or keep rows that

@@ -903,3 +903,17 @@ def test_first_run_without_a_terminal_asks_nothing(cli, data_home):
     result = cli(["new", "--guide", "resen", "--answers", str(RESEN)])
     assert result.code == 0, result.err
     assert "rettidig gemmer oplysninger om børn" not in result.out
+
+
+def test_ctrl_c_at_the_new_passphrase_leaves_nothing_behind(cli, data_home, storage):
+    """Found by a review: "Intet er ændret" was said after Ctrl-C, while a copy of every child's
+    data had just been written. The copy is taken only once the new key is chosen."""
+    case_with_text(cli)
+    folder = data_home / "sikkerhedskopier"
+    before = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    result = cli(["kryptering", "skift" if storage == "krypteret" else "til", "--adgangskode"], keys=CTRL_C)
+    assert result.code == 130, result.err
+    assert "Intet er ændret" in flat(result.err)
+    after = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    assert after == before
+

@@ -579,7 +579,7 @@ def test_a_text_file_is_not_opened(cli, tmp_path, data_home):
     db_file(data_home).write_text("Referat fra forældremødet\nTil stede: ...\n", encoding="utf-8")
     os.chmod(db_file(data_home), 0o600)
     refused_everywhere(cli, tmp_path, data_home, "RT-2026-001", 4,
-                       f"{db_file(data_home)} er ikke en rettidig-datafil. Filen er ikke ændret.")
+                       f"{db_file(data_home)} er ikke en rettidig-datafil, eller den er beskadiget. Filen er ikke ændret.")
 
 
 def test_a_damaged_database_is_refused_and_left_alone(cli, tmp_path, data_home, storage):

@@ -117,6 +117,16 @@ def test_agreement_who_typed_over_the_suggestion_then_accepted_with_enter(cli, c
         ("Sproglege hver morgen", "Mor"), ("Læse højt i weekenden", "Mor")]
 
 
+def test_a_dash_in_a_field_that_must_be_filled_is_refused_not_saved(cli, case, refusals):
+    """Found by a review: "-" (none, in an optional field) was saved as the person responsible."""
+    keys = "Ringe til PPR" + ENTER + "-" + ENTER + "\x7f" + "Leder" + ENTER + ENTER + STOP  # the refused "-" erased
+    result = cli(["aftale", "ny", case], keys)
+    assert result.code == 0, result.err
+    assert len(refusals) == 1 and "Hvem" in refusals[0], refusals
+    last = plan_json(cli, case)["aftaler"][-1]
+    assert (last["hvad"], last["hvem"]) == ("Ringe til PPR", "Leder")
+
+
 def test_new_meeting_time_and_participants_typed_over_suggestions(cli, case):
     day = working_day_on_or_after(today() + dt.timedelta(days=10))
     result = cli(["møde", "ny", case], dk(day) + ENTER + "8.30" + ENTER + "Ali Demir, Leder" + ENTER + STOP)

@@ -114,9 +114,9 @@ def check_target(path: Path, store) -> None:
 def check_replaceable(path: Path, store) -> None:
     """Only a file rettidig wrote as an export, unchanged since, may be replaced (--overskriv)."""
     if path.is_symlink() or not path.is_file() or not store.is_own_export(_sha256(path) or ""):
-        raise UsageError(f"Filen {path} findes allerede og er ikke skrevet af rettidig som eksport (eller er "
-                         "ændret siden), så den overskrives ikke. Intet er skrevet.",
-                         hint="Vælg et andet navn med --out.")
+        raise UsageError(f"Filen {path} findes allerede og er ikke skrevet af rettidig som eksport, eller den er "
+                         "ændret, siden rettidig skrev den (måske i Word). Så den overskrives ikke, og dine rettelser "
+                         "bevares. Intet er skrevet.", hint="Vælg et andet navn med --out.")
 
 
 def _sha256(path: Path) -> str | None:
