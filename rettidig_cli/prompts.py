@@ -309,13 +309,15 @@ class InteractiveSource:
     def __init__(self, case_code: str):
         self.code = case_code
 
-    def safety(self, ctx):
+    def suspicion(self, ctx) -> bool:
         safety = ctx.guide.safety
         console.print(Panel(Text(safety.help or ""), title=Text("Først et vigtigt spørgsmål"), border_style="yellow"))
-        suspicion = select(safety.question, [("Nej", False), ("Ja, der er mistanke", True)])
-        if not suspicion:
-            return {"mistanke": False}
+        return select(safety.question, [("Nej", False), ("Ja, der er mistanke", True)])
+
+    def underretning(self, ctx):
+        safety = ctx.guide.safety
         body = Text()
+        body.append("Der er registreret mistanke om vold eller overgreb i sagen.\n\n", style="bold")
         body.append(safety.rule + "\n\n", style="bold")
         body.append(safety.duty + "\n")
         law = ctx.guide.law_ref(safety.law) if safety.law else None
@@ -326,8 +328,7 @@ class InteractiveSource:
         if safety.contact:
             body.append(f"\n{safety.contact}")
         console.print(Panel(body, title=Text("Lav en underretning nu"), border_style="red"))
-        return {"mistanke": True,
-                "underretning": ask_underretning_fields(ctx, "Hvornår er underretningen sendt (eller sendes den)?")}
+        return ask_underretning_fields(ctx, "Hvornår er underretningen sendt (eller sendes den)?")
 
     def continue_to(self, phase, ctx) -> bool:
         go = select("Vil du fortsætte?", [(f"Fortsæt til: {phase.title}", True),

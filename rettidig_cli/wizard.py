@@ -366,6 +366,14 @@ def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
         ctx.tovholder = value["navn"]
 
 
+def save_suspicion(store, case: dict, ctx: Context) -> None:
+    """The answer "Ja, der er mistanke", alone, in its own transaction."""
+    with store.atomic(case):
+        store.update_case(case, abuse_path=1)
+        store.audit("ændre", case["code"], "mistanke")
+    ctx.abuse_path = True
+
+
 def save_safety(store, case: dict, value: dict, ctx: Context) -> None:
     with store.atomic(case):
         store.update_case(case, abuse_path=int(value["mistanke"]))
@@ -394,7 +402,15 @@ def run(store, case: dict, guide: Guide, source) -> str:
     """Ask every pending step of the case, saving each at once. Returns 'done' or 'paused'."""
     ctx = context_for(store, case, guide)
     if SAFETY_STEP_ID not in ctx.answered:
-        save_safety(store, case, parse_safety(source.safety(ctx), ctx), ctx)
+        # A suspicion is saved the moment it is given, before the underretning is asked for: Ctrl-C
+        # there must not lose it. Once on the abuse path, the case is never asked again.
+        suspicion = ctx.abuse_path or bool(source.suspicion(ctx))
+        if suspicion and not ctx.abuse_path:
+            save_suspicion(store, case, ctx)
+        value = {"mistanke": suspicion, "underretning": None}
+        if suspicion:
+            value["underretning"] = parse_underretning_fields(source.underretning(ctx), ctx)
+        save_safety(store, case, value, ctx)
     current = None
     while (found := next_step(ctx)) is not None:
         phase, step = found
@@ -449,6 +465,9 @@ class FileSource:
                 value = parse_safety(self.raw[SAFETY_STEP_ID], trial)
             except ValueError as exc:
                 raise self._error(SAFETY_STEP_ID, exc, guide.id) from None
+            if trial.abuse_path and not value["mistanke"]:
+                raise UsageError("Sagen er registreret med mistanke om vold eller overgreb, og det ændrer en svarfil "
+                                 "ikke. Svarfilen skal registrere underretningen: [sikkerhed] med mistanke = true.")
             self.values[SAFETY_STEP_ID] = value
             trial.answered[SAFETY_STEP_ID] = value
             trial.abuse_path = value["mistanke"]
@@ -492,8 +511,11 @@ class FileSource:
         self.stopped_at = stopped_at
 
     # The source interface used by run():
-    def safety(self, ctx):
-        return self.raw[SAFETY_STEP_ID]
+    def suspicion(self, ctx) -> bool:
+        return self.values[SAFETY_STEP_ID]["mistanke"]
+
+    def underretning(self, ctx):
+        return self.raw[SAFETY_STEP_ID]["underretning"]
 
     def continue_to(self, phase, ctx):
         return True

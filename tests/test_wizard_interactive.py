@@ -414,6 +414,28 @@ def test_abuse_path_never_asks_about_the_parents(cli, screen, data_home):
     assert query(data_home, "SELECT abuse_path FROM cases") == [(1,)]
 
 
+def test_a_suspicion_is_kept_when_ctrl_c_comes_at_the_underretning(cli, screen, data_home):
+    """Issue 12: "Ja, der er mistanke", then Ctrl-C at the underretning's date. The suspicion was
+    lost (plan said false, resume asked again with Nej preselected). It is saved the moment it is
+    given, and resume asks only for the underretning."""
+    keys = DOWN + ENTER + CTRL_C  # Ja, der er mistanke; Ctrl-C at "Hvornår er underretningen sendt"
+    first = cli(["new", "--guide", RESEN], keys)
+    assert first.code == 130
+    code = case_code(first.out)
+    assert plan_json(cli, code)["mistanke_om_vold_eller_overgreb"] is True
+    assert query(data_home, "SELECT abuse_path FROM cases") == [(1,)]
+
+    screen.clear()
+    keys = ENTER + ENTER + ENTER + ENTER + CTRL_C  # the underretning: today, first recipient, written, leader told
+    second = cli(["resume", code], keys)
+    assert second.code == 130
+    asked = screen.text()
+    assert "Er der mistanke om vold" not in asked and "Hvornår er underretningen sendt" in asked
+    plan = plan_json(cli, code)
+    assert plan["mistanke_om_vold_eller_overgreb"] is True
+    assert len(plan["underretninger"]) == 1
+
+
 def test_abuse_path_in_resen_keeps_parents_out_of_status_meetings(cli, screen):
     """Resen says the parents always attend status meetings, but not on the abuse path."""
     today = dt.date.today()
