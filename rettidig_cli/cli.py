@@ -215,6 +215,7 @@ def guide_list() -> None:
     from rich.text import Text
 
     from rettidig_cli import guide as guides
+    from rettidig_cli.privacy import for_terminal
 
     home = _home()
     table = Table(title=Text("Installerede guides"), title_justify="left")
@@ -223,7 +224,7 @@ def guide_list() -> None:
     default = guides.default_guide(home)
     for g in guides.available(home):
         table.add_row(Text(g.id + ("\n(standard)" if g.id == default.id else ""), style="bold"), Text(g.name),
-                      str(len(g.phases)), Text(Path(g.path).name))
+                      str(len(g.phases)), Text(for_terminal(Path(g.path).name)))
     _console().print(table)
 
 

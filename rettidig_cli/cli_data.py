@@ -298,8 +298,13 @@ def indsigt(
         raise NotFoundError(f"Der er ingen logposter for sagen «{case}».", hint="Se dine sager med: rettidig list")
     with store.atomic():
         store.audit("indsigt", rows[0]["case_code"])
-    entries = [{"tidspunkt": r["at"][:19], "bruger": r["os_user"], "handling": r["action"],
-                "formål": _words(r["purpose"] or ""), "detalje": _words(r["detail"] or "")} for r in rows]
+    from rettidig_cli.privacy import printable_tree
+
+    # The user name comes from the environment and the rows from a file anyone could edit: cleaned
+    # like every other text before it reaches a terminal or a JSON reader.
+    entries = printable_tree([{"tidspunkt": r["at"][:19], "bruger": r["os_user"], "handling": r["action"],
+                               "formål": _words(r["purpose"] or ""), "detalje": _words(r["detail"] or "")}
+                              for r in rows])
     if as_json:
         sys.stdout.write(json.dumps({"sag": rows[0]["case_code"], "log": entries}, ensure_ascii=False, indent=2) + "\n")
         return

@@ -203,7 +203,7 @@ class _Reader:
         return value
 
     def text(self, key, required=True, default=""):
-        value = self._get(key, str, "en tekst", required, default)
+        value = _printable(self._get(key, str, "en tekst", required, default))
         if required and not value.strip():
             raise self.fail(key, "må ikke være tom")
         return value.strip()
@@ -224,7 +224,7 @@ class _Reader:
         for i, value in enumerate(values):
             if not isinstance(value, str) or not value.strip():
                 raise self.fail(f"{key}[{i}]", "skal være en ikke-tom tekst")
-        return tuple(v.strip() for v in values)
+        return tuple(_printable(v).strip() for v in values)
 
     def tables(self, key, required=False):
         values = self._get(key, list, "en liste af tabeller ([[...]])", required, [])
@@ -245,7 +245,7 @@ class _Reader:
         items = []
         for i, value in enumerate(values):
             if isinstance(value, str) and value.strip():
-                items.append(Item(value.strip()))
+                items.append(Item(_printable(value).strip()))
             elif isinstance(value, dict):
                 sub = _Reader(self.path, value, self._sub(f"{key}[{i}]"))
                 items.append(Item(sub.text("text"), sub.boolean("parent_contact")))
@@ -266,6 +266,14 @@ class _Reader:
 def _number(value: int) -> str:
     """A number from a file for a message; a huge one is not echoed digit by digit."""
     return str(value) if abs(value) < 10**15 else "et meget stort tal"
+
+
+def _printable(text: str) -> str:
+    """A guide is a file anyone can drop into guides/: its texts reach terminals and documents, so
+    escape sequences (a clipboard write, a changed title) and invisible characters are removed."""
+    from rettidig_cli.privacy import printable
+
+    return printable(text)
 
 
 def _describe(value) -> str:

@@ -15,9 +15,12 @@ _CPR = re.compile(
 # Control characters and terminal escape sequences; newline and tab are kept.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Invisible characters that can reorder or hide text (bidi overrides, zero-width), and code points
-# XML (DOCX) cannot hold.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]")
+# Invisible characters that can reorder or hide text (bidi marks and overrides, among them the
+# Arabic letter mark U+061C; zero-width and other format characters; variation selectors; tag
+# characters), and code points XML (DOCX) cannot hold.
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufffe\uffff\ud800-\udfff"
+                        "\U000e0000-\U000e0fff]")
 # Lone surrogates: bytes that were not UTF-8 (a terminal in another character set).
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
