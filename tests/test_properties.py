@@ -41,8 +41,12 @@ ESC = "\x1b"
 BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 # What privacy.printable removes besides control characters: soft hyphen, zero-width, bidi, BOM,
 # non-characters.
-INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-                      "\ufeff\ufffe\uffff")
+# non-characters; and (issue 12) the Arabic letter mark, the other format characters U+2060-206F,
+# Mongolian selectors, variation selectors, tag characters and the Hangul fillers.
+INVISIBLE = frozenset("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u3164\ufeff\uffa0\ufffe\uffff"
+                      + "".join(chr(c) for first, last in ((0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
+                                                           (0x2060, 0x206F), (0xFE00, 0xFE0F), (0xE0000, 0xE0FFF))
+                                for c in range(first, last + 1)))
 
 
 def is_digit(ch: str) -> bool:
