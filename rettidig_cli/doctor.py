@@ -44,7 +44,7 @@ def _backups(path: Path, known_key, info) -> list[Check]:
     passphrase only with the data file's, already typed) and checked: quick_check, a rettidig
     file, not from a newer version. Also a backup or a restore that a crash cut short."""
     from rettidig_cli import keys, restore
-    from rettidig_cli.store import BACKUP_FOLDER, Store
+    from rettidig_cli.store import BACKUP_FOLDER, Store, backups_in
 
     checks = []
     marker = restore.marker_path(path)
@@ -64,7 +64,7 @@ def _backups(path: Path, known_key, info) -> list[Check]:
                             f"{'' if len(unfinished) == 1 else 'er'} (ikke brugbar, fjernes ved næste "
                             "rettidig backup): " + ", ".join(u.name for u in unfinished[:3])))
     good, unchecked, foreign = [], [], []
-    for backup in sorted(p for p in folder.glob("*.db") if p.is_file()):
+    for backup in backups_in(folder):
         verdict, detail = restore.inspect_backup(backup, known_key)
         if verdict == "ok":
             good.append(backup)
@@ -100,7 +100,7 @@ def _backups(path: Path, known_key, info) -> list[Check]:
     return checks
 
 
-def _leftovers(store, info) -> list[Check]:
+def _leftovers(store) -> list[Check]:
     """Temporary export files (with a child's data) left by a run that was killed."""
     left = [p for _, p in store.pending_leftovers() if p.exists()]
     if not left:
@@ -114,12 +114,12 @@ def _leftovers(store, info) -> list[Check]:
 def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[Check]:
     from rettidig_cli import erase, keys, places, settings
     from rettidig_cli.errors import RettidigError
-    from rettidig_cli.store import Store, data_home, schema_state
+    from rettidig_cli.store import BACKUP_FOLDER, Store, data_home, schema_state
 
     if not path.exists():
         missing = [Check(WARNING, "Datafil", f"Der er ingen datafil i {path} endnu.")]
         # Backups without a data file: say whether they are whole (one may be put back with gendan).
-        return missing + (_backups(path, None, None) if (path.parent / "sikkerhedskopier").is_dir() else [])
+        return missing + (_backups(path, None, None) if (path.parent / BACKUP_FOLDER).is_dir() else [])
     size = path.stat().st_size
     checks = [Check(OK, "Datafil", f"{path} ({size // 1024} KB)" if size >= 1024 else f"{path} ({size} byte)")]
     try:
@@ -129,7 +129,7 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
         backups = _backups(path, None, None)
         if any(c.status == OK and c.title == "Sikkerhedskopier" for c in backups):
             backups.append(Check(WARNING, "Gendan", "Læg en hel sikkerhedskopi på plads med: "
-                                 f"rettidig gendan {path.parent / 'sikkerhedskopier'}/FILNAVN.db"))
+                                 f"rettidig gendan {path.parent / BACKUP_FOLDER}/FILNAVN.db"))
         return checks + [Check(ERROR, "Åbning", exc.message)] + backups
     warning = places.location_warning(path)
     checks.append(Check(WARNING, "Placering", warning) if warning else Check(OK, "Placering", "Lokal mappe."))
@@ -178,7 +178,7 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
             checks.append(Check(OK, "Version", "Datafilen passer til denne version af rettidig."))
         checks += _backups(path, store.key, info)
         if schema == "current":
-            checks += _leftovers(store, info)
+            checks += _leftovers(store)
             told: list[str] = []
             months, _ = settings.retention(data_home(), warn=told.append)
             checks += [Check(WARNING, "Indstillinger", note) for note in told]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rettidig_cli import keys, safefile
 from rettidig_cli.errors import LockedError, StoreError
-from rettidig_cli.store import _translate, connect, database_errors
+from rettidig_cli.store import BACKUP_FOLDER, SQLITE_HEADER, _translate, connect, database_errors
 
 OLD, NEW = "old", "new"
 
@@ -89,7 +89,7 @@ def opens_with(path: Path, key) -> bool:
     if not path.is_file():
         return False
     with path.open("rb") as handle:
-        plain = handle.read(16) == b"SQLite format 3\x00"
+        plain = handle.read(16) == SQLITE_HEADER
     if key is None or plain:
         return key is None and plain
     try:
@@ -230,7 +230,7 @@ def settle_after_failure(path: Path, old_key, new_key) -> str | None:
 
 def _explained(exc: BaseException, state: str | None) -> BaseException:
     """The error as the user should read it: what went wrong, and the truth about the file now."""
-    from rettidig_cli.errors import DiskError, Interrupted, RettidigError, disk_error
+    from rettidig_cli.errors import DiskError, Interrupted, RettidigError, disk_error, os_reason
 
     truth = {OLD: "Nøglen er ikke skiftet: datafilen åbnes stadig som før. Intet er tabt.",
              NEW: "Skiftet nåede at blive gjort færdigt: datafilen åbnes nu med den nye nøgle. Intet er tabt.",
@@ -240,8 +240,8 @@ def _explained(exc: BaseException, state: str | None) -> BaseException:
     if isinstance(exc, RettidigError):
         return type(exc)(f"{exc.message.rstrip('.')}. {truth}", exc.hint)
     if isinstance(exc, OSError):
-        error = disk_error(exc, "Skiftet af nøgle kunne ikke gøres færdigt")
-        return DiskError(f"{error.message.split('. Det, der')[0]}. {truth}", error.hint)
+        return DiskError(f"Skiftet af nøgle kunne ikke gøres færdigt: {os_reason(exc)}. {truth}",
+                         disk_error(exc).hint)
     return exc
 
 
@@ -291,19 +291,12 @@ def settle(path: Path, info: dict, typed_key) -> str | None:
 
 
 def used_by_backups(path: Path, key_id: str) -> bool:
-    from rettidig_cli.store import BACKUP_FOLDER
-
-    return key_still_used(key_id, [path.parent / BACKUP_FOLDER])
-
-
-def key_still_used(key_id: str, folders: list[Path]) -> bool:
-    """Does a backup still need this keyring entry? When in doubt (a sidecar that cannot be
-    read), yes."""
-    for folder in folders:
-        for side in folder.glob(f"*{keys.SIDECAR_SUFFIX}*"):
-            try:
-                if key_id in side.read_text(encoding="utf-8", errors="replace"):
-                    return True
-            except OSError:
+    """Does a backup beside the data file still need this keyring entry? When in doubt (a sidecar
+    that cannot be read), yes."""
+    for side in (path.parent / BACKUP_FOLDER).glob(f"*{keys.SIDECAR_SUFFIX}*"):
+        try:
+            if key_id in side.read_text(encoding="utf-8", errors="replace"):
                 return True
+        except OSError:
+            return True
     return False

@@ -118,6 +118,17 @@ def _content(conn) -> tuple[str, str | None]:
     return schema_state(db), newest
 
 
+def _checked(conn, pragma: str) -> tuple[list[str], str, str | None]:
+    """(the check's verdict, what the file is (see _content), its newest audit time); a file too
+    damaged to be checked has the error as its verdict."""
+    try:
+        verdict = [r[0] for r in conn.execute(f"PRAGMA {pragma}")]
+        state, newest = _content(conn) if verdict == ["ok"] else ("", None)
+    except database_errors() as exc:
+        return [str(exc)], "", None
+    return verdict, state, newest
+
+
 def inspect_backup(path: Path, known_key=None) -> tuple[str, str]:
     """For doctor: ('ok' | 'ikke tjekket' | 'fremmed' | 'fejl', Danish detail). Reads only. A backup locked by
     a passphrase is checked only if known_key (the data file's, already typed) opens it."""
@@ -154,11 +165,7 @@ def inspect_backup(path: Path, known_key=None) -> tuple[str, str]:
         try:
             if not _opens(conn):
                 continue
-            try:
-                verdict = [r[0] for r in conn.execute("PRAGMA quick_check")]
-                state, _ = _content(conn) if verdict == ["ok"] else ("", None)
-            except database_errors() as exc:
-                verdict = [str(exc)]
+            verdict, state, _ = _checked(conn, "quick_check")
             if verdict != ["ok"]:
                 return "fejl", "er beskadiget (quick_check: " + "; ".join(verdict[:3]) + ")"
             if state == "foreign":  # a whole SQLite file, just not rettidig's
@@ -226,11 +233,7 @@ def check_backup(path: Path, backup: Path, ask_passphrase) -> Checked:
             _copy_bytes(wal, copy.with_name(copy.name + "-wal"))
         key, passphrase, conn = _unlock_copy(copy, backup, info, ask_passphrase)
         try:
-            try:
-                verdict = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-                state, newest = _content(conn) if verdict == ["ok"] else ("", None)
-            except database_errors() as exc:
-                verdict = [str(exc)]
+            verdict, state, newest = _checked(conn, "integrity_check")
             if verdict != ["ok"]:
                 raise StoreError(f"Sikkerhedskopien {backup} er beskadiget og kan ikke bruges. {unchanged}",
                                  hint="Vælg en anden sikkerhedskopi; rettidig doctor viser, hvilke der er hele.")

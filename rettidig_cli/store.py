@@ -446,8 +446,7 @@ class Store:
 
     def backups(self) -> list[Path]:
         """The finished copies (.db) in the backup folder, never a temporary one from a killed run."""
-        folder = self.backup_folder()
-        return sorted(p for p in folder.glob("*.db") if p.is_file()) if folder.is_dir() else []
+        return backups_in(self.backup_folder())
 
     @staticmethod
     def clear_unfinished_backups(folder: Path) -> list[Path]:
@@ -727,6 +726,11 @@ class Store:
 
     def rows(self, table: str, case_id: int, order_by: str = "id") -> list[dict]:
         return list(self.db[table].rows_where("case_id = ?", [case_id], order_by=order_by))
+
+
+def backups_in(folder: Path) -> list[Path]:
+    """The finished copies (.db) in a backup folder, never a temporary one from a killed run."""
+    return sorted(p for p in folder.glob("*.db") if p.is_file()) if folder.is_dir() else []
 
 
 def _alive(pid: int) -> bool:
