@@ -247,7 +247,8 @@ def guide_show(
     for number, phase in enumerate(g.phases, start=1):
         text = Text()
         for item in phase.guidance:
-            text.append(f"• {item.text}\n")
+            text.append(f"• {item.text}" + (" (ikke ved mistanke om vold eller overgreb)" if item.parent_contact else "")
+                        + "\n")
         if phase.sparring:
             text.append("Husk, du også kan få sparring hos: ", style="bold")
             text.append(", ".join(i.text for i in phase.sparring) + "\n")
@@ -259,7 +260,8 @@ def guide_show(
             text.append(f"  {step.id}", style="cyan")
             text.append(f"  [{step.kind}]  {step.message}" + (f"  ({'; '.join(flags)})" if flags else "") + "\n")
             for option in step.options:
-                text.append(f"      {option.id}: {option.label}\n", style="dim")
+                text.append(f"      {option.id}: {option.label}"
+                            + ("  (kontakt til forældre)" if option.parent_contact else "") + "\n", style="dim")
         console.print(Panel(text, title=Text(f"Fase {number}: {phase.title}"), title_align="left"))
 
 

@@ -523,6 +523,63 @@ def genaabn(
          (f"rettidig møde ny {row['code']}", "bold"))
 
 
+def mistanke(
+    case: CaseArg,
+    fjern: Annotated[bool, typer.Option("--fjern", help="Tag mistanken af sagen igen (kræver en begrundelse).")] = False,
+    grund: Annotated[Optional[str], Flag("Med --fjern: hvorfor mistanken tages af sagen.", "--grund")] = None,
+    dato: Annotated[Optional[str], Flag("Hvornår underretningen er sendt (fx 2026-12-06 eller i dag).", "--dato")] = None,
+    modtager: Annotated[Optional[str], Flag("Hvem underretningen er sendt til (standard: guidens første).", "--modtager")] = None,
+    hvordan: Annotated[Optional[str], Flag("Hvordan den er sendt (standard: guidens første måde).", "--hvordan")] = None,
+    leder: Annotated[bool, typer.Option("--leder-informeret", help="Din leder er informeret.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Registrér en mistanke om vold eller overgreb, der er opstået undervejs, med underretningen – eller tag den af sagen igen med en begrundelse."""
+    from rettidig_cli import followup, parents, prompts, wizard
+
+    store, row, guide = _load(db, case)
+    if fjern:
+        if dato or modtager or hvordan or leder:
+            raise UsageError("--fjern bruges kun med --grund.")
+        if grund is None:
+            _need_terminal(["--grund"], "mistanke")
+            with _asking():
+                _warn("Tager du mistanken af sagen, viser rettidig igen guidens trin om kontakt til forældrene. "
+                      "Det bliver skrevet i historikken og loggen.")
+                grund = prompts.ask_text("Hvorfor tages mistanken af sagen?", lambda v: fields.text(v, "Begrundelsen"))
+                if not prompts.yes("Tag mistanken af sagen?", False):
+                    _say("Intet er ændret.")
+                    return
+        followup.remove_suspicion(store, row, grund)
+        _say("Mistanken er taget af sag ", (row["code"], "bold"), ". Begrundelsen står i historikken.")
+        return
+    if grund is not None:
+        raise UsageError("--grund bruges kun med --fjern.")
+    ctx = wizard.context_for(store, row, guide)
+    if row["abuse_path"]:
+        raise UsageError(f"Sag {row['code']} er allerede registreret med mistanke om vold eller overgreb.",
+                         hint=f"Se underretningen: rettidig plan {row['code']}")
+    if dato is None:
+        if modtager or hvordan or leder:
+            raise UsageError("Angiv --dato for underretningen.")
+        _need_terminal(["--dato"], "mistanke")
+        with _asking():
+            raw = prompts.InteractiveSource(row["code"]).underretning(ctx)
+    else:
+        raw = {"dato": dato, "modtager": modtager, "hvordan": hvordan, "leder_informeret": leder}
+    underretning = _checked(lambda: wizard.parse_underretning_fields(raw, ctx))
+    followup.register_suspicion(store, row, underretning)
+    _say("Mistanken og underretningen er gemt i sag ", (row["code"], "bold"), ". Guidens trin om kontakt til "
+         "forældrene vises ikke længere.")
+    _warn(guide.safety.rule)
+    if not underretning["leder_informeret"]:
+        _warn("Lederen er ikke registreret som informeret om underretningen.")
+    with_parents = [m for m in followup.planned_meetings(store, row)
+                    if any(parents.is_parent(p) for p in json.loads(m["participants"] or "[]"))]
+    for meeting in with_parents:
+        _warn(f"{meeting['kind']} nr. {meeting['nr']} {_long(meeting['day'])} har forældrene som deltagere, men de må "
+              f"ikke kontaktes om bekymringen: aflys eller flyt mødet (rettidig møde aflys {row['code']} {meeting['nr']}).")
+
+
 def historik(
     case: CaseArg,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv historikken som JSON.")] = False,
@@ -544,7 +601,7 @@ def historik(
 def register(app: typer.Typer) -> None:
     for function, name in ((observation, "observation"), (faktor, "faktor"), (tovholder, "tovholder"),
                            (placering, "placering"), (eskaler, "eskaler"), (luk, "luk"), (genaabn, "genåbn"),
-                           (historik, "historik")):
+                           (historik, "historik"), (mistanke, "mistanke")):
         app.command(name=name, cls=DanishCommand)(function)
     app.command(name="genaabn", cls=DanishCommand, hidden=True)(genaabn)  # for keyboards without å
     app.add_typer(agreement_app, name="aftale")

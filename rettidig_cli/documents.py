@@ -16,14 +16,13 @@ A block is a dict with a "type":
 from __future__ import annotations
 
 import datetime as dt
-import re
+from dataclasses import dataclass
 
-from rettidig_cli import dates, fit, privacy
+from rettidig_cli import dates, fit, parents, privacy
 from rettidig_cli.followup import OPEN_AGREEMENT
 from rettidig_cli.anonymize import Plain, Redactor
 from rettidig_cli.reference import Purpose, document_rules
 
-_PARENT_WORD = re.compile(r"\b(forældre(ne)?|mor|far)\b", re.IGNORECASE)
 
 
 def paragraph(text: str) -> dict:
@@ -74,9 +73,9 @@ def redactor_for(plan: dict, purpose: Purpose, marked: list[str] = ()) -> Redact
 def calendar_redactor(plan: dict) -> Redactor:
     """Calendars sync to the cloud: the child's and the parents' names are replaced, dates kept.
     A parent is whoever gave consent, and any name field that mentions mor, far or forældre."""
-    parents = [c["navn"] or "" for c in plan["foraeldre"]["samtykker"]]
-    parents += [f for f in person_fields(plan) if _PARENT_WORD.search(f)]
-    return Redactor(document_rules().anonymous, plan["barn"]["navn"], parents, exact_dates=True)
+    parent_names = [c["navn"] or "" for c in plan["foraeldre"]["samtykker"]]
+    parent_names += [f for f in person_fields(plan) if parents.names_a_parent(f)]
+    return Redactor(document_rules().anonymous, plan["barn"]["navn"], parent_names, exact_dates=True)
 
 
 def person_fields(plan: dict) -> list[str]:
@@ -91,12 +90,28 @@ def person_fields(plan: dict) -> list[str]:
     return fields
 
 
+@dataclass(frozen=True)
+class ShownSection:
+    """A section of data/documents.toml as one case may see it (see parents.shown)."""
+
+    heading: str
+    source: str
+    help: str
+    topic: str
+    parties: tuple[str, ...]
+
+
 def build(plan: dict, purpose: Purpose, today: dt.date, redactor=None, meeting: dict | None = None) -> dict:
     """The document for one purpose. `meeting` is the status meeting a statusmøde document is for."""
     r = redactor or redactor_for(plan, purpose)
     builder = _Builder(clean(plan), purpose, today, r, clean(meeting))
+    abuse = builder.abuse
     sections = []
-    for spec in purpose.sections:
+    for section in purpose.sections:
+        if abuse and section.parent_contact:
+            continue  # the parents' part: never on the abuse path
+        spec = ShownSection(section.heading, section.source, parents.shown(section.help, abuse) or "", section.topic,
+                            tuple(parents.visible(section.parties, abuse)))
         blocks = getattr(builder, spec.source)(spec)
         if blocks:
             sections.append({"overskrift": spec.heading, "blokke": blocks})
@@ -107,7 +122,7 @@ def build(plan: dict, purpose: Purpose, today: dt.date, redactor=None, meeting: 
         "titel": purpose.title,
         "hoved": f"{purpose.title} · {month}" if r.anonymous else f"Sag {code} · {purpose.title}",
         "undertitel": "" if r.anonymous else plan["guide"]["navn"],
-        "indledning": purpose.intro,
+        "indledning": parents.shown(purpose.intro, abuse) or "",
         "felter": [[label, value] for label, value in builder.meta() if value],
         "afsnit": sections,
         "kilde": "" if r.anonymous else plan["guide"]["kilde"],
@@ -292,9 +307,6 @@ class _Builder:
         return [paragraph(f"Trinene: {scale}."), table(["Dato", "Placering", "Begrundelse"], rows)]
 
     def parents(self, spec):
-        if self.abuse:
-            return [paragraph("Forældrene er ikke kontaktet: der er mistanke om vold eller overgreb, "
-                              "og underretningen sendes uden at kontakte dem.")]
         blocks = [paragraph(f"{x['titel']}: {x['tekst']}") for x in self.plan["foraeldre"]["perspektiv"]]
         consents = [f"{c['titel']}: {c['svar']}" + (f" – {c['navn']}" if c["navn"] else "")
                     + (f", {dates.format_iso(c['dato'])}" if c["dato"] else "")
@@ -317,15 +329,16 @@ class _Builder:
         return [bullets(self.plan["sparring"])] if self.plan["sparring"] else []
 
     def signature(self, spec):
-        if self.abuse:
-            return [paragraph("Der er ingen underskrift fra forældrene: der er mistanke om vold eller overgreb.")]
         blocks = [paragraph(spec.help)] if spec.help else []
+        if self.abuse:
+            blocks.append(paragraph("Der er ingen underskrift fra forældrene: der er mistanke om vold eller overgreb."))
+            return blocks + [{"type": "underskrift", "parter": list(spec.parties)}] if spec.parties else blocks
         signed = self.plan["foraeldre"]["underskrift"]
         if signed and signed["svar"] == "ja":
             who = f" af {signed['navn']}" if signed["navn"] else ""
             when = f" {dates.format_iso(signed['dato'])}" if signed["dato"] else ""
             blocks.append(paragraph(f"Registreret som underskrevet{who}{when}."))
-        return blocks + [{"type": "underskrift", "parter": ["Forælder", "Forælder", "Tovholder"]}]
+        return blocks + [{"type": "underskrift", "parter": list(spec.parties)}]
 
     # ------------------------------------------------------------ a request for a meeting
 
@@ -343,8 +356,6 @@ class _Builder:
                                         "Seneste bemærkning")]
 
     def parents_view(self, spec):
-        if self.abuse:
-            return [paragraph("Forældrene er ikke kontaktet: der er mistanke om vold eller overgreb.")]
         return self._titled("parents_view") or [write_in("Hvordan oplever forældrene barnet og bekymringen?")]
 
     def child_view(self, spec):
@@ -370,8 +381,6 @@ class _Builder:
 
     def consent(self, spec):
         """The parents' consent named by the section's topic (a consent step in the guide)."""
-        if self.abuse:
-            return [paragraph("Forældrene er ikke spurgt: der er mistanke om vold eller overgreb.")]
         given = next((c for c in reversed(self.plan["foraeldre"]["samtykker"]) if c["emne"] == spec.topic), None)
         if given:
             who = f", givet af {given['navn']}" if given["navn"] else ""
@@ -380,7 +389,7 @@ class _Builder:
         return [paragraph(f"Samtykke er ikke registreret. {spec.help}".strip()), write_in("Samtykke givet af, dato", 1)]
 
     def request_signature(self, spec):
-        return [{"type": "underskrift", "parter": ["Medarbejder", "Ressourcepædagog", "Modtaget af leder"]}]
+        return [{"type": "underskrift", "parter": list(spec.parties)}]
 
     # ------------------------------------------------------------ the status meeting
 

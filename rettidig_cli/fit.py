@@ -9,7 +9,7 @@ import math
 import re
 from decimal import Decimal
 
-from rettidig_cli import fields
+from rettidig_cli import fields, parents
 from rettidig_cli.privacy import CPR_MESSAGE, contains_cpr
 from rettidig_cli.reference import FitRules, Instrument, fit_rules
 
@@ -95,7 +95,9 @@ def parse_score(raw, rules: FitRules | None = None, age: int | None = None) -> d
     if not fits_age(instrument, age):
         allowed = [i.id for i in rules.instruments if i.min_age is not None or i.max_age is not None
                    if fits_age(i, age)]
-        raise ValueError(f"{instrument.id} er til {instrument.who.lower()}, og barnet er {age} år. "
+        # The wording without the parents: a message here does not know whether the case is on the abuse path.
+        whom = (parents.shown(instrument.who, True) or "").lower()
+        raise ValueError(f"{instrument.id} er til {whom}, og barnet er {age} år. "
                          f"Til barnet selv: {', '.join(allowed) or 'intet skema'}.")
     if not instrument.scored:
         if raw.get("point") not in (None, "", []):

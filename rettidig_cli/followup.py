@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from rettidig_cli import dates, fields, fit, wizard
+from rettidig_cli import dates, fields, fit, parents, wizard
 from rettidig_cli.errors import NotFoundError, UsageError
 from rettidig_cli.guide import Guide, Step, visible
 from rettidig_cli.reference import fit_rules, followup_rules
@@ -224,18 +224,18 @@ def default_participants(store, case: dict, guide: Guide) -> list[str]:
     if meetings:
         return json.loads(meetings[-1]["participants"] or "[]")
     tovholders = store.rows("tovholders", case["id"])
-    people = ["Forældre"] if guide.meetings.parents_always and not case["abuse_path"] else []
+    people = ["Forældre"] if parents.take_part(guide, case["abuse_path"]) else []
     return people + ([tovholders[-1]["name"]] if tovholders else [])
 
 
 def staff_participants(store, case: dict, meeting: dict) -> list[str]:
     """Who besides the parents is expected: the planned list, else who came last time, else the tovholder."""
-    planned = [p for p in json.loads(meeting["participants"] or "[]") if not wizard.is_parent(p)]
+    planned = [p for p in json.loads(meeting["participants"] or "[]") if not parents.is_parent(p)]
     if planned:
         return planned
     held = [m for m in store.rows("meetings", case["id"]) if m["attended"] and m["id"] != meeting["id"]]
     if held:
-        return [p for p in json.loads(held[-1]["attended"]) if not wizard.is_parent(p)]
+        return [p for p in json.loads(held[-1]["attended"]) if not parents.is_parent(p)]
     tovholders = store.rows("tovholders", case["id"])
     return [tovholders[-1]["name"]] if tovholders else []
 
@@ -321,10 +321,6 @@ def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
 # ---------------------------------------------------------------- holding a status meeting
 
 
-def parents_expected(case: dict, guide: Guide) -> bool:
-    return guide.meetings.parents_always and not case["abuse_path"]
-
-
 def parse_attendance(raw, case: dict, guide: Guide, meeting: dict) -> dict:
     raw = wizard._mapping(raw, "Mødet", ("dato", "deltagere", "foraeldre_deltog", "fravaer_grund"))
     day = fields.date(raw.get("dato") or meeting["day"], "Mødedato")
@@ -334,15 +330,15 @@ def parse_attendance(raw, case: dict, guide: Guide, meeting: dict) -> dict:
     people = fields.names(raw.get("deltagere") if raw.get("deltagere") not in (None, "")
                           else json.loads(meeting["participants"] or "[]"), "Deltagere")
     present, reason = None, ""
-    if parents_expected(case, guide):
+    if parents.take_part(guide, case["abuse_path"]):
         if raw.get("foraeldre_deltog") is None:
             raise ValueError("Forældrene deltager altid i statusmøderne: svar, om de deltog (foraeldre_deltog).")
         present = fields.yes_no(raw["foraeldre_deltog"], "foraeldre_deltog")
         if present:
-            if not any(wizard.is_parent(p) for p in people):
+            if not any(parents.is_parent(p) for p in people):
                 people.insert(0, "Forældre")
         else:
-            people = [p for p in people if not wizard.is_parent(p)]
+            people = [p for p in people if not parents.is_parent(p)]
             reason = fields.text(raw.get("fravaer_grund"), "Hvorfor deltog forældrene ikke",
                                  max_length=fields.SHORT_MAX)
     elif raw.get("foraeldre_deltog") is not None:
@@ -424,8 +420,10 @@ def escalations(store, case: dict, guide: Guide) -> list[tuple]:
         answer = answers.get(esc.step)
         chosen = (answer["value"] or {}).get("valg") if answer else None
         current = chosen[0] if chosen else None
-        if current in esc.from_options:
-            found.append((esc, guide.step(esc.step), current))
+        step = guide.step(esc.step)
+        # On the abuse path a case is never moved to a choice that means working with the parents.
+        if current in esc.from_options and esc.to in {o.id for o in parents.offered(step.options, case["abuse_path"])}:
+            found.append((esc, step, current))
     return found
 
 
@@ -470,6 +468,33 @@ def close_case(store, case: dict, reason: str) -> list[dict]:
         _event(store, case, "lukket", today, reason=reason)
         store.audit("luk", case["code"])
     return cancelled
+
+
+# ---------------------------------------------------------------- the abuse path
+
+
+def register_suspicion(store, case: dict, underretning: dict) -> None:
+    """A suspicion that arises after the safety question was answered: the case goes on the abuse
+    path with its underretning, in one transaction. The earlier answer stays as it was given."""
+    require_open(case)
+    if case["abuse_path"]:
+        raise UsageError(f"Sag {case['code']} er allerede registreret med mistanke om vold eller overgreb.")
+    with store.atomic(case):
+        store.update_case(case, abuse_path=1)
+        wizard.add_underretning(store, case, wizard.SAFETY_STEP_ID, underretning)
+        _event(store, case, "mistanke", dates.today())
+        store.audit("ændre", case["code"], "mistanke")
+
+
+def remove_suspicion(store, case: dict, reason: str) -> None:
+    """The only way off the abuse path: deliberate, with a reason, kept in the history and the log."""
+    if not case["abuse_path"]:
+        raise UsageError(f"Sag {case['code']} er ikke registreret med mistanke om vold eller overgreb.")
+    reason = _user_text(reason, "Begrundelse", max_length=fields.SHORT_MAX * 5)
+    with store.atomic(case):
+        store.update_case(case, abuse_path=0)
+        _event(store, case, "mistanke fjernet", dates.today(), reason=reason)
+        store.audit("ændre", case["code"], "mistanke fjernet")
 
 
 def reopen_case(store, case: dict, reason: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rettidig_cli import dates, fields, fit, followup, wizard
+from rettidig_cli import dates, fields, fit, followup, parents, wizard
 from rettidig_cli.guide import Step
 from rettidig_cli.prompts import ask_agreement, ask_date, ask_text, say, select, yes
 from rettidig_cli.reference import fit_rules, followup_rules
@@ -84,7 +84,7 @@ def ask_new_meeting(store, case: dict, guide, suggested: dt.date) -> dict:
                    extra=lambda d: followup.meeting_day_problem(d, guide))
     at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=rules.default_time)
     people = ", ".join(followup.default_participants(store, case, guide))
-    hint = "(adskil med komma; forældrene deltager altid)" if followup.parents_expected(case, guide) else "(adskil med komma)"
+    hint = "(adskil med komma; forældrene deltager altid)" if parents.take_part(guide, case["abuse_path"]) else "(adskil med komma)"
     names = ask_text("Hvem deltager?", lambda v: fields.names(v, "Deltagere"), default=people, instruction=hint)
     return followup.parse_new_meeting({"dato": day, "tidspunkt": at, "deltagere": names}, store, case, guide)
 
@@ -142,18 +142,20 @@ def ask_close_reason() -> str:
     return followup.parse_close_reason(chosen)
 
 
-def ask_fit_score(kind: str, child_instrument, default_who: str, age: int | None) -> dict:
+def ask_fit_score(kind: str, child_instrument, suggestions: list[str], default_who: str, age: int | None,
+                  without_parents: bool) -> dict:
     rules = fit_rules()
     instruments = [i for i in rules.instruments
                    if (i.kind == "alliance") == (kind == "alliance") and fit.fits_age(i, age)]
     who = ask_text("Hvem har udfyldt skemaet?", lambda v: fields.text(v, "Hvem", max_length=fields.NAME_MAX),
-                   default=default_who, instruction="(fx Mor, Far, Barnet)")
+                   default=default_who, instruction=f"(fx {', '.join(suggestions)})" if suggestions else None)
     is_child = who.strip().casefold() in ("barnet", "barn")
     default = None
     if is_child and child_instrument is not None:
         default = child_instrument.id if kind != "alliance" else next(
             (i.id for i in instruments if i.min_age == child_instrument.min_age), None)
-    chosen = select("Hvilket skema?", [(f"{i.id} – {i.who}", i.id) for i in instruments],
+    chosen = select("Hvilket skema?", [(" – ".join(filter(None, (i.id, parents.shown(i.who, without_parents)))), i.id)
+                                       for i in instruments],
                     default=default or instruments[0].id)
     instrument = rules.instrument(chosen)
     if not instrument.scored:
@@ -190,7 +192,7 @@ class InteractiveMeeting:
                        if d > dates.today() else None)
         people = followup.staff_participants(self.store, case, meeting)
         raw = {"dato": day}
-        if followup.parents_expected(case, guide):
+        if parents.take_part(guide, case["abuse_path"]):
             present = yes("Deltog forældrene?", True)
             raw["foraeldre_deltog"] = present
             if not present:
@@ -212,10 +214,14 @@ class InteractiveMeeting:
         if not yes(f"{title} – vil du registrere scores?", kind == "outcome"):
             return
         child = fit.instrument_for_age(self.case["age_group"])
-        # Whose form comes next: the parents first when they took part, else the child.
-        defaults = iter(["Mor", "Far", "Barnet"] if self.parents_present is not False else ["Barnet"])
+        # Whose form comes next, in the order of data/fit.toml: never a parent on the abuse path
+        # or when the parents were not there.
+        without_parents = bool(self.case["abuse_path"]) or self.parents_present is False
+        suggestions = parents.visible(fit_rules().respondents, without_parents)
+        defaults = iter(suggestions)
         while True:
-            yield ask_fit_score(kind, child, next(defaults, ""), fit.child_age(self.case["age_group"]))
+            yield ask_fit_score(kind, child, suggestions, next(defaults, ""), fit.child_age(self.case["age_group"]),
+                                without_parents)
             say("Gemt.", "green")
             if not yes("Et skema mere?", False):
                 return

@@ -27,15 +27,19 @@ SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class Item:
-    """A line of guidance or a sparring entry; parent_contact items are hidden on the abuse path."""
+    """A text of the guide. parent_contact marks one that means contacting the parents: on the
+    abuse path it is hidden, or replaced by its abuse_path wording (see parents.shown)."""
 
     text: str
     parent_contact: bool = False
+    abuse_path: str = ""
 
 
 def visible(items, abuse_path: bool) -> list[str]:
     """The texts to show: on the abuse path, anything that means contacting the parents is hidden."""
-    return [i.text for i in items if not (abuse_path and i.parent_contact)]
+    from rettidig_cli.parents import visible as shown_items
+
+    return shown_items(items, abuse_path)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Option:
     label: str
     description: str = ""
     consequences: tuple[Item, ...] = ()
+    parent_contact: bool = False  # a choice that means working with the parents: not offered on the abuse path
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ class Phase:
     guidance: tuple[Item, ...]
     sparring: tuple[Item, ...]
     steps: tuple[Step, ...]
-    next_hint: str = ""
+    next_hint: Item | None = None
 
 
 @dataclass(frozen=True)
@@ -132,10 +137,10 @@ class Guide:
     source: str
     settings: tuple[str, ...]
     age_groups: tuple[str, ...]
-    tools: tuple[str, ...]
+    tools: tuple[Item, ...]
     contact: str
     more_info: str
-    completion: str
+    completion: Item | None
     safety: Safety
     meetings: MeetingRules
     phases: tuple[Phase, ...]
@@ -144,7 +149,7 @@ class Guide:
     observation_deadline_days: int | None
     path: str
     escalations: tuple[Escalation, ...] = ()
-    completion_abuse_path: str = ""  # the completion text on the abuse path, without the parents
+    parent_words: tuple[str, ...] = ()  # the guide's own words for the parents, besides data/parents.toml
     sha: str = ""
     text: str = field(default="", repr=False)
     is_default: bool = False
@@ -182,8 +187,62 @@ class Guide:
 class _Reader:
     """Reads one table of a guide file, naming the file and the key path in every error."""
 
-    def __init__(self, path: str, table: dict, where: str):
+    def __init__(self, path: str, table: dict, where: str, keys: tuple = (), text: str = "", readers=None):
         self.path, self.table, self.where = path, table, where
+        self.keys = keys  # the key path into the parsed file, for finding the line
+        self.file_text = text  # the file's text, for line numbers
+        self.seen: set[str] = set()
+        self.readers = readers if readers is not None else []  # every table read, for done()
+        self.readers.append(self)
+
+    def child(self, value: dict, key) -> "_Reader":
+        """A reader for a table inside this one; `key` is a key or (key, index)."""
+        keys = self.keys + (key if isinstance(key, tuple) else (key,))
+        where = self._sub(f"{key[0]}[{key[1]}]" if isinstance(key, tuple) else key)
+        return _Reader(self.path, value, where, keys, self.file_text, self.readers)
+
+    def done(self) -> None:
+        """Refuse a key nobody asked for in any table read so far: a typo such as
+        `parents_allways` must not switch a rule off silently."""
+        for reader in self.readers:
+            for key in reader.table:
+                if key not in reader.seen:
+                    raise reader.unknown(key)
+
+    def unknown(self, key: str) -> GuideError:
+        from rettidig_cli.toml_lines import locate, nearest
+
+        place = locate(self.file_text, self.keys + (key,)) if self.file_text else None
+        line = f", linje {place[0]}" if place else ""
+        guess = nearest(key, sorted(self.seen))
+        where = f" i «{self.where}»" if self.where else ""
+        return GuideError(
+            f"Fejl i {self.path}{line}: nøglen «{key}»{where} kendes ikke"
+            + (f" – mente du «{guess}»?" if guess else "."),
+            hint="Ret stavningen, eller fjern nøglen. Se de medfølgende guides i data/guides/ som eksempel.",
+        )
+
+    def missing(self, key: str, expected: str) -> GuideError:
+        """A required key that is not there, named with the table it belongs in and that table's line;
+        a misspelt key in the same table is pointed out."""
+        from rettidig_cli.toml_lines import locate, nearest
+
+        names = ".".join(k for k in self.keys if isinstance(k, str))
+        if not self.keys:
+            table = "filens øverste del (før den første [tabel])"
+        elif isinstance(self.keys[-1], int):
+            step = self.table.get("id")
+            table = f"[[{names}]] ({self.where}" + (f", «{step}»" if isinstance(step, str) else "") + ")"
+        else:
+            table = f"[{names}]"
+        place = locate(self.file_text, self.keys) if self.file_text and self.keys else None
+        line = f", linje {place[0]}" if place else ""
+        typo = next((k for k in self.table if k not in self.seen and nearest(k, [key])), None)
+        return GuideError(
+            f"Fejl i guidefilen {self.path}{line}: nøglen «{key}» mangler i {table} (forventet {expected})."
+            + (f" Der står «{typo}» – mente du «{key}»?" if typo else ""),
+            hint="Ret filen og prøv igen. Se de medfølgende guides i data/guides/ som eksempel.",
+        )
 
     def fail(self, key: str, expected: str) -> GuideError:
         name = f"{self.where}.{key}" if self.where else key
@@ -193,9 +252,10 @@ class _Reader:
         )
 
     def _get(self, key, kind, expected, required, default):
+        self.seen.add(key)
         if key not in self.table:
             if required:
-                raise self.fail(key, f"mangler (forventet {expected})")
+                raise self.missing(key, expected)
             return default
         value = self.table[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -233,25 +293,41 @@ class _Reader:
         for i, value in enumerate(values):
             if not isinstance(value, dict):
                 raise self.fail(f"{key}[{i}]", f"skal være en tabel, men er {_describe(value)}")
-        return [_Reader(self.path, v, self._sub(f"{key}[{i}]")) for i, v in enumerate(values)]
+        return [self.child(v, (key, i)) for i, v in enumerate(values)]
 
     def table_(self, key, required=True):
         value = self._get(key, dict, "en tabel ([...])", required, None)
-        return _Reader(self.path, value or {}, self._sub(key))
+        return self.child(value or {}, key)
 
-    def items(self, key):
-        """A list where each entry is a text or {text = "...", parent_contact = true}."""
-        values = self._get(key, list, "en liste", False, [])
+    def items(self, key, required=False):
+        """A list where each entry is a text or {text = "...", parent_contact = true, abuse_path = "..."}."""
+        values = self._get(key, list, "en liste", required, [])
+        if required and not values:
+            raise self.fail(key, "skal have mindst ét element")
         items = []
         for i, value in enumerate(values):
             if isinstance(value, str) and value.strip():
                 items.append(Item(_printable(value).strip()))
             elif isinstance(value, dict):
-                sub = _Reader(self.path, value, self._sub(f"{key}[{i}]"))
-                items.append(Item(sub.text("text"), sub.boolean("parent_contact")))
+                items.append(self.child(value, (key, i)).as_item())
             else:
                 raise self.fail(f"{key}[{i}]", "skal være en tekst eller { text = \"...\" }")
         return tuple(items)
+
+    def item(self, key) -> Item | None:
+        """One optional text, written as a text or as {text = "...", parent_contact = true, abuse_path = "..."}."""
+        value = self.table.get(key)
+        if isinstance(value, dict):
+            self.seen.add(key)
+            return self.child(value, key).as_item()
+        text = self.text(key, required=False)
+        return Item(text) if text else None
+
+    def as_item(self) -> Item:
+        item = Item(self.text("text"), self.boolean("parent_contact"), self.text("abuse_path", required=False))
+        if item.abuse_path and not item.parent_contact:
+            raise self.fail("abuse_path", "bruges kun sammen med parent_contact = true")
+        return item
 
     def ident(self, key):
         value = self.text(key)
@@ -285,7 +361,7 @@ def _describe(value) -> str:
 def _options(step: _Reader) -> tuple[Option, ...]:
     return tuple(
         Option(o.ident("id"), o.text("label"), o.text("description", required=False),
-               o.items("consequences"))
+               o.items("consequences"), o.boolean("parent_contact"))
         for o in step.tables("options")
     )
 
@@ -394,7 +470,7 @@ def parse_guide(text: str, path: str) -> Guide:
         raise GuideError(f"Guidefilen {path} er ikke gyldig TOML: den har et tal med alt for mange cifre.",
                          hint=LIMITS_HINT) from None
     _check_size(data, path, limits)
-    top = _Reader(path, data, "")
+    top = _Reader(path, data, "", text=text)
     _check_counts(top, limits)
     schema = top.integer("schema", required=True, minimum=1)
     if schema > SCHEMA_VERSION:
@@ -439,17 +515,17 @@ def parse_guide(text: str, path: str) -> Guide:
         phases.append(Phase(
             id=phase_id, title=phase_r.text("title"), guidance=phase_r.items("guidance"),
             sparring=phase_r.items("sparring"), steps=steps,
-            next_hint=phase_r.text("next_hint", required=False),
+            next_hint=phase_r.item("next_hint"),
         ))
     deadlines = top.table_("deadlines", required=False)
     guide = Guide(
         id=top.ident("id"), name=top.text("name"), short=top.text("short", required=False),
         municipality=top.text("municipality"), source=top.text("source"),
         settings=top.texts("settings", required=True), age_groups=top.texts("age_groups", required=True),
-        tools=top.texts("tools", required=True), contact=top.text("contact", required=False),
+        tools=top.items("tools", required=True), contact=top.text("contact", required=False),
         more_info=top.text("more_info", required=False),
-        completion=top.text("completion", required=False),
-        completion_abuse_path=top.text("completion_abuse_path", required=False), safety=safety, meetings=meetings,
+        completion=_completion(top), parent_words=top.table_("parents", required=False).texts("words"),
+        safety=safety, meetings=meetings,
         phases=tuple(phases),
         law=tuple(LawRef(r.ident("id"), r.text("ref"), r.text("text")) for r in top.tables("law")),
         ruler=tuple(
@@ -466,7 +542,47 @@ def parse_guide(text: str, path: str) -> Guide:
         is_default=top.boolean("default"),
     )
     _check_references(guide, top)
+    top.done()
+    _check_parent_contact(guide, top)
     return guide
+
+
+def _check_parent_contact(guide: Guide, top: _Reader) -> None:
+    """A guide that speaks of the parents where a case on the abuse path can see it, without
+    marking the text, is refused: a municipality's new guide cannot forget the rule."""
+    from rettidig_cli.parents import guide_problems
+
+    problems = guide_problems(guide)
+    if not problems:
+        return
+    where, sentence = problems[0]
+    line = _line_of(top.file_text, sentence)
+    raise GuideError(
+        f"Fejl i guidefilen {guide.path}{f', linje {line}' if line else ''} ({where}): «{sentence}» handler om "
+        "forældrene, men er ikke markeret. Ved mistanke om vold eller overgreb må intet foreslå at kontakte "
+        "forældrene." + (f" ({len(problems) - 1} steder mere.)" if len(problems) > 1 else ""),
+        hint="Skriv teksten som { text = \"...\", parent_contact = true } (evt. med abuse_path = \"tekst uden "
+             "forældrene\"), eller sæt parent_contact = true på trinnet eller valget.",
+    )
+
+
+def _line_of(text: str, sentence: str) -> int | None:
+    """The first line of the file holding the start of the sentence (guide texts are written on one line)."""
+    probe = sentence[:40]
+    for number, line in enumerate(text.splitlines(), start=1):
+        if probe and probe in line:
+            return number
+    return None
+
+
+def _completion(top: _Reader) -> Item | None:
+    """The closing text. `completion_abuse_path` (the first way of writing it) is read as the
+    completion's abuse_path wording."""
+    item = top.item("completion")
+    legacy = top.text("completion_abuse_path", required=False)
+    if item and legacy and not item.abuse_path:
+        return Item(item.text, True, legacy)
+    return item
 
 
 def _check_references(guide: Guide, top: _Reader) -> None:

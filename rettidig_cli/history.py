@@ -138,6 +138,10 @@ def _case_event(row: dict, meetings: dict) -> dict:
         text = f"Sagen er lukket: {reason}"
     elif kind == "genåbnet":
         text = f"Sagen er genåbnet: {reason}"
+    elif kind == "mistanke":
+        text = "Mistanke om vold eller overgreb registreret: underretning uden at kontakte forældrene."
+    elif kind == "mistanke fjernet":
+        text = f"Mistanken om vold eller overgreb er taget af sagen. Begrundelse: {reason}"
     else:
         text = f"{kind}{because}"
     return _entry(row["on_day"], row["created_at"], "Møde" if meeting else "Sag", text)

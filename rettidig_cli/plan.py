@@ -7,9 +7,10 @@ import datetime as dt
 import json
 import os
 
-from rettidig_cli import dates, fit, followup, privacy, wizard
+from rettidig_cli import dates, fit, followup, parents, privacy, wizard
 from rettidig_cli.errors import UNREADABLE_VALUE, CaseGuideError, CaseUnreadableError, GuideError
-from rettidig_cli.guide import SAFETY_STEP_ID, visible
+from rettidig_cli.guide import SAFETY_STEP_ID
+from rettidig_cli.parents import visible
 
 OPEN_AGREEMENT = followup.OPEN_AGREEMENT
 
@@ -51,8 +52,7 @@ def _build(store, case: dict, guide, today: dt.date) -> dict:
         next_text = {"fase": phase.title, "trin": found[1].message,
                      "vejledning": visible(phase.guidance, abuse)}
     else:
-        completion = guide.completion_abuse_path if abuse and guide.completion_abuse_path else guide.completion
-        next_text = {"fase": None, "trin": completion, "vejledning": []}
+        next_text = {"fase": None, "trin": parents.shown(guide.completion, abuse) or "", "vejledning": []}
 
     texts = []
     for step in guide.steps():
@@ -71,7 +71,9 @@ def _build(store, case: dict, guide, today: dt.date) -> dict:
             decisions.append({
                 "trin": step.id, "titel": step.title or step.message,
                 "valg": [r["label"] for r in current],
-                "betydning": [c for r in current for c in visible(options[r["choice"]].consequences, abuse)],
+                # A choice that means working with the parents, made before a suspicion: its meaning is not shown.
+                "betydning": [c for r in current if not (abuse and options[r["choice"]].parent_contact)
+                              for c in visible(options[r["choice"]].consequences, abuse)],
                 "dato": rows[-1]["decided_on"],
                 "tidligere": [{"valg": r["label"], "dato": r["decided_on"]} for r in rows[:-1]] if not step.multiple else [],
                 "begrundelse": current[-1]["note"] or "",

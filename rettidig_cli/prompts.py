@@ -20,10 +20,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from rettidig_cli import dates, fields, wizard
-from rettidig_cli.guide import Step, visible
+from rettidig_cli import dates, fields, parents, wizard
+from rettidig_cli.guide import Step
+from rettidig_cli.parents import visible
 
-console = Console(highlight=False)
+from rettidig_cli.output import console  # cleans every text it writes: the output boundary
 SKIP = "__skip__"
 OTHER = "__other__"
 
@@ -156,7 +157,12 @@ def ask_plain_text(step: Step, ctx):
 
 
 def ask_decision(step: Step, ctx):
-    choices = [(f"{o.label}" + (f" – {o.description}" if o.description else ""), o.id) for o in step.options]
+    options = parents.offered(step.options, ctx.abuse_path)
+    if len(options) == 1 and len(step.options) > 1 and not step.multiple and step.required:
+        # The other choices mean working with the parents; on the abuse path there is nothing to choose.
+        say(f"{step.message} {options[0].label}: ved mistanke om vold eller overgreb er det den eneste vej.", "bold")
+        return options[0].id
+    choices = [(f"{o.label}" + (f" – {o.description}" if o.description else ""), o.id) for o in options]
     if step.multiple:
         picked = questionary.checkbox(step.message, choices=[Choice(t, value=v) for t, v in choices],
                                       instruction="(mellemrum vælger, Enter gemmer)").unsafe_ask()
@@ -201,7 +207,7 @@ def ask_status_meetings(step: Step, ctx):
                      default=str(rules.default_count))
     first = ask_date("Dato for det første statusmøde:", dates.today() + dt.timedelta(weeks=rhythm))
     at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=rules.default_time)
-    parents_first = rules.parents_always and not ctx.abuse_path
+    parents_first = parents.take_part(ctx.guide, ctx.abuse_path)
     default_people = ", ".join(p for p in (("Forældre" if parents_first else ""), ctx.tovholder) if p)
     hint = "(adskil med komma; forældrene deltager altid)" if parents_first else "(adskil med komma)"
     people = ask_text("Hvem deltager?", lambda v: fields.names(v, "Deltagere"), default=default_people, instruction=hint)
@@ -266,7 +272,7 @@ def ask_position(step: Step, ctx):
 
 
 def ask_observation(step: Step, ctx, last: dict):
-    method_choices = [(t, t) for t in ctx.guide.tools]
+    method_choices = [(t, t) for t in visible(ctx.guide.tools, ctx.abuse_path)]
     return {
         "dato": ask_date("Dato for observationen:", dates.today()),
         "hvad": ask_text("Hvad så du?", lambda v: fields.text(v, "Hvad du så"),
@@ -397,7 +403,8 @@ class InteractiveSource:
 
     def finished(self, ctx) -> None:
         text = Text("Alle faser i guiden er gennemgået.\n", style="bold green")
-        if ctx.guide.completion:
-            text.append(ctx.guide.completion + "\n")
+        completion = parents.shown(ctx.guide.completion, ctx.abuse_path)
+        if completion:
+            text.append(completion + "\n")
         text.append(f"\nSe handleplanen: rettidig plan {self.code}")
         console.print(Panel(text, border_style="green"))

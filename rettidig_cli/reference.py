@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass
 
 from rettidig_cli.errors import GuideError
-from rettidig_cli.guide import Option, _Reader, builtin_guide_dir
+from rettidig_cli.guide import Item, Option, _Reader, builtin_guide_dir
 
 INSTRUMENT_KINDS = ("outcome", "alliance", "engagement")
 
@@ -20,7 +20,7 @@ class Instrument:
     id: str
     name: str
     kind: str  # outcome (ORS, CORS), alliance (SRS, CSRS) or engagement (YCORS: a note, no score)
-    who: str
+    who: Item | None  # whom the form is for; its example may name the parents (see parents.shown)
     items: int
     item_max: int
     cutoff: float | None
@@ -42,6 +42,7 @@ class FitRules:
     reliable_effect_size: float
     decimals: int
     instruments: tuple[Instrument, ...]
+    respondents: tuple[Item, ...] = ()  # suggestions for who filled in a form
 
     def instrument(self, wanted: str) -> Instrument:
         key = wanted.strip().upper()
@@ -86,7 +87,7 @@ def fit_rules() -> FitRules:
             raise r.fail("kind", f"skal være en af {', '.join(INSTRUMENT_KINDS)}")
         items = r.integer("items", required=True)
         instrument = Instrument(
-            id=r.text("id"), name=r.text("name"), kind=kind, who=r.text("who", required=False), items=items,
+            id=r.text("id"), name=r.text("name"), kind=kind, who=r.item("who"), items=items,
             item_max=r.integer("item_max", required=items > 0, default=0, minimum=1 if items else 0),
             cutoff=_number(r, "cutoff", required=items > 0), sd=_number(r, "sd", required=kind == "outcome"),
             min_age=r.integer("min_age"), max_age=r.integer("max_age"),
@@ -96,6 +97,7 @@ def fit_rules() -> FitRules:
         reliable_effect_size=_number(top, "reliable_effect_size", required=True),
         decimals=top.integer("decimals", required=True),
         instruments=tuple(instruments),
+        respondents=top.items("respondents"),
     )
 
 
@@ -205,8 +207,15 @@ META_FIELDS = ("child", "tovholder", "phase", "position", "created", "printed", 
 class Section:
     heading: str
     source: str
-    help: str = ""
+    help: Item | None = None
     topic: str = ""  # for source = "consent": the guide's consent topic
+    parent_contact: bool = False  # left out of the document on the abuse path
+    parties: tuple[Item, ...] = ()  # for the signature sources: who signs
+
+
+# Sections whose whole content is the parents' part: data/documents.toml must mark them parent_contact.
+PARENT_SOURCES = ("parents", "parents_view", "consent")
+SIGNATURE_SOURCES = ("signature", "request_signature")
 
 
 @dataclass(frozen=True)
@@ -216,7 +225,7 @@ class Purpose:
     title: str
     file_prefix: str
     description: str
-    intro: str
+    intro: Item | None
     meta: tuple[str, ...]
     sections: tuple[Section, ...]
     agenda: tuple[str, ...]
@@ -254,7 +263,9 @@ class DocumentRules:
 
 @functools.cache
 def document_rules() -> DocumentRules:
-    top, _ = _load("documents.toml")
+    from rettidig_cli import parents
+
+    top, path = _load("documents.toml")
     anon = top.table_("anonymous")
     purposes = []
     for r in top.tables("purposes", required=True):
@@ -263,8 +274,11 @@ def document_rules() -> DocumentRules:
             source = s.text("source")
             if source not in SECTION_SOURCES:
                 raise s.fail("source", f"skal være en af {', '.join(SECTION_SOURCES)}")
-            sections.append(Section(s.text("heading"), source, s.text("help", required=False),
-                                    s.text("topic", required=source == "consent")))
+            section = Section(s.text("heading"), source, s.item("help"), s.text("topic", required=source == "consent"),
+                              s.boolean("parent_contact"), s.items("parties", required=source in SIGNATURE_SOURCES))
+            if source in PARENT_SOURCES and not section.parent_contact:
+                raise s.fail("parent_contact", f"skal være true: afsnittet «{source}» handler om forældrene")
+            sections.append(section)
         meta = r.texts("meta")
         for i, name in enumerate(meta):
             if name not in META_FIELDS:
@@ -279,10 +293,10 @@ def document_rules() -> DocumentRules:
         purposes.append(Purpose(
             id=purpose_id, names=tuple(n.casefold() for n in r.texts("names")), title=r.text("title"),
             file_prefix=r.ident("file_prefix"), description=r.text("description", required=False),
-            intro=r.text("intro", required=False), meta=meta, sections=tuple(sections),
+            intro=r.item("intro"), meta=meta, sections=tuple(sections),
             agenda=r.texts("agenda"), anonymous=r.boolean("anonymous"), **kinds,
         ))
-    return DocumentRules(
+    rules = DocumentRules(
         meeting_minutes=top.integer("meeting_minutes", required=True, minimum=1),
         reminder_hours=top.integer("reminder_hours", required=True),
         anonymous=AnonymousWords(
@@ -292,3 +306,19 @@ def document_rules() -> DocumentRules:
         ),
         purposes=tuple(purposes),
     )
+    top.integer("schema", required=True, minimum=1)
+    top.done()
+    _check_parent_contact(path, parents.document_texts_on_abuse_path(rules))
+    return rules
+
+
+def _check_parent_contact(path: str, texts) -> None:
+    """Reference data that speaks of the parents where the abuse path can show it is refused, as a guide is."""
+    from rettidig_cli import parents
+
+    found = [(where, sentence) for where, text in texts for sentence in parents.parent_wording(text)]
+    if found:
+        where, sentence = found[0]
+        raise GuideError(f"Datafilen {path} ({where}): «{sentence}» handler om forældrene, men er ikke markeret "
+                         "parent_contact. Ved mistanke om vold eller overgreb må intet foreslå at kontakte forældrene.",
+                         hint="Marker teksten eller afsnittet med parent_contact = true.")

@@ -95,8 +95,8 @@ def plan_renderable(plan: dict):
                            title=Text("Trivselstegn og faktorer"), title_align="left"))
 
     # The parents' own words are shown under "Forældrenes del" below.
-    others = [t for t in plan["tekster"] if t["rolle"] not in ("concern", "parents_view")
-              or plan["mistanke_om_vold_eller_overgreb"]]
+    # On the abuse path the parents' part is not shown at all (a suspicion registered later).
+    others = [t for t in plan["tekster"] if t["rolle"] not in ("concern", "parents_view")]
     if others:
         body = Text()
         for i, t in enumerate(others):

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from rettidig_cli import dates, fields
+from rettidig_cli import dates, fields, parents
 from rettidig_cli.errors import UsageError
 from rettidig_cli.guide import SAFETY_STEP_ID, Guide, Phase, Step
 
@@ -47,9 +46,9 @@ class Context:
 
 
 def applicable(step: Step, ctx: Context) -> bool:
-    """Hidden on the abuse path if it means contacting the parents; hidden if its decision
-    went another way."""
-    if ctx.abuse_path and step.parent_contact:
+    """Hidden on the abuse path if it means contacting the parents, or if it asks for the
+    underretning the safety question has already recorded; hidden if its decision went another way."""
+    if ctx.abuse_path and (step.parent_contact or step.kind == "underretning"):
         return False
     if step.when:
         return step.when[1] in ctx.chosen(step.when[0])
@@ -164,15 +163,18 @@ def parse_decision(step, raw, ctx):
     if raw in (None, "", []) and not step.required:
         return {"valg": []}
     chosen = raw if isinstance(raw, list) else [raw]
+    options = parents.offered(step.options, ctx.abuse_path)
     if not step.multiple and len(chosen) != 1:
-        raise ValueError(f"Vælg én af: {', '.join(o.id for o in step.options)}.")
-    by_key = {o.id: o.id for o in step.options} | {o.label.casefold(): o.id for o in step.options}
+        raise ValueError(f"Vælg én af: {', '.join(o.id for o in options)}.")
+    by_key = {o.id: o.id for o in options} | {o.label.casefold(): o.id for o in options}
     result = []
     for value in chosen:
         key = value.strip() if isinstance(value, str) else value
         option_id = by_key.get(key) or (by_key.get(key.casefold()) if isinstance(key, str) else None)
         if option_id is None:
-            raise ValueError(f"«{value}» er ikke et valg her. Vælg blandt: {', '.join(o.id for o in step.options)}.")
+            hidden = ("; ved mistanke om vold eller overgreb tilbydes ikke valg, der betyder samarbejde med forældrene"
+                      if len(options) < len(step.options) else "")
+            raise ValueError(f"«{value}» er ikke et valg her{hidden}. Vælg blandt: {', '.join(o.id for o in options)}.")
         result.append(option_id)
     if step.required and not result:
         raise ValueError("Vælg mindst én mulighed.")
@@ -189,18 +191,9 @@ def parse_tovholder(step, raw, ctx):
     }
 
 
-_PARENT = re.compile(r"(forældre(ne)?|mor|far)\b", re.IGNORECASE)
-
-
-def is_parent(name: str) -> bool:
-    """'Forældre', 'Mor', 'far (telefon)' – but not 'Morten' or 'Farah'."""
-    return bool(_PARENT.match(name.strip()))
-
-
 def meeting_participants(raw_value, ctx: Context) -> list[str]:
     people = fields.names(raw_value, "Deltagere")
-    rules = ctx.guide.meetings
-    if rules.parents_always and not ctx.abuse_path and not any(is_parent(p) for p in people):
+    if parents.take_part(ctx.guide, ctx.abuse_path) and not any(parents.is_parent(p) for p in people):
         people.insert(0, "Forældre")  # the guide says the parents always take part
     return people
 
@@ -328,14 +321,14 @@ def _save_records(store, case: dict, step: Step, value, guide: Guide) -> None:
         add("consents", case, step.id, {"topic": step.topic or step.id, "answer": value["svar"],
                                         "given_by": value["navn"], "given_on": value["dato"]})
     elif kind == "underretning":
-        _add_underretning(store, case, step.id, value)
+        add_underretning(store, case, step.id, value)
     elif kind == "position":
         label = next(p.label for p in guide.ruler if p.id == value["placering"])
         add("positions", case, step.id, {"position": value["placering"], "label": label,
                                          "noted_on": dates.today().isoformat(), "rationale": value["begrundelse"]})
 
 
-def _add_underretning(store, case, step_id, value) -> None:
+def add_underretning(store, case, step_id, value) -> None:
     store.add("underretninger", case, step_id, {
         "sent_on": value["dato"], "recipient": value["modtager"], "method": value["hvordan"],
         "leader_informed": int(value["leder_informeret"]), "note": value["note"]})
@@ -378,7 +371,7 @@ def save_safety(store, case: dict, value: dict, ctx: Context) -> None:
     with store.atomic(case):
         store.update_case(case, abuse_path=int(value["mistanke"]))
         if value["underretning"]:
-            _add_underretning(store, case, SAFETY_STEP_ID, value["underretning"])
+            add_underretning(store, case, SAFETY_STEP_ID, value["underretning"])
         store.save_answer(case, SAFETY_STEP_ID, "", "safety", value)
         store.audit("ændre", case["code"], "safety")
     ctx.answered[SAFETY_STEP_ID] = value

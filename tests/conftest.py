@@ -221,3 +221,13 @@ def c_level_output():
                 os.close(fd)
             sink.seek(0)
             box.append(sink.read().decode("utf-8", errors="replace"))
+
+
+def as_stor_sag(data: dict) -> dict:
+    """A Resen answers dict on the abuse path: a lille sag is a matter between the room and the
+    parents and is not offered there, so the case is a stor sag with its caseworker and team meeting."""
+    data["sagstype"] = "stor"
+    data.setdefault("sagsbehandler", "Sagsbehandler i familieafdelingen")
+    data.setdefault("teammoede", {"dato": working_day_on_or_after(dt.date.today() + dt.timedelta(days=10)).isoformat(),
+                                  "deltagere": "Sagsbehandler, leder"})
+    return data

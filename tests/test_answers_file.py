@@ -14,7 +14,7 @@ from pathlib import Path
 import holidays
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, working_day_on_or_after
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
@@ -357,7 +357,11 @@ def abuse_text(extra_underretning: str = "") -> str:
     safety = ("sikkerhed = { mistanke = true, underretning = { dato = \"" + today + "\", "
               "modtager = \"Familieafdelingen\", hvordan = \"Skriftlig underretning\", "
               "leder_informeret = true" + extra_underretning + " } }")
-    return replace_once(RESEN_EXAMPLE.read_text(encoding="utf-8"), "sikkerhed = false", safety)
+    text = replace_once(RESEN_EXAMPLE.read_text(encoding="utf-8"), "sikkerhed = false", safety)
+    # A lille sag is between the room and the parents: on the abuse path the case is a stor sag.
+    meeting = working_day_on_or_after(dt.date.today() + dt.timedelta(days=7)).isoformat()
+    return replace_once(text, 'sagstype = "lille"', 'sagstype = "stor"\nsagsbehandler = "Sagsbehandler kontaktet"\n'
+                        f'teammoede = {{ dato = "{meeting}", deltagere = "Sagsbehandler, leder" }}')
 
 
 def test_abuse_path_skips_parent_steps_with_a_warning(cli, tmp_path):
@@ -444,7 +448,7 @@ def broken_guide(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "key"),
     [
-        ('rule = "Ved mistanke', 'regel = "Ved mistanke', "safety.rule"),
+        ('rule = "Ved mistanke', 'regel = "Ved mistanke', "«rule» mangler i [safety]"),
         ('kind = "tovholder"', 'kind = "nonsense"', "kind"),
         ('id = "statusmoeder"', 'id = "tovholder"', "tovholder"),
         ('when = "sagstype=stor"\nmessage = "Hvem er sagsbehandler',

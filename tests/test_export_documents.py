@@ -22,7 +22,7 @@ import pytest
 from docx.shared import Cm
 from icalendar import Calendar
 
-from conftest import EXAMPLES, MONTHS_DA, ROOT, WEEKDAYS_DA, danish_long, raw_connect
+from conftest import as_stor_sag, EXAMPLES, MONTHS_DA, ROOT, WEEKDAYS_DA, danish_long, raw_connect
 
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
@@ -160,9 +160,10 @@ def k_moede_answers(with_texts: bool = True, with_meeting: bool = True, with_con
 
 
 def abuse_answers(guide: str = "ikast") -> dict:
-    return answers(guide, sikkerhed={"mistanke": True, "underretning": {
+    data = answers(guide, sikkerhed={"mistanke": True, "underretning": {
         "dato": today().isoformat(), "modtager": "Familieafdelingen", "hvordan": "Skriftlig underretning",
         "leder_informeret": True}})
+    return as_stor_sag(data) if guide == "resen" else data
 
 
 def named_child_answers() -> dict:
@@ -465,25 +466,29 @@ def test_abuse_path_handleplan_has_no_parent_signature(cli, tmp_path, guide):
     assert headings[0] == "Mistanke om vold eller overgreb"
     assert "Familieafdelingen" in section_text(doc, "Mistanke om vold eller overgreb")
     assert "lederen er informeret" in section_text(doc, "Mistanke om vold eller overgreb")
-    assert "Forældrene er ikke kontaktet" in section_text(doc, "Forældrenes del")
+    # The parents' part is left out; only the tovholder signs.
+    assert "Forældrenes del" not in headings
     assert "mistanke om vold eller overgreb" in section_text(doc, "Underskrifter")
-    assert section_tables(doc, "Underskrifter") == []
+    signing = [row[0] for t in section_tables(doc, "Underskrifter") for row in table_rows(t)]
+    assert "Tovholder" in signing and "Forælder" not in signing
     assert not any(row[0] == "Forælder" for t in doc.tables for row in table_rows(t))
     assert "Handleplanen er gennemgået med forældrene" not in word_text(doc)
     assert "Forældre" not in section_text(doc, "Husk, du også kan få sparring hos").split("\n")
 
     text = export(cli, tmp_path, code, "handleplan", "markdown").read_text(encoding="utf-8")
     assert "## Mistanke om vold eller overgreb" in text
-    assert "Forældrene er ikke kontaktet" in text
+    assert "## Forældrenes del" not in text
     assert "| Forælder |" not in text
 
 
 def test_abuse_path_k_moede_request_does_not_involve_the_parents(cli, tmp_path):
     code = new_case(cli, tmp_path, abuse_answers("ikast"))
     doc = word(export(cli, tmp_path, code, "k-moede"))
-    assert "Forældrene er ikke kontaktet" in section_text(doc, "Forældrenes syn")
-    assert "Forældrene er ikke spurgt" in section_text(doc, "Samtykke")
+    headings = styled(doc, "Heading 1")
+    assert "Forældrenes syn" not in headings and "Samtykke" not in headings
     assert "Samtykke givet af, dato" not in word_text(doc)
+    signing = [row[0] for t in section_tables(doc, "Underskrift") for row in table_rows(t)]
+    assert {"Medarbejder", "Ressourcepædagog", "Modtaget af leder"} <= set(signing)
 
 
 @pytest.mark.parametrize("guide", ["ikast", "resen"])
