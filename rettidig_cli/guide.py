@@ -431,6 +431,23 @@ def _check_size(data: dict, path: str, limits) -> None:
             raise reader.fail(where, f"er en tekst på {len(value)} tegn; højst {limits.max_text_length}")
 
 
+def _check_no_cpr(text: str, path: str) -> None:
+    """A guide is kept with every case made from it (the snapshot): a CPR number in the file, or in
+    its name, would be stored with the children's data. Refused before anything is read."""
+    from rettidig_cli.privacy import contains_cpr
+
+    if contains_cpr(path):
+        raise GuideError("Guidefilens navn eller mappe ser ud til at indeholde et CPR-nummer. rettidig gemmer "
+                         "aldrig CPR-numre.", hint="Omdøb filen eller mappen, og prøv igen.")
+    for number, line in enumerate(text.split("\n"), start=1):
+        if contains_cpr(line):
+            raise GuideError(f"Guidefilen {path} ser ud til at indeholde et CPR-nummer i linje {number}. rettidig "
+                             "gemmer aldrig CPR-numre.", hint="Fjern nummeret fra filen, og prøv igen.")
+    if contains_cpr(text):  # a number split across two lines
+        raise GuideError(f"Guidefilen {path} ser ud til at indeholde et CPR-nummer. rettidig gemmer aldrig "
+                         "CPR-numre.", hint="Fjern nummeret fra filen, og prøv igen.")
+
+
 def _check_counts(top: _Reader, limits) -> None:
     """Phases, steps and options counted before any of them is read."""
     phases = top.table.get("phases")
@@ -470,6 +487,7 @@ def parse_guide(text: str, path: str) -> Guide:
         raise GuideError(f"Guidefilen {path} er ikke gyldig TOML: den har et tal med alt for mange cifre.",
                          hint=LIMITS_HINT) from None
     _check_size(data, path, limits)
+    _check_no_cpr(text, path)
     top = _Reader(path, data, "", text=text)
     _check_counts(top, limits)
     schema = top.integer("schema", required=True, minimum=1)

@@ -123,3 +123,22 @@ def test_default_guide_setting(monkeypatch, data_home):
     assert guides.default_guide(data_home).id == "ikast-brande-dagtilbud"
     monkeypatch.setenv("RETTIDIG_GUIDE", "resen")
     assert guides.default_guide(data_home).id == "resen"
+
+
+@pytest.mark.parametrize("cpr", ["290187-4831", "290187 – 4831", "２９０１８７-４８３１"])
+def test_a_cpr_number_in_a_guide_file_is_refused_before_it_reaches_a_snapshot(tmp_path, cpr):
+    path = broken(tmp_path, good_text().replace('short = "Resen"', f'short = "Resen {cpr}"', 1))
+    with pytest.raises(GuideError) as err:
+        guides.load_file(path)
+    assert "CPR-nummer i linje" in err.value.message
+
+
+def test_a_cpr_number_in_a_guide_file_name_is_refused_without_echoing_it(cli, tmp_path):
+    folder = tmp_path / "290187-4831"
+    folder.mkdir()
+    path = folder / "guide.toml"
+    path.write_text(good_text(), encoding="utf-8")
+    result = cli(["guide", "show", str(path)])
+    assert result.code == 3
+    assert "CPR-nummer" in result.err
+    assert "4831" not in result.err + result.out
