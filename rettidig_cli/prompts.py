@@ -160,7 +160,8 @@ def ask_decision(step: Step, ctx):
     options = parents.offered(step.options, ctx.abuse_path)
     if len(options) == 1 and len(step.options) > 1 and not step.multiple and step.required:
         # The other choices mean working with the parents; on the abuse path there is nothing to choose.
-        say(f"{step.message} {options[0].label}: ved mistanke om vold eller overgreb er det den eneste vej.", "bold")
+        say(f"{step.title or step.message}: {options[0].label} – ved mistanke om vold eller overgreb er det "
+            "det eneste valg.", "bold")
         return options[0].id
     choices = [(f"{o.label}" + (f" – {o.description}" if o.description else ""), o.id) for o in options]
     if step.multiple:
