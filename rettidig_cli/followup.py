@@ -329,6 +329,7 @@ def parse_attendance(raw, case: dict, guide: Guide, meeting: dict) -> dict:
                          "samme dag eller bagefter.")
     people = fields.names(raw.get("deltagere") if raw.get("deltagere") not in (None, "")
                           else json.loads(meeting["participants"] or "[]"), "Deltagere")
+    parents.without_parents(people, case["abuse_path"], wizard.MEETING_ROLE)
     present, reason = None, ""
     if parents.take_part(guide, case["abuse_path"]):
         if raw.get("foraeldre_deltog") is None:

@@ -85,7 +85,8 @@ def ask_new_meeting(store, case: dict, guide, suggested: dt.date) -> dict:
     at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=rules.default_time)
     people = ", ".join(followup.default_participants(store, case, guide))
     hint = "(adskil med komma; forældrene deltager altid)" if parents.take_part(guide, case["abuse_path"]) else "(adskil med komma)"
-    names = ask_text("Hvem deltager?", lambda v: fields.names(v, "Deltagere"), default=people, instruction=hint)
+    ctx = wizard.context_for(store, case, guide)
+    names = ask_text("Hvem deltager?", lambda v: wizard.meeting_participants(v, ctx), default=people, instruction=hint)
     return followup.parse_new_meeting({"dato": day, "tidspunkt": at, "deltagere": names}, store, case, guide)
 
 
@@ -200,7 +201,9 @@ class InteractiveMeeting:
                 raw["fravaer_grund"] = ask_text("Hvorfor deltog forældrene ikke?",
                                                 lambda v: fields.text(v, "Grunden", max_length=fields.SHORT_MAX))
         while True:
-            raw["deltagere"] = ask_text("Hvem deltog ellers?", lambda v: fields.names(v, "Deltagere"),
+            raw["deltagere"] = ask_text("Hvem deltog ellers?",
+                                        lambda v: parents.without_parents(fields.names(v, "Deltagere"),
+                                                                          bool(case["abuse_path"]), wizard.MEETING_ROLE),
                                         default=", ".join(people), instruction="(adskil med komma)")
             try:
                 value = followup.parse_attendance(raw, case, guide, meeting)

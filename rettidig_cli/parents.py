@@ -89,6 +89,16 @@ def names_a_parent(text: str) -> bool:
     return rule().parent_word(text or "") is not None
 
 
+def without_parents(names, abuse_path: bool, role: str):
+    """Names for a meeting or an agreement, refused on the abuse path if one of them is a parent:
+    the parents are not contacted about the concern, so they are neither invited nor given a task."""
+    listed = [names] if isinstance(names, str) else list(names)
+    if abuse_path and any(names_a_parent(n) for n in listed):
+        raise ValueError("Der er mistanke om vold eller overgreb: forældrene må ikke kontaktes om bekymringen "
+                         f"og kan ikke {role}.")
+    return names
+
+
 def take_part(guide, abuse_path: bool) -> bool:
     """Whether the parents are expected at the guide's status meetings: the guide says so
     (parents_always), and never on the abuse path."""

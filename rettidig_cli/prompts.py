@@ -15,7 +15,6 @@ from prompt_toolkit.filters import has_focus
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.key_binding import KeyBindings
 from questionary import Choice
-from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -211,7 +210,8 @@ def ask_status_meetings(step: Step, ctx):
     parents_first = parents.take_part(ctx.guide, ctx.abuse_path)
     default_people = ", ".join(p for p in (("Forældre" if parents_first else ""), ctx.tovholder) if p)
     hint = "(adskil med komma; forældrene deltager altid)" if parents_first else "(adskil med komma)"
-    people = ask_text("Hvem deltager?", lambda v: fields.names(v, "Deltagere"), default=default_people, instruction=hint)
+    people = ask_text("Hvem deltager?", lambda v: wizard.meeting_participants(v, ctx), default=default_people,
+                      instruction=hint)
     raw = {"rytme_uger": rhythm, "antal": int(count), "start": first, "tidspunkt": at, "deltagere": people}
     value = wizard.parse(step, raw, ctx)
     while True:
@@ -231,7 +231,9 @@ def ask_status_meetings(step: Step, ctx):
 def ask_meeting(step: Step, ctx):
     day = ask_date(step.message, extra=lambda d: dates.check_meeting_day(d, include_optional=False))
     at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=ctx.guide.meetings.default_time)
-    people = ask_text("Hvem deltager?", lambda v: fields.names(v, "Deltagere"), instruction="(adskil med komma)")
+    people = ask_text("Hvem deltager?", lambda v: parents.without_parents(fields.names(v, "Deltagere"), ctx.abuse_path,
+                                                                          wizard.MEETING_ROLE),
+                      instruction="(adskil med komma)")
     held = fields.date(day, "Dato") <= dates.today() and yes("Er mødet holdt?", True)
     return {"dato": day, "tidspunkt": at, "deltagere": people, "afholdt": held}
 
@@ -293,7 +295,9 @@ def ask_factor(step: Step, ctx, last: dict):
 def ask_agreement(step: Step, ctx, last: dict):
     return {
         "hvad": ask_text("Hvad skal gøres?", lambda v: fields.text(v, "Hvad")),
-        "hvem": ask_text("Hvem gør det?", lambda v: fields.text(v, "Hvem", max_length=fields.SHORT_MAX),
+        "hvem": ask_text("Hvem gør det?",
+                         lambda v: parents.without_parents(fields.text(v, "Hvem", max_length=fields.SHORT_MAX),
+                                                           ctx.abuse_path, wizard.AGREEMENT_ROLE),
                          default=last.get("hvem", "")),
         "senest": ask_date("Senest hvornår?", required=False),
         "status": "aftalt",

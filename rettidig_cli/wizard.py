@@ -18,6 +18,9 @@ from rettidig_cli.guide import SAFETY_STEP_ID, Guide, Phase, Step
 
 AGREEMENT_STATUSES = ("aftalt", "i gang", "udført", "opgivet")
 CONSENT_ANSWERS = ("ja", "nej", "ikke endnu")
+# What the parents cannot be on the abuse path (see parents.without_parents).
+MEETING_ROLE = "stå som deltagere i et møde"
+AGREEMENT_ROLE = "stå som ansvarlige for en aftale"
 LOOP_KINDS = {"observations": "observations", "factors": "factors", "agreements": "agreements"}
 
 
@@ -153,7 +156,8 @@ def parse_agreement(step, raw, ctx):
     due = fields.date(raw.get("senest"), "Senest", required=False)
     return {
         "hvad": fields.text(raw.get("hvad"), "Hvad"),
-        "hvem": fields.text(raw.get("hvem"), "Hvem", max_length=fields.SHORT_MAX),
+        "hvem": parents.without_parents(fields.text(raw.get("hvem"), "Hvem", max_length=fields.SHORT_MAX),
+                                        ctx.abuse_path, AGREEMENT_ROLE),
         "senest": due.isoformat() if due else None,
         "status": fields.choice(raw.get("status") or "aftalt", "Status", list(AGREEMENT_STATUSES)),
     }
@@ -192,7 +196,7 @@ def parse_tovholder(step, raw, ctx):
 
 
 def meeting_participants(raw_value, ctx: Context) -> list[str]:
-    people = fields.names(raw_value, "Deltagere")
+    people = parents.without_parents(fields.names(raw_value, "Deltagere"), ctx.abuse_path, MEETING_ROLE)
     if parents.take_part(ctx.guide, ctx.abuse_path) and not any(parents.is_parent(p) for p in people):
         people.insert(0, "Forældre")  # the guide says the parents always take part
     return people
@@ -238,7 +242,8 @@ def parse_meeting(step, raw, ctx):
     return {
         "dato": day.isoformat(),
         "tidspunkt": fields.time(raw.get("tidspunkt") or ctx.guide.meetings.default_time, "Tidspunkt").strftime("%H:%M"),
-        "deltagere": fields.names(raw.get("deltagere"), "Deltagere"),
+        "deltagere": parents.without_parents(fields.names(raw.get("deltagere"), "Deltagere"), ctx.abuse_path,
+                                             MEETING_ROLE),
         "afholdt": fields.yes_no(held, "afholdt") if held is not None else day < dates.today(),
     }
 

@@ -259,3 +259,22 @@ def test_the_abuse_path_is_left_only_deliberately_with_a_reason_that_is_logged(c
         or "mistanke fjernet" in json.dumps(log, ensure_ascii=False)
     # A second time: it is not on the path any more.
     assert cli(["mistanke", code, "--fjern", "--grund", "igen"]).code == 2
+
+
+def test_on_the_abuse_path_the_parents_get_no_task_and_no_invitation(cli, tmp_path):
+    answers = tmp_path / "svar.toml"
+    answers.write_text(abuse_answers(RESEN, "stor"), encoding="utf-8")
+    code = created_code(cli(["new", "--guide", "resen", "--answers", str(answers)]).out)
+    day = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    for args in (["aftale", "ny", code, "--hvad", "Læse højt", "--hvem", "Forældrene"],
+                 ["aftale", "ny", code, "--hvad", "Læse højt", "--hvem", "Hanne (mor)"],
+                 ["møde", "ny", code, "--dato", day, "--deltagere", "Mor, Pædagog Ali"]):
+        result = cli(args)
+        assert result.code == 2, (args, result.err)
+        assert "forældrene må ikke kontaktes om bekymringen" in flat(result.err)
+    plan = plan_json(cli, code)
+    assert not any("Læse højt" in a["hvad"] for a in plan["aftaler"])
+    assert cli(["aftale", "ny", code, "--hvad", "Læse højt", "--hvem", "Pædagog Ali"]).code == 0
+    # Off the abuse path the parents can have a task as before.
+    plain = new_plain_case(cli)
+    assert cli(["aftale", "ny", plain, "--hvad", "Læse højt", "--hvem", "Forældrene"]).code == 0
