@@ -54,8 +54,9 @@ class Redactor:
 
     anonymous = True
 
-    def __init__(self, words: AnonymousWords, child_name: str, person_fields: list[str],
+    def __init__(self, words: AnonymousWords, child_name: str | None, person_fields: list[str],
                  marked: list[str] = (), exact_dates: bool = False):
+        child_name = child_name or ""  # a case stopped before the child was named has no name yet
         self.words = words
         self.exact_dates = exact_dates
         child_parts = name_words(child_name, frozenset())

@@ -1038,3 +1038,18 @@ def test_refused_overwrite_writes_no_audit_row(cli, tmp_path, ikast, data_home):
     assert exports_since(data_home, before) == []
     ok(cli, "export", ikast, "--format", "markdown", "--out", str(path), "--overskriv")
     assert exports_since(data_home, before) == [("eksport", ikast, "handleplan/markdown")]
+
+
+@pytest.mark.parametrize("purpose, fmt", [("anonym", "markdown"), ("anonym", "docx"), ("anonym", "json"),
+                                          ("anonym", "csv"), ("handleplan", "ics")])
+def test_a_case_stopped_before_the_child_is_named_can_be_exported(cli, tmp_path, purpose, fmt):
+    """A case is saved from its first answer: one that stopped at the child's name exports too
+    (the anonymous and calendar writers used to fail on the missing name)."""
+    path = tmp_path / "svar.json"
+    path.write_text(json.dumps({"sikkerhed": False}), encoding="utf-8")
+    out = ok(cli, "new", "--guide", "ikast", "--answers", str(path)).out
+    code = out.split("Ny sag: ", 1)[1].split()[0]
+    args = ["export", code, "--til", purpose, "--format", fmt, "--out", str(tmp_path / f"ud.{fmt}")]
+    result = cli(args + (["--ja"] if purpose == "anonym" else []))
+    assert result.code == 0, result.err
+    assert (tmp_path / f"ud.{fmt}").stat().st_size > 0
