@@ -235,9 +235,11 @@ class _Reader:
             table = f"[[{names}]] ({self.where}" + (f", «{step}»" if isinstance(step, str) else "") + ")"
         else:
             table = f"[{names}]"
-        place = locate(self.file_text, self.keys) if self.file_text and self.keys else None
-        line = f", linje {place[0]}" if place else ""
         typo = next((k for k in self.table if k not in self.seen and nearest(k, [key])), None)
+        # The misspelt key's own line if there is one, else the line of the table's header.
+        wanted = self.keys + (typo,) if typo else self.keys
+        place = locate(self.file_text, wanted) if self.file_text and wanted else None
+        line = f", linje {place[0]}" if place else ""
         return GuideError(
             f"Fejl i guidefilen {self.path}{line}: nøglen «{key}» mangler i {table} (forventet {expected})."
             + (f" Der står «{typo}» – mente du «{key}»?" if typo else ""),

@@ -54,14 +54,13 @@ def _phrase(text: str) -> re.Pattern:
 @functools.cache
 def rule() -> ParentRule:
     """The product's parent words (data/parents.toml)."""
-    from rettidig_cli.reference import _load
+    from rettidig_cli.reference import _all_read, _load
 
     reader, _ = _load("parents.toml")
-    reader.integer("schema", required=True, minimum=1)
     words = reader.texts("words", required=True)
     stems = tuple(s.casefold() for s in reader.texts("stems"))
     negations = tuple(_phrase(n) for n in reader.texts("negations", required=True))
-    reader.done()
+    _all_read(reader, None)
     base = ParentRule(frozenset(), (), stems, negations)
     return base.with_words(words)
 

@@ -60,6 +60,14 @@ class FollowUpRules:
     factor_types: tuple[Option, ...]
 
 
+def _all_read(top: _Reader, value):
+    """Every key of a reference file was asked for: a misspelt key is refused with its line and the
+    nearest known key, never ignored (it would leave a rule at a default unseen)."""
+    top.integer("schema", required=False, minimum=1)
+    top.done()
+    return value
+
+
 def _load(name: str) -> tuple[_Reader, str]:
     path = builtin_guide_dir().parent / name
     try:
@@ -67,7 +75,7 @@ def _load(name: str) -> tuple[_Reader, str]:
     except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOMLDecodeError, bad UTF-8, huge numbers
         raise GuideError(f"Datafilen {path} kan ikke læses ({exc.__class__.__name__}).",
                          hint="Installér rettidig igen, eller ret filen.") from None
-    return _Reader(str(path), data, ""), str(path)
+    return _Reader(str(path), data, "", text=path.read_text(encoding="utf-8")), str(path)
 
 
 def _number(reader: _Reader, key: str, required: bool = False) -> float | None:
@@ -93,12 +101,12 @@ def fit_rules() -> FitRules:
             min_age=r.integer("min_age"), max_age=r.integer("max_age"),
         )
         instruments.append(instrument)
-    return FitRules(
+    return _all_read(top, FitRules(
         reliable_effect_size=_number(top, "reliable_effect_size", required=True),
         decimals=top.integer("decimals", required=True),
         instruments=tuple(instruments),
         respondents=top.items("respondents"),
-    )
+    ))
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,7 @@ def limits() -> Limits:
         last = reader.integer(high, required=True, minimum=first)
         return first, last
 
-    return Limits(
+    return _all_read(top, Limits(
         # dt.date reaches year 9999; leave room for the arithmetic on a date in the range.
         earliest_year=days.integer("earliest_year", required=True, minimum=1900, maximum=2100),
         years_ahead=days.integer("years_ahead", required=True, minimum=1, maximum=100),
@@ -152,7 +160,7 @@ def limits() -> Limits:
         answers_max_bytes=answers.integer("max_file_bytes", required=True, minimum=1000),
         answers_max_depth=answers.integer("max_depth", required=True, minimum=5),
         retention_months=span(user_settings, "retention_months_min", "retention_months_max"),
-    )
+    ))
 
 
 @dataclass(frozen=True)
@@ -168,26 +176,26 @@ class PrivacyRules:
 @functools.cache
 def privacy_rules() -> PrivacyRules:
     top, _ = _load("privacy.toml")
-    return PrivacyRules(
+    return _all_read(top, PrivacyRules(
         closed_case_months=top.integer("closed_case_months", required=True, minimum=1),
         audit_months=top.integer("audit_months", required=True, minimum=1),
         passphrase_min_length=top.integer("passphrase_min_length", required=True, minimum=8),
         keyring_service=top.text("keyring_service"),
         cloud_folders=top.texts("cloud_folders", required=True),
         network_filesystems=top.texts("network_filesystems", required=True),
-    )
+    ))
 
 
 @functools.cache
 def followup_rules() -> FollowUpRules:
     top, _ = _load("followup.toml")
     factor_types = tuple(Option(r.ident("id"), r.text("label")) for r in top.tables("factor_types", required=True))
-    return FollowUpRules(
+    return _all_read(top, FollowUpRules(
         inactive_days=top.integer("inactive_days", required=True, minimum=1),
         soon_days=top.integer("soon_days", required=True, minimum=1),
         close_reasons=top.texts("close_reasons", required=True),
         factor_types=factor_types,
-    )
+    ))
 
 
 # The kinds of content a document section can hold (data/documents.toml `source`); documents.py
@@ -306,8 +314,7 @@ def document_rules() -> DocumentRules:
         ),
         purposes=tuple(purposes),
     )
-    top.integer("schema", required=True, minimum=1)
-    top.done()
+    _all_read(top, rules)
     _check_parent_contact(path, parents.document_texts_on_abuse_path(rules))
     return rules
 

@@ -223,11 +223,23 @@ def c_level_output():
             box.append(sink.read().decode("utf-8", errors="replace"))
 
 
-def as_stor_sag(data: dict) -> dict:
-    """A Resen answers dict on the abuse path: a lille sag is a matter between the room and the
-    parents and is not offered there, so the case is a stor sag with its caseworker and team meeting."""
-    data["sagstype"] = "stor"
-    data.setdefault("sagsbehandler", "Sagsbehandler i familieafdelingen")
-    data.setdefault("teammoede", {"dato": working_day_on_or_after(dt.date.today() + dt.timedelta(days=10)).isoformat(),
-                                  "deltagere": "Sagsbehandler, leder"})
+def for_abuse_path(data: dict) -> dict:
+    """An example answers dict made fit for the abuse path: the parents get no task and no seat at a
+    meeting, and Resen's lille sag (a matter between the room and the parents, not offered there)
+    becomes a stor sag with its caseworker and team meeting."""
+    from rettidig_cli.parents import names_a_parent
+
+    for agreement in data.get("aftaler", []):
+        if names_a_parent(agreement.get("hvem", "")):
+            agreement["hvem"] = "Pædagog Ali"
+    meetings = data.get("statusmoeder")
+    if isinstance(meetings, dict) and meetings.get("deltagere"):
+        people = meetings["deltagere"]
+        people = people if isinstance(people, list) else [p.strip() for p in people.split(",")]
+        meetings["deltagere"] = [p for p in people if not names_a_parent(p)] or ["Pædagog Ali"]
+    if data.get("sagstype") == "lille":
+        data["sagstype"] = "stor"
+        data.setdefault("sagsbehandler", "Sagsbehandler i familieafdelingen")
+        day = working_day_on_or_after(dt.date.today() + dt.timedelta(days=10)).isoformat()
+        data.setdefault("teammoede", {"dato": day, "deltagere": "Sagsbehandler, leder"})
     return data

@@ -166,13 +166,21 @@ def test_the_typo_would_otherwise_switch_parents_always_off(tmp_path):
 
 
 def test_a_missing_key_names_the_table_it_belongs_in(tmp_path):
-    path = edited(tmp_path, RESEN, 'duty = "Underretningspligten er personlig', 'dutty = "Underretningspligten er personlig')
+    text = RESEN.read_text(encoding="utf-8")
+    duty = next(line for line in text.splitlines() if line.startswith("duty = "))
+    path = edited(tmp_path, RESEN, duty + "\n", "")
     with pytest.raises(GuideError) as caught:
         guides.load_file(path)
     message = flat(caught.value.message)
-    assert "«duty»" in message and "[safety]" in message
+    assert "«duty» mangler i [safety]" in message
     header = next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line == "[safety]")
     assert f"linje {header}" in message
+    # Misspelt rather than left out: its own line, and what was meant.
+    path = edited(tmp_path, RESEN, duty, "d" + duty)
+    with pytest.raises(GuideError) as caught:
+        guides.load_file(path)
+    message = flat(caught.value.message)
+    assert f"linje {line_of(path, 'dduty')}" in message and "Der står «dduty» – mente du «duty»?" in message
 
 
 # ---------------------------------------------------------------- choices on the abuse path

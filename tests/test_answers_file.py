@@ -358,8 +358,10 @@ def abuse_text(extra_underretning: str = "") -> str:
               "modtager = \"Familieafdelingen\", hvordan = \"Skriftlig underretning\", "
               "leder_informeret = true" + extra_underretning + " } }")
     text = replace_once(RESEN_EXAMPLE.read_text(encoding="utf-8"), "sikkerhed = false", safety)
-    # A lille sag is between the room and the parents: on the abuse path the case is a stor sag.
+    # A lille sag is between the room and the parents: on the abuse path the case is a stor sag,
+    # and the parents have no task.
     meeting = working_day_on_or_after(dt.date.today() + dt.timedelta(days=7)).isoformat()
+    text = replace_once(text, 'hvem = "Forældrene"', 'hvem = "Pædagog Ali"')
     return replace_once(text, 'sagstype = "lille"', 'sagstype = "stor"\nsagsbehandler = "Sagsbehandler kontaktet"\n'
                         f'teammoede = {{ dato = "{meeting}", deltagere = "Sagsbehandler, leder" }}')
 

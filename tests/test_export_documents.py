@@ -22,7 +22,7 @@ import pytest
 from docx.shared import Cm
 from icalendar import Calendar
 
-from conftest import as_stor_sag, EXAMPLES, MONTHS_DA, ROOT, WEEKDAYS_DA, danish_long, raw_connect
+from conftest import for_abuse_path, EXAMPLES, MONTHS_DA, ROOT, WEEKDAYS_DA, danish_long, raw_connect
 
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
@@ -163,7 +163,7 @@ def abuse_answers(guide: str = "ikast") -> dict:
     data = answers(guide, sikkerhed={"mistanke": True, "underretning": {
         "dato": today().isoformat(), "modtager": "Familieafdelingen", "hvordan": "Skriftlig underretning",
         "leder_informeret": True}})
-    return as_stor_sag(data) if guide == "resen" else data
+    return for_abuse_path(data)
 
 
 def named_child_answers() -> dict:

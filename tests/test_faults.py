@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import as_stor_sag, EXAMPLES, ROOT, db_file, query, raw_connect, working_day_on_or_after
+from conftest import for_abuse_path, EXAMPLES, ROOT, db_file, query, raw_connect, working_day_on_or_after
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
 
@@ -129,7 +129,7 @@ def answers(tmp_path: Path, name: str, suspicion: bool = False, observations: in
     if suspicion:
         data["sikkerhed"] = {"mistanke": True, "underretning": {
             "dato": today.isoformat(), "leder_informeret": True, "note": "Ringet til kommunen"}}
-        as_stor_sag(data)
+        for_abuse_path(data)
     path = tmp_path / name
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path

@@ -142,3 +142,29 @@ def test_a_cpr_number_in_a_guide_file_name_is_refused_without_echoing_it(cli, tm
     assert result.code == 3
     assert "CPR-nummer" in result.err
     assert "4831" not in result.err + result.out
+
+
+@pytest.mark.parametrize("name, old, new, loader", [
+    ("followup.toml", "inactive_days", "inactive_dayz", "followup_rules"),
+    ("documents.toml", "reminder_hours", "reminder_hourz", "document_rules"),
+    ("fit.toml", "reliable_effect_size", "reliable_efect_size", "fit_rules"),
+])
+def test_a_misspelt_key_in_a_reference_file_is_refused_with_its_line(tmp_path, monkeypatch, name, old, new, loader):
+    import shutil
+
+    from rettidig_cli import reference
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    text = (data / name).read_text(encoding="utf-8")
+    (data / name).write_text(text.replace(f"\n{old} =", f"\n{new} =", 1), encoding="utf-8")
+    monkeypatch.setattr(reference, "builtin_guide_dir", lambda: data / "guides")
+    getattr(reference, loader).cache_clear()
+    try:
+        with pytest.raises(GuideError) as err:
+            getattr(reference, loader)()
+    finally:
+        getattr(reference, loader).cache_clear()
+    line = next(i for i, row in enumerate((data / name).read_text(encoding="utf-8").split("\n"), 1)
+                if row.startswith(f"{new} ="))
+    assert f"linje {line}" in err.value.message and f"mente du «{old}»?" in err.value.message

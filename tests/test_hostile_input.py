@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import as_stor_sag, EXAMPLES, db_file, is_working_day, raw_connect
+from conftest import for_abuse_path, EXAMPLES, db_file, is_working_day, raw_connect
 from rettidig_cli.privacy import printable
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
@@ -434,7 +434,7 @@ def answers(guide: str, group: str, text: str) -> dict:
             data["teammoede-underskrift"] = {"svar": "ja", "navn": text}
         else:
             data["sikkerhed"] = {"mistanke": True, "underretning": underretning(text)}
-            as_stor_sag(data)
+            for_abuse_path(data)
             for key in ("foraeldre-orienteret", "foraeldres-syn", "underskrift"):  # parent contact: not asked
                 del data[key]
             data["barn"]["navn"] = text
