@@ -4,7 +4,6 @@ everything heavier is imported inside the command that needs it."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -144,7 +143,9 @@ def plan(
     store = _open(db)
     data = plans.build(store, store.case(case))
     if as_json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        from rettidig_cli.output import write_json
+
+        write_json(data)
         return
     from rettidig_cli import render
 
@@ -190,7 +191,9 @@ def list_cases(
         if not rows:
             store.audit("søg", None, "0 sager")
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        from rettidig_cli.output import write_json
+
+        write_json(rows)
         return
     from rettidig_cli import render
 

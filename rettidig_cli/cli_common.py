@@ -77,9 +77,10 @@ AnswersOption = Annotated[
 
 
 def _console(stderr: bool = False):
-    from rich.console import Console
+    # The output boundary: this console cleans every text it writes (rettidig_cli.output).
+    from rettidig_cli.output import make_console
 
-    return Console(stderr=stderr, highlight=False)
+    return make_console(stderr)
 
 
 def _say(*parts: str | tuple[str, str]) -> None:

@@ -3,9 +3,8 @@ for a parent's request for insight, backups and a health check."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -178,6 +177,7 @@ def slet(
 ) -> None:
     """Slet en sag for altid: alle dens oplysninger fjernes fra datafilen (kan ikke fortrydes)."""
     from rettidig_cli import erase, prompts
+    from rettidig_cli.privacy import printable
 
     store = _open(db)
     row = store.case(case, log=False)
@@ -190,12 +190,18 @@ def slet(
 
         created = dates.format_date(dt.date.fromisoformat(row["created_at"][:10]))
         child = ", ".join(x for x in (row["child_name"], row["age_group"], row["setting"]) if x) or "barn ikke udfyldt"
+        # Logged before the child's name is on the screen: the user may then say no (or Ctrl-C), and
+        # a parent's insight must still list that the case was shown. erase_case keeps audit rows.
+        with store.atomic(row):
+            store.audit("visning", row["code"], ERASE_PROMPT_DETAIL)
         _say("Sag ", (row["code"], "bold"), f" – {child} – ({row['status']}, oprettet {created}) har "
              f"{sum(counts.values())} poster. Sletningen kan ikke fortrydes.")
         _say("Det, der skal gemmes, hører hjemme i kommunens ESDH: eksportér det først med ",
              (f"rettidig export {row['code']}", "bold"), ".")
         with _asking(UNCHANGED):
-            confirm = prompts.ask_text(f"Skriv sagens kode ({row['code']}) for at slette den for altid:", lambda raw: raw)
+            # prompt_toolkit writes the question past the cleaning console: the code is cleaned here.
+            confirm = prompts.ask_text(f"Skriv sagens kode ({printable(row['code'])}) for at slette den for altid:",
+                                       lambda raw: raw)
     if confirm.strip().upper() != row["code"].upper():
         raise UsageError("Koden passer ikke til sagen. Intet er slettet.")
     erase.erase_case(store, row)
@@ -264,6 +270,8 @@ AUDIT_WORDS = {
     "safety": "sikkerhedsspørgsmål", "child": "barnet", "text": "tekst", "observations": "observation",
     "factors": "faktor", "decision": "beslutning", "agreements": "aftale", "status_meetings": "statusmøder",
     "meeting": "møde", "consent": "samtykke", "position": "placering på linealen",
+    "anonym forhåndsvisning": "anonymt dokument vist til gennemlæsning før eksport",
+    "før sletning": "barnets navn, aldersgruppe og tilbud vist ved spørgsmålet om sletning",
 }
 
 
@@ -272,7 +280,12 @@ ACTION_WORDS = {
     "opret": "oprettet", "læs": "læst", "søg": "vist i oversigt", "ændre": "ændret", "luk": "lukket",
     "genåbn": "genåbnet", "eksport": "eksporteret", "skjul-ord": "ord skjult", "slet": "slettet",
     "slet-opbevaring": "slettet (opbevaringstiden udløb)", "indsigt": "log vist",
+    "visning": "vist på skærmen", "backup": "kopieret til en sikkerhedskopi",
 }
+
+# The detail of the "visning" row (a case's data shown by a command that logs no "læs") written by the
+# erasure prompt; the anonymous export's preview writes cli_export.PREVIEW_DETAIL. Both are in AUDIT_WORDS.
+ERASE_PROMPT_DETAIL = "før sletning"
 
 
 def _words(text: str) -> str:
@@ -306,7 +319,9 @@ def indsigt(
                                "formål": _words(r["purpose"] or ""), "detalje": _words(r["detail"] or "")}
                               for r in rows])
     if as_json:
-        sys.stdout.write(json.dumps({"sag": rows[0]["case_code"], "log": entries}, ensure_ascii=False, indent=2) + "\n")
+        from rettidig_cli.output import write_json
+
+        write_json({"sag": rows[0]["case_code"], "log": entries})
         return
     table = Table(title=Text(f"Log for sag {rows[0]['case_code']} – hvem har brugt oplysningerne"), title_justify="left")
     for name in ("Tidspunkt", "Bruger", "Handling", "Formål (kommando)", "Hvad"):
@@ -324,16 +339,55 @@ def indsigt(
 # ---------------------------------------------------------------- backup, doctor
 
 
+def _log_copy(store) -> tuple[int, int, list[str]]:
+    """One audit row per case in the file, in one transaction, before the copy is taken: a backup
+    copies every child's data, so every case's insight log (rettidig indsigt) must list it.
+
+    Written before the copy, not after, because SQLite cannot copy a file from inside a write
+    transaction: written after, an interruption between the two would leave a copy no log names.
+    Being in the copy is right as well: a restored copy still says it was taken.
+    Returns (the rows' first id, last id, the case codes), for _unlog_copy."""
+    with store.atomic():
+        before = store.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+        codes = [r[0] for r in store.db.execute("SELECT code FROM cases ORDER BY id")]
+        for code in codes:
+            store.audit("backup", code)
+        after = store.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+    return before + 1, after, codes
+
+
+def _unlog_copy(store, logged: tuple[int, int, list[str]]) -> None:
+    """The copy failed and Store.backup removed what it had begun: no copy exists, so the rows that
+    said one was taken go again. If this fails too, they stay: a log that names a copy too many is
+    better than one that misses one."""
+    first, last, _ = logged
+    if last < first:
+        return
+    with contextlib.suppress(RettidigError):
+        with store.atomic():
+            store.db.execute("DELETE FROM audit_log WHERE action = 'backup' AND id BETWEEN ? AND ?", [first, last])
+
+
 def backup(
     out: Annotated[Optional[Path], typer.Option("--til", help="Gem kopien her (en fil, der ikke findes).",
                                                 show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
     """Tag en sikkerhedskopi af datafilen (med SQLites backup-funktion; kontrolleret, før den gemmes; krypteret, hvis datafilen er)."""
+    if out is not None:
+        from rettidig_cli.export import check_name
+
+        check_name(str(out))  # the name is seen more widely than the file: no CPR number in it
     store = _open(db)
-    target = store.backup("kopi", out.expanduser() if out else None)
+    logged = _log_copy(store)
+    try:
+        target = store.backup("kopi", out.expanduser() if out else None)
+    except BaseException:
+        _unlog_copy(store, logged)
+        raise
     with store.atomic():
-        store.audit("backup", None)
+        # The general row: a backup of a file without cases is logged too, and it says how many.
+        store.audit("backup", None, _count(len(logged[2]), "sag", "sager"))
     _say(("Sikkerhedskopi gemt: ", "bold green"), str(target))
     _say("Den er kontrolleret (integrity_check), før den fik sit navn.")
     if store.key is not None:

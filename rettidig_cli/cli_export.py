@@ -14,6 +14,8 @@ from rettidig_cli.cli_common import CaseArg, DanishCommand, DbOption, _console, 
 from rettidig_cli.errors import Interrupted, NoTerminalError, UsageError
 
 TERM_MAX = 80
+# The audit row of an anonymous document shown before it is written (see cli_data.AUDIT_WORDS).
+PREVIEW_DETAIL = "anonym forhåndsvisning"
 
 
 def _purpose(name: str):
@@ -158,6 +160,10 @@ def export(
                                   "terminal at vise den i. Intet er skrevet.",
                                   hint=f"Kør kommandoen i en terminal, eller tilføj --ja, hvis du har læst den: "
                                        f"rettidig export {row['code']} --til anonym --ja")
+        # Logged before it is shown: the preview puts the case's text on the screen, and a parent's
+        # insight must list that even when the user then cancels (or Ctrl-C, or the window closes).
+        with store.atomic(row):
+            store.audit("visning", row["code"], PREVIEW_DETAIL)
         _preview(content, fmt, plan, purpose, today, redactor, meeting)
         try:
             more = _confirm_anonymous(store, row, terms)
@@ -168,6 +174,7 @@ def export(
         terms = more
 
     path = exporters.target(out, exporters.default_name(purpose.file_prefix, row["code"], fmt, today))
+    exporters.check_name(path.name)  # the default name holds the case code, read from the file
     exporters.check_target(path, store)
     if exporters.exists(path) and not path.is_dir():
         exporters.check_replaceable(path, store)  # refused before asking: never a file the user made
@@ -175,7 +182,12 @@ def export(
         from rettidig_cli import prompts
 
         try:
-            overwrite = prompts.yes(f"Filen {path} findes allerede. Vil du overskrive den?", default=False)
+            from rettidig_cli.privacy import for_terminal
+
+            # prompt_toolkit writes the question past the cleaning console; the folder's name is
+            # outside text (and could hold a CPR number), so it is cleaned like every message.
+            overwrite = prompts.yes(f"Filen {for_terminal(str(path))} findes allerede. Vil du overskrive den?",
+                                    default=False)
         except (KeyboardInterrupt, EOFError):
             raise Interrupted("Afbrudt. Intet er skrevet.") from None
         if not overwrite:

@@ -5,7 +5,6 @@ paths validate with the same functions in followup.py and save at once."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -591,7 +590,9 @@ def historik(
     store, row, _ = _load(db, case, must_be_open=False)
     entries = history.build(store, row)
     if as_json:
-        sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+        from rettidig_cli.output import write_json
+
+        write_json(entries)
         return
     from rettidig_cli import render
 

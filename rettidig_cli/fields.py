@@ -47,6 +47,8 @@ def time(value, label: str) -> dt.time:
         return value
     if not isinstance(value, str):
         raise ValueError(f"{label} skal være et klokkeslæt, fx 14:00.")
+    if contains_cpr(value):
+        raise ValueError(CPR_MESSAGE)  # parse_time's message would echo the number back
     return dates.parse_time(value)
 
 

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rettidig_cli import dates, fields, parents, wizard
+from rettidig_cli.privacy import printable
 from rettidig_cli.guide import Step
 from rettidig_cli.parents import visible
 
@@ -60,8 +61,10 @@ def ask_text(message: str, parse, default: str = "", instruction: str | None = N
     """A line of text. A suggestion (`default`) is never text in the field, or typing would be
     glued to it ("SaraMor"): it is a grey placeholder that Enter on the empty field accepts and
     any typed key replaces. In an optional field with a suggestion, "-" leaves it empty. Every
-    text prompt goes through here, so this holds for all of them."""
-    default = default or ""
+    text prompt goes through here, so this holds for all of them; so does the output boundary:
+    question, suggestion and instruction can hold text from the data file, and are cleaned."""
+    message, default = printable(message), printable(default or "")
+    instruction = printable(instruction) if instruction else instruction
     if not default:
         return questionary.text(message, validate=fields.validator(parse), instruction=instruction).unsafe_ask()
     optional = _parses(parse, "")
@@ -113,7 +116,10 @@ def ask_date(message: str, default: dt.date | None = None, required: bool = True
 
 
 def select(message: str, choices: list[tuple[str, object]], default=None, instruction=None):
-    options = [Choice(title, value=value) for title, value in choices]
+    """One choice from a list; the question and the choices (an agreement's text, a meeting's kind
+    from the data file) are cleaned like everything else that reaches the terminal."""
+    message = printable(message)
+    options = [Choice(printable(title), value=value) for title, value in choices]
     chosen = next((c for c in options if c.value == default), None)
     return questionary.select(message, choices=options, default=chosen,
                               instruction=instruction or "(brug piletasterne og Enter)").unsafe_ask()

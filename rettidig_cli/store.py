@@ -15,6 +15,7 @@ import stat
 import sys
 from pathlib import Path
 
+from rettidig_cli import privacy
 from rettidig_cli.errors import CaseChangedError, LockedError, NoTerminalError, NotFoundError, StoreError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -631,6 +632,8 @@ class Store:
         try:
             user = getpass.getuser()
         except Exception:  # no user name in the environment (some containers)
+            user = "ukendt"
+        if privacy.contains_cpr(user):  # $USER is anyone's to set; no CPR number is ever stored
             user = "ukendt"
         self.db["audit_log"].insert(
             {"at": now(), "os_user": user, "action": action, "case_code": case_code, "purpose": self.purpose,

@@ -7,7 +7,6 @@ purpose names."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from pathlib import Path
@@ -31,6 +30,7 @@ def out_path(raw: str | None) -> Path | None:
         return None
     if not raw.strip():
         raise UsageError("--out er tom. Angiv et filnavn eller en mappe.")
+    check_name(raw)
     path = Path(raw).expanduser()
     try:
         too_long = any(len(os.fsencode(part)) > 255 for part in path.parts) or len(os.fsencode(str(path))) > 4000
@@ -42,6 +42,27 @@ def out_path(raw: str | None) -> Path | None:
     if raw.endswith(("/", os.sep)) and not (exists(path) and path.is_dir()):
         raise UsageError(f"Mappen {path} findes ikke.")
     return path
+
+
+CPR_IN_NAME = ("Filnavnet ser ud til at indeholde et CPR-nummer. rettidig skriver aldrig et CPR-nummer i et "
+               "filnavn: et filnavn ses i mapper, søgninger, sikkerhedskopier og logfiler. Intet er skrevet.")
+
+
+def check_name(path_text: str) -> None:
+    """A file or folder name never carries a CPR number: the name is seen far more widely than the
+    file's content, and the messages would have to hide it (the file was written under a name the
+    user was never shown). Nor a character that the output cleaning would remove. Refused before
+    anything is opened or written."""
+    from rettidig_cli import privacy
+
+    if privacy.contains_cpr(path_text):
+        raise UsageError(CPR_IN_NAME, hint="Vælg et andet navn med --out, fx sagens kode og datoen "
+                                           "(det er standardnavnet, hvis du udelader --out).")
+    # The same cleaning as every other output: a name it would change holds a control character or
+    # an invisible one, such as U+202E, which shows the Markdown file "plan\u202excod.md" as "plandm.docx".
+    if privacy.printable(path_text) != path_text:
+        raise UsageError("Filnavnet indeholder styretegn, usynlige tegn eller tegn, der ikke kan læses, så det kan "
+                         "se ud som et andet navn. Intet er skrevet.", hint="Skriv navnet igen med almindelige tegn.")
 
 
 def resolve_format(fmt: str | None, out: Path | None) -> str:
@@ -267,7 +288,9 @@ def render(plan: dict, purpose, fmt: str, today: dt.date, redactor, meeting: dic
         else:
             data = {"format": "rettidig-dokument", "version": JSON_VERSION,
                     "dokument": documents.build(plan, purpose, today, redactor, meeting)}
-        return json.dumps(documents.clean(data), ensure_ascii=False, indent=2) + "\n"
+        from rettidig_cli.output import json_text
+
+        return json_text(data)  # every string (and key) cleaned at the boundary
     if fmt == "csv":
         from rettidig_cli.export import csvfile
 

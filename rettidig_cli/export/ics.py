@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from rettidig_cli import privacy
+from rettidig_cli.output import clean_tree
 from rettidig_cli.followup import OPEN_AGREEMENT
 
 TIMEZONE = "Europe/Copenhagen"
@@ -55,6 +56,9 @@ def meeting_title(code: str, m: dict) -> str:
 
 def calendar(code: str, meetings: list[dict], agreements: list[dict], redactor, minutes: int,
              reminder_hours: int, stamp: dt.datetime) -> bytes:
+    # The output boundary for a calendar file: every text from the case cleaned before icalendar
+    # folds and escapes it (icalendar escapes commas and line breaks, not escapes or bidi marks).
+    code, meetings, agreements = privacy.printable(code), clean_tree(meetings), clean_tree(agreements)
     tz = ZoneInfo(TIMEZONE)
     cal = Calendar()
     cal.add("prodid", "-//rettidig//rettidig//DA")

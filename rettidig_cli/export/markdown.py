@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+from rettidig_cli.output import clean_tree
+from rettidig_cli.privacy import printable
+
 # Characters that mean something anywhere in a line (emphasis, code, links, HTML, table cells).
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 # What would start a heading, list, quote or thematic break at the start of a line.
@@ -57,6 +60,9 @@ def _block(b: dict) -> list[str]:
 
 
 def document(doc: dict) -> str:
+    # The output boundary for a Markdown file: every text cleaned as it enters the file, and the
+    # whole file once more, so nothing added here later can bring an escape or bidi character in.
+    doc = clean_tree(doc)
     out = [f"# {md(doc['titel'])}", "", f"*{md(doc['hoved'])}*", ""]
     if doc["undertitel"]:
         out += [md(doc["undertitel"]), ""]
@@ -69,4 +75,4 @@ def document(doc: dict) -> str:
             out += [""] + _block(b)
     if doc["kilde"]:
         out += ["", "---", "", f"Kilde: {md(doc['kilde'])}"]
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out) + "\n")

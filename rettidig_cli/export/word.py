@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor, Twips
 
 from rettidig_cli import dates
+from rettidig_cli.output import clean_tree
 
 TEXT_WIDTH_CM = 17.0
 INK = RGBColor(0, 0, 0)
@@ -180,6 +181,9 @@ def _block(doc, b: dict) -> None:
 
 
 def document(doc_data: dict) -> bytes:
+    # The output boundary for a Word file: every text cleaned before python-docx puts it in the
+    # XML (which would keep a bidi override or an 8-bit CSI, and refuse a C0 control outright).
+    doc_data = clean_tree(doc_data)
     doc = Document()
     _styles(doc)
     printed = doc_data["udskrevet"]
