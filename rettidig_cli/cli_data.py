@@ -72,7 +72,13 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
     try:
         # The copy before the switch, under the old key: whatever happens next, the file as it was
         # can be restored.
-        taken = store.backup("før-kryptering" if encrypting else "før-nøgleskift")
+        label = "før-kryptering" if encrypting else "før-nøgleskift"
+        logged = _log_copy(store, label)
+        try:
+            taken = store.backup(label)
+        except BaseException:
+            _unlog_copy(store, logged)
+            raise
         with store.atomic():
             store.audit("kryptering", None, "til" if encrypting else "ny nøgle")
         backup_folder = store.backup_folder()
@@ -272,6 +278,9 @@ AUDIT_WORDS = {
     "meeting": "møde", "consent": "samtykke", "position": "placering på linealen",
     "anonym forhåndsvisning": "anonymt dokument vist til gennemlæsning før eksport",
     "før sletning": "barnets navn, aldersgruppe og tilbud vist ved spørgsmålet om sletning",
+    "før-kryptering": "før datafilen blev krypteret", "før-nøgleskift": "før datafilens nøgle blev skiftet",
+    "mistanke": "mistanke om vold eller overgreb registreret",
+    "mistanke fjernet": "mistanke om vold eller overgreb taget af sagen",
 }
 
 
@@ -339,7 +348,7 @@ def indsigt(
 # ---------------------------------------------------------------- backup, doctor
 
 
-def _log_copy(store) -> tuple[int, int, list[str]]:
+def _log_copy(store, detail: str = "") -> tuple[int, int, list[str]]:
     """One audit row per case in the file, in one transaction, before the copy is taken: a backup
     copies every child's data, so every case's insight log (rettidig indsigt) must list it.
 
@@ -351,7 +360,7 @@ def _log_copy(store) -> tuple[int, int, list[str]]:
         before = store.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
         codes = [r[0] for r in store.db.execute("SELECT code FROM cases ORDER BY id")]
         for code in codes:
-            store.audit("backup", code)
+            store.audit("backup", code, detail)
         after = store.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
     return before + 1, after, codes
 

@@ -193,3 +193,12 @@ def test_a_cpr_like_login_name_is_never_stored_in_the_log(cli, data_home, monkey
     cli(["plan", code])
     users = {r["os_user"] for r in query(data_home, "SELECT os_user FROM audit_log", ())}
     assert users == {"ukendt"}
+
+
+@pytest.mark.plain_only  # encrypts a plain data file
+def test_the_copy_taken_before_encryption_is_logged_against_every_case(cli, data_home):
+    first, second = new_case(cli), new_case(cli)
+    result = cli(["kryptering", "til", "--noeglering"])
+    assert result.code == 0, result.err
+    logged = [r for r in rows(data_home, "backup") if r["detail"] == "før-kryptering"]
+    assert sorted(r["case_code"] for r in logged) == sorted([first, second])
