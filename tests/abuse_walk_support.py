@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
-from conftest import DOWN, ENTER, SPACE, UP, working_day_on_or_after
+from conftest import DOWN, ENTER, SPACE, UP, to_toml, working_day_on_or_after
 
 SKIPPED = None  # an optional decision passed over ("Spring over")
 
@@ -244,22 +244,8 @@ def answers_for_stop(guide, stop: Stop) -> dict:
     return answers
 
 
-def toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{toml_value(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(type(value))
-
-
 def answers_toml(answers: dict) -> str:
-    return "".join(f"{toml_value(key)} = {toml_value(value)}\n" for key, value in answers.items())
+    return to_toml(answers)
 
 
 # ---------------------------------------------------------------- what the user reads

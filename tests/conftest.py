@@ -243,3 +243,37 @@ def for_abuse_path(data: dict) -> dict:
         day = working_day_on_or_after(dt.date.today() + dt.timedelta(days=10)).isoformat()
         data.setdefault("teammoede", {"dato": day, "deltagere": "Sagsbehandler, leder"})
     return data
+
+
+# ---------------------------------------------------------------- writing TOML answers files
+
+
+def toml_string(text: str) -> str:
+    out = []
+    for c in text:
+        if c in '"\\':
+            out.append("\\" + c)
+        elif ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF:
+            out.append(f"\\u{ord(c):04X}")  # a surrogate escape is invalid TOML: refused as such
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{toml_string(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(value)
+
+
+def to_toml(data: dict) -> str:
+    """Every value inline, one key per line (no TOML writer in the standard library)."""
+    return "".join(f"{toml_string(k)} = {toml_value(v)}\n" for k, v in data.items())

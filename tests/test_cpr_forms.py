@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, ROOT, is_working_day, query
+from conftest import EXAMPLES, ROOT, is_working_day, query, to_toml
 from rettidig_cli import fields
 from rettidig_cli.privacy import CPR_MESSAGE, CPR_REMOVED, check_text, contains_cpr, for_terminal, normalise_for_cpr
 
@@ -566,31 +566,13 @@ assert len(FORMS) >= 34 and TABLE_SIZE >= 34 * 60, (len(FORMS), len(FIELDS))
 # ---------------------------------------------------------------- writing answers files
 
 
-def _toml_string(text: str) -> str:
-    escaped = "".join("\\" + c if c in '"\\' else f"\\u{ord(c):04X}" if ord(c) < 0x20 or ord(c) == 0x7F else c
-                      for c in text)
-    return f'"{escaped}"'
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return "{ " + ", ".join(f"{_toml_string(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-
-
 def write_answers(folder: Path, name: str, data: dict, fmt: str) -> Path:
     """TOML or JSON; both are read back here, so the writer is known to be right."""
     path = folder / f"{name}.{fmt}"
     if fmt == "json":
         path.write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
     else:
-        path.write_text("".join(f"{_toml_string(k)} = {_toml_value(v)}\n" for k, v in data.items()), encoding="utf-8")
+        path.write_text(to_toml(data), encoding="utf-8")
         assert tomllib.loads(path.read_text(encoding="utf-8")) == data
     return path
 

@@ -22,7 +22,7 @@ import pytest
 from docx.shared import Cm
 from icalendar import Calendar
 
-from conftest import for_abuse_path, EXAMPLES, MONTHS_DA, ROOT, WEEKDAYS_DA, danish_long, raw_connect
+from conftest import EXAMPLES, MONTHS_DA, ROOT, WEEKDAYS_DA, danish_long, for_abuse_path, raw_connect
 
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import for_abuse_path, EXAMPLES, ROOT, db_file, query, raw_connect, working_day_on_or_after
+from conftest import EXAMPLES, ROOT, db_file, for_abuse_path, query, raw_connect, working_day_on_or_after
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
 

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import for_abuse_path, EXAMPLES, db_file, is_working_day, raw_connect
+from conftest import EXAMPLES, db_file, for_abuse_path, is_working_day, raw_connect, to_toml
 from rettidig_cli.privacy import printable
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
@@ -349,37 +349,6 @@ def working_day(days_ahead: int) -> str:
     while not is_working_day(day):
         day += dt.timedelta(days=1)
     return day.isoformat()
-
-
-def toml_string(text: str) -> str:
-    out = []
-    for c in text:
-        if c in '"\\':
-            out.append("\\" + c)
-        elif ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF:
-            out.append(f"\\u{ord(c):04X}")  # a surrogate escape is invalid TOML: refused as such
-        else:
-            out.append(c)
-    return '"' + "".join(out) + '"'
-
-
-def toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return toml_string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{toml_string(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(value)
-
-
-def to_toml(data: dict) -> str:
-    """Every value inline, one key per line (no TOML writer in the standard library)."""
-    return "".join(f"{toml_string(k)} = {toml_value(v)}\n" for k, v in data.items())
 
 
 def write_answers(folder: Path, name: str, data: dict, fmt: str) -> Path:

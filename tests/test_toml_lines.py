@@ -1,6 +1,5 @@
 import datetime
 import json
-import random
 import re
 import tomllib
 from pathlib import Path
