@@ -13,7 +13,7 @@ import json
 
 from rettidig_cli import dates, fields, fit, parents, wizard
 from rettidig_cli.errors import NotFoundError, UsageError
-from rettidig_cli.guide import Guide, Step, visible
+from rettidig_cli.guide import Guide, Step
 from rettidig_cli.reference import fit_rules, followup_rules
 from rettidig_cli.store import now
 
@@ -442,7 +442,7 @@ def escalate(store, case: dict, guide: Guide, esc, reason: str) -> list[str]:
         store.save_answer(case, step.id, step.phase_id, step.kind, {"valg": [esc.to]})
         _event(store, case, "eskaleret", dates.today(), None, options[current].label, options[esc.to].label, reason)
         store.audit("ændre", case["code"], "eskaler")
-    return visible(options[esc.to].consequences, bool(case["abuse_path"]))
+    return parents.visible(options[esc.to].consequences, bool(case["abuse_path"]))
 
 
 # ---------------------------------------------------------------- closing and reopening

@@ -35,13 +35,6 @@ class Item:
     abuse_path: str = ""
 
 
-def visible(items, abuse_path: bool) -> list[str]:
-    """The texts to show: on the abuse path, anything that means contacting the parents is hidden."""
-    from rettidig_cli.parents import visible as shown_items
-
-    return shown_items(items, abuse_path)
-
-
 @dataclass(frozen=True)
 class Option:
     id: str
