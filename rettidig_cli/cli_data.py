@@ -278,7 +278,7 @@ AUDIT_WORDS = {
     "meeting": "møde", "consent": "samtykke", "position": "placering på linealen",
     "anonym forhåndsvisning": "anonymt dokument vist til gennemlæsning før eksport",
     "før sletning": "barnets navn, aldersgruppe og tilbud vist ved spørgsmålet om sletning",
-    "før-kryptering": "før datafilen blev krypteret", "før-nøgleskift": "før datafilens nøgle blev skiftet",
+    "før-kryptering": "før datafilen blev krypteret", "før-opdatering": "før datafilen blev opdateret", "før-nøgleskift": "før datafilens nøgle blev skiftet",
     "mistanke": "mistanke om vold eller overgreb registreret",
     "mistanke fjernet": "mistanke om vold eller overgreb taget af sagen",
 }
@@ -290,6 +290,7 @@ ACTION_WORDS = {
     "genåbn": "genåbnet", "eksport": "eksporteret", "skjul-ord": "ord skjult", "slet": "slettet",
     "slet-opbevaring": "slettet (opbevaringstiden udløb)", "indsigt": "log vist",
     "visning": "vist på skærmen", "backup": "kopieret til en sikkerhedskopi",
+    "gendan": "lagt tilbage fra en sikkerhedskopi",
 }
 
 # The detail of the "visning" row (a case's data shown by a command that logs no "læs") written by the

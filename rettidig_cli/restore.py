@@ -512,8 +512,12 @@ def audit(path: Path, checked: Checked) -> None:
     store = Store(path, ask_passphrase=same_passphrase)
     try:
         store.purpose = "gendan"
+        detail = f"sikkerhedskopi fra {checked.taken.isoformat(timespec='seconds')}"
         with store.atomic():
-            store.audit("gendan", None, f"sikkerhedskopi fra {checked.taken.isoformat(timespec='seconds')}")
+            store.audit("gendan", None, detail)
+            # Every case the copy brought back, so each one's insight log shows it.
+            for (code,) in store.db.execute("SELECT code FROM cases ORDER BY id").fetchall():
+                store.audit("gendan", code, detail)
     finally:
         store.close()
     _step("logget")

@@ -349,7 +349,8 @@ class Store:
             )
         if state == "current":
             return
-        if migrations.applied(self.db):  # a file with data in it, not a brand-new one
+        copied = bool(migrations.applied(self.db))  # a file with data in it, not a brand-new one
+        if copied:
             self.backup("før-opdatering")
         # A migration may rebuild a table (drop and rename), which foreign keys would block; they
         # are switched off for it and the whole file is checked before the commit instead.
@@ -357,6 +358,9 @@ class Store:
         try:
             with self.atomic():  # IMMEDIATE: a second window starting at the same moment waits here
                 migrations.apply(self.db)
+                if copied:  # the copy holds every child's data: each case's insight log names it
+                    for (code,) in self.db.execute("SELECT code FROM cases ORDER BY id").fetchall():
+                        self.audit("backup", code, "før-opdatering")
                 if self.db.execute("PRAGMA foreign_key_check").fetchone() is not None:
                     raise StoreError(f"Datafilen {self.path} kunne ikke opdateres: nogle poster peger på noget, "
                                      "der ikke findes. Filen er ikke ændret.", hint="Kør: rettidig doctor")

@@ -804,6 +804,9 @@ def test_a_backup_is_taken_before_an_old_file_is_migrated(cli, data_home, storag
     assert [r["code"] for r in query(data_home, "SELECT code FROM cases", path=copy)] == [code]
     assert [r["what"] for r in query(data_home, "SELECT what FROM observations", path=copy)] == ["Gammel iagttagelse"]
 
+    # The copy is in the case's insight log.
+    logged = query(data_home, "SELECT case_code, detail FROM audit_log WHERE action = 'backup'")
+    assert logged == [{"case_code": code, "detail": "før-opdatering"}]
     # The file itself is now migrated and kept its data.
     assert "m004_audit_purpose" in {r["name"] for r in query(data_home, "SELECT name FROM _sqlite_migrations")}
     assert "purpose" in {r["name"] for r in query(data_home, "PRAGMA table_info(audit_log)")}

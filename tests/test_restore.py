@@ -257,10 +257,12 @@ def test_gendan_beside_a_stale_wal_restores_exactly_the_backup(cli, tmp_path, da
     assert str(kept[0]) in text
     assert "ikke slettet" in text and "Det, der blev gemt efter, er ikke i den." in text
     assert "kunne ikke åbnes" in text
-    # One audit row, without content.
+    # One general audit row, and one for every case the copy brought back; without content.
     rows = query(data_home, "SELECT action, case_code, detail, purpose FROM audit_log WHERE action = 'gendan'")
-    assert len(rows) == 1 and rows[0]["case_code"] is None and rows[0]["purpose"] == "gendan"
-    assert rows[0]["detail"].startswith("sikkerhedskopi fra ")
+    assert rows[0]["case_code"] is None and all(r["purpose"] == "gendan" for r in rows)
+    assert all(r["detail"].startswith("sikkerhedskopi fra ") for r in rows)
+    restored = {r["code"] for r in query(data_home, "SELECT code FROM cases")}
+    assert sorted(r["case_code"] for r in rows[1:]) == sorted(restored) and before in restored
     assert not any(p.name.endswith((".gendannes", ".gendannelse")) for p in data_home.iterdir())
 
     result = doctor(cli)
