@@ -554,14 +554,19 @@ def mistanke(
     if grund is not None:
         raise UsageError("--grund bruges kun med --fjern.")
     ctx = wizard.context_for(store, row, guide)
-    if row["abuse_path"]:
+    if row["abuse_path"] and followup.has_underretning(store, row):
         raise UsageError(f"Sag {row['code']} er allerede registreret med mistanke om vold eller overgreb.",
                          hint=f"Se underretningen: rettidig plan {row['code']}")
     if dato is None:
         if modtager or hvordan or leder:
             raise UsageError("Angiv --dato for underretningen.")
         _need_terminal(["--dato"], "mistanke")
-        with _asking():
+        # The suspicion first, alone: Ctrl-C at the underretning's questions must not lose it.
+        if not row["abuse_path"]:
+            followup.register_suspicion(store, row, None)
+            row = store.case(row["code"], log=False)
+            ctx.abuse_path = True
+        with _asking(f"Mistanken er gemt. Registrér underretningen med: rettidig mistanke {row['code']}"):
             raw = prompts.InteractiveSource(row["code"]).underretning(ctx)
     else:
         raw = {"dato": dato, "modtager": modtager, "hvordan": hvordan, "leder_informeret": leder}

@@ -474,17 +474,26 @@ def close_case(store, case: dict, reason: str) -> list[dict]:
 # ---------------------------------------------------------------- the abuse path
 
 
-def register_suspicion(store, case: dict, underretning: dict) -> None:
+def has_underretning(store, case: dict) -> bool:
+    return bool(store.rows("underretninger", case["id"]))
+
+
+def register_suspicion(store, case: dict, underretning: dict | None) -> None:
     """A suspicion that arises after the safety question was answered: the case goes on the abuse
-    path with its underretning, in one transaction. The earlier answer stays as it was given."""
+    path, with its underretning when it is given (one transaction). Asked in a terminal, the
+    suspicion is saved first, alone, like the wizard's answer: Ctrl-C at the underretning keeps it,
+    and the underretning is added later with the same command. The earlier answer stays as given."""
     require_open(case)
-    if case["abuse_path"]:
+    if case["abuse_path"] and (underretning is None or has_underretning(store, case)):
         raise UsageError(f"Sag {case['code']} er allerede registreret med mistanke om vold eller overgreb.")
     with store.atomic(case):
-        store.update_case(case, abuse_path=1)
-        wizard.add_underretning(store, case, wizard.SAFETY_STEP_ID, underretning)
-        _event(store, case, "mistanke", dates.today())
-        store.audit("ændre", case["code"], "mistanke")
+        if not case["abuse_path"]:
+            store.update_case(case, abuse_path=1)
+            _event(store, case, "mistanke", dates.today())
+            store.audit("ændre", case["code"], "mistanke")
+        if underretning is not None:
+            wizard.add_underretning(store, case, wizard.SAFETY_STEP_ID, underretning)
+            store.audit("ændre", case["code"], "underretning")
 
 
 def remove_suspicion(store, case: dict, reason: str) -> None:

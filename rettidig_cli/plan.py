@@ -141,6 +141,8 @@ def _build(store, case: dict, guide, today: dt.date) -> dict:
             if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) < today:
                 overdue.append(f"{m['type']} nr. {m['nr']} {dates.format_iso(m['dato'])} "
                                "er ikke registreret som holdt.")
+        if abuse and not underretninger:
+            overdue.append("Der er mistanke om vold eller overgreb, men underretningen er ikke registreret.")
         if abuse and any(not u["leder_informeret"] for u in underretninger):
             overdue.append("Lederen er ikke registreret som informeret om underretningen.")
 
