@@ -131,6 +131,11 @@ def _build(store, case: dict, guide, today: dt.date) -> dict:
     obs_steps = [s for s in guide.steps() if s.kind == "observations"]
     observations_done = all(s.id in answered for s in obs_steps)
     if not closed:
+        # The abuse path's duties come before everything ordinary.
+        if abuse and not underretninger:
+            overdue.append("Der er mistanke om vold eller overgreb, men underretningen er ikke registreret.")
+        if abuse and any(not u["leder_informeret"] for u in underretninger):
+            overdue.append("Lederen er ikke registreret som informeret om underretningen.")
         if deadline and obs_steps and not observations_done and deadline < today:
             overdue.append(f"Iagttagelserne skulle have ligget klar {dates.format_date(deadline)}.")
         for a in agreements:
@@ -141,10 +146,6 @@ def _build(store, case: dict, guide, today: dt.date) -> dict:
             if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) < today:
                 overdue.append(f"{m['type']} nr. {m['nr']} {dates.format_iso(m['dato'])} "
                                "er ikke registreret som holdt.")
-        if abuse and not underretninger:
-            overdue.append("Der er mistanke om vold eller overgreb, men underretningen er ikke registreret.")
-        if abuse and any(not u["leder_informeret"] for u in underretninger):
-            overdue.append("Lederen er ikke registreret som informeret om underretningen.")
 
     upcoming = [m for m in meetings if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) >= today]
     upcoming_status = [m for m in upcoming if m["status_moede"]]
