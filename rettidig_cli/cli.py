@@ -173,7 +173,9 @@ def list_cases(
     today = dates.today()
     cases = store.cases(include_closed or closed_only)
     if closed_only:
-        cases = [c for c in cases if c["status"] != "åben"]
+        from rettidig_cli.vocabulary import CaseStatus
+
+        cases = [c for c in cases if c["status"] != CaseStatus.OPEN]
     built, unreadable = [], []
     for c in cases:
         # One case that cannot be planned (its guide beyond the limits, a value written by hand)

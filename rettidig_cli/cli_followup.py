@@ -15,6 +15,7 @@ from rettidig_cli.cli_common import (
 )
 from rettidig_cli import fields
 from rettidig_cli.errors import NoTerminalError, UsageError
+from rettidig_cli.vocabulary import MeetingState, StepKind
 
 agreement_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
                             help="Aftaler: tilføj en ny, eller skift status på en (aftalt, i gang, udført, opgivet).")
@@ -85,7 +86,7 @@ def observation(
         _need_terminal(["--hvad"], "observation")
         from rettidig_cli import prompts
 
-        step = followup.step_of_kind(guide, "observations")
+        step = followup.step_of_kind(guide, StepKind.OBSERVATIONS)
         with _asking():
             done = store.rows("observations", row["id"])  # the last observer and method are suggested
             last = {"hvem": done[-1]["observer"] or "", "metode": done[-1]["method"]} if done else {}
@@ -132,7 +133,7 @@ def agreement_new(
         _need_terminal(["--hvad", "--hvem"], "aftale ny")
         from rettidig_cli import prompts
 
-        step = followup.step_of_kind(guide, "agreements")
+        step = followup.step_of_kind(guide, StepKind.AGREEMENTS)
         with _asking():
             done = store.rows("agreements", row["id"])  # who did the last agreement is suggested
             raw = prompts.ask_agreement(step, wizard.context_for(store, row, guide),
@@ -393,7 +394,7 @@ def meeting_hold(
 
             with _asking():  # not today's: let the user say which meeting this is
                 meeting = ask.choose_meeting(planned, "Hvilket møde holder I? (det første er valgt)")
-    if meeting["state"] == "aflyst":
+    if meeting["state"] == MeetingState.CANCELLED:
         raise UsageError(f"Møde nr. {meeting['nr']} er aflyst.", hint=f"Tilføj et nyt med: rettidig møde ny {row['code']}")
     if answers is not None:
         source = followup.MeetingFile(_read_answers(answers), store, row, guide, meeting)
@@ -401,7 +402,7 @@ def meeting_hold(
         from rettidig_cli import followup_prompts as ask
 
         source = ask.InteractiveMeeting(store, row, guide)
-        again = " (det er allerede registreret som holdt – du supplerer det)" if meeting["state"] == "afholdt" else ""
+        again = " (det er allerede registreret som holdt – du supplerer det)" if meeting["state"] == MeetingState.HELD else ""
         _say((f"{meeting['kind']} nr. {meeting['nr']}, {_long(meeting['day'])}", "bold"), again)
     with _asking(f"Det, du nåede at registrere, er gemt i sag {row['code']}."):
         followup.hold_meeting(store, row, guide, meeting, source)

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from rettidig_cli import dates, fit, parents, privacy
-from rettidig_cli.followup import OPEN_AGREEMENT
+from rettidig_cli.vocabulary import OPEN_AGREEMENT, MeetingState
 from rettidig_cli.anonymize import Plain, Redactor
 from rettidig_cli.reference import Purpose, document_rules
 
@@ -374,7 +374,7 @@ class _Builder:
         blocks = self._titled("wished_participants")
         if not blocks:
             # Else whoever is invited to the next meeting that is not a status meeting.
-            planned = next((m for m in self.plan["andre_moeder"] if m["status"] == "planlagt"), None)
+            planned = next((m for m in self.plan["andre_moeder"] if m["status"] == MeetingState.PLANNED), None)
             if planned and planned["deltagere"]:
                 blocks = [paragraph(", ".join(planned["deltagere"]))]
         return blocks or [write_in("Hvem ønsker I med på mødet (fx PPR, sundhedsplejerske, socialfaglig medarbejder)?", 2)]
@@ -435,7 +435,7 @@ class _Builder:
 
     def next_meeting(self, spec):
         current = self.meeting
-        later = [m for m in self.plan["statusmoeder"] if m["status"] == "planlagt"
+        later = [m for m in self.plan["statusmoeder"] if m["status"] == MeetingState.PLANNED
                  and (current is None or (m["dato"], m["nr"]) > (current["dato"], current["nr"]))]
         if later:
             return [paragraph(f"{self._meeting_title(later[0])}.")]

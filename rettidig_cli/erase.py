@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rettidig_cli.vocabulary import CaseStatus
+
 
 def case_tables(store) -> list[str]:
     """Every table with a case_id column, found in the schema so a future table is not forgotten."""
@@ -55,8 +57,8 @@ def months_before(day: dt.date, months: int) -> dt.date:
 def expired_cases(store, months: int, today: dt.date) -> list[dict]:
     """Closed cases whose closing lies more than `months` months back."""
     cutoff = months_before(today, months).isoformat()
-    return list(store.db["cases"].rows_where("status != 'åben' AND closed_at IS NOT NULL AND closed_at < ?",
-                                             [cutoff], order_by="closed_at"))
+    return list(store.db["cases"].rows_where("status != ? AND closed_at IS NOT NULL AND closed_at < ?",
+                                             [CaseStatus.OPEN, cutoff], order_by="closed_at"))
 
 
 def old_audit_rows(store, months: int, today: dt.date) -> int:

@@ -16,10 +16,8 @@ from rettidig_cli.errors import NotFoundError, UsageError
 from rettidig_cli.guide import Guide, Step
 from rettidig_cli.reference import fit_rules, followup_rules
 from rettidig_cli.store import now
+from rettidig_cli.vocabulary import OPEN_AGREEMENT, AgreementStatus, CaseStatus, EventKind, MeetingState, StepKind
 
-OPEN_AGREEMENT = ("aftalt", "i gang")
-OPEN = "åben"
-CLOSED = "lukket"
 
 
 # ---------------------------------------------------------------- looking things up
@@ -31,7 +29,7 @@ def definite(noun: str) -> str:
 
 
 def require_open(case: dict) -> None:
-    if case["status"] != OPEN:
+    if case["status"] != CaseStatus.OPEN:
         raise UsageError(f"Sag {case['code']} er lukket, så der kan ikke ændres i den.",
                          hint=f"Genåbn den først med: rettidig genåbn {case['code']}")
 
@@ -62,20 +60,20 @@ def open_agreements(store, case: dict) -> list[dict]:
 
 
 def planned_meetings(store, case: dict) -> list[dict]:
-    rows = [m for m in numbered(store, "meetings", case) if m["state"] == "planlagt"]
+    rows = [m for m in numbered(store, "meetings", case) if m["state"] == MeetingState.PLANNED]
     return sorted(rows, key=lambda m: (m["day"], m["time"] or ""))
 
 
 def is_status_meeting(guide: Guide, meeting: dict) -> bool:
     step = next((s for s in guide.steps() if s.id == meeting["step_id"]), None)
     if step is not None:
-        return step.kind == "status_meetings"
+        return step.kind == StepKind.STATUS_MEETINGS
     return meeting["kind"] == guide.meetings.label
 
 
 def factor_step(guide: Guide) -> Step:
     """The guide's factors step, or one made from the shared factor kinds in data/followup.toml."""
-    step = step_of_kind(guide, "factors")
+    step = step_of_kind(guide, StepKind.FACTORS)
     if step is not None and step.options:
         return step
     return Step(id=step.id if step else "", kind="factors", message="", phase_id="",
@@ -133,7 +131,7 @@ def add_item(store, case: dict, guide: Guide, kind: str, raw) -> int:
     (counted up to its own row, so a record another window saves meanwhile does not shift it)."""
     require_open(case)
     ctx = wizard.context_for(store, case, guide)
-    step = factor_step(guide) if kind == "factors" else step_of_kind(guide, kind)
+    step = factor_step(guide) if kind == StepKind.FACTORS else step_of_kind(guide, kind)
     if step is None:
         step = Step(id="", kind=kind, message="", phase_id="")
     try:
@@ -148,8 +146,8 @@ def add_item(store, case: dict, guide: Guide, kind: str, raw) -> int:
 
 def parse_status_change(raw) -> dict:
     raw = wizard._mapping(raw, "Ændringen", ("status", "note", "dato"))
-    status = fields.choice(raw.get("status"), "Status", list(wizard.AGREEMENT_STATUSES))
-    note = fields.text(raw.get("note"), "Hvorfor / hvad skete der", required=status == "opgivet")
+    status = fields.choice(raw.get("status"), "Status", list(AgreementStatus))
+    note = fields.text(raw.get("note"), "Hvorfor / hvad skete der", required=status == AgreementStatus.ABANDONED)
     day = fields.date(raw.get("dato") or dates.today().isoformat(), "Dato")
     return {"status": status, "note": note, "dato": day.isoformat()}
 
@@ -174,7 +172,7 @@ def change_agreement(store, case: dict, agreement: dict, value: dict, meeting_id
 
 def change_tovholder(store, case: dict, guide: Guide, raw) -> dict:
     require_open(case)
-    step = step_of_kind(guide, "tovholder") or Step(id="", kind="tovholder", message="", phase_id="")
+    step = step_of_kind(guide, StepKind.TOVHOLDER) or Step(id="", kind=StepKind.TOVHOLDER, message="", phase_id="")
     try:
         value = wizard.parse_tovholder(step, raw, wizard.context_for(store, case, guide))
     except ValueError as exc:
@@ -194,7 +192,7 @@ def change_tovholder(store, case: dict, guide: Guide, raw) -> dict:
 
 
 def _rhythm(store, case: dict, guide: Guide) -> int:
-    step = step_of_kind(guide, "status_meetings")
+    step = step_of_kind(guide, StepKind.STATUS_MEETINGS)
     answer = store.answers(case["id"]).get(step.id) if step else None
     value = answer["value"] if answer else None
     return (value or {}).get("rytme_uger") or guide.meetings.default_rhythm
@@ -269,12 +267,12 @@ def parse_new_meeting(raw, store, case: dict, guide: Guide) -> dict:
 
 def add_meeting(store, case: dict, guide: Guide, value: dict) -> int:
     require_open(case)
-    step = step_of_kind(guide, "status_meetings")
+    step = step_of_kind(guide, StepKind.STATUS_MEETINGS)
     with store.atomic(case):
         meeting_id = store.add("meetings", case, step.id if step else None, {
             "kind": guide.meetings.label, "day": value["dato"], "time": value["tidspunkt"],
-            "participants": json.dumps(value["deltagere"], ensure_ascii=False), "state": "planlagt"})
-        _event(store, case, "planlagt", dates.today(), meeting_id, to_value=value["dato"])
+            "participants": json.dumps(value["deltagere"], ensure_ascii=False), "state": MeetingState.PLANNED})
+        _event(store, case, EventKind.PLANNED, dates.today(), meeting_id, to_value=value["dato"])
         _changed(store, case, "møde-ny")
     return meeting_id
 
@@ -290,7 +288,7 @@ def parse_move(raw, meeting: dict, guide: Guide) -> dict:
 
 
 def require_planned(meeting: dict, case: dict) -> None:
-    if meeting["state"] != "planlagt":
+    if meeting["state"] != MeetingState.PLANNED:
         raise UsageError(f"Møde nr. {meeting['nr']} er {meeting['state']} og kan ikke ændres.",
                          hint=f"Se møderne med: rettidig plan {case['code']}")
 
@@ -313,8 +311,8 @@ def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
     reason = _user_text(reason, "Grund", required=False, max_length=fields.SHORT_MAX)
     with store.atomic(case):
         _unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
-        store.db["meetings"].update(meeting["id"], {"state": "aflyst", "cancel_reason": reason})
-        _event(store, case, "aflyst", dates.today(), meeting["id"], meeting["day"], reason=reason)
+        store.db["meetings"].update(meeting["id"], {"state": MeetingState.CANCELLED, "cancel_reason": reason})
+        _event(store, case, EventKind.CANCELLED, dates.today(), meeting["id"], meeting["day"], reason=reason)
         _changed(store, case, "møde-aflys")
 
 
@@ -353,18 +351,18 @@ def parse_attendance(raw, case: dict, guide: Guide, meeting: dict) -> dict:
 def record_attendance(store, case: dict, meeting: dict, value: dict) -> None:
     """The meeting is held: saved first, so everything recorded after it can point to it."""
     require_open(case)
-    if meeting["state"] == "aflyst":
+    if meeting["state"] == MeetingState.CANCELLED:
         raise UsageError(f"Møde nr. {meeting['nr']} er aflyst.", hint="Tilføj et nyt med: rettidig møde ny")
     with store.atomic(case):
         _unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
         store.db["meetings"].update(meeting["id"], {
-            "state": "afholdt", "held_on": value["dato"],
+            "state": MeetingState.HELD, "held_on": value["dato"],
             "attended": json.dumps(value["deltagere"], ensure_ascii=False),
             "parents_present": None if value["foraeldre_deltog"] is None else int(value["foraeldre_deltog"]),
             "parents_absent_reason": value["fravaer_grund"]})
         _event(store, case, "holdt", dt.date.fromisoformat(value["dato"]), meeting["id"], to_value=value["dato"])
         _changed(store, case, "møde-holdt")
-    meeting["state"] = "afholdt"
+    meeting["state"] = MeetingState.HELD
 
 
 def record_minutes(store, case: dict, meeting: dict, text: str) -> None:
@@ -389,7 +387,7 @@ def record_fit(store, case: dict, value: dict, day: str, meeting_id: int | None 
 def parse_position(raw, store, case: dict, guide: Guide) -> dict:
     if not guide.ruler:
         raise UsageError(f"Guiden «{guide.short or guide.name}» har ingen børnelineal.")
-    step = step_of_kind(guide, "position") or Step(id="", kind="position", message="", phase_id="")
+    step = step_of_kind(guide, StepKind.POSITION) or Step(id="", kind=StepKind.POSITION, message="", phase_id="")
     value = wizard.parse_position(step, raw, wizard.context_for(store, case, guide))
     current = store.rows("positions", case["id"])
     if current and current[-1]["position"] == value["placering"]:
@@ -401,7 +399,7 @@ def parse_position(raw, store, case: dict, guide: Guide) -> dict:
 
 def record_position(store, case: dict, guide: Guide, value: dict, day: str | None = None) -> None:
     require_open(case)
-    step = step_of_kind(guide, "position")
+    step = step_of_kind(guide, StepKind.POSITION)
     label = next(p.label for p in guide.ruler if p.id == value["placering"])
     with store.atomic(case):
         store.add("positions", case, step.id if step else None, {
@@ -440,7 +438,7 @@ def escalate(store, case: dict, guide: Guide, esc, reason: str) -> list[str]:
         store.add("decisions", case, step.id, {"choice": esc.to, "label": options[esc.to].label, "note": reason,
                                                "decided_on": dates.today().isoformat()})
         store.save_answer(case, step.id, step.phase_id, step.kind, {"valg": [esc.to]})
-        _event(store, case, "eskaleret", dates.today(), None, options[current].label, options[esc.to].label, reason)
+        _event(store, case, EventKind.ESCALATED, dates.today(), None, options[current].label, options[esc.to].label, reason)
         store.audit("ændre", case["code"], "eskaler")
     return parents.visible(options[esc.to].consequences, bool(case["abuse_path"]))
 
@@ -463,10 +461,10 @@ def close_case(store, case: dict, reason: str) -> list[dict]:
     cancelled = [m for m in planned_meetings(store, case) if m["day"] >= today.isoformat()]
     with store.atomic(case):
         for meeting in cancelled:
-            store.db["meetings"].update(meeting["id"], {"state": "aflyst", "cancel_reason": "Sagen er lukket"})
-            _event(store, case, "aflyst", today, meeting["id"], meeting["day"], reason="Sagen er lukket")
-        store.update_case(case, status=CLOSED, closed_at=now(), closed_reason=reason)
-        _event(store, case, "lukket", today, reason=reason)
+            store.db["meetings"].update(meeting["id"], {"state": MeetingState.CANCELLED, "cancel_reason": "Sagen er lukket"})
+            _event(store, case, EventKind.CANCELLED, today, meeting["id"], meeting["day"], reason="Sagen er lukket")
+        store.update_case(case, status=CaseStatus.CLOSED, closed_at=now(), closed_reason=reason)
+        _event(store, case, EventKind.CLOSED, today, reason=reason)
         store.audit("luk", case["code"])
     return cancelled
 
@@ -489,7 +487,7 @@ def register_suspicion(store, case: dict, underretning: dict | None) -> None:
     with store.atomic(case):
         if not case["abuse_path"]:
             store.update_case(case, abuse_path=1)
-            _event(store, case, "mistanke", dates.today())
+            _event(store, case, EventKind.SUSPICION, dates.today())
             store.audit("ændre", case["code"], "mistanke")
         if underretning is not None:
             wizard.add_underretning(store, case, wizard.SAFETY_STEP_ID, underretning)
@@ -503,17 +501,17 @@ def remove_suspicion(store, case: dict, reason: str) -> None:
     reason = _user_text(reason, "Begrundelse", max_length=fields.SHORT_MAX * 5)
     with store.atomic(case):
         store.update_case(case, abuse_path=0)
-        _event(store, case, "mistanke fjernet", dates.today(), reason=reason)
+        _event(store, case, EventKind.SUSPICION_REMOVED, dates.today(), reason=reason)
         store.audit("ændre", case["code"], "mistanke fjernet")
 
 
 def reopen_case(store, case: dict, reason: str) -> None:
-    if case["status"] == OPEN:
+    if case["status"] == CaseStatus.OPEN:
         raise UsageError(f"Sag {case['code']} er allerede åben.")
     reason = _user_text(reason, "Grunden til at genåbne sagen", max_length=fields.SHORT_MAX)
     with store.atomic(case):
-        store.update_case(case, status=OPEN, closed_at=None, closed_reason=None)
-        _event(store, case, "genåbnet", dates.today(), reason=reason)
+        store.update_case(case, status=CaseStatus.OPEN, closed_at=None, closed_reason=None)
+        _event(store, case, EventKind.REOPENED, dates.today(), reason=reason)
         store.audit("genåbn", case["code"])
 
 
@@ -538,7 +536,7 @@ def hold_meeting(store, case: dict, guide: Guide, meeting: dict, source) -> None
         position = source.position()
         if position is not None:
             record_position(store, case, guide, position, day)
-    step = step_of_kind(guide, "agreements")
+    step = step_of_kind(guide, StepKind.AGREEMENTS)
     for item in source.new_agreements():
         wizard.save_item(store, case, "agreements", step.id if step else None, item)
     record_minutes(store, case, meeting, source.minutes())
@@ -580,7 +578,7 @@ class MeetingFile:
                     {"status": item.get("status") or agreement["status"], "note": item.get("note")})
             self._position = (parse_position(raw["placering"], store, case, guide)
                               if raw.get("placering") not in (None, "") else None)
-            step = step_of_kind(guide, "agreements") or Step(id="", kind="agreements", message="", phase_id="")
+            step = step_of_kind(guide, StepKind.AGREEMENTS) or Step(id="", kind=StepKind.AGREEMENTS, message="", phase_id="")
             ctx = wizard.context_for(store, case, guide)
             self._new = [wizard.parse_agreement(step, item, ctx) for item in _list(raw.get("nye_aftaler"), "nye_aftaler")]
             self._minutes = fields.text(raw.get("referat"), "Referatet", required=False)

@@ -11,6 +11,7 @@ from rettidig_cli import dates, fields, fit, followup, parents, wizard
 from rettidig_cli.guide import Step
 from rettidig_cli.prompts import ask_agreement, ask_date, ask_text, say, select, yes
 from rettidig_cli.reference import fit_rules, followup_rules
+from rettidig_cli.vocabulary import AgreementStatus
 
 OTHER = "__other__"
 NONE = "__none__"
@@ -51,7 +52,7 @@ def choose_meeting(rows: list[dict], message: str) -> dict:
 def ask_status_change(agreement: dict, during_meeting: bool = False) -> dict | None:
     """New status and a note. In a meeting, 'uændret' with no note keeps the agreement as it is."""
     say(f"Aftale {agreement['nr']}: {agreement['what']} ({agreement['who']}) – nu: {agreement['status']}", "bold")
-    choices = [(s, s) for s in wizard.AGREEMENT_STATUSES]
+    choices = [(s.value, s) for s in AgreementStatus]
     if during_meeting:  # most agreements just run on: one Enter keeps them as they are
         choices.insert(0, (f"Uændret ({agreement['status']}), intet at tilføje", UNCHANGED))
     while True:
@@ -59,8 +60,8 @@ def ask_status_change(agreement: dict, during_meeting: bool = False) -> dict | N
         if status == UNCHANGED:
             return None
         note = ask_text("Hvad er der sket? (hvorfor)",
-                        lambda v: fields.text(v, "Noten", required=status == "opgivet"),
-                        instruction="(kan springes over)" if status != "opgivet" else "(skriv hvorfor aftalen er opgivet)")
+                        lambda v: fields.text(v, "Noten", required=status == AgreementStatus.ABANDONED),
+                        instruction="(kan springes over)" if status != AgreementStatus.ABANDONED else "(skriv hvorfor aftalen er opgivet)")
         if status != agreement["status"] or note.strip():
             return followup.parse_status_change({"status": status, "note": note})
         if during_meeting:

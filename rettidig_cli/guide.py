@@ -14,12 +14,10 @@ from pathlib import Path
 
 from rettidig_cli.dates import parse_time
 from rettidig_cli.errors import GuideError, NotFoundError
+from rettidig_cli.vocabulary import StepKind
 
 # The fixed vocabulary of record kinds the wizard knows how to ask for, store and render.
-STEP_KINDS = (
-    "child", "text", "observations", "factors", "decision", "agreements", "tovholder",
-    "status_meetings", "meeting", "consent", "underretning", "position",
-)
+STEP_KINDS = tuple(StepKind)
 TEXT_ROLES = ("concern", "parents_view", "child_view", "analysis", "meeting_question", "wished_participants", "note")
 SAFETY_STEP_ID = "sikkerhed"
 SCHEMA_VERSION = 1
@@ -47,7 +45,7 @@ class Option:
 @dataclass(frozen=True)
 class Step:
     id: str
-    kind: str
+    kind: StepKind
     message: str
     phase_id: str
     help: str = ""
@@ -376,17 +374,17 @@ def _step(reader: _Reader, phase_id: str) -> Step:
         left, right = (part.strip() for part in raw.split("=", 1))
         when = (left, right)
     options = _options(reader)
-    if kind == "decision" and len(options) < 2:
+    if kind == StepKind.DECISION and len(options) < 2:
         raise reader.fail("options", "skal have mindst to valgmuligheder for en beslutning")
     step_id = reader.ident("id")
     if step_id == SAFETY_STEP_ID:
         raise reader.fail("id", f"«{SAFETY_STEP_ID}» er reserveret til sikkerhedsspørgsmålet")
     return Step(
-        id=step_id, kind=kind, message=reader.text("message"), phase_id=phase_id,
+        id=step_id, kind=StepKind(kind), message=reader.text("message"), phase_id=phase_id,
         help=reader.text("help", required=False), required=reader.boolean("required", True),
         role=role, parent_contact=reader.boolean("parent_contact"), when=when, options=options,
         multiple=reader.boolean("multiple"), topic=reader.text("topic", required=False),
-        meeting_kind=reader.text("meeting_kind", required=kind == "meeting"),
+        meeting_kind=reader.text("meeting_kind", required=kind == StepKind.MEETING),
         title=reader.text("title", required=False),
     )
 
@@ -610,13 +608,13 @@ def _check_references(guide: Guide, top: _Reader) -> None:
                 raise top.fail("phases.steps", f"har trin-id «{step.id}» to gange")
             if step.when:
                 source = seen.get(step.when[0])
-                if source is None or source.kind != "decision":
+                if source is None or source.kind != StepKind.DECISION:
                     raise top.fail(f"{phase.id}.{step.id}.when",
                                    f"peger på «{step.when[0]}», som ikke er en beslutning før dette trin")
                 if step.when[1] not in {o.id for o in source.options}:
                     raise top.fail(f"{phase.id}.{step.id}.when",
                                    f"peger på valget «{step.when[1]}», som «{source.id}» ikke har")
-            if step.kind == "position" and not guide.ruler:
+            if step.kind == StepKind.POSITION and not guide.ruler:
                 raise top.fail(f"{phase.id}.{step.id}", "bruger børnelinealen, men guiden har ingen [[ruler]]")
             seen[step.id] = step
     kinds = {s.kind for s in seen.values()}
@@ -624,7 +622,7 @@ def _check_references(guide: Guide, top: _Reader) -> None:
         raise top.fail("phases", "skal have et trin med kind = \"child\" (barnet)")
     for i, esc in enumerate(guide.escalations):
         step = seen.get(esc.step)
-        if step is None or step.kind != "decision" or step.multiple:
+        if step is None or step.kind != StepKind.DECISION or step.multiple:
             raise top.fail(f"escalations[{i}].step", f"peger på «{esc.step}», som ikke er en beslutning med ét valg")
         option_ids = {o.id for o in step.options}
         for option in (*esc.from_options, esc.to):

@@ -10,6 +10,7 @@ import os
 from rettidig_cli import dates, fit, followup, privacy
 from rettidig_cli.errors import UNREADABLE_VALUE, CaseUnreadableError
 from rettidig_cli.guide import SAFETY_STEP_ID
+from rettidig_cli.vocabulary import EventKind, MeetingState
 
 
 def _entry(day: str | None, recorded: str, kind: str, text: str, detail: str = "") -> dict:
@@ -74,7 +75,7 @@ def _build(store, case: dict, guide) -> list[dict]:
         verb = "er tovholder" if i == 0 else f"overtager som tovholder efter {tovholders[i - 1]['name']}"
         entries.append(_entry(row["since"], row["created_at"], "Tovholder", f"{row['name']}{role} {verb}."))
     events = store.rows("case_events", cid)
-    added = {e["meeting_id"] for e in events if e["kind"] == "planlagt"}  # these have their own entry
+    added = {e["meeting_id"] for e in events if e["kind"] == EventKind.PLANNED}  # these have their own entry
     held_at = {e["meeting_id"]: e["created_at"] for e in events if e["kind"] == "holdt"}
     first_day: dict[int, str] = {}  # where a meeting was first planned, before any move
     for e in events:
@@ -85,7 +86,7 @@ def _build(store, case: dict, guide) -> list[dict]:
         if row["id"] not in added:
             entries.append(_entry(None, row["created_at"], "Møde",
                                   f"{row['kind']} nr. {number} aftalt til {_day(first_day.get(row['id'], row['day']))}{at}."))
-        if row["state"] == "afholdt":
+        if row["state"] == MeetingState.HELD:
             entries.append(_held(row, number, held_at.get(row["id"], row["created_at"])))
     for row in events:
         if row["kind"] != "holdt":
@@ -126,21 +127,21 @@ def _case_event(row: dict, meetings: dict) -> dict:
     number, meeting = meetings.get(row["meeting_id"], (None, None))
     label = f"{meeting['kind']} nr. {number}" if meeting else "Mødet"
     because = f" ({reason})" if reason else ""
-    if kind == "planlagt":
+    if kind == EventKind.PLANNED:
         text = f"{label} aftalt til {_day(row['to_value'])}."
-    elif kind == "flyttet":
+    elif kind == EventKind.MOVED:
         text = f"{label} flyttet fra {_day(row['from_value'])} til {_day(row['to_value'])}{because}."
-    elif kind == "aflyst":
+    elif kind == EventKind.CANCELLED:
         text = f"{label} ({_day(row['from_value'])}) er aflyst{because}."
-    elif kind == "eskaleret":
+    elif kind == EventKind.ESCALATED:
         text = f"Sagen er optrappet: {row['from_value']} → {row['to_value']}. Begrundelse: {reason}"
-    elif kind == "lukket":
+    elif kind == EventKind.CLOSED:
         text = f"Sagen er lukket: {reason}"
-    elif kind == "genåbnet":
+    elif kind == EventKind.REOPENED:
         text = f"Sagen er genåbnet: {reason}"
-    elif kind == "mistanke":
+    elif kind == EventKind.SUSPICION:
         text = "Mistanke om vold eller overgreb registreret: underretning uden at kontakte forældrene."
-    elif kind == "mistanke fjernet":
+    elif kind == EventKind.SUSPICION_REMOVED:
         text = f"Mistanken om vold eller overgreb er taget af sagen. Begrundelse: {reason}"
     else:
         text = f"{kind}{because}"

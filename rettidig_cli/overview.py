@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 
 from rettidig_cli import dates
-from rettidig_cli.followup import OPEN, OPEN_AGREEMENT
+from rettidig_cli.vocabulary import OPEN_AGREEMENT, CaseStatus, MeetingState
 from rettidig_cli.reference import followup_rules
 
 OVERDUE, THIS_WEEK, SOON, QUIET, CALM, CLOSED = range(6)
@@ -26,7 +26,7 @@ def _week(day: dt.date) -> tuple[int, int]:
 
 def tasks(plan: dict, today: dt.date) -> list[dict]:
     """What this case asks of the practitioner now, each with its urgency level and date."""
-    if plan["status"] != OPEN:
+    if plan["status"] != CaseStatus.OPEN:
         return []
     rules = followup_rules()
     soon = today + dt.timedelta(days=rules.soon_days)
@@ -80,7 +80,7 @@ def _overdue(plan: dict, today: dt.date) -> list[dict]:
             found.append({"tekst": f"Aftale {a['nr']} overskredet ({_short(a['senest'])}): {clip(a['hvad'])}",
                           "dato": a["senest"]})
     for m in plan["statusmoeder"] + plan["andre_moeder"]:
-        if m["status"] == "planlagt" and m["dato"] < today.isoformat():
+        if m["status"] == MeetingState.PLANNED and m["dato"] < today.isoformat():
             found.append({"tekst": f"{m['type']} {_short(m['dato'])} er ikke registreret som holdt", "dato": m["dato"]})
     if plan["mistanke_om_vold_eller_overgreb"] and any(not u["leder_informeret"] for u in plan["underretninger"]):
         found.append({"tekst": "Lederen er ikke informeret om underretningen", "dato": None})
@@ -98,7 +98,7 @@ def _when(day: dt.date, today: dt.date) -> str:
 def row(plan: dict, today: dt.date) -> dict:
     """One line of the overview."""
     todo = tasks(plan, today)
-    level = CLOSED if plan["status"] != OPEN else (todo[0]["niveau"] if todo else CALM)
+    level = CLOSED if plan["status"] != CaseStatus.OPEN else (todo[0]["niveau"] if todo else CALM)
     nxt = plan["naeste_statusmoede"]
     return {
         "kode": plan["kode"], "barn": plan["barn"]["navn"] or "(ikke udfyldt)",
@@ -141,7 +141,7 @@ def matches(line: dict, tovholder: str | None, setting: str | None, phase: str |
 def unreadable_row(case: dict, reason: str) -> dict:
     """The line of a case whose plan cannot be built: its code, the reason (which names no child)
     and the safety flag, so the case is never silently missing from the morning view."""
-    closed = case["status"] != OPEN
+    closed = case["status"] != CaseStatus.OPEN
     return {
         "kode": case["code"], "barn": "–", "tilbud": "", "fase": "–", "fase_nummer": 0, "fase_id": "",
         "fase_titel": "", "tovholder": "", "naeste_statusmoede": None, "placering": "", "placering_farve": "",

@@ -12,6 +12,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from rettidig_cli.vocabulary import StepKind
+
 _SENTENCE = re.compile(r"[^.!?;\n]+")
 _WORD = re.compile(r"\w+")
 
@@ -129,7 +131,7 @@ def reachable_steps(guide) -> list:
             continue
         if step.when and step.when[1] not in offered.get(step.when[0], set()):
             continue
-        if step.kind == "decision":
+        if step.kind == StepKind.DECISION:
             offered[step.id] = {o.id for o in step.options if not o.parent_contact}
         reached.append(step)
     return reached

@@ -11,8 +11,8 @@ from rettidig_cli import dates, fit, followup, parents, privacy, wizard
 from rettidig_cli.errors import UNREADABLE_VALUE, CaseGuideError, CaseUnreadableError, GuideError
 from rettidig_cli.guide import SAFETY_STEP_ID
 from rettidig_cli.parents import visible
+from rettidig_cli.vocabulary import OPEN_AGREEMENT, CaseStatus, EventKind, MeetingState, StepKind
 
-OPEN_AGREEMENT = followup.OPEN_AGREEMENT
 
 
 # What a value rettidig did not write itself can raise while a plan is built from it; database
@@ -57,7 +57,7 @@ def _build(store, case: dict, guide, today: dt.date) -> dict:
     texts = []
     for step in guide.steps():
         value = answered.get(step.id)
-        if step.kind == "text" and value:
+        if step.kind == StepKind.TEXT and value:
             texts.append({"trin": step.id, "titel": step.title or step.message, "rolle": step.role, "tekst": value})
 
     decisions = []
@@ -91,7 +91,7 @@ def _build(store, case: dict, guide, today: dt.date) -> dict:
     ]
     changes: dict[int, int] = {}  # how often each meeting was moved or cancelled (calendar SEQUENCE)
     for e in store.rows("case_events", cid):
-        if e["meeting_id"] and e["kind"] in ("flyttet", "aflyst"):
+        if e["meeting_id"] and e["kind"] in (EventKind.MOVED, EventKind.CANCELLED):
             changes[e["meeting_id"]] = changes.get(e["meeting_id"], 0) + 1
     meetings = []
     for nr, r in enumerate(store.rows("meetings", cid), start=1):
@@ -122,13 +122,13 @@ def _build(store, case: dict, guide, today: dt.date) -> dict:
     ]
 
     overdue = []
-    closed = case["status"] != followup.OPEN
+    closed = case["status"] != CaseStatus.OPEN
     deadline = wizard.observation_deadline(ctx)
     observations = [
         {"dato": r["observed_on"], "hvad": r["what"], "metode": r["method"] or "", "hvem": r["observer"] or ""}
         for r in store.rows("observations", cid, order_by="observed_on, id")
     ]
-    obs_steps = [s for s in guide.steps() if s.kind == "observations"]
+    obs_steps = [s for s in guide.steps() if s.kind == StepKind.OBSERVATIONS]
     observations_done = all(s.id in answered for s in obs_steps)
     if not closed:
         # The abuse path's duties come before everything ordinary.
@@ -143,14 +143,14 @@ def _build(store, case: dict, guide, today: dt.date) -> dict:
                 overdue.append(f"Aftale nr. {a['nr']} «{a['hvad']}» skulle være udført senest "
                                f"{dates.format_iso(a['senest'])}.")
         for m in meetings:
-            if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) < today:
+            if m["status"] == MeetingState.PLANNED and dt.date.fromisoformat(m["dato"]) < today:
                 overdue.append(f"{m['type']} nr. {m['nr']} {dates.format_iso(m['dato'])} "
                                "er ikke registreret som holdt.")
 
-    upcoming = [m for m in meetings if m["status"] == "planlagt" and dt.date.fromisoformat(m["dato"]) >= today]
+    upcoming = [m for m in meetings if m["status"] == MeetingState.PLANNED and dt.date.fromisoformat(m["dato"]) >= today]
     upcoming_status = [m for m in upcoming if m["status_moede"]]
     latest = positions[-1] if positions else None
-    closing = next((e for e in reversed(store.rows("case_events", cid)) if e["kind"] == "lukket"), None)
+    closing = next((e for e in reversed(store.rows("case_events", cid)) if e["kind"] == EventKind.CLOSED), None)
     return privacy.printable_tree({
         "kode": case["code"],
         "status": case["status"],

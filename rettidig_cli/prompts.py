@@ -21,6 +21,7 @@ from rich.text import Text
 
 from rettidig_cli import dates, fields, parents, wizard
 from rettidig_cli.privacy import printable
+from rettidig_cli.vocabulary import AgreementStatus, StepKind
 from rettidig_cli.guide import Step
 from rettidig_cli.parents import visible
 
@@ -306,17 +307,17 @@ def ask_agreement(step: Step, ctx, last: dict):
                                                            ctx.abuse_path, wizard.AGREEMENT_ROLE),
                          default=last.get("hvem", "")),
         "senest": ask_date("Senest hvornår?", required=False),
-        "status": "aftalt",
+        "status": AgreementStatus.AGREED,
     }
 
 
 ASKERS = {
-    "child": ask_child, "text": ask_plain_text, "decision": ask_decision, "tovholder": ask_tovholder,
-    "status_meetings": ask_status_meetings, "meeting": ask_meeting, "consent": ask_consent,
-    "underretning": ask_underretning, "position": ask_position,
+    StepKind.CHILD: ask_child, StepKind.TEXT: ask_plain_text, StepKind.DECISION: ask_decision,
+    StepKind.TOVHOLDER: ask_tovholder, StepKind.STATUS_MEETINGS: ask_status_meetings, StepKind.MEETING: ask_meeting,
+    StepKind.CONSENT: ask_consent, StepKind.UNDERRETNING: ask_underretning, StepKind.POSITION: ask_position,
 }
-ITEM_ASKERS = {"observations": ask_observation, "factors": ask_factor, "agreements": ask_agreement}
-ITEM_NAMES = {"observations": "observation", "factors": "faktor", "agreements": "aftale"}
+ITEM_ASKERS = {StepKind.OBSERVATIONS: ask_observation, StepKind.FACTORS: ask_factor, StepKind.AGREEMENTS: ask_agreement}
+ITEM_NAMES = {StepKind.OBSERVATIONS: "observation", StepKind.FACTORS: "faktor", StepKind.AGREEMENTS: "aftale"}
 
 
 # ---------------------------------------------------------------- the interactive source
@@ -363,7 +364,7 @@ class InteractiveSource:
         if ctx.abuse_path:
             body.append("\n\nMistanke om vold eller overgreb: kontakt ikke forældrene om bekymringen.", style="bold red")
         deadline = wizard.observation_deadline(ctx)
-        if deadline and any(s.kind == "observations" for s in phase.steps):
+        if deadline and any(s.kind == StepKind.OBSERVATIONS for s in phase.steps):
             body.append(f"\n\nIagttagelserne skal ligge klar senest {dates.format_date(deadline)}.", style="bold")
         console.print(Panel(body, title=Text(f"Fase {number} af {len(phases)}: {phase.title}"), border_style="cyan"))
 
@@ -405,7 +406,7 @@ class InteractiveSource:
             say(f"Gemt ({count}).", "green")
 
     def after_step(self, step, value, ctx) -> None:
-        if step.kind == "decision" and value:
+        if step.kind == StepKind.DECISION and value:
             for option in step.options:
                 shown = visible(option.consequences, ctx.abuse_path)
                 if option.id in value["valg"] and shown:

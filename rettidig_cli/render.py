@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rettidig_cli import dates, fit
+from rettidig_cli.vocabulary import OPEN_AGREEMENT, AgreementStatus, MeetingState
 from rettidig_cli.overview import clip
 
 COLOURS = {"green": "green", "yellow": "yellow", "red": "red", "orange": "dark_orange", "blue": "blue"}
@@ -186,10 +187,10 @@ def agreements_table(plan: dict) -> Table:
             steps = [f"{_day(a['aftalt'], True)}: aftalt"] + [
                 f"{_day(e['dato'], True)}: {e['status']}" + (f" – {e['note']}" if e["note"] else "") for e in a["historik"]]
             what.append("\n" + "\n".join(steps), style="dim")
-        closed = a["status"] in ("udført", "opgivet")
+        closed = a["status"] not in OPEN_AGREEMENT
         table.add_row(str(a["nr"]), what, Text(a["hvem"]), Text(_day(a["senest"], True)),
                       Text(a["status"] + (" (overskredet)" if a["overskredet"] else ""),
-                           style="bold red" if a["overskredet"] else ("green" if a["status"] == "udført" else
+                           style="bold red" if a["overskredet"] else ("green" if a["status"] == AgreementStatus.DONE else
                                                                       "dim" if closed else "")))
     if not plan["aftaler"]:
         table.add_row("", Text("Ingen aftaler endnu", style="dim"), "", "", "")
@@ -217,9 +218,10 @@ def meetings_table(plan: dict) -> Table:
             people.append(f"\nForældrene deltog ikke: {m['fravaer_grund']}", style="yellow")
         if m["referat"]:
             people.append(f"\nReferat: {m['referat']}", style="dim")
-        state = {"afholdt": ("holdt", "green"), "aflyst": ("aflyst", "dim"), "planlagt": ("planlagt", "")}
+        state = {MeetingState.HELD: ("holdt", "green"), MeetingState.CANCELLED: ("aflyst", "dim"),
+                 MeetingState.PLANNED: ("planlagt", "")}
         word, style = state.get(m["status"], (m["status"], ""))
-        if m["status"] == "aflyst" and m["aflyst_grund"]:
+        if m["status"] == MeetingState.CANCELLED and m["aflyst_grund"]:
             word += f"\n({m['aflyst_grund']})"
         table.add_row(str(m["nr"]), label, Text(_clock(m["tidspunkt"])), people, Text(word, style=style))
     if not plan["statusmoeder"] and not plan["andre_moeder"]:

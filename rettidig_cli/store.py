@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from rettidig_cli import privacy
+from rettidig_cli.vocabulary import CaseStatus
 from rettidig_cli.errors import CaseChangedError, LockedError, NoTerminalError, NotFoundError, StoreError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -570,7 +571,7 @@ class Store:
                 f"Sag {case['code']} er slettet i et andet vindue, mens du skrev. Det, du skrev nu, er ikke gemt "
                 "– heller ikke i en anden sag.", hint="Se dine sager med: rettidig list")
         if row[0] != case["status"]:
-            now_closed = row[0] != "åben"
+            now_closed = row[0] != CaseStatus.OPEN
             raise CaseChangedError(
                 f"Sag {case['code']} er {'lukket' if now_closed else 'genåbnet'} i et andet vindue, mens du skrev. "
                 "Det, du skrev nu, er ikke gemt.",
@@ -681,7 +682,7 @@ class Store:
             code = self.next_code(dt.date.today().year)
             self.db["cases"].insert(
                 {"code": code, "guide_sha": guide.sha, "abuse_path": int(abuse_path),
-                 "status": "åben", "created_at": stamp, "updated_at": stamp}
+                 "status": CaseStatus.OPEN, "created_at": stamp, "updated_at": stamp}
             )
             self.audit("opret", code)
         return self.case(code, log=False)
@@ -700,8 +701,9 @@ class Store:
         return rows[0]
 
     def cases(self, include_closed: bool = False) -> list[dict]:
-        where = None if include_closed else "status = 'åben'"
-        return list(self.db["cases"].rows_where(where, order_by="id"))
+        if include_closed:
+            return list(self.db["cases"].rows_where(order_by="id"))
+        return list(self.db["cases"].rows_where("status = ?", [CaseStatus.OPEN], order_by="id"))
 
     def update_case(self, case: dict, **fields) -> None:
         self._require_checked(case)

@@ -15,13 +15,14 @@ from typing import Any, Callable, Iterator
 from rettidig_cli import dates, fields, parents
 from rettidig_cli.errors import UsageError
 from rettidig_cli.guide import SAFETY_STEP_ID, Guide, Phase, Step
+from rettidig_cli.vocabulary import AgreementStatus, MeetingState, StepKind
 
-AGREEMENT_STATUSES = ("aftalt", "i gang", "udført", "opgivet")
 CONSENT_ANSWERS = ("ja", "nej", "ikke endnu")
 # What the parents cannot be on the abuse path (see parents.without_parents).
 MEETING_ROLE = "stå som deltagere i et møde"
 AGREEMENT_ROLE = "stå som ansvarlige for en aftale"
-LOOP_KINDS = {"observations": "observations", "factors": "factors", "agreements": "agreements"}
+# The kinds answered one item at a time, and the table each item is a row of.
+LOOP_KINDS = {StepKind.OBSERVATIONS: "observations", StepKind.FACTORS: "factors", StepKind.AGREEMENTS: "agreements"}
 
 
 def max_meetings() -> int:
@@ -51,7 +52,7 @@ class Context:
 def applicable(step: Step, ctx: Context) -> bool:
     """Hidden on the abuse path if it means contacting the parents, or if it asks for the
     underretning the safety question has already recorded; hidden if its decision went another way."""
-    if ctx.abuse_path and (step.parent_contact or step.kind == "underretning"):
+    if ctx.abuse_path and (step.parent_contact or step.kind == StepKind.UNDERRETNING):
         return False
     if step.when:
         return step.when[1] in ctx.chosen(step.when[0])
@@ -159,7 +160,7 @@ def parse_agreement(step, raw, ctx):
         "hvem": parents.without_parents(fields.text(raw.get("hvem"), "Hvem", max_length=fields.SHORT_MAX),
                                         ctx.abuse_path, AGREEMENT_ROLE),
         "senest": due.isoformat() if due else None,
-        "status": fields.choice(raw.get("status") or "aftalt", "Status", list(AGREEMENT_STATUSES)),
+        "status": fields.choice(raw.get("status") or AgreementStatus.AGREED, "Status", list(AgreementStatus)),
     }
 
 
@@ -280,12 +281,12 @@ def parse_position(step, raw, ctx):
     return {"placering": match.id, "begrundelse": fields.text(raw.get("begrundelse"), "Begrundelse", required=False)}
 
 
-PARSERS: dict[str, Callable] = {
-    "child": parse_child, "text": parse_text, "observations": parse_observation,
-    "factors": parse_factor, "agreements": parse_agreement, "decision": parse_decision,
-    "tovholder": parse_tovholder, "status_meetings": parse_status_meetings,
-    "meeting": parse_meeting, "consent": parse_consent, "underretning": parse_underretning,
-    "position": parse_position,
+PARSERS: dict[StepKind, Callable] = {
+    StepKind.CHILD: parse_child, StepKind.TEXT: parse_text, StepKind.OBSERVATIONS: parse_observation,
+    StepKind.FACTORS: parse_factor, StepKind.AGREEMENTS: parse_agreement, StepKind.DECISION: parse_decision,
+    StepKind.TOVHOLDER: parse_tovholder, StepKind.STATUS_MEETINGS: parse_status_meetings,
+    StepKind.MEETING: parse_meeting, StepKind.CONSENT: parse_consent, StepKind.UNDERRETNING: parse_underretning,
+    StepKind.POSITION: parse_position,
 }
 
 
@@ -301,33 +302,33 @@ def _save_records(store, case: dict, step: Step, value, guide: Guide) -> None:
     kind, add = step.kind, store.add
     if value is None:
         return  # an optional step the user skipped
-    if kind == "child":
+    if kind == StepKind.CHILD:
         store.update_case(case, child_name=value["navn"], age_group=value["aldersgruppe"], setting=value["tilbud"])
-    elif kind == "decision":
+    elif kind == StepKind.DECISION:
         labels = {o.id: o.label for o in step.options}
         for option in value["valg"]:
             add("decisions", case, step.id, {"choice": option, "label": labels[option],
                                              "decided_on": dates.today().isoformat()})
-    elif kind == "tovholder":
+    elif kind == StepKind.TOVHOLDER:
         add("tovholders", case, step.id, {"name": value["navn"], "role": value["rolle"],
                                           "since": dates.today().isoformat()})
-    elif kind == "status_meetings":
+    elif kind == StepKind.STATUS_MEETINGS:
         for meeting in value["moeder"]:
             add("meetings", case, step.id, {
                 "kind": guide.meetings.label, "day": meeting["dato"], "time": value["tidspunkt"],
-                "participants": json.dumps(value["deltagere"], ensure_ascii=False), "state": "planlagt",
+                "participants": json.dumps(value["deltagere"], ensure_ascii=False), "state": MeetingState.PLANNED,
                 "moved_from": meeting["flyttet_fra"], "moved_reason": meeting["grund"]})
-    elif kind == "meeting":
+    elif kind == StepKind.MEETING:
         add("meetings", case, step.id, {
             "kind": step.meeting_kind, "day": value["dato"], "time": value["tidspunkt"],
             "participants": json.dumps(value["deltagere"], ensure_ascii=False),
-            "state": "afholdt" if value["afholdt"] else "planlagt"})
-    elif kind == "consent":
+            "state": MeetingState.HELD if value["afholdt"] else MeetingState.PLANNED})
+    elif kind == StepKind.CONSENT:
         add("consents", case, step.id, {"topic": step.topic or step.id, "answer": value["svar"],
                                         "given_by": value["navn"], "given_on": value["dato"]})
-    elif kind == "underretning":
+    elif kind == StepKind.UNDERRETNING:
         add_underretning(store, case, step.id, value)
-    elif kind == "position":
+    elif kind == StepKind.POSITION:
         label = next(p.label for p in guide.ruler if p.id == value["placering"])
         add("positions", case, step.id, {"position": value["placering"], "label": label,
                                          "noted_on": dates.today().isoformat(), "rationale": value["begrundelse"]})
@@ -360,7 +361,7 @@ def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
         store.save_answer(case, step.id, step.phase_id, step.kind, value)
         store.audit("ændre", case["code"], step.kind)
     ctx.answered[step.id] = value
-    if step.kind == "tovholder":
+    if step.kind == StepKind.TOVHOLDER:
         ctx.tovholder = value["navn"]
 
 

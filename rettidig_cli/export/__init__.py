@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rettidig_cli import documents
 from rettidig_cli.errors import UsageError
-from rettidig_cli.followup import OPEN_AGREEMENT
+from rettidig_cli.vocabulary import OPEN_AGREEMENT, MeetingState
 
 FORMATS = {"docx": ".docx", "markdown": ".md", "ics": ".ics", "json": ".json", "csv": ".csv"}
 _ALIASES = {"word": "docx", "md": "markdown", "ical": "ics", "kalender": "ics", "ics": "ics"}
@@ -263,7 +263,7 @@ def calendar_items(plan: dict, purpose, meeting: dict | None) -> tuple[list[dict
                              hint=f"Planlæg et med: rettidig møde ny {plan['kode']}")
         return [meeting], []
     if purpose.calendar == "other_meetings":
-        others = [m for m in plan["andre_moeder"] if m["status"] != "aflyst"]
+        others = [m for m in plan["andre_moeder"] if m["status"] != MeetingState.CANCELLED]
         if not others:
             raise UsageError("Sagen har ingen andre møder end statusmøder at lægge i kalenderen.")
         return others, []

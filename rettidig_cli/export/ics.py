@@ -13,7 +13,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, Timezo
 
 from rettidig_cli import privacy
 from rettidig_cli.output import clean_tree
-from rettidig_cli.followup import OPEN_AGREEMENT
+from rettidig_cli.vocabulary import OPEN_AGREEMENT, MeetingState
 
 TIMEZONE = "Europe/Copenhagen"
 
@@ -87,11 +87,11 @@ def calendar(code: str, meetings: list[dict], agreements: list[dict], redactor, 
                  f"Se planen: rettidig plan {code}"]
         event.add("description", "\n".join(line for line in lines if line))
         event.add("categories", ["rettidig"])
-        cancelled = m["status"] == "aflyst"
+        cancelled = m["status"] == MeetingState.CANCELLED
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         # Each move or cancellation raises the sequence, so calendars take the newest version.
         event.add("sequence", m["aendringer"])
-        if m["status"] == "planlagt" and reminder_hours:
+        if m["status"] == MeetingState.PLANNED and reminder_hours:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", title)
