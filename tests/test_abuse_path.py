@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 from conftest import EXAMPLES, ROOT
+from helpers import created_code, flat, plan_json
 
 from rettidig_cli import guide as guides
 from rettidig_cli import parents
@@ -21,10 +21,6 @@ from rettidig_cli.errors import GuideError
 
 RESEN = ROOT / "data" / "guides" / "resen.toml"
 IKAST = ROOT / "data" / "guides" / "ikast-brande-dagtilbud.toml"
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def edited(tmp_path: Path, source: Path, old: str, new: str) -> Path:
@@ -37,16 +33,6 @@ def edited(tmp_path: Path, source: Path, old: str, new: str) -> Path:
 
 def line_of(path: Path, snippet: str) -> int:
     return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if snippet in line)
-
-
-def created_code(out: str) -> str:
-    return re.search(r"RT-\d{4}-\d{3}", out).group()
-
-
-def plan_json(cli, code: str) -> dict:
-    result = cli(["plan", code, "--json"])
-    assert result.code == 0, result.err
-    return json.loads(result.out)
 
 
 # ---------------------------------------------------------------- a guide must mark parent contact

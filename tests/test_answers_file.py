@@ -15,6 +15,7 @@ import holidays
 import pytest
 
 from conftest import EXAMPLES, ROOT, working_day_on_or_after
+from helpers import assert_no_traceback, created_code, flat, plan_json
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
@@ -24,11 +25,6 @@ CPR = "010203-1234"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def flat(text: str) -> str:
-    """Collapse rich's line wrapping so messages can be matched as one line."""
-    return " ".join(text.split())
 
 
 def write(path: Path, text: str) -> Path:
@@ -53,23 +49,6 @@ def cases(cli) -> list[dict]:
     result = cli(["list", "--json", "--alle"])
     assert result.code == 0, result.err
     return json.loads(result.out)
-
-
-def plan_json(cli, code: str) -> dict:
-    result = cli(["plan", code, "--json"])
-    assert result.code == 0, result.err
-    return json.loads(result.out)
-
-
-def created_code(out: str) -> str:
-    match = re.search(r"Ny sag: (RT-\d{4}-\d{3})", out)
-    assert match, f"no case code in output: {out!r}"
-    return match.group(1)
-
-
-def assert_no_traceback(result) -> None:
-    assert "Traceback" not in result.err
-    assert "Traceback" not in result.out
 
 
 def all_bytes(folder: Path) -> bytes:

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, ROOT, c_level_output, db_file, query, raw_connect
+from helpers import flat, ok, plan_json
 
 # Sets up its own encryption, so the fixture's plain/encrypted choice does not matter: run once.
 once = pytest.mark.plain_only
@@ -40,22 +41,11 @@ NOISE = ("hmac", "ERROR CORE", "sqlcipher_", "codec")
 # ---------------------------------------------------------------- helpers
 
 
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
 def backup_made(cli) -> Path:
     """`rettidig backup`, and the path of the copy it says it wrote."""
     found = re.search(r"(/\S+\.db)\b", flat(ok(cli, "backup").out))
     assert found, "no backup path in the output"
     return Path(found.group(1))
-
-
-def ok(cli, *args: str, keys: str | None = None):
-    result = cli(list(args), keys=keys)
-    assert result.code == 0, f"exit {result.code}\nout: {result.out}\nerr: {result.err}"
-    assert "Traceback" not in result.out + result.err
-    return result
 
 
 def new_case(cli, keys: str | None = None) -> str:
@@ -118,10 +108,6 @@ def table_contents(home: Path, path: Path | None = None) -> dict[str, list[dict]
     tables = [r["name"] for r in query(home, "SELECT name FROM sqlite_master WHERE type = 'table'", path=path)]
     return {t: query(home, f'SELECT * FROM "{t}" ORDER BY rowid', path=path) for t in sorted(tables)
             if t != "audit_log"}
-
-
-def plan_json(cli, code: str, keys: str | None = None) -> dict:
-    return json.loads(ok(cli, "plan", code, "--json", keys=keys).out)
 
 
 def history_json(cli, code: str) -> list:

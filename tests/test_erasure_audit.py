@@ -25,6 +25,7 @@ from pathlib import Path
 
 
 from conftest import CTRL_C, ENTER, EXAMPLES, ROOT, UP, c_level_output, db_file, every_value, is_working_day, query, raw_connect
+from helpers import flat, ok, plan_json
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 RESEN = EXAMPLES / "resen-svar.toml"
@@ -49,17 +50,6 @@ SECRETS = (CHILD, OBSERVATION, FACTOR, AGREEMENT, AGREEMENT_NOTE, MOVE_REASON, C
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def ok(cli, *args: str, keys: str | None = None):
-    result = cli(list(args), keys=keys)
-    assert result.code == 0, f"{args}: exit {result.code}\nout: {result.out}\nerr: {result.err}"
-    assert "Traceback" not in result.out + result.err
-    return result
 
 
 def fails(cli, code: int, *args: str, keys: str | None = None):
@@ -183,10 +173,6 @@ def set_closed_at(home: Path, code: str, days_ago: int) -> None:
 
 def close(cli, code: str) -> None:
     ok(cli, "luk", code, "--grund", "Trivslen er genoprettet")
-
-
-def plan_json(cli, code: str) -> dict:
-    return json.loads(ok(cli, "plan", code, "--json").out)
 
 
 def assert_text_gone(home: Path, storage: str, *texts: str) -> None:

@@ -23,6 +23,7 @@ from docx.shared import Cm
 from icalendar import Calendar
 
 from conftest import EXAMPLES, MONTHS_DA, ROOT, WEEKDAYS_DA, danish_long, for_abuse_path, raw_connect
+from helpers import flat, ok, plan_json
 
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
@@ -97,26 +98,11 @@ def danish_day_cells(day: dt.date) -> set[str]:
 # ---------------------------------------------------------------- running the CLI
 
 
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def ok(cli, *args: str):
-    result = cli(list(args))
-    assert result.code == 0, f"exit {result.code}\nout: {result.out}\nerr: {result.err}"
-    assert "Traceback" not in result.err + result.out
-    return result
-
-
 def fails(cli, code: int, *args: str):
     result = cli(list(args))
     assert result.code == code, f"exit {result.code}\nout: {result.out}\nerr: {result.err}"
     assert "Traceback" not in result.err + result.out
     return result
-
-
-def plan_json(cli, code: str) -> dict:
-    return json.loads(ok(cli, "plan", code, "--json").out)
 
 
 # ---------------------------------------------------------------- cases

@@ -29,6 +29,7 @@ from xml.etree import ElementTree
 import pytest
 
 from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, MONTHS_DA, UP, db_file, query, raw_connect, working_day_on_or_after
+from helpers import assert_no_traceback, flat, ok, plan_json
 
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
 CPR = "010203-1234"
@@ -68,30 +69,11 @@ def month_year(iso: str) -> str:
 # ---------------------------------------------------------------- running the CLI
 
 
-def flat(text: str) -> str:
-    return " ".join(re.sub(r"[\u2500-\u257f]", " ", text).split())
-
-
-def assert_no_traceback(result) -> None:
-    assert "Traceback" not in result.err + result.out
-
-
-def ok(cli, *args: str, keys: str | None = None):
-    result = cli(list(args), keys=keys)
-    assert result.code == 0, f"exit {result.code}\nout: {result.out}\nerr: {result.err}"
-    assert_no_traceback(result)
-    return result
-
-
 def fails(cli, code: int, *args: str, keys: str | None = None):
     result = cli(list(args), keys=keys)
     assert result.code == code, f"exit {result.code}\nout: {result.out}\nerr: {result.err}"
     assert_no_traceback(result)
     return result
-
-
-def plan_json(cli, code: str) -> dict:
-    return json.loads(ok(cli, "plan", code, "--json").out)
 
 
 def files_in(folder: Path) -> list[Path]:
@@ -109,8 +91,6 @@ def export_to(cli, code: str, folder: Path, *args: str, keys: str | None = None)
 
 
 # ---------------------------------------------------------------- the data file
-
-
 
 
 def execute(home: Path, sql: str, params: tuple = ()) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, ROOT, db_file, for_abuse_path, query, raw_connect, working_day_on_or_after
+from helpers import flat, no_traceback, ok
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
 
@@ -38,23 +39,6 @@ RECORD_TABLES = (*STEP_TABLES, *LOOP_TABLES.values())
 
 
 # ---------------------------------------------------------------- running things
-
-
-def flat(text: str) -> str:
-    """Collapse rich's line wrapping so a message can be matched as one line."""
-    return " ".join(text.split())
-
-
-def no_traceback(result) -> None:
-    assert "Traceback" not in result.err, result.err
-    assert "Traceback" not in result.out, result.out
-
-
-def ok(cli, *args: str):
-    result = cli(list(args))
-    assert result.code == 0, f"exit {result.code}\nout: {result.out}\nerr: {result.err}"
-    no_traceback(result)
-    return result
 
 
 def fails(cli, code: int, *args: str):

@@ -18,6 +18,7 @@ import holidays
 import pytest
 
 from conftest import EXAMPLES, danish_long, query
+from helpers import assert_no_traceback, flat, ok, plan_json
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
@@ -87,32 +88,11 @@ def danish(day: dt.date) -> str:
 # ---------------------------------------------------------------- running the CLI
 
 
-def flat(text: str) -> str:
-    """Collapse rich's line wrapping so messages can be matched as one line."""
-    return " ".join(text.split())
-
-
-def assert_no_traceback(result) -> None:
-    assert "Traceback" not in result.err
-    assert "Traceback" not in result.out
-
-
-def ok(cli, *args: str):
-    result = cli(list(args))
-    assert result.code == 0, result.err
-    assert_no_traceback(result)
-    return result
-
-
 def fails(cli, code: int, *args: str):
     result = cli(list(args))
     assert result.code == code, f"exit {result.code}\nout: {result.out}\nerr: {result.err}"
     assert_no_traceback(result)
     return result
-
-
-def plan_json(cli, code: str) -> dict:
-    return json.loads(ok(cli, "plan", code, "--json").out)
 
 
 def history_json(cli, code: str) -> list[dict]:
@@ -128,8 +108,6 @@ def meeting(plan: dict, nr: int) -> dict:
 
 
 # ---------------------------------------------------------------- the data file
-
-
 
 
 def content(home: Path) -> dict[str, list[dict]]:

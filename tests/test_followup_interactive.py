@@ -23,6 +23,7 @@ from collections import Counter
 
 import pytest
 from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, UP, danish_long, is_working_day, working_day_on_or_after
+from helpers import plan_json
 
 CTRL_U = "\x15"  # erase everything before the cursor in a text prompt (its pre-filled default)
 
@@ -63,12 +64,6 @@ def today() -> dt.date:
 def plain(out: str) -> str:
     """Rich output without panel and table borders, whitespace collapsed."""
     return " ".join(re.sub(r"[\u2500-\u257f]", " ", out).split())
-
-
-def plan_json(cli, code: str) -> dict:
-    result = cli(["plan", code, "--json"])
-    assert result.code == 0, result.err
-    return json.loads(result.out)
 
 
 def history(cli, code: str) -> list[dict]:

@@ -40,6 +40,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, db_file, for_abuse_path, is_working_day, raw_connect, to_toml
+from helpers import flat
 from rettidig_cli.privacy import printable
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
@@ -219,10 +220,6 @@ def cpr_pattern(h: Hostile) -> re.Pattern | None:
         return None
     digits = re.sub(r"\D", "", h.cpr)
     return re.compile(re.escape(digits[:6]) + r"\D{0,2}" + re.escape(digits[6:]))
-
-
-def flat(text: str) -> str:
-    return " ".join(re.sub(r"[\u2500-\u257f]", " ", text).split())
 
 
 def hostile_params() -> list:

@@ -10,18 +10,13 @@ from rettidig_cli import plan as plans
 from rettidig_cli.store import Store
 
 from conftest import EXAMPLES, ROOT
+from helpers import plan_json
 
 
 def new_case(cli, guide, answers):
     result = cli(["new", "--guide", guide, "--answers", str(answers)])
     assert result.code == 0, result.err
     return result.out.split("Ny sag: ")[1].split()[0]
-
-
-def plan_json(cli, code):
-    result = cli(["plan", code, "--json"])
-    assert result.code == 0, result.err
-    return json.loads(result.out)
 
 
 def test_plan_has_every_part_of_a_handleplan(cli):

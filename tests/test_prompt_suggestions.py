@@ -14,11 +14,11 @@ Dates are computed from today; nothing here depends on the day the tests run."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import pytest
 from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, UP, is_working_day, working_day_on_or_after
+from helpers import plan_json
 from test_followup_interactive import screen  # noqa: F401  (the same view of what the prompts drew)
 
 STOP = CTRL_C * 3  # never read by a run that asks what the test expects
@@ -39,12 +39,6 @@ def working_day_before(day: dt.date) -> dt.date:
     while not is_working_day(day):
         day -= dt.timedelta(days=1)
     return day
-
-
-def plan_json(cli, code: str) -> dict:
-    result = cli(["plan", code, "--json"])
-    assert result.code == 0, result.err
-    return json.loads(result.out)
 
 
 def resen_case(cli, tmp_path, start: dt.date | None = None, count: int = 3) -> str:

@@ -25,6 +25,7 @@ import re
 import holidays
 import pytest
 from conftest import CTRL_C, DOWN, ENTER, SPACE, UP, closed_days, every_value, raw_connect, danish_long, is_working_day, working_day_on_or_after
+from helpers import plan_json
 
 BACKSPACE = "\x7f"
 
@@ -112,12 +113,6 @@ def plain(out: str) -> str:
 
 def offers_parents_as_sparring(out: str) -> bool:
     return re.search(r"sparring hos:? (?:• )?Forældre\b", plain(out)) is not None
-
-
-def plan_json(cli, code: str) -> dict:
-    result = cli(["plan", code, "--json"])
-    assert result.code == 0, result.err
-    return json.loads(result.out)
 
 
 def plan_text(cli, code: str) -> str:

@@ -1,0 +1,39 @@
+"""Helpers shared by the test modules: running a command that must succeed, reading a plan, and
+matching Danish messages across rich's line wrapping. Fixtures live in conftest.py."""
+
+from __future__ import annotations
+
+import json
+import re
+
+
+def flat(text: str) -> str:
+    """Collapse rich's line wrapping and table borders so a message can be matched as one line."""
+    return " ".join(re.sub(r"[\u2500-\u257f]", " ", text).split())
+
+
+def assert_no_traceback(result) -> None:
+    assert "Traceback" not in result.err, result.err
+    assert "Traceback" not in result.out, result.out
+
+
+no_traceback = assert_no_traceback
+
+
+def ok(cli, *args: str, keys: str | None = None):
+    """Run a command that must succeed (exit 0, no traceback); keys are typed at its questions."""
+    result = cli(list(args), keys=keys)
+    assert result.code == 0, f"{args}: exit {result.code}\nout: {result.out}\nerr: {result.err}"
+    assert_no_traceback(result)
+    return result
+
+
+def plan_json(cli, code: str, keys: str | None = None) -> dict:
+    return json.loads(ok(cli, "plan", code, "--json", keys=keys).out)
+
+
+def created_code(out: str) -> str:
+    """The code of the case a `new` printed."""
+    match = re.search(r"Ny sag: (RT-\d{4}-\d{3})", out)
+    assert match, f"no case code in output: {out!r}"
+    return match.group(1)
