@@ -277,3 +277,36 @@ def toml_value(value) -> str:
 def to_toml(data: dict) -> str:
     """Every value inline, one key per line (no TOML writer in the standard library)."""
     return "".join(f"{toml_string(k)} = {toml_value(v)}\n" for k, v in data.items())
+
+
+# ---------------------------------------------------------------- speed
+
+
+@pytest.fixture
+def no_fsync(monkeypatch):
+    """Speed only, for modules that run thousands of commands about something other than
+    durability: the data file is not fsynced after each commit (the store's test hook for pragmas;
+    what is saved is the same). Never for the fault tests, whose subject is what reaches the disk."""
+    from rettidig_cli import store
+
+    monkeypatch.setattr(store, "EXTRA_PRAGMAS", [*store.EXTRA_PRAGMAS, "PRAGMA synchronous = OFF"])
+
+
+_COMMANDS: dict[int, tuple] = {}
+
+
+@pytest.fixture(autouse=True)
+def commands_built_once(monkeypatch):
+    """Speed only: typer turns the app into click commands on every run (evaluating every
+    annotation, ~50 ms); in the tests that is done once per app and reused. Parsing and running
+    each command is unchanged (a separate process, as the pty and fault tests use, builds its own)."""
+    import typer.main
+
+    original = typer.main.get_command
+
+    def cached(app):
+        if id(app) not in _COMMANDS:
+            _COMMANDS[id(app)] = (app, original(app))
+        return _COMMANDS[id(app)][1]
+
+    monkeypatch.setattr(typer.main, "get_command", cached)

@@ -35,7 +35,7 @@ from conftest import EXAMPLES, ROOT, is_working_day, query, to_toml
 from rettidig_cli import fields
 from rettidig_cli.privacy import CPR_MESSAGE, CPR_REMOVED, check_text, contains_cpr, for_terminal, normalise_for_cpr
 
-pytestmark = pytest.mark.plain_only
+pytestmark = [pytest.mark.plain_only, pytest.mark.usefixtures("no_fsync")]
 
 # Examples per property; the properties are pure functions and fast.
 EXAMPLES_FOUND = 1500
@@ -578,33 +578,6 @@ def write_answers(folder: Path, name: str, data: dict, fmt: str) -> Path:
 
 
 # ---------------------------------------------------------------- a case to work on, made once
-
-
-@pytest.fixture(autouse=True)
-def no_fsync(monkeypatch):
-    """Speed only (as in test_hostile_input): the data file is not fsynced after each commit."""
-    from rettidig_cli import store
-
-    monkeypatch.setattr(store, "EXTRA_PRAGMAS", [*store.EXTRA_PRAGMAS, "PRAGMA synchronous = OFF"])
-
-
-_COMMANDS: dict[int, tuple] = {}
-
-
-@pytest.fixture(autouse=True)
-def commands_built_once(monkeypatch):
-    """Speed only (as in test_hostile_input): typer turns the app into click commands on every run;
-    here once. Parsing and running each command is unchanged."""
-    import typer.main
-
-    original = typer.main.get_command
-
-    def cached(app):
-        if id(app) not in _COMMANDS:
-            _COMMANDS[id(app)] = (app, original(app))  # the app is kept, so its id is not reused
-        return _COMMANDS[id(app)][1]
-
-    monkeypatch.setattr(typer.main, "get_command", cached)
 
 
 _TEMPLATE: dict[str, object] = {}

@@ -172,35 +172,9 @@ HOSTILE: list[Hostile] = [
 assert len(HOSTILE) >= 50, len(HOSTILE)
 assert len({h.id for h in HOSTILE}) == len(HOSTILE)
 
+pytestmark = pytest.mark.usefixtures("no_fsync")  # thousands of commits; durability is not the subject
+
 TRIED: collections.Counter = collections.Counter()  # (test, input id, path) -> runs, for the summary
-
-
-@pytest.fixture(autouse=True)
-def no_fsync(monkeypatch):
-    """Speed only: the data file is not fsynced after each of the ~4000 commits of this module (the
-    store's test hook for pragmas; what is saved is the same)."""
-    from rettidig_cli import store
-
-    monkeypatch.setattr(store, "EXTRA_PRAGMAS", [*store.EXTRA_PRAGMAS, "PRAGMA synchronous = OFF"])
-
-
-_COMMANDS: dict[int, tuple] = {}
-
-
-@pytest.fixture(autouse=True)
-def commands_built_once(monkeypatch):
-    """Speed only: typer turns the app into click commands on every run (evaluating every annotation,
-    ~50 ms); here that is done once and reused. Parsing and running each command is unchanged."""
-    import typer.main
-
-    original = typer.main.get_command
-
-    def cached(app):
-        if id(app) not in _COMMANDS:
-            _COMMANDS[id(app)] = (app, original(app))
-        return _COMMANDS[id(app)][1]
-
-    monkeypatch.setattr(typer.main, "get_command", cached)
 
 
 # ================================================================ character classes
