@@ -73,12 +73,7 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
         # The copy before the switch, under the old key: whatever happens next, the file as it was
         # can be restored.
         label = "før-kryptering" if encrypting else "før-nøgleskift"
-        logged = _log_copy(store, label)
-        try:
-            taken = store.backup(label)
-        except BaseException:
-            _unlog_copy(store, logged)
-            raise
+        taken, _ = _logged_backup(store, label, detail=label)
         with store.atomic():
             store.audit("kryptering", None, "til" if encrypting else "ny nøgle")
         backup_folder = store.backup_folder()
@@ -278,7 +273,8 @@ AUDIT_WORDS = {
     "meeting": "møde", "consent": "samtykke", "position": "placering på linealen",
     "anonym forhåndsvisning": "anonymt dokument vist til gennemlæsning før eksport",
     "før sletning": "barnets navn, aldersgruppe og tilbud vist ved spørgsmålet om sletning",
-    "før-kryptering": "før datafilen blev krypteret", "før-opdatering": "før datafilen blev opdateret", "før-nøgleskift": "før datafilens nøgle blev skiftet",
+    "før-kryptering": "før datafilen blev krypteret", "før-nøgleskift": "før datafilens nøgle blev skiftet",
+    "før-opdatering": "før datafilen blev opdateret",
     "mistanke": "mistanke om vold eller overgreb registreret",
     "mistanke fjernet": "mistanke om vold eller overgreb taget af sagen",
 }
@@ -349,33 +345,28 @@ def indsigt(
 # ---------------------------------------------------------------- backup, doctor
 
 
-def _log_copy(store, detail: str = "") -> tuple[int, int, list[str]]:
-    """One audit row per case in the file, in one transaction, before the copy is taken: a backup
-    copies every child's data, so every case's insight log (rettidig indsigt) must list it.
+def _logged_backup(store, label: str, target: Path | None = None, detail: str = "") -> tuple[Path, list[str]]:
+    """A backup with one audit row per case in the file: it copies every child's data, so every
+    case's insight log (rettidig indsigt) must list it. Returns the copy and the case codes.
 
-    Written before the copy, not after, because SQLite cannot copy a file from inside a write
-    transaction: written after, an interruption between the two would leave a copy no log names.
-    Being in the copy is right as well: a restored copy still says it was taken.
-    Returns (the rows' first id, last id, the case codes), for _unlog_copy."""
+    The rows are written before the copy, not after, because SQLite cannot copy a file from inside
+    a write transaction: written after, an interruption between the two would leave a copy no log
+    names. Being in the copy is right as well: a restored copy still says it was taken. If the copy
+    fails (Store.backup removes what it had begun), the rows go again; if that fails too, they stay:
+    a log that names a copy too many is better than one that misses one."""
     with store.atomic():
-        before = store.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
-        codes = [r[0] for r in store.db.execute("SELECT code FROM cases ORDER BY id")]
-        for code in codes:
-            store.audit("backup", code, detail)
-        after = store.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
-    return before + 1, after, codes
-
-
-def _unlog_copy(store, logged: tuple[int, int, list[str]]) -> None:
-    """The copy failed and Store.backup removed what it had begun: no copy exists, so the rows that
-    said one was taken go again. If this fails too, they stay: a log that names a copy too many is
-    better than one that misses one."""
-    first, last, _ = logged
-    if last < first:
-        return
-    with contextlib.suppress(RettidigError):
-        with store.atomic():
-            store.db.execute("DELETE FROM audit_log WHERE action = 'backup' AND id BETWEEN ? AND ?", [first, last])
+        first = store.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0] + 1
+        codes = store.audit_every_case("backup", detail)
+        last = store.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+    try:
+        return store.backup(label, target), codes
+    except BaseException:
+        if last >= first:
+            with contextlib.suppress(RettidigError):
+                with store.atomic():
+                    store.db.execute("DELETE FROM audit_log WHERE action = 'backup' AND id BETWEEN ? AND ?",
+                                     [first, last])
+        raise
 
 
 def backup(
@@ -389,15 +380,10 @@ def backup(
 
         check_name(str(out))  # the name is seen more widely than the file: no CPR number in it
     store = _open(db)
-    logged = _log_copy(store)
-    try:
-        target = store.backup("kopi", out.expanduser() if out else None)
-    except BaseException:
-        _unlog_copy(store, logged)
-        raise
+    target, codes = _logged_backup(store, "kopi", out.expanduser() if out else None)
     with store.atomic():
         # The general row: a backup of a file without cases is logged too, and it says how many.
-        store.audit("backup", None, _count(len(logged[2]), "sag", "sager"))
+        store.audit("backup", None, _count(len(codes), "sag", "sager"))
     _say(("Sikkerhedskopi gemt: ", "bold green"), str(target))
     _say("Den er kontrolleret (integrity_check), før den fik sit navn.")
     if store.key is not None:

@@ -200,11 +200,17 @@ class _Reader:
                 if key not in reader.seen:
                     raise reader.unknown(key)
 
-    def unknown(self, key: str) -> GuideError:
-        from rettidig_cli.toml_lines import locate, nearest
+    def _line(self, keys: tuple) -> str:
+        """", linje N" for the key path in the file, or "" if it cannot be found."""
+        from rettidig_cli.toml_lines import locate
 
-        place = locate(self.file_text, self.keys + (key,)) if self.file_text else None
-        line = f", linje {place[0]}" if place else ""
+        place = locate(self.file_text, keys) if self.file_text and keys else None
+        return f", linje {place[0]}" if place else ""
+
+    def unknown(self, key: str) -> GuideError:
+        from rettidig_cli.toml_lines import nearest
+
+        line = self._line(self.keys + (key,))
         guess = nearest(key, sorted(self.seen))
         where = f" i «{self.where}»" if self.where else ""
         return GuideError(
@@ -216,7 +222,7 @@ class _Reader:
     def missing(self, key: str, expected: str) -> GuideError:
         """A required key that is not there, named with the table it belongs in and that table's line;
         a misspelt key in the same table is pointed out."""
-        from rettidig_cli.toml_lines import locate, nearest
+        from rettidig_cli.toml_lines import nearest
 
         names = ".".join(k for k in self.keys if isinstance(k, str))
         if not self.keys:
@@ -228,9 +234,7 @@ class _Reader:
             table = f"[{names}]"
         typo = next((k for k in self.table if k not in self.seen and nearest(k, [key])), None)
         # The misspelt key's own line if there is one, else the line of the table's header.
-        wanted = self.keys + (typo,) if typo else self.keys
-        place = locate(self.file_text, wanted) if self.file_text and wanted else None
-        line = f", linje {place[0]}" if place else ""
+        line = self._line(self.keys + (typo,) if typo else self.keys)
         return GuideError(
             f"Fejl i guidefilen {self.path}{line}: nøglen «{key}» mangler i {table} (forventet {expected})."
             + (f" Der står «{typo}» – mente du «{key}»?" if typo else ""),
@@ -432,13 +436,15 @@ def _check_no_cpr(text: str, path: str) -> None:
     if contains_cpr(path):
         raise GuideError("Guidefilens navn eller mappe ser ud til at indeholde et CPR-nummer. rettidig gemmer "
                          "aldrig CPR-numre.", hint="Omdøb filen eller mappen, og prøv igen.")
+    if not contains_cpr(text):
+        return  # the usual case: one pass over the file; the line is looked for only when there is one
     for number, line in enumerate(text.split("\n"), start=1):
         if contains_cpr(line):
             raise GuideError(f"Guidefilen {path} ser ud til at indeholde et CPR-nummer i linje {number}. rettidig "
                              "gemmer aldrig CPR-numre.", hint="Fjern nummeret fra filen, og prøv igen.")
-    if contains_cpr(text):  # a number split across two lines
-        raise GuideError(f"Guidefilen {path} ser ud til at indeholde et CPR-nummer. rettidig gemmer aldrig "
-                         "CPR-numre.", hint="Fjern nummeret fra filen, og prøv igen.")
+    # A number split across two lines.
+    raise GuideError(f"Guidefilen {path} ser ud til at indeholde et CPR-nummer. rettidig gemmer aldrig "
+                     "CPR-numre.", hint="Fjern nummeret fra filen, og prøv igen.")
 
 
 def _check_counts(top: _Reader, limits) -> None:

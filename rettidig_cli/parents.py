@@ -70,12 +70,15 @@ def rule() -> ParentRule:
 def parent_wording(text: str, extra_words=()) -> list[str]:
     """Every sentence of the text that speaks of the parents without saying not to contact them.
     Empty when the text may be shown on the abuse path."""
+    return [sentence for _, sentence in unmarked([("", text)], extra_words)]
+
+
+def unmarked(texts, extra_words=()) -> list[tuple[str, str]]:
+    """(where, sentence) for every sentence of the (where, text) pairs that speaks of the parents
+    without saying not to contact them; the rule is built once for all of them."""
     active = rule().with_words(tuple(extra_words))
-    found = []
-    for sentence in _SENTENCE.findall(text or ""):
-        if active.parent_word(sentence) and not active.negated(sentence):
-            found.append(sentence.strip())
-    return found
+    return [(where, sentence.strip()) for where, text in texts for sentence in _SENTENCE.findall(text or "")
+            if active.parent_word(sentence) and not active.negated(sentence)]
 
 
 def is_parent(name: str) -> bool:
@@ -124,15 +127,15 @@ def visible(items, abuse_path: bool) -> list[str]:
 def reachable_steps(guide) -> list:
     """The steps a case on the abuse path can come to: not marked parent_contact, and not behind
     a choice that is not offered there."""
-    offered: dict[str, set[str]] = {}
+    offered_ids: dict[str, set[str]] = {}
     reached = []
     for step in guide.steps():
         if step.parent_contact:
             continue
-        if step.when and step.when[1] not in offered.get(step.when[0], set()):
+        if step.when and step.when[1] not in offered_ids.get(step.when[0], set()):
             continue
         if step.kind == StepKind.DECISION:
-            offered[step.id] = {o.id for o in step.options if not o.parent_contact}
+            offered_ids[step.id] = {o.id for o in offered(step.options, True)}
         reached.append(step)
     return reached
 
@@ -158,9 +161,7 @@ def guide_texts_on_abuse_path(guide) -> list[tuple[str, str]]:
     for step in reachable_steps(guide):
         where = f"{step.phase_id}.{step.id}"
         texts += [(f"{where}.{key}", getattr(step, key)) for key in ("title", "message", "help", "meeting_kind")]
-        for option in step.options:
-            if option.parent_contact:
-                continue
+        for option in offered(step.options, True):
             texts += [(f"{where}.{option.id}", f"{option.label}. {option.description}")]
             texts += [(f"{where}.{option.id}.consequences", t) for t in visible(option.consequences, True)]
     return [(where, text) for where, text in texts if text]
@@ -171,9 +172,7 @@ def guide_problems(guide) -> list[tuple[str, str]]:
     and steps about the parents' view that are not marked: (where, what)."""
     problems = [(f"{s.phase_id}.{s.id}", "et trin om forældrenes syn (role = \"parents_view\")")
                 for s in reachable_steps(guide) if s.role == "parents_view"]
-    problems += [(where, sentence) for where, text in guide_texts_on_abuse_path(guide)
-                 for sentence in parent_wording(text, guide.parent_words)]
-    return problems
+    return problems + unmarked(guide_texts_on_abuse_path(guide), guide.parent_words)
 
 
 def offered(options, abuse_path: bool) -> list:

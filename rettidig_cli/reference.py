@@ -71,11 +71,12 @@ def _all_read(top: _Reader, value):
 def _load(name: str) -> tuple[_Reader, str]:
     path = builtin_guide_dir().parent / name
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOMLDecodeError, bad UTF-8, huge numbers
         raise GuideError(f"Datafilen {path} kan ikke læses ({exc.__class__.__name__}).",
                          hint="Installér rettidig igen, eller ret filen.") from None
-    return _Reader(str(path), data, "", text=path.read_text(encoding="utf-8")), str(path)
+    return _Reader(str(path), data, "", text=text), str(path)
 
 
 def _number(reader: _Reader, key: str, required: bool = False) -> float | None:
@@ -323,7 +324,7 @@ def _check_parent_contact(path: str, texts) -> None:
     """Reference data that speaks of the parents where the abuse path can show it is refused, as a guide is."""
     from rettidig_cli import parents
 
-    found = [(where, sentence) for where, text in texts for sentence in parents.parent_wording(text)]
+    found = parents.unmarked(texts)
     if found:
         where, sentence = found[0]
         raise GuideError(f"Datafilen {path} ({where}): «{sentence}» handler om forældrene, men er ikke markeret "

@@ -515,9 +515,7 @@ def audit(path: Path, checked: Checked) -> None:
         detail = f"sikkerhedskopi fra {checked.taken.isoformat(timespec='seconds')}"
         with store.atomic():
             store.audit("gendan", None, detail)
-            # Every case the copy brought back, so each one's insight log shows it.
-            for (code,) in store.db.execute("SELECT code FROM cases ORDER BY id").fetchall():
-                store.audit("gendan", code, detail)
+            store.audit_every_case("gendan", detail)  # every case the copy brought back
     finally:
         store.close()
     _step("logget")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import getpass
 import json
 import os
@@ -16,8 +17,8 @@ import sys
 from pathlib import Path
 
 from rettidig_cli import privacy
-from rettidig_cli.vocabulary import CaseStatus
 from rettidig_cli.errors import CaseChangedError, LockedError, NoTerminalError, NotFoundError, StoreError
+from rettidig_cli.vocabulary import CaseStatus
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DB_NAME = "rettidig.db"
@@ -187,6 +188,15 @@ def _check_file(path: Path) -> None:
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         raise StoreError(f"Datafilen {path} tilhører en anden bruger og bliver ikke brugt. Intet er ændret.",
                          hint="Brug din egen datafil. Er filen lagt der af en anden, så tal med IT.")
+
+
+def _os_user() -> str:
+    """Who is logged in, for the audit log. $USER is anyone's to set: a CPR-like name is never stored."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in the environment (some containers)
+        return "ukendt"
+    return "ukendt" if privacy.contains_cpr(user) else user
 
 
 class Store:
@@ -359,9 +369,8 @@ class Store:
         try:
             with self.atomic():  # IMMEDIATE: a second window starting at the same moment waits here
                 migrations.apply(self.db)
-                if copied:  # the copy holds every child's data: each case's insight log names it
-                    for (code,) in self.db.execute("SELECT code FROM cases ORDER BY id").fetchall():
-                        self.audit("backup", code, "før-opdatering")
+                if copied:
+                    self.audit_every_case("backup", "før-opdatering")
                 if self.db.execute("PRAGMA foreign_key_check").fetchone() is not None:
                     raise StoreError(f"Datafilen {self.path} kunne ikke opdateres: nogle poster peger på noget, "
                                      "der ikke findes. Filen er ikke ændret.", hint="Kør: rettidig doctor")
@@ -634,16 +643,24 @@ class Store:
     def audit(self, action: str, case_code: str | None = None, detail: str = "") -> None:
         """One row per use of personal data: who, when, what kind of action, which case, for which
         purpose (the command). Never content: detail holds only a kind, a format or a count."""
-        try:
-            user = getpass.getuser()
-        except Exception:  # no user name in the environment (some containers)
-            user = "ukendt"
-        if privacy.contains_cpr(user):  # $USER is anyone's to set; no CPR number is ever stored
-            user = "ukendt"
         self.db["audit_log"].insert(
-            {"at": now(), "os_user": user, "action": action, "case_code": case_code, "purpose": self.purpose,
+            {"at": now(), "os_user": self._os_user, "action": action, "case_code": case_code, "purpose": self.purpose,
              "detail": detail}
         )
+
+    @functools.cached_property
+    def _os_user(self) -> str:
+        # Read once per opened file, not once per row: a list of 10,000 cases logs 10,000 rows.
+        return _os_user()
+
+    def audit_every_case(self, action: str, detail: str = "") -> list[str]:
+        """One audit row per case in the file (a copy of the file, or a file brought back, holds every
+        child's data, so every case's insight log must name it); inside the caller's transaction.
+        Returns the case codes."""
+        codes = [code for (code,) in self.db.execute("SELECT code FROM cases ORDER BY id").fetchall()]
+        for code in codes:
+            self.audit(action, code, detail)
+        return codes
 
     # ------------------------------------------------------------ guides and cases
 

@@ -172,6 +172,7 @@ def test_every_action_the_code_logs_reads_as_danish_in_insight():
     source = "\n".join(p.read_text(encoding="utf-8") for p in (Path(cli_data.__file__).parent).glob("*.py"))
     logged = set(re.findall(r"\.audit\(\s*\"([^\"]+)\",(?!\s*None)", source))  # rows that name a case
     logged |= set(re.findall(r"erase_case\([^)]*action=\"([^\"]+)\"", source))
+    logged |= set(re.findall(r"\.audit_every_case\(\s*\"([^\"]+)\"", source))  # a row for every case
     assert {"backup", "visning"} <= logged
     missing = logged - set(cli_data.ACTION_WORDS)
     assert missing == set(), missing
