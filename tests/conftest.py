@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import tempfile
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,6 +187,15 @@ def query(home: Path, sql: str, params: tuple = (), path: Path | None = None) ->
         conn.close()
 
 
+def execute(home: Path, sql: str, params: tuple = ()) -> None:
+    """One statement on the data file, straight through SQLite (not through the product)."""
+    conn = raw_connect(db_file(home))
+    try:
+        conn.execute(sql, params)
+    finally:
+        conn.close()
+
+
 def every_value(path: Path) -> str:
     """Every value in every table of a data file, as one text (sqlcipher3 has no iterdump)."""
     conn = raw_connect(path, dicts=False)
@@ -277,6 +288,20 @@ def toml_value(value) -> str:
 def to_toml(data: dict) -> str:
     """Every value inline, one key per line (no TOML writer in the standard library)."""
     return "".join(f"{toml_string(k)} = {toml_value(v)}\n" for k, v in data.items())
+
+
+
+def write_answers(folder: Path, name: str, data: dict, fmt: str) -> Path:
+    """An answers file, TOML or JSON. The TOML is read back, so the writer is known to be right
+    (not with a lone surrogate, which TOML cannot hold: such a file is meant to be refused)."""
+    path = folder / f"{name}.{fmt}"
+    if fmt == "json":
+        path.write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
+    else:
+        path.write_text(to_toml(data), encoding="utf-8")
+        if not any(0xD800 <= ord(c) <= 0xDFFF for c in json.dumps(data, ensure_ascii=False)):
+            assert tomllib.loads(path.read_text(encoding="utf-8")) == data
+    return path
 
 
 # ---------------------------------------------------------------- speed

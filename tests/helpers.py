@@ -3,8 +3,11 @@ matching Danish messages across rich's line wrapping. Fixtures live in conftest.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import tomllib
+from pathlib import Path
 
 
 def flat(text: str) -> str:
@@ -37,3 +40,31 @@ def created_code(out: str) -> str:
     match = re.search(r"Ny sag: (RT-\d{4}-\d{3})", out)
     assert match, f"no case code in output: {out!r}"
     return match.group(1)
+
+
+def working_day(days_ahead: int) -> str:
+    """The first working day (no weekend, no holiday) at or after today + days_ahead, as ISO."""
+    from conftest import is_working_day
+
+    day = dt.date.today() + dt.timedelta(days=days_ahead)
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day.isoformat()
+
+
+def example_answers(path: Path) -> dict:
+    """An example answers file with its dates moved relative to today."""
+    today = dt.date.today()
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data["statusmoeder"] = {k: v for k, v in data["statusmoeder"].items() if k in ("tidspunkt", "deltagere")}
+    data["statusmoeder"]["datoer"] = [working_day(d) for d in (14, 42, 70)]
+    for key in ("iagttagelser", "observationer"):
+        for item in data.get(key, []):
+            item["dato"] = today.isoformat()
+    for item in data["aftaler"]:
+        if "senest" in item:
+            item["senest"] = (today + dt.timedelta(days=60)).isoformat()
+    for key in ("foraeldre-orienteret", "underskrift"):
+        if "dato" in data.get(key, {}):
+            data[key]["dato"] = today.isoformat()
+    return data

@@ -23,7 +23,6 @@ import json
 import re
 import shutil
 import sys
-import tomllib
 import unicodedata
 from pathlib import Path
 
@@ -31,7 +30,8 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, ROOT, is_working_day, query, to_toml
+from conftest import EXAMPLES, ROOT, query, write_answers
+from helpers import example_answers, working_day
 from rettidig_cli import fields
 from rettidig_cli.privacy import CPR_MESSAGE, CPR_REMOVED, check_text, contains_cpr, for_terminal, normalise_for_cpr
 
@@ -329,30 +329,6 @@ IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
 GUIDES = ROOT / "data" / "guides"
 
 
-def _working_day(days_ahead: int) -> str:
-    day = dt.date.today() + dt.timedelta(days=days_ahead)
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day.isoformat()
-
-
-def _example(path: Path) -> dict:
-    """An example answers file with its dates moved relative to today."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    data["statusmoeder"] = {k: v for k, v in data["statusmoeder"].items() if k in ("tidspunkt", "deltagere")}
-    data["statusmoeder"]["datoer"] = [_working_day(d) for d in (14, 42, 70)]
-    for key in ("iagttagelser", "observationer"):
-        for item in data.get(key, []):
-            item["dato"] = dt.date.today().isoformat()
-    for item in data["aftaler"]:
-        if "senest" in item:
-            item["senest"] = (dt.date.today() + dt.timedelta(days=60)).isoformat()
-    for key in ("foraeldre-orienteret", "underskrift"):
-        if "dato" in data.get(key, {}):
-            data[key]["dato"] = dt.date.today().isoformat()
-    return data
-
-
 def _set(data: dict, where: str, value) -> None:
     """where: 'a.b' or 'a.0.b' (a list index)."""
     keys = [int(key) if key.isdigit() else key for key in where.split(".")]
@@ -375,30 +351,28 @@ def _abuse_path(data: dict, text: str | None = None, field: str | None = None) -
     data["aftaler"] = [a for a in data["aftaler"] if "forældre" not in a["hvem"].lower()]  # nor given a task
 
 
-def _resen(where: str, setup=None):
+def _answers(guide_file: str, example: Path, where: str, setup=None):
     def build(text: str) -> dict:
-        data = _example(RESEN_EXAMPLE)
+        data = example_answers(example)
         if setup:
             setup(data)
         _set(data, where, text)
         return data
-    return GUIDES / "resen.toml", build
+    return GUIDES / guide_file, build
+
+
+def _resen(where: str, setup=None):
+    return _answers("resen.toml", RESEN_EXAMPLE, where, setup)
 
 
 def _ikast(where: str, setup=None):
-    def build(text: str) -> dict:
-        data = _example(IKAST_EXAMPLE)
-        if setup:
-            setup(data)
-        _set(data, where, text)
-        return data
-    return GUIDES / "ikast-brande-dagtilbud.toml", build
+    return _answers("ikast-brande-dagtilbud.toml", IKAST_EXAMPLE, where, setup)
 
 
 def _big_case(data: dict) -> None:
     data["sagstype"] = "stor"
     data["sagsbehandler"] = "Sagsbehandleren"
-    data["teammoede"] = {"dato": _working_day(10), "deltagere": "Team"}
+    data["teammoede"] = {"dato": working_day(10), "deltagere": "Team"}
     data["teammoede-underskrift"] = {"svar": "ja", "navn": "Mor"}
 
 
@@ -407,7 +381,7 @@ def _k_meeting(data: dict) -> None:
     data["k-moede-spoergsmaal"] = "Hvad kan vi gøre?"
     data["k-moede-oensket"] = "Råd om sprog"
     data["k-moede-samtykke"] = {"svar": "ja", "navn": "Mor"}
-    data["k-moede"] = {"dato": _working_day(10), "deltagere": "Team"}
+    data["k-moede"] = {"dato": working_day(10), "deltagere": "Team"}
 
 
 def _u_meeting(data: dict, text: str | None = None, field: str | None = None) -> None:
@@ -421,7 +395,7 @@ def _u_meeting(data: dict, text: str | None = None, field: str | None = None) ->
 
 def _resen_report(field: str):
     def build(text: str) -> dict:
-        data = _example(RESEN_EXAMPLE)
+        data = example_answers(RESEN_EXAMPLE)
         _abuse_path(data, text, field)
         return data
     return GUIDES / "resen.toml", build
@@ -429,7 +403,7 @@ def _resen_report(field: str):
 
 def _ikast_report(field: str):
     def build(text: str) -> dict:
-        data = _example(IKAST_EXAMPLE)
+        data = example_answers(IKAST_EXAMPLE)
         _u_meeting(data, text, field)
         return data
     return GUIDES / "ikast-brande-dagtilbud.toml", build
@@ -551,7 +525,7 @@ MEETING_FIELDS = {
     "møde hold: nye_aftaler.senest": lambda t: _held(nye_aftaler=[{"hvad": "Læse", "hvem": "Ali", "senest": t}]),
     "møde hold: placering.begrundelse": lambda t: _held(placering={"placering": "trivsel", "begrundelse": t}),
     "møde hold: naeste_moede.dato": lambda t: _held(naeste_moede={"dato": t}),
-    "møde hold: naeste_moede.deltagere": lambda t: _held(naeste_moede={"dato": _working_day(35), "deltagere": t}),
+    "møde hold: naeste_moede.deltagere": lambda t: _held(naeste_moede={"dato": working_day(35), "deltagere": t}),
     "møde hold: fit.hvem": lambda t: _held(**_fit(hvem=t)),
     "møde hold: fit.note": lambda t: _held(**_fit(note=t)),
     "møde hold: fit.point": lambda t: _held(**_fit(point=t)),
@@ -564,17 +538,6 @@ assert len(FORMS) >= 34 and TABLE_SIZE >= 34 * 60, (len(FORMS), len(FIELDS))
 
 
 # ---------------------------------------------------------------- writing answers files
-
-
-def write_answers(folder: Path, name: str, data: dict, fmt: str) -> Path:
-    """TOML or JSON; both are read back here, so the writer is known to be right."""
-    path = folder / f"{name}.{fmt}"
-    if fmt == "json":
-        path.write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
-    else:
-        path.write_text(to_toml(data), encoding="utf-8")
-        assert tomllib.loads(path.read_text(encoding="utf-8")) == data
-    return path
 
 
 # ---------------------------------------------------------------- a case to work on, made once
@@ -591,7 +554,7 @@ def _template(cli, monkeypatch, tmp_path_factory) -> tuple[Path, str]:
         (home / "indstillinger.toml").write_text('kryptering = "ingen"\n', encoding="utf-8")
         with monkeypatch.context() as env:
             env.setenv("RETTIDIG_HOME", str(home))
-            path = write_answers(home.parent, "grundsag", _example(RESEN_EXAMPLE), "json")
+            path = write_answers(home.parent, "grundsag", example_answers(RESEN_EXAMPLE), "json")
             result = cli(["new", "--guide", "resen", "--answers", str(path)])
         assert result.code == 0, result.err
         _TEMPLATE["home"] = home
@@ -647,8 +610,8 @@ def _filled(args: list[str], values: dict[str, str]) -> list[str]:
 
 
 def _flag_values(case: str, text: str, folder: Path) -> dict[str, str]:
-    return {"CODE": case, "TEXT": text, "TODAY": dt.date.today().isoformat(), "DAY21": _working_day(21),
-            "DAY28": _working_day(28), "FOLDER": str(folder)}
+    return {"CODE": case, "TEXT": text, "TODAY": dt.date.today().isoformat(), "DAY21": working_day(21),
+            "DAY28": working_day(28), "FOLDER": str(folder)}
 
 
 def _format(form_index: int, field_index: int) -> str:
@@ -730,13 +693,13 @@ def test_the_table_size():
 def _harmless(field: str) -> str:
     """Ordinary input for a field, of the kind it takes."""
     if field.endswith(("statusmoeder.datoer", "naeste_moede.dato")):
-        return _working_day(35)
+        return working_day(35)
     if field.endswith(("--dato", ".dato")):  # a meeting on a working day; an observation today
-        return _working_day(21) if "møde" in field or "moede" in field else dt.date.today().isoformat()
+        return working_day(21) if "møde" in field or "moede" in field else dt.date.today().isoformat()
     if field.endswith(": dato"):
         return dt.date.today().isoformat()
     if field.endswith(("senest", "--senest")):
-        return _working_day(60)
+        return working_day(60)
     if field.endswith(("tidspunkt", "--tid")):
         return "14:00"
     if field.endswith("fit.point"):

@@ -28,7 +28,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, MONTHS_DA, UP, db_file, query, raw_connect, working_day_on_or_after
+from conftest import (CTRL_C, DOWN, ENTER, EXAMPLES, MONTHS_DA, UP, db_file, execute, query,
+                      working_day_on_or_after)
 from helpers import assert_no_traceback, flat, ok, plan_json
 
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
@@ -91,14 +92,6 @@ def export_to(cli, code: str, folder: Path, *args: str, keys: str | None = None)
 
 
 # ---------------------------------------------------------------- the data file
-
-
-def execute(home: Path, sql: str, params: tuple = ()) -> None:
-    conn = raw_connect(db_file(home))
-    try:
-        conn.execute(sql, params)
-    finally:
-        conn.close()
 
 
 def redaction_terms(home: Path) -> list[str]:

@@ -32,15 +32,14 @@ import collections
 import datetime as dt
 import json
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, db_file, for_abuse_path, is_working_day, raw_connect, to_toml
-from helpers import flat
+from conftest import EXAMPLES, db_file, for_abuse_path, raw_connect, write_answers
+from helpers import example_answers, flat, working_day
 from rettidig_cli.privacy import printable
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
@@ -315,41 +314,6 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def working_day(days_ahead: int) -> str:
-    day = today() + dt.timedelta(days=days_ahead)
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day.isoformat()
-
-
-def write_answers(folder: Path, name: str, data: dict, fmt: str) -> Path:
-    path = folder / f"{name}.{fmt}"
-    if fmt == "json":
-        path.write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
-    else:
-        path.write_text(to_toml(data), encoding="utf-8")
-        if not has_surrogate(json.dumps(data, ensure_ascii=False)):
-            assert tomllib.loads(path.read_text(encoding="utf-8")) == data  # the writer is right
-    return path
-
-
-def example(path: Path) -> dict:
-    """An example answers file with its dates moved relative to today."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    data["statusmoeder"] = {k: v for k, v in data["statusmoeder"].items() if k in ("tidspunkt", "deltagere")}
-    data["statusmoeder"]["datoer"] = [working_day(d) for d in (14, 42, 70)]
-    for key in ("iagttagelser", "observationer"):
-        for item in data.get(key, []):
-            item["dato"] = today().isoformat()
-    for item in data["aftaler"]:
-        if "senest" in item:
-            item["senest"] = (today() + dt.timedelta(days=60)).isoformat()
-    for key in ("foraeldre-orienteret", "underskrift"):
-        if "dato" in data.get(key, {}):
-            data[key]["dato"] = today().isoformat()
-    return data
-
-
 def underretning(text: str) -> dict:
     return {"dato": today().isoformat(), "modtager": text, "hvordan": text, "leder_informeret": True, "note": text}
 
@@ -359,7 +323,7 @@ def answers(guide: str, group: str, text: str) -> dict:
     decisions are walked: 'tekst' (text steps, descriptions; stor sag / K-møde) and 'navne' (names,
     methods, participants; the abuse path / U-møde with their underretning)."""
     if guide == "resen":
-        data = example(RESEN_EXAMPLE)
+        data = example_answers(RESEN_EXAMPLE)
         if group == "tekst":
             for key in ("stikord", "koordinator", "foraeldres-syn", "barnets-perspektiv", "analyse"):
                 data[key] = text
@@ -383,7 +347,7 @@ def answers(guide: str, group: str, text: str) -> dict:
             data["tovholder"] = {"navn": text, "rolle": text}
             data["statusmoeder"]["deltagere"] = text
         return data
-    data = example(IKAST_EXAMPLE)
+    data = example_answers(IKAST_EXAMPLE)
     if group == "tekst":
         for key in ("bekymring", "kolleger", "foraeldre-oplevelse", "barnets-perspektiv", "laeringsmiljoe",
                     "foraeldredialog", "analyse", "foraeldre-stoette", "k-moede-spoergsmaal", "k-moede-oensket"):
@@ -408,7 +372,7 @@ def answers(guide: str, group: str, text: str) -> dict:
 
 def create_case(cli, folder: Path) -> str:
     """A finished Resen case (no hostile text): two agreements, three planned status meetings."""
-    path = write_answers(folder, "grundsag", example(RESEN_EXAMPLE), "json")
+    path = write_answers(folder, "grundsag", example_answers(RESEN_EXAMPLE), "json")
     result = cli(["new", "--guide", "resen", "--answers", str(path)])
     assert result.code == 0, result.err
     return result.out.split("Ny sag: ", 1)[1].split()[0]
@@ -582,7 +546,7 @@ def test_values_echoed_in_errors(cli, tmp_path, data_home, storage, h):
     for flag in ("--tovholder", "--tilbud", "--fase"):
         probe.run(f"list {flag}", ["list", f"{flag}={t}"], **lookup)
     path = tmp_path / "svar-trin.json"
-    path.write_text(json.dumps({**example(RESEN_EXAMPLE), t: "x"}, ensure_ascii=True), encoding="utf-8")
+    path.write_text(json.dumps({**example_answers(RESEN_EXAMPLE), t: "x"}, ensure_ascii=True), encoding="utf-8")
     probe.run("new --answers (unknown step id)", ["new", "--guide", "resen", "--answers", str(path)], **lookup)
     probe.finish()
 

@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, db_file, query, raw_connect
+from conftest import EXAMPLES, execute, query
 
 from rettidig_cli import privacy
 
@@ -42,14 +42,6 @@ def run(cli, *args: str):
 def leaks(outputs: dict[str, str]) -> dict[str, list[str]]:
     """{output's name: the hostile characters found in it} for every output that is not clean."""
     return {name: bad for name, text in outputs.items() if (bad := found_bad(text))}
-
-
-def execute(home: Path, sql: str, params: tuple = ()) -> None:
-    conn = raw_connect(db_file(home))
-    try:
-        conn.execute(sql, params)
-    finally:
-        conn.close()
 
 
 def new_case(cli) -> str:
