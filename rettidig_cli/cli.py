@@ -145,11 +145,14 @@ def plan(
     if as_json:
         from rettidig_cli.output import write_json
 
-        write_json(data)
+        write_json(plans.as_json(data))
         return
     from rettidig_cli import render
 
     render.print_plan(data, _console())
+
+
+LIST_LIMIT = 25  # cases in the morning view; the rest are counted under it ("og 40 flere")
 
 
 @app.command(name="list", cls=DanishCommand)
@@ -161,37 +164,29 @@ def list_cases(
     fase: Annotated[Optional[str], typer.Option("--fase", help="Kun sager i denne fase (nummer eller navn).",
                                                 show_default=False)] = None,
     closed_only: Annotated[bool, typer.Option("--lukkede", help="Vis kun lukkede sager.")] = False,
-    include_closed: Annotated[bool, typer.Option("--alle", help="Vis også lukkede sager.")] = False,
+    include_closed: Annotated[bool, typer.Option(
+        "--alle", help="Vis alle sager, også lukkede (ellers de 25 vigtigste åbne).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv listen som JSON.")] = False,
     db: DbOption = None,
 ) -> None:
     """Morgenoversigten: dine sager, det vigtigste først (overskredet, ugens møder, frister)."""
     from rettidig_cli import dates, overview
-    from rettidig_cli import plan as plans
 
     store = _open(db)
     today = dates.today()
-    cases = store.cases(include_closed or closed_only)
-    if closed_only:
-        from rettidig_cli.vocabulary import CaseStatus
+    with store.atomic():  # one transaction: the summaries made now are kept, and the search logged
+        found, unreadable = overview.summaries(store, today, include_closed or closed_only)
+        if closed_only:
+            from rettidig_cli.vocabulary import CaseStatus
 
-        cases = [c for c in cases if c["status"] != CaseStatus.OPEN]
-    built, unreadable = [], []
-    for c in cases:
-        # One case that cannot be planned (its guide beyond the limits, a value written by hand)
-        # is a line saying so; the overview of the other cases goes on.
-        try:
-            built.append(plans.build(store, c, today))
-        except (plans.CaseGuideError, plans.CaseUnreadableError) as exc:
-            unreadable.append(overview.unreadable_row(c, exc.reason))
-    rows = overview.overview(built, today, tovholder, tilbud, fase, unreadable=unreadable)
-    with store.atomic():
-        # One row per case shown: the list shows each child's name, so insight into a case must
-        # include that it was listed.
-        for shown in rows:
-            store.audit("søg", shown["kode"], "oversigt")
-        if not rows:
-            store.audit("søg", None, "0 sager")
+            found = [s for s in found if s.status != CaseStatus.OPEN]
+            unreadable = [u for u in unreadable if u["status"] != CaseStatus.OPEN]
+        rows = overview.overview(found, today, tovholder, tilbud, fase, unreadable=unreadable)
+        # In a terminal the most urgent cases are shown; --alle and --json show every one.
+        shown = rows if as_json or include_closed or closed_only else rows[:LIST_LIMIT]
+        # The list shows each child's name, so insight into a case must include that it was
+        # listed: one row naming every case shown.
+        store.audit("søg", None, f"oversigt, {len(shown)} sager", shown=[r["kode"] for r in shown])
     if as_json:
         from rettidig_cli.output import write_json
 
@@ -200,7 +195,7 @@ def list_cases(
     from rettidig_cli import render
 
     title = "Lukkede sager" if closed_only else "Dine sager – det vigtigste først"
-    render.print_list(rows, _console(), title)
+    render.print_list(shown, _console(), title, hidden=rows[len(shown):])
     from rettidig_cli import erase, settings
 
     months, log_months = settings.retention(_home(), warn=_warn)  # a reminder only: a bad file is a warning

@@ -312,11 +312,13 @@ def indsigt(
     store = _open(db)
     from rettidig_cli.store import normalise_code
 
-    rows = list(store.db["audit_log"].rows_where("upper(case_code) = ?", [normalise_code(case)], order_by="id"))
+    rows = store.audit_rows(case)
     if not rows:
         raise NotFoundError(f"Der er ingen logposter for sagen «{case}».", hint="Se dine sager med: rettidig list")
+    wanted = normalise_code(case)
+    code = next((r["case_code"] for r in rows if (r["case_code"] or "").upper() == wanted), wanted)
     with store.atomic():
-        store.audit("indsigt", rows[0]["case_code"])
+        store.audit("indsigt", code)
     from rettidig_cli.privacy import printable_tree
 
     # The user name comes from the environment and the rows from a file anyone could edit: cleaned
@@ -327,9 +329,9 @@ def indsigt(
     if as_json:
         from rettidig_cli.output import write_json
 
-        write_json({"sag": rows[0]["case_code"], "log": entries})
+        write_json({"sag": code, "log": entries})
         return
-    table = Table(title=Text(f"Log for sag {rows[0]['case_code']} – hvem har brugt oplysningerne"), title_justify="left")
+    table = Table(title=Text(f"Log for sag {code} – hvem har brugt oplysningerne"), title_justify="left")
     for name in ("Tidspunkt", "Bruger", "Handling", "Formål (kommando)", "Hvad"):
         table.add_column(name, no_wrap=name == "Tidspunkt")
     for entry in entries:

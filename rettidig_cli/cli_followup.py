@@ -412,10 +412,10 @@ def meeting_hold(
 
     data = plans.build(store, row)
     console = _console()
-    if data["fit"]:
-        console.print(render.fit_panel(data["fit"]))
-    nxt = data["naeste_statusmoede"]
-    _say("Næste statusmøde: ", (_long(nxt["dato"]) if nxt else "ikke aftalt", "bold"),
+    if data.fit:
+        console.print(render.fit_panel(data.fit))
+    nxt = data.next_status_meeting
+    _say("Næste statusmøde: ", (_long(nxt.day) if nxt else "ikke aftalt", "bold"),
          f". Se hele handleplanen: rettidig plan {row['code']}")
 
 

@@ -17,8 +17,11 @@ def case_tables(store) -> list[str]:
 
 
 def record_counts(store, case: dict) -> dict[str, int]:
+    """The case's records, table by table; its kept overview summary is not a record of its own."""
     counts = {}
     for table in case_tables(store):
+        if table == "case_summaries":
+            continue
         n = store.db.execute(f'SELECT count(*) FROM "{table}" WHERE case_id = ?', [case["id"]]).fetchone()[0]
         if n:
             counts[table] = n

@@ -154,3 +154,13 @@ def m006_exports(db: Database) -> None:
     # child's data) is found and removed by the next start; the row goes when the file has its name.
     db["pending_files"].create({"id": int, "path": str, "pid": int, "started_at": str}, pk="id",
                                not_null={"path", "pid", "started_at"})
+
+
+@migrations()
+def m007_overview(db: Database) -> None:
+    # `list` reads one kept summary per case (made from its plan, removed by every write to the
+    # case) instead of building every plan; and a search is logged as one row naming the cases it
+    # showed, not one row per case.
+    db["case_summaries"].create({"case_id": int, "version": str, "data": str}, pk="case_id",
+                                not_null={"version", "data"}, foreign_keys=[("case_id", "cases", "id")])
+    db["audit_log"].add_column("shown", str)

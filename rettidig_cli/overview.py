@@ -8,11 +8,13 @@ for a long time > nothing pressing > closed."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import json
 
-from rettidig_cli import dates
-from rettidig_cli.vocabulary import OPEN_AGREEMENT, CaseStatus, MeetingState
+from rettidig_cli import __version__, dates
+from rettidig_cli.model import Duty, DutyKind, Summary, to_json
+from rettidig_cli.plan import overdue_sentence
 from rettidig_cli.reference import followup_rules
+from rettidig_cli.vocabulary import CaseStatus
 
 OVERDUE, THIS_WEEK, SOON, QUIET, CALM, CLOSED = range(6)
 LEVEL_NAMES = {OVERDUE: "overskredet", THIS_WEEK: "denne uge", SOON: "snart", QUIET: "stille",
@@ -24,44 +26,41 @@ def _week(day: dt.date) -> tuple[int, int]:
     return day.isocalendar()[:2]
 
 
-def tasks(plan: dict, today: dt.date) -> list[dict]:
+def tasks(plan: Summary, today: dt.date) -> list[dict]:
     """What this case asks of the practitioner now, each with its urgency level and date."""
-    if plan["status"] != CaseStatus.OPEN:
+    if plan.status != CaseStatus.OPEN:
         return []
     rules = followup_rules()
     soon = today + dt.timedelta(days=rules.soon_days)
-    found = _overdue(plan, today)
-    if plan["mistanke_om_vold_eller_overgreb"] and not plan["underretninger"]:
-        found.append({"niveau": OVERDUE, "tekst": "Mistanke om vold/overgreb: ingen underretning registreret.",
-                      "dato": None})
-    nxt = plan["naeste_statusmoede"]
+    found = [{"niveau": OVERDUE, "tekst": _overdue_cell(d), "dato": d.day.isoformat() if d.day else None}
+             for d in plan.duties if d.overdue(today)]
+    nxt = plan.next_status_meeting
     if nxt:
-        day = dt.date.fromisoformat(nxt["dato"])
+        day = dt.date.fromisoformat(nxt)
         if _week(day) == _week(today):
-            found.append({"niveau": THIS_WEEK, "tekst": f"Statusmøde {_when(day, today)}", "dato": nxt["dato"]})
+            found.append({"niveau": THIS_WEEK, "tekst": f"Statusmøde {_when(day, today)}", "dato": nxt})
         elif _week(day) == _week(today + dt.timedelta(weeks=1)):
-            found.append({"niveau": SOON, "tekst": f"Statusmøde næste uge: {dates.format_date(day)}",
-                          "dato": nxt["dato"]})
-    deadline = dates.from_iso(plan["iagttagelsesfrist"])
-    if deadline and not plan["iagttagelser_faerdige"] and today <= deadline <= soon:
-        found.append({"niveau": SOON, "tekst": f"Iagttagelserne skal ligge klar {dates.format_date(deadline)}",
-                      "dato": deadline.isoformat()})
-    for a in plan["aftaler"]:
-        due = dates.from_iso(a["senest"])
-        if due and a["status"] in OPEN_AGREEMENT and today <= due <= soon:
-            found.append({"niveau": SOON, "tekst": f"Aftale nr. {a['nr']} skal være udført {dates.format_date(due)}",
-                          "dato": due.isoformat()})
-    quiet_for = (today - dt.date.fromisoformat(plan["opdateret"])).days
+            found.append({"niveau": SOON, "tekst": f"Statusmøde næste uge: {dates.format_date(day)}", "dato": nxt})
+    for duty in plan.duties:
+        if duty.day and today <= duty.day <= soon:
+            if duty.kind == DutyKind.OBSERVATIONS:
+                text = f"Iagttagelserne skal ligge klar {dates.format_date(duty.day)}"
+            elif duty.kind == DutyKind.AGREEMENT:
+                text = f"Aftale nr. {duty.ref} skal være udført {dates.format_date(duty.day)}"
+            else:
+                continue  # a meeting to come is the status meeting above, or on its own day
+            found.append({"niveau": SOON, "tekst": text, "dato": duty.day.isoformat()})
+    quiet_for = (today - dt.date.fromisoformat(plan.updated)).days
     if quiet_for >= rules.inactive_days:
-        found.append({"niveau": QUIET, "tekst": f"Intet registreret i {quiet_for} dage", "dato": plan["opdateret"]})
-    if not plan["tovholder"] and plan["fase"]["nummer"] > 1:
+        found.append({"niveau": QUIET, "tekst": f"Intet registreret i {quiet_for} dage", "dato": plan.updated})
+    if not plan.tovholder and plan.phase.number > 1:
         found.append({"niveau": QUIET, "tekst": "Ingen tovholder valgt", "dato": None})
-    if not plan["faerdig"] and plan["naeste_skridt"]["fase"]:
-        found.append({"niveau": CALM, "tekst": f"Fortsæt guiden: {plan['naeste_skridt']['fase']}", "dato": None})
+    if not plan.done and plan.next_phase:
+        found.append({"niveau": CALM, "tekst": f"Fortsæt guiden: {plan.next_phase}", "dato": None})
     return sorted(found, key=lambda t: (t["niveau"], t["dato"] or ""))
 
 
-_short = functools.partial(dates.format_iso, short=True)
+_short = dates.format_short
 
 
 def clip(text: str, length: int = 40) -> str:
@@ -69,22 +68,20 @@ def clip(text: str, length: int = 40) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def _overdue(plan: dict, today: dt.date) -> list[dict]:
-    """The same overdue items as the plan's list, said short enough for one table cell."""
-    found = []
-    deadline = plan["iagttagelsesfrist"]
-    if deadline and not plan["iagttagelser_faerdige"] and deadline < today.isoformat():
-        found.append({"tekst": f"Iagttagelserne skulle ligge klar {_short(deadline)}", "dato": deadline})
-    for a in plan["aftaler"]:
-        if a["overskredet"]:
-            found.append({"tekst": f"Aftale {a['nr']} overskredet ({_short(a['senest'])}): {clip(a['hvad'])}",
-                          "dato": a["senest"]})
-    for m in plan["statusmoeder"] + plan["andre_moeder"]:
-        if m["status"] == MeetingState.PLANNED and m["dato"] < today.isoformat():
-            found.append({"tekst": f"{m['type']} {_short(m['dato'])} er ikke registreret som holdt", "dato": m["dato"]})
-    if plan["mistanke_om_vold_eller_overgreb"] and any(not u["leder_informeret"] for u in plan["underretninger"]):
-        found.append({"tekst": "Lederen er ikke informeret om underretningen", "dato": None})
-    return [{"niveau": OVERDUE, **item} for item in found]
+def _overdue_cell(duty: Duty) -> str:
+    """An overdue duty said short enough for one table cell."""
+    match duty.kind:
+        case DutyKind.NO_UNDERRETNING:
+            return "Mistanke om vold/overgreb: ingen underretning registreret."
+        case DutyKind.LEADER_NOT_INFORMED:
+            return "Lederen er ikke informeret om underretningen"
+        case DutyKind.OBSERVATIONS:
+            return f"Iagttagelserne skulle ligge klar {_short(duty.day)}"
+        case DutyKind.AGREEMENT:
+            return f"Aftale {duty.ref} overskredet ({_short(duty.day)}): {clip(duty.label)}"
+        case DutyKind.MEETING:
+            return f"{duty.label} {_short(duty.day)} er ikke registreret som holdt"
+    raise ValueError(duty.kind)
 
 
 def _when(day: dt.date, today: dt.date) -> str:
@@ -95,30 +92,30 @@ def _when(day: dt.date, today: dt.date) -> str:
     return dates.format_date(day)
 
 
-def row(plan: dict, today: dt.date) -> dict:
+def row(plan: Summary, today: dt.date) -> dict:
     """One line of the overview."""
     todo = tasks(plan, today)
-    level = CLOSED if plan["status"] != CaseStatus.OPEN else (todo[0]["niveau"] if todo else CALM)
-    nxt = plan["naeste_statusmoede"]
+    level = CLOSED if plan.status != CaseStatus.OPEN else (todo[0]["niveau"] if todo else CALM)
+    nxt = plan.next_status_meeting
     return {
-        "kode": plan["kode"], "barn": plan["barn"]["navn"] or "(ikke udfyldt)",
-        "tilbud": plan["barn"]["tilbud"] or "",
-        "fase": f"{plan['fase']['nummer']}/{plan['fase']['antal']} {plan['fase']['titel']}"
-        if not plan["faerdig"] else "Alle faser gennemgået",
-        "fase_nummer": plan["fase"]["nummer"], "fase_id": plan["fase"]["id"], "fase_titel": plan["fase"]["titel"],
-        "tovholder": plan["tovholder"]["navn"] if plan["tovholder"] else "",
-        "naeste_statusmoede": nxt["dato"] if nxt else None,
-        "placering": plan["placering"]["label"] if plan["placering"] else "",
-        "placering_farve": plan["placering"]["farve"] if plan["placering"] else "",
-        "status": plan["status"],
-        "lukket": plan["lukket"],
+        "kode": plan.code, "barn": plan.child.name or "(ikke udfyldt)",
+        "tilbud": plan.child.setting or "",
+        "fase": f"{plan.phase.number}/{plan.phase.count} {plan.phase.title}"
+        if not plan.done else "Alle faser gennemgået",
+        "fase_nummer": plan.phase.number, "fase_id": plan.phase.id, "fase_titel": plan.phase.title,
+        "tovholder": plan.tovholder,
+        "naeste_statusmoede": nxt,
+        "placering": plan.position.label if plan.position else "",
+        "placering_farve": plan.position.colour if plan.position else "",
+        "status": plan.status,
+        "lukket": to_json(plan.closed),
         "niveau": level, "niveau_navn": LEVEL_NAMES[level],
         "opgaver": [t["tekst"] for t in todo],
-        "forsinket": plan["forsinket"],
-        "mistanke_om_vold_eller_overgreb": plan["mistanke_om_vold_eller_overgreb"],
-        "sidst_aendret": plan["opdateret"],
-        "_sort": (level, (todo[0]["dato"] if todo and todo[0]["dato"] else "9999"), nxt["dato"] if nxt else "9999",
-                  plan["kode"]),
+        "forsinket": [overdue_sentence(d) for d in plan.overdue(today)],
+        "mistanke_om_vold_eller_overgreb": plan.abuse_path,
+        "sidst_aendret": plan.updated,
+        "_sort": (level, (todo[0]["dato"] if todo and todo[0]["dato"] else "9999"), nxt or "9999",
+                  plan.code),
     }
 
 
@@ -156,7 +153,7 @@ def unreadable_row(case: dict, reason: str) -> dict:
     }
 
 
-def overview(plans: list[dict], today: dt.date, tovholder=None, setting=None, phase=None,
+def overview(plans: list[Summary], today: dt.date, tovholder=None, setting=None, phase=None,
              unreadable: list[dict] = ()) -> list[dict]:
     """The lines, most urgent first. Lines of cases that cannot be shown (unreadable_row) are kept
     whatever the filters: what they would match cannot be known."""
@@ -166,3 +163,33 @@ def overview(plans: list[dict], today: dt.date, tovholder=None, setting=None, ph
     for line in lines:
         del line["_sort"]
     return lines
+
+
+# A kept summary is used only by the version that made it: a newer one may phrase or sort differently.
+SUMMARY_VERSION = f"{__version__}/1"
+
+
+def summaries(store, today: dt.date, include_closed: bool) -> tuple[list[Summary], list[dict]]:
+    """Every case's summary, and the lines of cases that cannot be shown. Kept summaries are read;
+    the others are made from the case's plan and kept, in the caller's transaction (see
+    Store.keep_summaries), so the next `list` reads them."""
+    from rettidig_cli import plan as plans
+
+    found, unreadable, made = [], [], []
+    for row in store.overview_rows(include_closed):
+        kept, version = row.pop("summary"), row.pop("summary_version")
+        if kept and version == SUMMARY_VERSION:
+            found.append(Summary.from_json(json.loads(kept)))
+            continue
+        # One case that cannot be planned (its guide beyond the limits, a value written by hand)
+        # is a line saying so; the overview of the other cases goes on.
+        try:
+            summary = plans.build(store, row, today).summary()
+        except (plans.CaseGuideError, plans.CaseUnreadableError) as exc:
+            unreadable.append(unreadable_row(row, exc.reason))
+            continue
+        found.append(summary)
+        made.append((row["id"], SUMMARY_VERSION, json.dumps(summary.to_stored(), ensure_ascii=False)))
+    if made:
+        store.keep_summaries(made)
+    return found, unreadable

@@ -10,8 +10,10 @@ from rich.table import Table
 from rich.text import Text
 
 from rettidig_cli import dates, fit
+from rettidig_cli.model import Plan, Ruler
+from rettidig_cli.plan import overdue_sentence
 from rettidig_cli.vocabulary import OPEN_AGREEMENT, AgreementStatus, MeetingState
-from rettidig_cli.overview import clip
+from rettidig_cli.overview import OVERDUE, clip
 
 COLOURS = {"green": "green", "yellow": "yellow", "red": "red", "orange": "dark_orange", "blue": "blue"}
 
@@ -38,208 +40,209 @@ def _field(label: str, value: str, style: str = "") -> Text:
     return text
 
 
-def plan_renderable(plan: dict):
+def plan_renderable(plan: Plan):
     parts = []
-    child = plan["barn"]
+    child = plan.child
     head = Text()
-    head.append(f"Handleplan {plan['kode']}", style="bold")
-    head.append(f"  ·  {plan['guide']['navn']}\n", style="dim")
-    head.append(_field("Barn", child["navn"] or ""))
-    head.append(f"   ({child['aldersgruppe'] or '?'}, {child['tilbud'] or '?'})\n")
-    phase = plan["fase"]
-    head.append(_field("Fase", "Alle faser er gennemgået" if plan["faerdig"]
-                       else f"{phase['nummer']} af {phase['antal']}: {phase['titel']}"))
+    head.append(f"Handleplan {plan.code}", style="bold")
+    head.append(f"  ·  {plan.guide.name}\n", style="dim")
+    head.append(_field("Barn", child.name or ""))
+    head.append(f"   ({child.age_group or '?'}, {child.setting or '?'})\n")
+    phase = plan.phase
+    head.append(_field("Fase", "Alle faser er gennemgået" if plan.done
+                       else f"{phase.number} af {phase.count}: {phase.title}"))
     head.append("\n")
-    tov = plan["tovholder"]
-    head.append(_field("Tovholder", f"{tov['navn']}" + (f" ({tov['rolle']})" if tov and tov["rolle"] else "")
+    tov = plan.tovholder
+    head.append(_field("Tovholder", tov.name + (f" ({tov.role})" if tov.role else "")
                        if tov else "ikke valgt endnu", "bold cyan"))
-    if plan["placering"]:
-        pos = plan["placering"]
+    if plan.position:
+        pos = plan.position
         head.append("\n")
-        head.append(_field("Børnelinealen", f"{pos['label']} ({_day(pos['dato'], True)})",
-                           COLOURS.get(pos["farve"], "")))
-    if plan["lukket"]:
+        head.append(_field("Børnelinealen", f"{pos.label} ({_day(pos.day, True)})", COLOURS.get(pos.colour, "")))
+    if plan.closed:
         head.append("\n")
-        head.append(_field("Lukket", f"{_day(plan['lukket']['dato'])}: {plan['lukket']['grund']}", "bold"))
-    parts.append(Panel(head, border_style="dim" if plan["lukket"] else "cyan"))
+        head.append(_field("Lukket", f"{_day(plan.closed.day)}: {plan.closed.reason}", "bold"))
+    parts.append(Panel(head, border_style="dim" if plan.closed else "cyan"))
 
-    if plan["mistanke_om_vold_eller_overgreb"]:
-        body = Text(plan["sikkerhedsregel"] or "", style="bold")
-        for u in plan["underretninger"]:
-            body.append(f"\nUnderretning {_day(u['dato'])} til {u['modtager']} ({u['hvordan']}). ")
-            body.append("Leder informeret." if u["leder_informeret"] else "Leder IKKE informeret endnu.",
-                        style="" if u["leder_informeret"] else "bold red")
-        if not plan["underretninger"]:
+    if plan.abuse_path:
+        body = Text(plan.safety_rule or "", style="bold")
+        for u in plan.underretninger:
+            body.append(f"\nUnderretning {_day(u.day)} til {u.recipient} ({u.method}). ")
+            body.append("Leder informeret." if u.leader_informed else "Leder IKKE informeret endnu.",
+                        style="" if u.leader_informed else "bold red")
+        if not plan.underretninger:
             body.append("\nIngen underretning registreret – lav den nu.", style="bold red")
         parts.append(Panel(body, title=Text("Mistanke om vold eller overgreb"), border_style="red"))
 
-    if plan["forsinket"]:
-        parts.append(Panel(_lines(plan["forsinket"], "! "), title=Text("Overskredet"), border_style="red"))
+    overdue = [overdue_sentence(d) for d in plan.overdue()]
+    if overdue:
+        parts.append(Panel(_lines(overdue, "! "), title=Text("Overskredet"), border_style="red"))
 
-    if plan["bekymring"]:
-        parts.append(Panel(_lines(plan["bekymring"], ""), title=Text("Bekymringen"), title_align="left"))
+    if plan.concern:
+        parts.append(Panel(_lines(plan.concern, ""), title=Text("Bekymringen"), title_align="left"))
 
-    if plan["observationer"] or (plan["iagttagelsesfrist"] and not plan["iagttagelser_faerdige"]):
+    deadline_open = plan.observation_deadline and not plan.observations_done
+    if plan.observations or deadline_open:
         table = Table(title=Text("Observationer"), title_justify="left", expand=True)
         table.add_column("Dato", no_wrap=True)
         table.add_column("Hvad", ratio=3)
         table.add_column("Metode", ratio=1)
         table.add_column("Hvem", ratio=1)
-        for o in plan["observationer"]:
-            table.add_row(Text(_day(o["dato"], True)), Text(o["hvad"]), Text(o["metode"]), Text(o["hvem"]))
-        if plan["iagttagelsesfrist"] and not plan["iagttagelser_faerdige"] and not plan["lukket"]:
-            table.caption = Text(f"Frist for iagttagelser: {_day(plan['iagttagelsesfrist'])}")
+        for o in plan.observations:
+            table.add_row(Text(_day(o.day, True)), Text(o.what), Text(o.method), Text(o.who))
+        if deadline_open and not plan.closed:
+            table.caption = Text(f"Frist for iagttagelser: {_day(plan.observation_deadline)}")
         parts.append(table)
 
-    if plan["faktorer"]:
-        parts.append(Panel(_lines([f"{f['type']}: {f['tekst']}" for f in plan["faktorer"]]),
+    if plan.factors:
+        parts.append(Panel(_lines([f"{f.kind}: {f.text}" for f in plan.factors]),
                            title=Text("Trivselstegn og faktorer"), title_align="left"))
 
     # The parents' own words are shown under "Forældrenes del" below.
     # On the abuse path the parents' part is not shown at all (a suspicion registered later).
-    others = [t for t in plan["tekster"] if t["rolle"] not in ("concern", "parents_view")]
+    others = [t for t in plan.texts if t.role not in ("concern", "parents_view")]
     if others:
         body = Text()
         for i, t in enumerate(others):
             if i:
                 body.append("\n")
-            body.append(f"{t['titel']}: ", style="bold")
-            body.append(t["tekst"])
+            body.append(f"{t.title}: ", style="bold")
+            body.append(t.text)
         parts.append(Panel(body, title=Text("Perspektiver og analyse"), title_align="left"))
 
-    if plan["beslutninger"]:
+    if plan.decisions:
         body = Text()
-        for i, d in enumerate(plan["beslutninger"]):
+        for i, d in enumerate(plan.decisions):
             if i:
                 body.append("\n")
-            body.append(f"{d['titel']}: ", style="bold")
-            body.append(", ".join(d["valg"]))
-            for earlier in d["tidligere"]:
-                body.append(f"  (før: {earlier['valg']}, {_day(earlier['dato'], True)})", style="dim")
-            if d["tidligere"] and d["begrundelse"]:
-                body.append(f"\n   Begrundelse: {d['begrundelse']}")
-            for c in d["betydning"]:
+            body.append(f"{d.title}: ", style="bold")
+            body.append(", ".join(d.choices))
+            for earlier in d.earlier:
+                body.append(f"  (før: {earlier.choice}, {_day(earlier.day, True)})", style="dim")
+            if d.earlier and d.reason:
+                body.append(f"\n   Begrundelse: {d.reason}")
+            for c in d.meaning:
                 body.append(f"\n   – {c}")
         parts.append(Panel(body, title=Text("Beslutninger"), title_align="left"))
 
     parts.append(agreements_table(plan))
     parts.append(meetings_table(plan))
-    if plan["linealen"]["historik"]:
-        parts.append(ruler_timeline(plan["linealen"]))
-    if plan["fit"]:
-        parts.append(fit_panel(plan["fit"]))
+    if plan.ruler.history:
+        parts.append(ruler_timeline(plan.ruler))
+    if plan.fit:
+        parts.append(fit_panel(plan.fit))
 
-    if not plan["mistanke_om_vold_eller_overgreb"]:
-        parents = plan["foraeldre"]
+    if not plan.abuse_path:
+        parents = plan.parents
         body = Text()
-        for t in parents["perspektiv"]:
-            body.append(f"{t['titel']}: ", style="bold")
-            body.append(t["tekst"] + "\n")
-        for c in parents["samtykker"]:
-            body.append(f"{c['titel']}: ", style="bold")
-            body.append(c["svar"] + (f" – {c['navn']}" if c["navn"] else "") + (f", {_day(c['dato'], True)}" if c["dato"] else ""))
+        for t in parents.views:
+            body.append(f"{t.title}: ", style="bold")
+            body.append(t.text + "\n")
+        for c in parents.consents:
+            body.append(f"{c.title}: ", style="bold")
+            body.append(c.answer + (f" – {c.name}" if c.name else "") + (f", {_day(c.day, True)}" if c.day else ""))
             body.append("\n")
-        sig = parents["underskrift"]
-        if sig is None or sig["svar"] != "ja":
+        sig = parents.signature
+        if sig is None or sig.answer != "ja":
             body.append("Handleplanen er ikke underskrevet af forældrene endnu.", style="yellow")
         body.rstrip()
         parts.append(Panel(body if body.plain.strip() else Text("Intet registreret endnu.", style="dim"),
                            title=Text("Forældrenes del"), title_align="left"))
 
-    nxt = plan["naeste_skridt"]
+    nxt = plan.next_step
     body = Text()
-    code = plan["kode"]
-    if plan["lukket"]:
+    code = plan.code
+    if plan.closed:
         body.append("Sagen er lukket og står ikke i den daglige oversigt.\n")
         body.append(f"Genåbn den med: rettidig genåbn {code}", style="dim")
-    elif nxt["fase"]:
-        body.append(f"{nxt['fase']}\n", style="bold")
-        body.append(nxt["trin"] or "")
-        if nxt["vejledning"]:
+    elif nxt.phase:
+        body.append(f"{nxt.phase}\n", style="bold")
+        body.append(nxt.step or "")
+        if nxt.guidance:
             body.append("\n")
-            body.append(_lines(nxt["vejledning"]))
+            body.append(_lines(nxt.guidance))
         body.append(f"\n\nFortsæt med: rettidig resume {code}", style="dim")
     else:
-        body.append(nxt["trin"] or "Følg op på aftalerne på statusmøderne.")
-    meeting = plan["naeste_statusmoede"]
-    if meeting and not plan["lukket"]:
+        body.append(nxt.step or "Følg op på aftalerne på statusmøderne.")
+    meeting = plan.next_status_meeting
+    if meeting and not plan.closed:
         body.append("\n\nNæste statusmøde: ", style="bold")
-        body.append(f"{_day(meeting['dato'])} {_clock(meeting['tidspunkt'])}")
+        body.append(f"{_day(meeting.day)} {_clock(meeting.time)}")
         body.append(f"\nHold det med: rettidig møde hold {code}", style="dim")
     parts.append(Panel(body, title=Text("Næste skridt"), title_align="left", border_style="green"))
 
-    if plan["sparring"]:
-        parts.append(Panel(Text(" · ".join(plan["sparring"])), title=Text("Husk, du også kan få sparring hos"),
+    if plan.sparring:
+        parts.append(Panel(Text(" · ".join(plan.sparring)), title=Text("Husk, du også kan få sparring hos"),
                            title_align="left"))
     return Group(*parts)
 
 
-def agreements_table(plan: dict) -> Table:
+def agreements_table(plan: Plan) -> Table:
     table = Table(title=Text("Aftaler – hvem gør hvad"), title_justify="left", expand=True)
     table.add_column("Nr.", justify="right", no_wrap=True)
     table.add_column("Hvad", ratio=3)
     table.add_column("Hvem", ratio=1)
     table.add_column("Senest", no_wrap=True)
     table.add_column("Status", no_wrap=True)
-    for a in plan["aftaler"]:
-        what = Text(a["hvad"])
-        if a["historik"]:
-            steps = [f"{_day(a['aftalt'], True)}: aftalt"] + [
-                f"{_day(e['dato'], True)}: {e['status']}" + (f" – {e['note']}" if e["note"] else "") for e in a["historik"]]
+    for a in plan.agreements:
+        what = Text(a.what)
+        if a.history:
+            steps = [f"{_day(a.agreed, True)}: aftalt"] + [
+                f"{_day(e.day, True)}: {e.status}" + (f" – {e.note}" if e.note else "") for e in a.history]
             what.append("\n" + "\n".join(steps), style="dim")
-        closed = a["status"] not in OPEN_AGREEMENT
-        table.add_row(str(a["nr"]), what, Text(a["hvem"]), Text(_day(a["senest"], True)),
-                      Text(a["status"] + (" (overskredet)" if a["overskredet"] else ""),
-                           style="bold red" if a["overskredet"] else ("green" if a["status"] == AgreementStatus.DONE else
-                                                                      "dim" if closed else "")))
-    if not plan["aftaler"]:
+        closed = a.status not in OPEN_AGREEMENT
+        table.add_row(str(a.nr), what, Text(a.who), Text(_day(a.due, True)),
+                      Text(a.status + (" (overskredet)" if a.overdue else ""),
+                           style="bold red" if a.overdue else ("green" if a.status == AgreementStatus.DONE else
+                                                               "dim" if closed else "")))
+    if not plan.agreements:
         table.add_row("", Text("Ingen aftaler endnu", style="dim"), "", "", "")
     return table
 
 
-def meetings_table(plan: dict) -> Table:
-    title = "Statusmøder og andre møder" if plan["andre_moeder"] else "Statusmøder"
+def meetings_table(plan: Plan) -> Table:
+    title = "Statusmøder og andre møder" if plan.other_meetings else "Statusmøder"
     table = Table(title=Text(title), title_justify="left", expand=True)
     table.add_column("Nr.", justify="right", no_wrap=True)
     table.add_column("Dato", ratio=3)
     table.add_column("Tid", no_wrap=True)
     table.add_column("Deltagere", ratio=2)
     table.add_column("Status", no_wrap=True)
-    for m in plan["statusmoeder"] + plan["andre_moeder"]:
-        shown = m["holdt_dato"] or m["dato"]
-        label = Text(_day(shown) if m["status_moede"] else f"{m['type']}: {_day(shown)}")
-        if m["holdt_dato"] and m["holdt_dato"] != m["dato"]:
-            label.append(f"\nplanlagt til {_day(m['dato'], True)}", style="dim")
-        elif m["flyttet_fra"]:
-            label.append(f"\nflyttet fra {_day(m['flyttet_fra'], True)}" + (f": {m['grund']}" if m["grund"] else ""),
+    for m in plan.meetings():
+        shown = m.held_on or m.day
+        label = Text(_day(shown) if m.status_meeting else f"{m.kind}: {_day(shown)}")
+        if m.held_on and m.held_on != m.day:
+            label.append(f"\nplanlagt til {_day(m.day, True)}", style="dim")
+        elif m.moved_from:
+            label.append(f"\nflyttet fra {_day(m.moved_from, True)}" + (f": {m.reason}" if m.reason else ""),
                          style="dim")
-        people = Text(", ".join(m["deltog"] if m["deltog"] is not None else m["deltagere"]))
-        if m["foraeldre_deltog"] is False:
-            people.append(f"\nForældrene deltog ikke: {m['fravaer_grund']}", style="yellow")
-        if m["referat"]:
-            people.append(f"\nReferat: {m['referat']}", style="dim")
+        people = Text(", ".join(m.people()))
+        if m.parents_present is False:
+            people.append(f"\nForældrene deltog ikke: {m.absence_reason}", style="yellow")
+        if m.minutes:
+            people.append(f"\nReferat: {m.minutes}", style="dim")
         state = {MeetingState.HELD: ("holdt", "green"), MeetingState.CANCELLED: ("aflyst", "dim"),
                  MeetingState.PLANNED: ("planlagt", "")}
-        word, style = state.get(m["status"], (m["status"], ""))
-        if m["status"] == MeetingState.CANCELLED and m["aflyst_grund"]:
-            word += f"\n({m['aflyst_grund']})"
-        table.add_row(str(m["nr"]), label, Text(_clock(m["tidspunkt"])), people, Text(word, style=style))
-    if not plan["statusmoeder"] and not plan["andre_moeder"]:
+        word, style = state.get(m.status, (m.status, ""))
+        if m.status == MeetingState.CANCELLED and m.cancel_reason:
+            word += f"\n({m.cancel_reason})"
+        table.add_row(str(m.nr), label, Text(_clock(m.time)), people, Text(word, style=style))
+    if not plan.meetings():
         table.add_row("", Text("Ingen møder aftalt endnu", style="dim"), "", "", "")
     return table
 
 
-def ruler_timeline(ruler: dict) -> Table:
+def ruler_timeline(ruler: Ruler) -> Table:
     """The Børnelineal positions over time: one column per position, in the guide's order and colours."""
     table = Table(title=Text("Børnelinealen over tid"), title_justify="left", expand=True)
     table.add_column("Dato", no_wrap=True)
-    for step in ruler["trin"]:
-        table.add_column(Text(step["label"], style=f"bold {COLOURS.get(step['farve'], '')}"), justify="center")
+    for step in ruler.steps:
+        table.add_column(Text(step.label, style=f"bold {COLOURS.get(step.colour, '')}"), justify="center")
     table.add_column("Begrundelse", ratio=2)
-    for entry in ruler["historik"]:
-        cells = [Text("●", style=f"bold {COLOURS.get(entry['farve'], '')}") if step["id"] == entry["id"] else Text("")
-                 for step in ruler["trin"]]
-        table.add_row(Text(_day(entry["dato"], True)), *cells, Text(entry["begrundelse"]))
+    for entry in ruler.history:
+        cells = [Text("●", style=f"bold {COLOURS.get(entry.colour, '')}") if step.id == entry.id else Text("")
+                 for step in ruler.steps]
+        table.add_row(Text(_day(entry.day, True)), *cells, Text(entry.reason))
     return table
 
 
@@ -292,14 +295,16 @@ def fit_panel(series: list[dict]) -> Panel:
                  title=Text("FIT – udvikling fra møde til møde"), title_align="left")
 
 
-def print_plan(plan: dict, console: Console) -> None:
+def print_plan(plan: Plan, console: Console) -> None:
     console.print(plan_renderable(plan))
 
 
 LEVEL_STYLES = {0: "bold red", 1: "bold yellow", 2: "yellow", 3: "magenta", 4: "dim", 5: "dim"}
 
 
-def print_list(rows: list[dict], console: Console, title: str = "Dine sager – det vigtigste først") -> None:
+def print_list(rows: list[dict], console: Console, title: str = "Dine sager – det vigtigste først",
+               hidden: list[dict] = ()) -> None:
+    """The morning view; `hidden` are the less urgent lines left out, counted under the table."""
     if not rows:
         console.print(Text("Der er ingen sager, der passer. Opret en ny med: rettidig new"))
         return
@@ -325,6 +330,16 @@ def print_list(rows: list[dict], console: Console, title: str = "Dine sager – 
             Text("\n".join(todo) or "–", style=LEVEL_STYLES[row["niveau"]]),
         )
     console.print(table)
+    if hidden:
+        late = sum(1 for row in hidden if row["niveau"] == OVERDUE)
+        more = f"… og {_number(len(hidden))} {'sag' if len(hidden) == 1 else 'sager'} mere"
+        more += f" (heraf {_number(late)} med noget overskredet)" if late else ""
+        console.print(Text(f"{more} – se dem alle med: rettidig list --alle", style="bold" if late else ""))
+
+
+def _number(n: int) -> str:
+    """10.000 with a Danish thousands separator."""
+    return f"{n:,}".replace(",", ".")
 
 
 def print_history(code: str, entries: list[dict], console: Console) -> None:

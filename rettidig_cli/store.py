@@ -539,6 +539,7 @@ class Store:
             if conn.in_transaction:
                 if case is not None and case["id"] != self._writing_case:
                     self._check_same_case(case)
+                    self._forget_summary(case)
                     self._writing_case = case["id"]  # until the outer transaction ends
                 with self.db.atomic():
                     yield self.db
@@ -548,6 +549,7 @@ class Store:
                 self._check_same_file()
                 if case is not None:
                     self._check_same_case(case)
+                    self._forget_summary(case)
                 self._writing_case = case["id"] if case is not None else None
                 yield self.db
             except BaseException:
@@ -585,6 +587,30 @@ class Store:
                 f"Sag {case['code']} er {'lukket' if now_closed else 'genåbnet'} i et andet vindue, mens du skrev. "
                 "Det, du skrev nu, er ikke gemt.",
                 hint=f"Se sagen med: rettidig plan {case['code']}")
+
+    def _forget_summary(self, case: dict) -> None:
+        """Every write to a case goes through atomic(case), so the case's kept summary goes here, in
+        the same transaction: `list` makes it again from the plan (a rollback keeps the old one)."""
+        self.db.execute("DELETE FROM case_summaries WHERE case_id = ?", [case["id"]])
+
+    def overview_rows(self, include_closed: bool):
+        """Every case (open ones only unless asked), each with its kept summary: `summary` and
+        `summary_version` are None where a write removed it. Read one at a time: 10,000 cases."""
+        where, params = ("", []) if include_closed else ("WHERE c.status = ?", [CaseStatus.OPEN])
+        cursor = self.db.execute(
+            "SELECT c.*, s.version AS summary_version, s.data AS summary FROM cases c "
+            f"LEFT JOIN case_summaries s ON s.case_id = c.id {where} ORDER BY c.id", params)
+        names = [d[0] for d in cursor.description]
+        for values in cursor:
+            yield dict(zip(names, values))
+
+    def keep_summaries(self, summaries: list[tuple[int, str, str]]) -> None:
+        """(case id, version, JSON) for each case whose summary was made. Inside the transaction the
+        cases were read in, so no other window's write can come between the plan and its summary."""
+        if not self.db.conn.in_transaction:
+            raise RuntimeError("summaries are kept inside the transaction that read the cases")
+        self.db.conn.executemany("INSERT OR REPLACE INTO case_summaries (case_id, version, data) VALUES (?, ?, ?)",
+                                 summaries)
 
     def _require_checked(self, case: dict) -> None:
         """Every write that belongs to a case goes through atomic(case): a write that skipped the
@@ -640,13 +666,21 @@ class Store:
 
     # ------------------------------------------------------------ audit
 
-    def audit(self, action: str, case_code: str | None = None, detail: str = "") -> None:
+    def audit(self, action: str, case_code: str | None = None, detail: str = "", shown: list[str] = ()) -> None:
         """One row per use of personal data: who, when, what kind of action, which case, for which
-        purpose (the command). Never content: detail holds only a kind, a format or a count."""
+        purpose (the command). Never content: detail holds only a kind, a format or a count.
+        `shown`: the codes of the cases a search put on the screen (one row, not one per case)."""
         self.db["audit_log"].insert(
             {"at": now(), "os_user": self._os_user, "action": action, "case_code": case_code, "purpose": self.purpose,
-             "detail": detail}
+             "detail": detail, "shown": " ".join(shown) or None}
         )
+
+    def audit_rows(self, code: str) -> list[dict]:
+        """Every audit row about one case: its own, and the searches that showed it."""
+        wanted = normalise_code(code)
+        return list(self.db["audit_log"].rows_where(
+            "upper(case_code) = ? OR instr(' ' || upper(shown) || ' ', ' ' || ? || ' ') > 0", [wanted, wanted],
+            order_by="id"))
 
     @functools.cached_property
     def _os_user(self) -> str:

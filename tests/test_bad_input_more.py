@@ -405,10 +405,15 @@ def test_anonymous_day_of_a_stored_value_that_is_not_a_date():
 def test_document_meeting_table_with_a_stored_day_that_is_not_a_date():
     from rettidig_cli import documents
 
+    from types import SimpleNamespace
+
+    from rettidig_cli.model import Meeting
+
+    meeting = Meeting(nr=1, kind="Statusmøde", day="snart", time="14:00", participants=["Mor"], status="planlagt",
+                      moved_from=None, reason="", status_meeting=True, held_on=None, attended=None,
+                      parents_present=None, absence_reason="", minutes="", cancel_reason="", changes=0)
     builder = documents._Builder.__new__(documents._Builder)
-    builder.plan = {"statusmoeder": [{"type": "Statusmøde", "status": "planlagt", "holdt_dato": None, "dato": "snart",
-                                      "aflyst_grund": "", "deltog": None, "deltagere": ["Mor"], "tidspunkt": "14:00"}],
-                    "andre_moeder": []}
+    builder.plan = SimpleNamespace(meetings=lambda: [meeting])
     rows = builder.meetings(None)[0]["raekker"]
     assert rows[0][0] == "snart"
 

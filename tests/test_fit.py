@@ -726,7 +726,7 @@ def test_recorded_scores_appear_in_the_plan(cli):
     followup.record_fit(store, case, fit.parse_score({"hvem": "Mor", "skema": "ORS", "point": "4 5 5 5"}), day(-14))
     followup.record_fit(store, case, fit.parse_score({"hvem": "mor", "skema": "ORS", "point": "7 7 7 7"}), day(-1))
     followup.record_fit(store, case, fit.parse_score({"hvem": "C.D.", "skema": "YCORS", "note": "Glad"}), day(-1))
-    series = plans.build(store, store.case(code, log=False))["fit"]
+    series = plans.build(store, store.case(code, log=False)).fit
     assert [(e["skema"], e["hvem"]) for e in series] == [("ORS", "mor"), ("YCORS", "C.D.")]
     ors = series[0]
     assert [p["total"] for p in ors["punkter"]] == [19, 28]

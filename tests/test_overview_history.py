@@ -117,7 +117,7 @@ def plan_at(store, code: str, today: dt.date) -> dict:
 
 
 def row_at(store, code: str, today: dt.date) -> dict:
-    return overview.row(plan_at(store, code, today), today)
+    return overview.row(plan_at(store, code, today).summary(), today)
 
 
 def touch(store, code: str, day: dt.date) -> None:
@@ -245,7 +245,7 @@ def test_done_agreement_due_soon_is_not_a_task(cli, data_home, store):
 def test_quiet_after_inactive_days(cli, data_home, store):
     """Nothing recorded for 28 days (data/followup.toml) makes the case 'stille' (level 3)."""
     code = new_case(cli, data_home)
-    last = dt.date.fromisoformat(plan_at(store, code, TODAY)["opdateret"])
+    last = dt.date.fromisoformat(plan_at(store, code, TODAY).updated)
     touch(store, code, T - DAY * 28)
     line = row_at(store, code, T)
     assert (line["niveau"], line["niveau_navn"]) == (overview.QUIET, "stille")
@@ -301,7 +301,7 @@ def test_unfinished_guide_names_the_next_phase_without_raising_urgency(cli, data
     code = phase_one_case(cli, data_home)
     line = row_at(store, code, TODAY)
     assert line["opgaver"][-1].startswith("Fortsæt guiden: ")
-    tasks = [t for t in overview.tasks(plan_at(store, code, TODAY), TODAY) if t["tekst"].startswith("Fortsæt")]
+    tasks = [t for t in overview.tasks(plan_at(store, code, TODAY).summary(), TODAY) if t["tekst"].startswith("Fortsæt")]
     assert [t["niveau"] for t in tasks] == [overview.CALM]
 
 
@@ -316,7 +316,7 @@ def test_phase_one_without_tovholder_is_not_flagged(cli, data_home, store):
 def test_observation_deadline_coming_up_is_soon(cli, data_home, store):
     """Observations due within a week (Resen: one month after the case starts) are coming up."""
     code = phase_one_case(cli, data_home)
-    deadline = dt.date.fromisoformat(plan_at(store, code, TODAY)["iagttagelsesfrist"])
+    deadline = dt.date.fromisoformat(plan_at(store, code, TODAY).observation_deadline)
     assert deadline == TODAY + DAY * 30
     line = row_at(store, code, deadline - DAY * 3)
     assert line["niveau"] == overview.SOON
@@ -326,7 +326,7 @@ def test_observation_deadline_coming_up_is_soon(cli, data_home, store):
 def test_observation_deadline_passed_is_overdue(cli, data_home, store):
     """Observations missing after the deadline make the case overdue."""
     code = phase_one_case(cli, data_home)
-    deadline = dt.date.fromisoformat(plan_at(store, code, TODAY)["iagttagelsesfrist"])
+    deadline = dt.date.fromisoformat(plan_at(store, code, TODAY).observation_deadline)
     assert row_at(store, code, deadline)["niveau"] == overview.SOON
     assert row_at(store, code, deadline + DAY)["niveau"] == overview.OVERDUE
 
@@ -360,7 +360,7 @@ def test_tasks_are_sorted_most_urgent_first(cli, data_home, store):
     """A case with an overdue and a coming-up item lists the overdue one first."""
     meeting = working_day(T + DAY * 7, T + DAY * 11)
     code = new_case(cli, data_home, due=T - DAY, meeting=meeting)
-    found = overview.tasks(plan_at(store, code, T), T)
+    found = overview.tasks(plan_at(store, code, T).summary(), T)
     assert [t["niveau"] for t in found] == sorted(t["niveau"] for t in found)
     assert found[0]["niveau"] == overview.OVERDUE and found[-1]["niveau"] == overview.SOON
 
@@ -379,7 +379,7 @@ def test_overview_sorts_cases_by_urgency(cli, data_home, store):
     close(store, closed)
     touch(store, quiet, T - DAY * 40)
     cases = store.cases(include_closed=True)
-    lines = overview.overview([plans.build(store, c, T) for c in cases], T)
+    lines = overview.overview([plans.build(store, c, T).summary() for c in cases], T)
     assert [line["kode"] for line in lines] == [overdue, this_week, next_week, quiet, calm, closed]
     assert [line["niveau"] for line in lines] == list(range(6))
 
@@ -389,7 +389,7 @@ def test_same_level_sorted_by_date(cli, data_home, store):
     first = working_day(T + DAY, T + DAY * 4)
     late = new_case(cli, data_home, child="L", meeting=working_day(first + DAY, T + DAY * 4))
     early = new_case(cli, data_home, child="K", meeting=first)
-    lines = overview.overview([plan_at(store, c, T) for c in (late, early)], T)
+    lines = overview.overview([plan_at(store, c, T).summary() for c in (late, early)], T)
     assert [line["kode"] for line in lines] == [early, late]
 
 
@@ -397,21 +397,21 @@ def test_calm_cases_sorted_by_next_meeting(cli, data_home, store):
     """Among calm cases, the one with the nearest status meeting comes first."""
     later = new_case(cli, data_home, child="M", meeting=working_day(FAR + DAY * 14))
     sooner = new_case(cli, data_home, child="N", meeting=FAR)
-    lines = overview.overview([plan_at(store, c, T) for c in (later, sooner)], T)
+    lines = overview.overview([plan_at(store, c, T).summary() for c in (later, sooner)], T)
     assert [line["kode"] for line in lines] == [sooner, later]
 
 
 def test_overview_rows_hide_the_sort_key(cli, data_home, store):
     """The rows returned carry no internal sort key."""
     code = new_case(cli, data_home)
-    assert "_sort" not in overview.overview([plan_at(store, code, T)], T)[0]
+    assert "_sort" not in overview.overview([plan_at(store, code, T).summary()], T)[0]
 
 
 def test_overdue_cases_longest_overdue_first(cli, data_home, store):
     """Of two overdue cases, the one overdue the longest comes first."""
     recent = new_case(cli, data_home, child="P", due=T - DAY * 2)
     longest = new_case(cli, data_home, child="Q", due=T - DAY * 10)
-    lines = overview.overview([plan_at(store, c, T) for c in (recent, longest)], T)
+    lines = overview.overview([plan_at(store, c, T).summary() for c in (recent, longest)], T)
     assert [line["kode"] for line in lines] == [longest, recent]
 
 
@@ -437,7 +437,7 @@ def three_cases(cli, data_home, store):
         "mette": new_case(cli, data_home, child="B", tilbud="Vuggestue", tovholder="Mette Hansen"),
         "trin1": phase_one_case(cli, data_home, child="C", tilbud="Dagpleje"),
     }
-    plans_now = [plan_at(store, code, T) for code in codes.values()]
+    plans_now = [plan_at(store, code, T).summary() for code in codes.values()]
     return codes, plans_now
 
 
@@ -698,7 +698,7 @@ def test_history_shows_meetings_cancelled_by_closing(store, case_code):
     """Closing cancels the planned status meeting, and the timeline says so."""
     close(store, case_code)
     plan = plan_at(store, case_code, TODAY)
-    assert plan["statusmoeder"][0]["status"] == "aflyst"
+    assert plan.status_meetings[0].status == "aflyst"
     assert any("aflyst" in text for text in texts(store, case_code))
 
 

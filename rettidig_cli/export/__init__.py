@@ -13,6 +13,8 @@ from pathlib import Path
 
 from rettidig_cli import documents
 from rettidig_cli.errors import UsageError
+from rettidig_cli.model import Agreement, Meeting, Plan
+from rettidig_cli.plan import as_json
 from rettidig_cli.vocabulary import OPEN_AGREEMENT, MeetingState
 
 FORMATS = {"docx": ".docx", "markdown": ".md", "ics": ".ics", "json": ".json", "csv": ".csv"}
@@ -223,54 +225,52 @@ def _discard(temporary: Path) -> None:
         pass
 
 
-def meeting_for(plan: dict, number: int | None) -> dict | None:
+def meeting_for(plan: Plan, number: int | None) -> Meeting | None:
     """The meeting a statusmøde document is for: the one asked for, else the next status meeting."""
     if number is None:
-        return plan["naeste_statusmoede"]
-    for m in plan["statusmoeder"] + plan["andre_moeder"]:
-        if m["nr"] == number:
+        return plan.next_status_meeting
+    for m in plan.meetings():
+        if m.nr == number:
             return m
-    raise UsageError(f"Sagen har intet møde nr. {number}.", hint=f"Se møderne med: rettidig plan {plan['kode']}")
+    raise UsageError(f"Sagen har intet møde nr. {number}.", hint=f"Se møderne med: rettidig plan {plan.code}")
 
 
-def agreement_table(plan: dict, purpose, redactor) -> tuple[list[str], list[list[str]]]:
+def agreement_table(plan: Plan, purpose, redactor) -> tuple[list[str], list[list[str]]]:
     """The agreements as columns and rows for CSV; anonymous without names or exact dates."""
-    rows = [a for a in plan["aftaler"] if purpose.csv == "all" or a["status"] in OPEN_AGREEMENT]
+    rows = [a for a in plan.agreements if purpose.csv == "all" or a.status in OPEN_AGREEMENT]
 
-    def note(a):
-        latest = documents.latest_note(a)
-        return redactor.text(latest["note"]) if latest else ""
+    def note(a: Agreement) -> str:
+        latest = a.latest_note()
+        return redactor.text(latest.note) if latest else ""
 
     if redactor.anonymous:
         return (["Nr.", "Hvad", "Senest", "Status", "Seneste bemærkning"],
-                [[str(a["nr"]), redactor.text(a["hvad"]), redactor.day(a["senest"]), a["status"], note(a)]
-                 for a in rows])
+                [[str(a.nr), redactor.text(a.what), redactor.day(a.due), a.status, note(a)] for a in rows])
     short = lambda iso: dt.date.fromisoformat(iso).strftime("%d-%m-%Y") if iso else ""  # noqa: E731
     return (["Nr.", "Hvad", "Hvem", "Aftalt", "Senest", "Status", "Seneste bemærkning"],
-            [[str(a["nr"]), a["hvad"], a["hvem"], short(a["aftalt"]), short(a["senest"]), a["status"], note(a)]
-             for a in rows])
+            [[str(a.nr), a.what, a.who, short(a.agreed), short(a.due), a.status, note(a)] for a in rows])
 
 
-def calendar_items(plan: dict, purpose, meeting: dict | None) -> tuple[list[dict], list[dict]]:
+def calendar_items(plan: Plan, purpose, meeting: Meeting | None) -> tuple[list[Meeting], list[Agreement]]:
     """Which meetings and agreement deadlines go into a calendar file for this purpose."""
-    everything = plan["statusmoeder"] + plan["andre_moeder"]
+    everything = plan.meetings()
     if purpose.calendar == "none":
         raise UsageError(f"«{purpose.title}» kan ikke blive en kalenderfil: en kalender har præcise datoer.",
                          hint="Brug --format docx eller markdown.")
     if purpose.calendar == "meeting":
         if meeting is None:
             raise UsageError("Der er intet planlagt statusmøde at lægge i kalenderen.",
-                             hint=f"Planlæg et med: rettidig møde ny {plan['kode']}")
+                             hint=f"Planlæg et med: rettidig møde ny {plan.code}")
         return [meeting], []
     if purpose.calendar == "other_meetings":
-        others = [m for m in plan["andre_moeder"] if m["status"] != MeetingState.CANCELLED]
+        others = [m for m in plan.other_meetings if m.status != MeetingState.CANCELLED]
         if not others:
             raise UsageError("Sagen har ingen andre møder end statusmøder at lægge i kalenderen.")
         return others, []
-    return everything, plan["aftaler"]
+    return everything, plan.agreements
 
 
-def render(plan: dict, purpose, fmt: str, today: dt.date, redactor, meeting: dict | None = None,
+def render(plan: Plan, purpose, fmt: str, today: dt.date, redactor, meeting: Meeting | None = None,
            history: list[dict] | None = None, separator: str = ";") -> str | bytes:
     if fmt in ("docx", "markdown"):
         doc = documents.build(plan, purpose, today, redactor, meeting)
@@ -284,7 +284,7 @@ def render(plan: dict, purpose, fmt: str, today: dt.date, redactor, meeting: dic
     if fmt == "json":
         if purpose.json == "case":
             data = {"format": "rettidig-sag", "version": JSON_VERSION, "eksporteret": today.isoformat(),
-                    "sag": plan, "historik": history or []}
+                    "sag": as_json(plan), "historik": history or []}
         else:
             data = {"format": "rettidig-dokument", "version": JSON_VERSION,
                     "dokument": documents.build(plan, purpose, today, redactor, meeting)}
@@ -304,6 +304,6 @@ def render(plan: dict, purpose, fmt: str, today: dt.date, redactor, meeting: dic
         meetings, agreements = calendar_items(plan, purpose, meeting)
         stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
         # A calendar is named, never anonymous (refused above), but it leaves out the family's names.
-        return ics.calendar(plan["kode"], meetings, agreements, documents.calendar_redactor(plan),
+        return ics.calendar(plan.code, meetings, agreements, documents.calendar_redactor(plan),
                             rules.meeting_minutes, rules.reminder_hours, stamp)
     raise UsageError(f"Formatet «{fmt}» kendes ikke. Brug et af: {', '.join(FORMATS)}.")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from rettidig_cli import privacy
-from rettidig_cli.output import clean_tree
+from rettidig_cli.model import Agreement, Meeting, cleaned
 from rettidig_cli.vocabulary import OPEN_AGREEMENT, MeetingState
 
 TIMEZONE = "Europe/Copenhagen"
@@ -50,15 +50,16 @@ def _uid(code: str, kind: str, number: int) -> str:
     return f"{code}-{kind}-{number}@rettidig"
 
 
-def meeting_title(code: str, m: dict) -> str:
-    return f"{code} · {m['type']} nr. {m['nr']}" if m["status_moede"] else f"{code} · {m['type']}"
+def meeting_title(code: str, m: Meeting) -> str:
+    return f"{code} · {m.kind} nr. {m.nr}" if m.status_meeting else f"{code} · {m.kind}"
 
 
-def calendar(code: str, meetings: list[dict], agreements: list[dict], redactor, minutes: int,
+def calendar(code: str, meetings: list[Meeting], agreements: list[Agreement], redactor, minutes: int,
              reminder_hours: int, stamp: dt.datetime) -> bytes:
     # The output boundary for a calendar file: every text from the case cleaned before icalendar
     # folds and escapes it (icalendar escapes commas and line breaks, not escapes or bidi marks).
-    code, meetings, agreements = privacy.printable(code), clean_tree(meetings), clean_tree(agreements)
+    code, meetings, agreements = (privacy.printable(code), cleaned(meetings, privacy.printable),
+                                  cleaned(agreements, privacy.printable))
     tz = ZoneInfo(TIMEZONE)
     cal = Calendar()
     cal.add("prodid", "-//rettidig//rettidig//DA")
@@ -72,26 +73,26 @@ def calendar(code: str, meetings: list[dict], agreements: list[dict], redactor, 
     for m in meetings:
         event = Event()
         title = meeting_title(code, m)
-        event.add("uid", _uid(code, "moede", m["nr"]))
+        event.add("uid", _uid(code, "moede", m.nr))
         event.add("dtstamp", stamp)
         event.add("summary", title)
-        day = dt.date.fromisoformat(m["holdt_dato"] or m["dato"])
-        if m["tidspunkt"]:
-            hour, minute = (int(x) for x in m["tidspunkt"].split(":"))
+        day = dt.date.fromisoformat(m.held_on or m.day)
+        if m.time:
+            hour, minute = (int(x) for x in m.time.split(":"))
             _span(event, dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz), dt.timedelta(minutes=minutes))
         else:
             _span(event, day, dt.timedelta(days=1))
-        people = m["deltog"] if m["deltog"] is not None else m["deltagere"]
+        people = m.people()
         lines = [f"Deltagere: {', '.join(text(p) for p in people)}" if people else "",
-                 f"Aflyst: {text(m['aflyst_grund'])}" if m["aflyst_grund"] else "",
+                 f"Aflyst: {text(m.cancel_reason)}" if m.cancel_reason else "",
                  f"Se planen: rettidig plan {code}"]
         event.add("description", "\n".join(line for line in lines if line))
         event.add("categories", ["rettidig"])
-        cancelled = m["status"] == MeetingState.CANCELLED
+        cancelled = m.status == MeetingState.CANCELLED
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         # Each move or cancellation raises the sequence, so calendars take the newest version.
-        event.add("sequence", m["aendringer"])
-        if m["status"] == MeetingState.PLANNED and reminder_hours:
+        event.add("sequence", m.changes)
+        if m.status == MeetingState.PLANNED and reminder_hours:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", title)
@@ -100,19 +101,19 @@ def calendar(code: str, meetings: list[dict], agreements: list[dict], redactor, 
         cal.add_component(event)
 
     for a in agreements:
-        if not a["senest"]:
+        if not a.due:
             continue
         event = Event()
-        due = dt.date.fromisoformat(a["senest"])
-        event.add("uid", _uid(code, "aftale", a["nr"]))
+        due = dt.date.fromisoformat(a.due)
+        event.add("uid", _uid(code, "aftale", a.nr))
         event.add("dtstamp", stamp)
-        event.add("summary", f"{code} · Frist for aftale nr. {a['nr']}")
+        event.add("summary", f"{code} · Frist for aftale nr. {a.nr}")
         _span(event, due, dt.timedelta(days=1))
-        event.add("description", f"{text(a['hvad'])}\nHvem: {text(a['hvem'])}\nStatus: {a['status']}\n"
+        event.add("description", f"{text(a.what)}\nHvem: {text(a.who)}\nStatus: {a.status}\n"
                                  f"Se planen: rettidig plan {code}")
         event.add("transp", "TRANSPARENT")  # a deadline does not block the day
         event.add("categories", ["rettidig"])
-        done = a["status"] not in OPEN_AGREEMENT
+        done = a.status not in OPEN_AGREEMENT
         event.add("status", "CANCELLED" if done else "CONFIRMED")
         event.add("sequence", 1 if done else 0)
         cal.add_component(event)
