@@ -158,9 +158,7 @@ def _erased(store, what: str, codes: list[str]) -> None:
         _warn("Et andet rettidig-vindue har datafilen åben, så en rest kan ligge i filen "
               f"{store.path.name}-wal, til det lukkes. Luk det, og kør: rettidig doctor")
     copies = store.backups()
-    exported = store.db.execute(
-        f"SELECT count(*) FROM audit_log WHERE action = 'eksport' AND case_code IN ({','.join('?' * len(codes))})",
-        codes).fetchone()[0] if codes else 0
+    exported = store.exports_of(codes)
     still_there = ([f"{_count(len(copies), 'sikkerhedskopi', 'sikkerhedskopier')} i {store.backup_folder()}"]
               if copies else []) + ([f"{_count(exported, 'eksporteret dokument', 'eksporterede dokumenter')}"
                                      " (se rettidig indsigt)"] if exported else [])
@@ -357,17 +355,16 @@ def _logged_backup(store, label: str, target: Path | None = None, detail: str = 
     fails (Store.backup removes what it had begun), the rows go again; if that fails too, they stay:
     a log that names a copy too many is better than one that misses one."""
     with store.atomic():
-        first = store.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0] + 1
+        first = store.last_audit_id() + 1
         codes = store.audit_every_case("backup", detail)
-        last = store.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+        last = store.last_audit_id()
     try:
         return store.backup(label, target), codes
     except BaseException:
         if last >= first:
             with contextlib.suppress(RettidigError):
                 with store.atomic():
-                    store.db.execute("DELETE FROM audit_log WHERE action = 'backup' AND id BETWEEN ? AND ?",
-                                     [first, last])
+                    store.unlog_backup(first, last)
         raise
 
 

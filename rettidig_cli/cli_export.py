@@ -44,14 +44,12 @@ def parse_terms(raw: list[str]) -> list[str]:
 
 def _save_terms(store, case: dict, terms: list[str]) -> list[str]:
     """Remember the marked words for this case; returns all of them."""
-    from rettidig_cli.store import now
-
     known = {r["term"].casefold(): r["term"] for r in store.rows("redaction_terms", case["id"])}
     new = [t for t in dict.fromkeys(terms) if t.casefold() not in known]
     if new:
         with store.atomic(case):
             for term in new:
-                store.db["redaction_terms"].insert({"case_id": case["id"], "term": term, "created_at": now()})
+                store.insert("redaction_terms", case, {"term": term})
                 known[term.casefold()] = term
             store.audit("skjul-ord", case["code"], str(len(new)))
     return list(known.values())

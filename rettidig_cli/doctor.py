@@ -151,13 +151,13 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
         checks += _modes(path, [p for b in store.backups() for p in (b, b.with_name(b.name + ".kryptering"))])
         for pragma, title in (("quick_check", "Hurtigt tjek"), ("integrity_check", "Fuldt tjek")):
             try:
-                verdict = [r[0] for r in store.db.execute(f"PRAGMA {pragma}")]
+                verdict = store.check(pragma)
             except Exception as exc:  # a corrupt file can fail the check itself
                 verdict = [str(exc)]
             checks.append(Check(OK, title, "Ingen fejl fundet.") if verdict == ["ok"]
                           else Check(ERROR, title, "; ".join(verdict[:5]) + " – brug en sikkerhedskopi."))
         try:
-            broken = len(store.db.execute("PRAGMA foreign_key_check").fetchall())
+            broken = len(store.check("foreign_key_check"))
         except Exception:  # a damaged table cannot be walked: the checks above already say so
             broken = None
         if broken is None:

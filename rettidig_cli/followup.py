@@ -92,9 +92,9 @@ def factor_label(guide: Guide, step_id: str | None, option_id: str) -> str:
 
 def _event(store, case: dict, kind: str, day: dt.date, meeting_id: int | None = None,
            from_value: str = "", to_value: str = "", reason: str = "") -> None:
-    store.db["case_events"].insert({
-        "case_id": case["id"], "kind": kind, "meeting_id": meeting_id, "on_day": day.isoformat(),
-        "from_value": from_value, "to_value": to_value, "reason": reason, "created_at": now()})
+    store.insert("case_events", case, {
+        "kind": kind, "meeting_id": meeting_id, "on_day": day.isoformat(), "from_value": from_value,
+        "to_value": to_value, "reason": reason})
 
 
 def _unchanged(store, case: dict, table: str, row: dict, fields_read: tuple[str, ...], what: str) -> None:
@@ -102,9 +102,8 @@ def _unchanged(store, case: dict, table: str, row: dict, fields_read: tuple[str,
     second window may have moved, cancelled or held it while the question was open."""
     from rettidig_cli.errors import CaseChangedError
 
-    now_row = store.db.execute(f'SELECT {", ".join(fields_read)} FROM "{table}" WHERE id = ? AND case_id = ?',
-                               [row["id"], case["id"]]).fetchone()
-    if now_row is None or tuple(now_row) != tuple(row[f] for f in fields_read):
+    now_row = store.current(table, case, row["id"], fields_read)
+    if now_row != tuple(row[f] for f in fields_read):
         raise CaseChangedError(f"{what} er ændret i et andet vindue, mens du skrev. Det, du skrev nu, er ikke gemt.",
                                hint=f"Se sagen, som den er nu: rettidig plan {case['code']}")
 
@@ -140,8 +139,7 @@ def add_item(store, case: dict, guide: Guide, kind: str, raw) -> int:
         raise UsageError(str(exc)) from None
     row_id = wizard.save_item(store, case, kind, step.id or None, value)
     table = wizard.LOOP_KINDS[kind]
-    return store.db.execute(f"SELECT count(*) FROM {table} WHERE case_id = ? AND id <= ?",
-                            [case["id"], row_id]).fetchone()[0]
+    return store.number_in_case(table, case, row_id)
 
 
 def parse_status_change(raw) -> dict:
@@ -159,10 +157,10 @@ def change_agreement(store, case: dict, agreement: dict, value: dict, meeting_id
                          hint="Skriv en note om, hvad der er sket, eller vælg en anden status.")
     with store.atomic(case):
         _unchanged(store, case, "agreements", agreement, ("status",), f"Aftale nr. {agreement['nr']}")
-        store.db["agreements"].update(agreement["id"], {"status": value["status"]})
-        store.db["agreement_events"].insert({
-            "case_id": case["id"], "agreement_id": agreement["id"], "meeting_id": meeting_id,
-            "status": value["status"], "note": value["note"], "on_day": value["dato"], "created_at": now()})
+        store.change("agreements", case, agreement["id"], {"status": value["status"]})
+        store.insert("agreement_events", case, {
+            "agreement_id": agreement["id"], "meeting_id": meeting_id, "status": value["status"],
+            "note": value["note"], "on_day": value["dato"]})
         _changed(store, case, "aftale-status")
     agreement["status"] = value["status"]
 
@@ -298,7 +296,7 @@ def move_meeting(store, case: dict, meeting: dict, value: dict) -> None:
     require_planned(meeting, case)
     with store.atomic(case):
         _unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
-        store.db["meetings"].update(meeting["id"], {
+        store.change("meetings", case, meeting["id"], {
             "day": value["dato"], "time": value["tidspunkt"], "moved_from": meeting["day"],
             "moved_reason": value["grund"]})
         _event(store, case, "flyttet", dates.today(), meeting["id"], meeting["day"], value["dato"], value["grund"])
@@ -311,7 +309,7 @@ def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
     reason = _user_text(reason, "Grund", required=False, max_length=fields.SHORT_MAX)
     with store.atomic(case):
         _unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
-        store.db["meetings"].update(meeting["id"], {"state": MeetingState.CANCELLED, "cancel_reason": reason})
+        store.change("meetings", case, meeting["id"], {"state": MeetingState.CANCELLED, "cancel_reason": reason})
         _event(store, case, EventKind.CANCELLED, dates.today(), meeting["id"], meeting["day"], reason=reason)
         _changed(store, case, "møde-aflys")
 
@@ -355,7 +353,7 @@ def record_attendance(store, case: dict, meeting: dict, value: dict) -> None:
         raise UsageError(f"Møde nr. {meeting['nr']} er aflyst.", hint="Tilføj et nyt med: rettidig møde ny")
     with store.atomic(case):
         _unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
-        store.db["meetings"].update(meeting["id"], {
+        store.change("meetings", case, meeting["id"], {
             "state": MeetingState.HELD, "held_on": value["dato"],
             "attended": json.dumps(value["deltagere"], ensure_ascii=False),
             "parents_present": None if value["foraeldre_deltog"] is None else int(value["foraeldre_deltog"]),
@@ -370,17 +368,17 @@ def record_minutes(store, case: dict, meeting: dict, text: str) -> None:
     if not value:
         return
     with store.atomic(case):
-        store.db["meetings"].update(meeting["id"], {"minutes": value})
+        store.change("meetings", case, meeting["id"], {"minutes": value})
         _changed(store, case, "møde-referat")
 
 
 def record_fit(store, case: dict, value: dict, day: str, meeting_id: int | None = None) -> None:
     require_open(case)
     with store.atomic(case):
-        store.db["fit_scores"].insert({
-            "case_id": case["id"], "meeting_id": meeting_id, "measured_on": day, "respondent": value["hvem"],
-            "instrument": value["skema"], "items": json.dumps(value["point"]) if value["point"] else None,
-            "total": value["total"], "note": value["note"], "created_at": now()})
+        store.insert("fit_scores", case, {
+            "meeting_id": meeting_id, "measured_on": day, "respondent": value["hvem"], "instrument": value["skema"],
+            "items": json.dumps(value["point"]) if value["point"] else None, "total": value["total"],
+            "note": value["note"]})
         _changed(store, case, "fit")
 
 
@@ -461,7 +459,8 @@ def close_case(store, case: dict, reason: str) -> list[dict]:
     cancelled = [m for m in planned_meetings(store, case) if m["day"] >= today.isoformat()]
     with store.atomic(case):
         for meeting in cancelled:
-            store.db["meetings"].update(meeting["id"], {"state": MeetingState.CANCELLED, "cancel_reason": "Sagen er lukket"})
+            store.change("meetings", case, meeting["id"], {"state": MeetingState.CANCELLED,
+                                                           "cancel_reason": "Sagen er lukket"})
             _event(store, case, EventKind.CANCELLED, today, meeting["id"], meeting["day"], reason="Sagen er lukket")
         store.update_case(case, status=CaseStatus.CLOSED, closed_at=now(), closed_reason=reason)
         _event(store, case, EventKind.CLOSED, today, reason=reason)

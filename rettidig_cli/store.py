@@ -635,6 +635,12 @@ class Store:
             return self.db["pending_files"].insert(
                 {"path": str(path), "pid": os.getpid(), "started_at": now()}).last_pk
 
+    def export_written(self, sha256: str, pending: int) -> None:
+        """The export has its name: remember it as ours, and forget its temporary file."""
+        with self.atomic():
+            self.remember_export(sha256)
+            self.db.execute("DELETE FROM pending_files WHERE id = ?", [pending])
+
     def end_pending(self, row_id: int) -> None:
         with self.atomic():
             self.db.execute("DELETE FROM pending_files WHERE id = ?", [row_id])
@@ -783,6 +789,49 @@ class Store:
         self._require_checked(case)
         full = {"case_id": case["id"], "step_id": step_id, **row, "created_at": now()}
         return self.db[table].insert(full).last_pk
+
+    def insert(self, table: str, case: dict, row: dict) -> int:
+        """Insert one row of a case's table without a guide step (events, scores, hidden words).
+        Call inside atomic(case)."""
+        self._require_checked(case)
+        return self.db[table].insert({"case_id": case["id"], **row, "created_at": now()}).last_pk
+
+    def change(self, table: str, case: dict, row_id: int, fields: dict) -> None:
+        """Change one record of a case (and only of that case). Call inside atomic(case)."""
+        self._require_checked(case)
+        self.db[table].update(row_id, fields)
+
+    def current(self, table: str, case: dict, row_id: int, columns: tuple[str, ...]) -> tuple | None:
+        """Some columns of one record of the case as they are in the file now, or None if it is gone."""
+        found = self.db.execute(f'SELECT {", ".join(columns)} FROM "{table}" WHERE id = ? AND case_id = ?',
+                                [row_id, case["id"]]).fetchone()
+        return None if found is None else tuple(found)
+
+    def number_in_case(self, table: str, case: dict, row_id: int) -> int:
+        """A record's number in its case: counted up to its own row, so a record another window
+        saves meanwhile does not shift it."""
+        return self.db.execute(f'SELECT count(*) FROM "{table}" WHERE case_id = ? AND id <= ?',
+                               [case["id"], row_id]).fetchone()[0]
+
+    def exports_of(self, codes: list[str]) -> int:
+        """How many exports the audit log names for these cases."""
+        if not codes:
+            return 0
+        return self.db.execute(f"SELECT count(*) FROM audit_log WHERE action = 'eksport' AND case_code IN "
+                               f"({','.join('?' * len(codes))})", codes).fetchone()[0]
+
+    def last_audit_id(self) -> int:
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+
+    def unlog_backup(self, first: int, last: int) -> None:
+        """Remove the backup rows a failed copy had written (see cli_data._logged_backup)."""
+        self.db.execute("DELETE FROM audit_log WHERE action = 'backup' AND id BETWEEN ? AND ?", [first, last])
+
+    def check(self, pragma: str) -> list:
+        """What one of SQLite's own checks says (quick_check, integrity_check, foreign_key_check)."""
+        if pragma not in ("quick_check", "integrity_check", "foreign_key_check"):
+            raise ValueError(pragma)
+        return [r[0] for r in self.db.execute(f"PRAGMA {pragma}")]
 
     def rows(self, table: str, case_id: int, order_by: str = "id") -> list[dict]:
         return list(self.db[table].rows_where("case_id = ?", [case_id], order_by=order_by))

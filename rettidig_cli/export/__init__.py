@@ -212,9 +212,7 @@ def write_private(path: Path, content: str | bytes, overwrite: bool, store) -> P
     except BaseException:
         _discard(temporary)  # the row stays if this fails too: the next start removes the file
         raise
-    with store.atomic():
-        store.remember_export(hashlib.sha256(data).hexdigest())
-        store.db.execute("DELETE FROM pending_files WHERE id = ?", [pending])
+    store.export_written(hashlib.sha256(data).hexdigest(), pending)
     return path
 
 
