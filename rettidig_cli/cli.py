@@ -349,7 +349,7 @@ def main() -> None:
         from rettidig_cli import store
 
         if isinstance(exc, store.database_errors()):  # a read outside a transaction met a damaged or locked file
-            error = store._translate(exc, store.opened)
+            error = store.translate_error(exc, store.opened)
             _fail(error.message, error.hint, error.exit_code)
         _fail(f"Der skete en uventet fejl ({exc.__class__.__name__}). Det, der allerede er gemt, er ikke tabt.",
               "Kør igen med RETTIDIG_DEBUG=1 for detaljer, og fortæl det til den, der har installeret rettidig.", 70)

@@ -118,10 +118,6 @@ def format_compact(day: dt.date | None) -> str:
     return f"{WEEKDAYS[day.weekday()][:3]}. {format_short(day)}"
 
 
-def format_time(moment: dt.time | None) -> str:
-    return "" if moment is None else f"kl. {moment.hour:02d}.{moment.minute:02d}"
-
-
 def from_iso(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rettidig_cli import keys, safefile
 from rettidig_cli.errors import LockedError, StoreError
-from rettidig_cli.store import BACKUP_FOLDER, SQLITE_HEADER, _translate, connect, database_errors
+from rettidig_cli.store import BACKUP_FOLDER, SQLITE_HEADER, translate_error, connect, database_errors
 
 OLD, NEW = "old", "new"
 
@@ -60,7 +60,7 @@ def _source(path: Path, key):
         now_mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     except database_errors() as exc:
         conn.close()
-        error = _translate(exc, path)
+        error = translate_error(exc, path)
         if isinstance(error, LockedError):
             raise LockedError("Datafilen er i brug i et andet rettidig-vindue. Luk det, og prøv igen. "
                               "Intet er ændret.") from None
@@ -198,7 +198,7 @@ def _export(source, fresh: Path, new_key) -> None:
         finally:
             check.close()
     except database_errors() as exc:
-        raise StoreError(f"Den nye, krypterede fil kunne ikke skrives ({_translate(exc, fresh).message})") from None
+        raise StoreError(f"Den nye, krypterede fil kunne ikke skrives ({translate_error(exc, fresh).message})") from None
     if verdict != "ok" or not same:
         raise StoreError("Den nye, krypterede fil kunne ikke kontrolleres.")
     safefile.fsync_file(fresh, "ny fil")

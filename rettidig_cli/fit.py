@@ -207,15 +207,3 @@ def _within(total: float, top: float) -> float:
     """A stored total on the chart's scale, 0 to top. Totals are checked when they are given, but
     one written into the data file by hand may be anything SQLite holds (9e999 is infinity)."""
     return 0.0 if math.isnan(total) else min(max(total, 0.0), top)
-
-
-SPARKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(entry: dict) -> str:
-    """A one-line trend: one block per meeting, height by total."""
-    totals = [p["total"] for p in entry["punkter"] if p["total"] is not None]
-    if not totals or not entry["max"]:
-        return ""
-    return "".join(SPARKS[min(len(SPARKS) - 1, int(_within(t, entry["max"]) / entry["max"] * len(SPARKS)))]
-                   for t in totals)

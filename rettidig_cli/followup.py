@@ -143,7 +143,7 @@ def add_item(store, case: dict, guide: Guide, kind: str, raw) -> int:
 
 
 def parse_status_change(raw) -> dict:
-    raw = wizard._mapping(raw, "Ændringen", ("status", "note", "dato"))
+    raw = wizard.mapping(raw, "Ændringen", ("status", "note", "dato"))
     status = fields.choice(raw.get("status"), "Status", list(AgreementStatus))
     note = fields.text(raw.get("note"), "Hvorfor / hvad skete der", required=status == AgreementStatus.ABANDONED)
     day = fields.date(raw.get("dato") or dates.today().isoformat(), "Dato")
@@ -252,7 +252,7 @@ def _future_meeting_day(raw, label: str, guide: Guide) -> dt.date:
 
 
 def parse_new_meeting(raw, store, case: dict, guide: Guide) -> dict:
-    raw = wizard._mapping(raw, "Mødet", ("dato", "tidspunkt", "deltagere"))
+    raw = wizard.mapping(raw, "Mødet", ("dato", "tidspunkt", "deltagere"))
     day = _future_meeting_day(raw.get("dato"), "Mødedato", guide)
     ctx = wizard.context_for(store, case, guide)
     people = raw.get("deltagere")
@@ -276,7 +276,7 @@ def add_meeting(store, case: dict, guide: Guide, value: dict) -> int:
 
 
 def parse_move(raw, meeting: dict, guide: Guide) -> dict:
-    raw = wizard._mapping(raw, "Flytningen", ("dato", "tidspunkt", "grund"))
+    raw = wizard.mapping(raw, "Flytningen", ("dato", "tidspunkt", "grund"))
     day = _future_meeting_day(raw.get("dato"), "Ny dato", guide)
     at = fields.time(raw.get("tidspunkt") or meeting["time"] or guide.meetings.default_time, "Tidspunkt").strftime("%H:%M")
     if day.isoformat() == meeting["day"] and at == meeting["time"]:
@@ -318,7 +318,7 @@ def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
 
 
 def parse_attendance(raw, case: dict, guide: Guide, meeting: dict) -> dict:
-    raw = wizard._mapping(raw, "Mødet", ("dato", "deltagere", "foraeldre_deltog", "fravaer_grund"))
+    raw = wizard.mapping(raw, "Mødet", ("dato", "deltagere", "foraeldre_deltog", "fravaer_grund"))
     day = fields.date(raw.get("dato") or meeting["day"], "Mødedato")
     if day > dates.today():
         raise ValueError(f"{dates.format_date(day)} er ikke kommet endnu. Et møde registreres som holdt "
@@ -556,7 +556,7 @@ class MeetingFile:
 
     def __init__(self, raw: dict, store, case: dict, guide: Guide, meeting: dict):
         try:
-            raw = wizard._mapping(raw, "Mødefilen", self.FIELDS)
+            raw = wizard.mapping(raw, "Mødefilen", self.FIELDS)
             self._attendance = parse_attendance(
                 {k: raw[k] for k in ("dato", "deltagere", "foraeldre_deltog", "fravaer_grund") if k in raw},
                 case, guide, meeting)
@@ -568,7 +568,7 @@ class MeetingFile:
             by_nr = {a["nr"]: a for a in open_agreements(store, case)}
             self._changes = {}
             for item in _list(raw.get("aftaler"), "aftaler"):
-                item = wizard._mapping(item, "En aftale", ("nr", "status", "note"))
+                item = wizard.mapping(item, "En aftale", ("nr", "status", "note"))
                 agreement = by_nr.get(fields.whole_number(item.get("nr"), "nr", 1, 10_000))
                 if agreement is None:
                     raise ValueError(f"aftale nr. {item.get('nr')} er ikke en åben aftale i sagen "

@@ -175,7 +175,7 @@ class Guide:
 # ---------------------------------------------------------------- validation helpers
 
 
-class _Reader:
+class Reader:
     """Reads one table of a guide file, naming the file and the key path in every error."""
 
     def __init__(self, path: str, table: dict, where: str, keys: tuple = (), text: str = "", readers=None):
@@ -186,11 +186,11 @@ class _Reader:
         self.readers = readers if readers is not None else []  # every table read, for done()
         self.readers.append(self)
 
-    def child(self, value: dict, key) -> "_Reader":
+    def child(self, value: dict, key) -> "Reader":
         """A reader for a table inside this one; `key` is a key or (key, index)."""
         keys = self.keys + (key if isinstance(key, tuple) else (key,))
         where = self._sub(f"{key[0]}[{key[1]}]" if isinstance(key, tuple) else key)
-        return _Reader(self.path, value, where, keys, self.file_text, self.readers)
+        return Reader(self.path, value, where, keys, self.file_text, self.readers)
 
     def done(self) -> None:
         """Refuse a key nobody asked for in any table read so far: a typo such as
@@ -355,7 +355,7 @@ def _describe(value) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _options(step: _Reader) -> tuple[Option, ...]:
+def _options(step: Reader) -> tuple[Option, ...]:
     return tuple(
         Option(o.ident("id"), o.text("label"), o.text("description", required=False),
                o.items("consequences"), o.boolean("parent_contact"))
@@ -363,7 +363,7 @@ def _options(step: _Reader) -> tuple[Option, ...]:
     )
 
 
-def _step(reader: _Reader, phase_id: str) -> Step:
+def _step(reader: Reader, phase_id: str) -> Step:
     kind = reader.text("kind")
     if kind not in STEP_KINDS:
         raise reader.fail("kind", f"skal være en af {', '.join(STEP_KINDS)} (ikke «{kind}»)")
@@ -409,7 +409,7 @@ def _too_deep(path: str, depth: int) -> GuideError:
 def _check_size(data: dict, path: str, limits) -> None:
     """Every text, key and list of the parsed file within the limits, unknown keys too (they are
     kept in the case's snapshot of the guide). Iterative: no recursion on a deep file."""
-    reader = _Reader(path, data, "")
+    reader = Reader(path, data, "")
     stack = [(data, "", 1)]
     while stack:
         value, where, depth = stack.pop()
@@ -447,7 +447,7 @@ def _check_no_cpr(text: str, path: str) -> None:
                      "CPR-numre.", hint="Fjern nummeret fra filen, og prøv igen.")
 
 
-def _check_counts(top: _Reader, limits) -> None:
+def _check_counts(top: Reader, limits) -> None:
     """Phases, steps and options counted before any of them is read."""
     phases = top.table.get("phases")
     if not isinstance(phases, list):
@@ -487,7 +487,7 @@ def parse_guide(text: str, path: str) -> Guide:
                          hint=LIMITS_HINT) from None
     _check_size(data, path, limits)
     _check_no_cpr(text, path)
-    top = _Reader(path, data, "", text=text)
+    top = Reader(path, data, "", text=text)
     _check_counts(top, limits)
     schema = top.integer("schema", required=True, minimum=1)
     if schema > SCHEMA_VERSION:
@@ -564,7 +564,7 @@ def parse_guide(text: str, path: str) -> Guide:
     return guide
 
 
-def _check_parent_contact(guide: Guide, top: _Reader) -> None:
+def _check_parent_contact(guide: Guide, top: Reader) -> None:
     """A guide that speaks of the parents where a case on the abuse path can see it, without
     marking the text, is refused: a municipality's new guide cannot forget the rule."""
     from rettidig_cli.parents import guide_problems
@@ -592,7 +592,7 @@ def _line_of(text: str, sentence: str) -> int | None:
     return None
 
 
-def _completion(top: _Reader) -> Item | None:
+def _completion(top: Reader) -> Item | None:
     """The closing text. `completion_abuse_path` (the first way of writing it) is read as the
     completion's abuse_path wording."""
     item = top.item("completion")
@@ -602,7 +602,7 @@ def _completion(top: _Reader) -> Item | None:
     return item
 
 
-def _check_references(guide: Guide, top: _Reader) -> None:
+def _check_references(guide: Guide, top: Reader) -> None:
     seen: dict[str, Step] = {}
     phase_ids = set()
     for phase in guide.phases:

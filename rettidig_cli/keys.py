@@ -146,12 +146,6 @@ def keyring_backend():
     return backend
 
 
-def keyring_label() -> str:
-    """A short, human name of the keyring in use (for doctor and messages)."""
-    backend = keyring_backend()
-    return getattr(backend, "name", None) or _backend_name(backend)
-
-
 def new_keyring_key() -> Key:
     from rettidig_cli.reference import privacy_rules
 

@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass
 
 from rettidig_cli.errors import GuideError
-from rettidig_cli.guide import Item, Option, _Reader, builtin_guide_dir
+from rettidig_cli.guide import Item, Option, Reader, builtin_guide_dir
 
 INSTRUMENT_KINDS = ("outcome", "alliance", "engagement")
 
@@ -60,7 +60,7 @@ class FollowUpRules:
     factor_types: tuple[Option, ...]
 
 
-def _all_read(top: _Reader, value):
+def _all_read(top: Reader, value):
     """Every key of a reference file was asked for: a misspelt key is refused with its line and the
     nearest known key, never ignored (it would leave a rule at a default unseen)."""
     top.integer("schema", required=False, minimum=1)
@@ -68,7 +68,7 @@ def _all_read(top: _Reader, value):
     return value
 
 
-def _load(name: str) -> tuple[_Reader, str]:
+def _load(name: str) -> tuple[Reader, str]:
     path = builtin_guide_dir().parent / name
     try:
         text = path.read_text(encoding="utf-8")
@@ -76,10 +76,10 @@ def _load(name: str) -> tuple[_Reader, str]:
     except (OSError, ValueError, RecursionError) as exc:  # ValueError: TOMLDecodeError, bad UTF-8, huge numbers
         raise GuideError(f"Datafilen {path} kan ikke læses ({exc.__class__.__name__}).",
                          hint="Installér rettidig igen, eller ret filen.") from None
-    return _Reader(str(path), data, "", text=text), str(path)
+    return Reader(str(path), data, "", text=text), str(path)
 
 
-def _number(reader: _Reader, key: str, required: bool = False) -> float | None:
+def _number(reader: Reader, key: str, required: bool = False) -> float | None:
     value = reader._get(key, (int, float), "et tal", required, None)
     if isinstance(value, bool):
         raise reader.fail(key, "skal være et tal")
@@ -139,7 +139,7 @@ def limits() -> Limits:
     deadlines, meetings = guide.table_("deadlines"), guide.table_("meetings")
     answers, user_settings = top.table_("answers"), top.table_("settings")
 
-    def span(reader: _Reader, low: str, high: str) -> tuple[int, int]:
+    def span(reader: Reader, low: str, high: str) -> tuple[int, int]:
         first = reader.integer(low, required=True, minimum=1)
         last = reader.integer(high, required=True, minimum=first)
         return first, last

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from rettidig_cli import keys, safefile
 from rettidig_cli.errors import LockedError, NoTerminalError, StoreError
-from rettidig_cli.store import BACKUP_FOLDER, SQLITE_HEADER, Store, _translate, connect, database_errors
+from rettidig_cli.store import BACKUP_FOLDER, SQLITE_HEADER, Store, translate_error, connect, database_errors
 
 ASIDE_FOLDER = "gemt-ved-gendannelse"
 COPY_SUFFIX = ".gendannes"  # the checked copy of the backup, in the data folder
@@ -246,7 +246,7 @@ def check_backup(path: Path, backup: Path, ask_passphrase) -> Checked:
                 raise StoreError(f"Kopien af sikkerhedskopien kunne ikke gøres klar. {unchanged}")
         except database_errors() as exc:
             raise StoreError(f"Sikkerhedskopien {backup} er beskadiget eller ikke en rettidig-datafil. {unchanged}",
-                             hint=f"({_translate(exc, backup).message})") from None
+                             hint=f"({translate_error(exc, backup).message})") from None
         finally:
             conn.close()
         safefile.fsync_file(copy, "gendan")
@@ -382,7 +382,7 @@ def _lock(path: Path, key):
         conn.execute("BEGIN EXCLUSIVE")
     except (LockedError, *database_errors()) as exc:
         conn.close()
-        if isinstance(exc, LockedError) or isinstance(_translate(exc, path), LockedError):
+        if isinstance(exc, LockedError) or isinstance(translate_error(exc, path), LockedError):
             raise LockedError(f"Datafilen {path} er i brug i et andet rettidig-vindue. Luk det, og prøv igen. "
                               "Intet er ændret.") from None
         return None

@@ -263,7 +263,7 @@ class Store:
                 if self.db["pending_files"].count:  # a temporary export left by kill -9
                     self.sweep_pending()
         except database_errors() as exc:
-            raise _translate(exc, path, opening=True) from None
+            raise translate_error(exc, path, opening=True) from None
 
     # ------------------------------------------------------------ opening
 
@@ -430,7 +430,7 @@ class Store:
                 finally:
                     copy.close()
             except database_errors() as exc:
-                raise _translate(exc, target) from None
+                raise translate_error(exc, target) from None
             # A copy that stayed in WAL mode (a disk error) keeps pages in a -wal beside it, which the
             # renamed .db would lose: not a whole copy.
             stray = [temporary.with_name(temporary.name + s) for s in ("-wal", "-journal")]
@@ -520,7 +520,7 @@ class Store:
             self.db.execute("VACUUM")
             busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         except database_errors() as exc:
-            raise _translate(exc, self.path) from None
+            raise translate_error(exc, self.path) from None
         return busy == 0
 
     def close(self) -> None:
@@ -562,7 +562,7 @@ class Store:
         except database_errors() as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise _translate(exc, self.path) from None
+            raise translate_error(exc, self.path) from None
 
     def _check_same_file(self) -> None:
         """The file at the path is still the one this connection opened. Another window may have
@@ -881,33 +881,53 @@ def schema_state(db) -> str:
     return "pending" if known - applied else "current"
 
 
-def _translate(exc: Exception, path: Path | None, opening: bool = False) -> StoreError:
-    """A Danish message for a database error. Only while opening can rettidig promise that the
-    file is unchanged; later, other rows may already have been saved."""
-    text = str(exc).lower()
+def translate_error(exc: Exception, path: Path | None, opening: bool = False) -> StoreError:
+    """A Danish message for a database error, chosen by SQLite's own error name (SQLITE_BUSY …; both
+    sqlite3 and sqlcipher3 carry it). Only while opening can rettidig promise that the file is
+    unchanged; later, other rows may already have been saved."""
+    kind = _error_kind(exc)
     name = f"Datafilen {path}" if path else "Datafilen"
-    if ("malformed" in text or "not a database" in text) and not opening:
+    if kind == "CORRUPT" and not opening:
         return StoreError(
             f"{name} er beskadiget: en del af den kan ikke læses. Det, du var i gang med, er ikke gemt.",
             hint="Kør: rettidig doctor – og brug en sikkerhedskopi fra mappen sikkerhedskopier.",
         )
-    if "locked" in text or "busy" in text:
+    if kind in ("BUSY", "LOCKED"):
         return LockedError(
             f"{name} er låst af et andet rettidig-vindue. Prøv igen om lidt.",
             hint="Luk andre vinduer, hvor rettidig kører.",
         )
-    if "not a database" in text or "malformed" in text or "file is encrypted" in text:
+    if kind == "CORRUPT":
         return StoreError(
             f"{name} er beskadiget eller ikke en rettidig-datafil. Filen er ikke ændret.",
             hint="Brug en sikkerhedskopi, eller kontakt den, der hjælper dig med IT.",
         )
-    if "readonly" in text or "read-only" in text:
+    if kind == "READONLY":
         return StoreError(f"{name} er skrivebeskyttet, så intet kan gemmes.")
-    if "disk i/o" in text:
+    if kind == "IOERR":
         return StoreError(f"{name} kunne ikke læses eller skrives: disken svarede med en fejl.",
                           hint="Kør: rettidig doctor – og tal med den, der hjælper dig med IT, hvis fejlen kommer igen.")
-    if "full" in text:
+    if kind == "FULL":
         return StoreError(f"Der er ikke mere plads til {name[0].lower()}{name[1:]}. Intet nyt er gemt.")
-    if "unable to open" in text:
+    if kind == "CANTOPEN":
         return StoreError(f"{name} kan ikke åbnes.")
     return StoreError(f"{name} kunne ikke bruges ({exc.__class__.__name__}).")
+
+
+# SQLite's primary error names (extended ones such as SQLITE_IOERR_WRITE share the prefix).
+_ERROR_KINDS = {"SQLITE_CORRUPT": "CORRUPT", "SQLITE_NOTADB": "CORRUPT", "SQLITE_BUSY": "BUSY",
+                "SQLITE_LOCKED": "LOCKED", "SQLITE_READONLY": "READONLY", "SQLITE_IOERR": "IOERR",
+                "SQLITE_FULL": "FULL", "SQLITE_CANTOPEN": "CANTOPEN"}
+# An error raised without a name (by the driver itself, or by sqlite-utils) is read by its text.
+_ERROR_TEXTS = (("malformed", "CORRUPT"), ("not a database", "CORRUPT"), ("file is encrypted", "CORRUPT"),
+                ("locked", "BUSY"), ("busy", "BUSY"), ("readonly", "READONLY"), ("read-only", "READONLY"),
+                ("disk i/o", "IOERR"), ("full", "FULL"), ("unable to open", "CANTOPEN"))
+
+
+def _error_kind(exc: Exception) -> str | None:
+    code = getattr(exc, "sqlite_errorname", None) or ""
+    for prefix, kind in _ERROR_KINDS.items():
+        if code == prefix or code.startswith(prefix + "_"):
+            return kind
+    text = str(exc).lower()
+    return next((kind for words, kind in _ERROR_TEXTS if words in text), None)

@@ -81,7 +81,7 @@ def observation_deadline(ctx: Context) -> dt.date | None:
 # ---------------------------------------------------------------- parsing (validation)
 
 
-def _mapping(raw, step_label: str, allowed: tuple[str, ...]) -> dict:
+def mapping(raw, step_label: str, allowed: tuple[str, ...]) -> dict:
     """A table of fields; an unknown field is refused, so a typo never loses an answer."""
     if not isinstance(raw, dict):
         raise ValueError(f"{step_label} skal være en tabel med felterne: {', '.join(allowed)}.")
@@ -94,7 +94,7 @@ def _mapping(raw, step_label: str, allowed: tuple[str, ...]) -> dict:
 def parse_safety(raw, ctx: Context) -> dict:
     if isinstance(raw, bool):
         raw = {"mistanke": raw}
-    raw = _mapping(raw, "Sikkerhedsspørgsmålet", ("mistanke", "underretning"))
+    raw = mapping(raw, "Sikkerhedsspørgsmålet", ("mistanke", "underretning"))
     suspicion = fields.yes_no(raw.get("mistanke"), "mistanke")
     value: dict[str, Any] = {"mistanke": suspicion, "underretning": None}
     if suspicion:
@@ -106,7 +106,7 @@ def parse_safety(raw, ctx: Context) -> dict:
 
 
 def parse_underretning_fields(raw, ctx: Context) -> dict:
-    raw = _mapping(raw, "Underretningen", ("dato", "modtager", "hvordan", "leder_informeret", "note"))
+    raw = mapping(raw, "Underretningen", ("dato", "modtager", "hvordan", "leder_informeret", "note"))
     safety = ctx.guide.safety
     return {
         "dato": fields.date(raw.get("dato"), "Dato for underretningen").isoformat(),
@@ -118,7 +118,7 @@ def parse_underretning_fields(raw, ctx: Context) -> dict:
 
 
 def parse_child(step, raw, ctx):
-    raw = _mapping(raw, "Barnet", ("navn", "aldersgruppe", "tilbud"))
+    raw = mapping(raw, "Barnet", ("navn", "aldersgruppe", "tilbud"))
     guide = ctx.guide
     return {
         "navn": fields.text(raw.get("navn"), "Barnets navn eller initialer", max_length=fields.NAME_MAX),
@@ -132,7 +132,7 @@ def parse_text(step, raw, ctx):
 
 
 def parse_observation(step, raw, ctx):
-    raw = _mapping(raw, "En observation", ("dato", "hvad", "metode", "hvem"))
+    raw = mapping(raw, "En observation", ("dato", "hvad", "metode", "hvem"))
     method = raw.get("metode") or ""
     return {
         "dato": fields.date(raw.get("dato") or dates.today().isoformat(), "Dato").isoformat(),
@@ -143,7 +143,7 @@ def parse_observation(step, raw, ctx):
 
 
 def parse_factor(step, raw, ctx):
-    raw = _mapping(raw, "En faktor", ("type", "tekst"))
+    raw = mapping(raw, "En faktor", ("type", "tekst"))
     labels = {o.label.casefold(): o.id for o in step.options}
     kind = str(raw.get("type") or "").strip()
     kind_id = labels.get(kind.casefold(), kind)
@@ -153,7 +153,7 @@ def parse_factor(step, raw, ctx):
 
 
 def parse_agreement(step, raw, ctx):
-    raw = _mapping(raw, "En aftale", ("hvad", "hvem", "senest", "status"))
+    raw = mapping(raw, "En aftale", ("hvad", "hvem", "senest", "status"))
     due = fields.date(raw.get("senest"), "Senest", required=False)
     return {
         "hvad": fields.text(raw.get("hvad"), "Hvad"),
@@ -189,7 +189,7 @@ def parse_decision(step, raw, ctx):
 def parse_tovholder(step, raw, ctx):
     if isinstance(raw, str):
         raw = {"navn": raw}
-    raw = _mapping(raw, "Tovholderen", ("navn", "rolle"))
+    raw = mapping(raw, "Tovholderen", ("navn", "rolle"))
     return {
         "navn": fields.text(raw.get("navn"), "Tovholderens navn", max_length=fields.NAME_MAX),
         "rolle": fields.text(raw.get("rolle"), "Rolle", required=False, max_length=fields.NAME_MAX),
@@ -204,7 +204,7 @@ def meeting_participants(raw_value, ctx: Context) -> list[str]:
 
 
 def parse_status_meetings(step, raw, ctx):
-    raw = _mapping(raw, "Statusmøderne", ("rytme_uger", "antal", "start", "datoer", "tidspunkt", "deltagere"))
+    raw = mapping(raw, "Statusmøderne", ("rytme_uger", "antal", "start", "datoer", "tidspunkt", "deltagere"))
     rules = ctx.guide.meetings
     at = fields.time(raw.get("tidspunkt") or rules.default_time, "Tidspunkt")
     participants = meeting_participants(raw.get("deltagere"), ctx)
@@ -234,7 +234,7 @@ def parse_status_meetings(step, raw, ctx):
 
 
 def parse_meeting(step, raw, ctx):
-    raw = _mapping(raw, step.meeting_kind, ("dato", "tidspunkt", "deltagere", "afholdt"))
+    raw = mapping(raw, step.meeting_kind, ("dato", "tidspunkt", "deltagere", "afholdt"))
     day = fields.date(raw.get("dato"), "Mødedato")
     problem = dates.check_meeting_day(day, include_optional=False)
     if problem:
@@ -254,7 +254,7 @@ def parse_consent(step, raw, ctx):
         raw = {"svar": "ja" if raw else "nej"}
     if isinstance(raw, str):
         raw = {"svar": raw}
-    raw = _mapping(raw, "Svaret", ("svar", "navn", "dato"))
+    raw = mapping(raw, "Svaret", ("svar", "navn", "dato"))
     answer = fields.choice(raw.get("svar"), "svar", list(CONSENT_ANSWERS))
     given_on = fields.date(raw.get("dato") or (dates.today().isoformat() if answer == "ja" else None),
                            "Dato", required=False)
@@ -272,7 +272,7 @@ def parse_underretning(step, raw, ctx):
 def parse_position(step, raw, ctx):
     if isinstance(raw, str):
         raw = {"placering": raw}
-    raw = _mapping(raw, "Placeringen", ("placering", "begrundelse"))
+    raw = mapping(raw, "Placeringen", ("placering", "begrundelse"))
     ruler = ctx.guide.ruler
     wanted = str(raw.get("placering") or "").strip().casefold()
     match = next((p for p in ruler if wanted in (p.id, p.label.casefold())), None)

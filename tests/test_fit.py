@@ -1,6 +1,6 @@
 """FIT scores (rettidig_cli/fit.py) and the reference data they are judged by (data/fit.toml via
 rettidig_cli/reference.py): reading what the user types, grouping stored scores into series,
-reliable change, cut-off and alliance flags, and the chart/sparkline data."""
+reliable change, cut-off and alliance flags, and the chart data."""
 
 from __future__ import annotations
 
@@ -649,7 +649,7 @@ def test_ycors_series_keeps_notes_without_flags():
     assert entry["advarsler"] == [] and entry["effektstoerrelse"] is None
 
 
-# ---------------------------------------------------------------- chart and sparkline
+# ---------------------------------------------------------------- chart
 
 
 def test_chart_bar_lengths_scale_to_width():
@@ -689,24 +689,6 @@ def test_chart_of_ycors_has_no_bars_and_no_cutoff():
     """YCORS has no totals: no bars and no cut-off line."""
     entry = only(fit.series([stored(1, day(-1), "Barnet", "YCORS", note="Glad")]), "YCORS")
     assert fit.chart(entry) == {"bredde": 40, "graense_kolonne": None, "raekker": [], "akse": []}
-
-
-def test_sparkline_one_block_per_score():
-    """0 is the lowest block and 40 the highest; one block per score."""
-    assert fit.sparkline(only(fit.series(totals(0, 20, 40)), "ORS")) == "▁▅█"
-
-
-def test_sparkline_rises_with_totals():
-    """Rising totals never give a lower block."""
-    line = fit.sparkline(only(fit.series(totals(5, 10, 15, 20, 25, 30, 35, 40)), "ORS"))
-    assert len(line) == 8
-    assert [fit.SPARKS.index(c) for c in line] == sorted(fit.SPARKS.index(c) for c in line)
-
-
-def test_sparkline_of_ycors_is_empty():
-    """A notes-only series has no sparkline."""
-    entry = only(fit.series([stored(1, day(-1), "Barnet", "YCORS", note="Glad")]), "YCORS")
-    assert fit.sparkline(entry) == ""
 
 
 # ---------------------------------------------------------------- on a real case
