@@ -115,3 +115,26 @@ def test_each_step_is_one_transaction(tmp_path):
         wizard.save_step(store, case, step, value, ctx)
     assert store.rows("meetings", case["id"]) == []
     assert "statusmoeder" not in store.answers(case["id"])
+
+
+@pytest.mark.plain_only
+def test_database_errors_are_read_by_sqlites_error_name_not_their_text():
+    """The message depends on SQLite's error name; an English text that happens to contain 'full'
+    or 'locked' does not decide it. An error raised without a name is still read by its text."""
+    import sqlite3
+
+    from rettidig_cli.errors import LockedError
+    from rettidig_cli.store import translate_error
+
+    def named(name: str, text: str) -> Exception:
+        exc = sqlite3.OperationalError(text)
+        exc.sqlite_errorname = name
+        return exc
+
+    assert isinstance(translate_error(named("SQLITE_BUSY_SNAPSHOT", "something else"), None), LockedError)
+    assert "plads" in translate_error(named("SQLITE_FULL", "x"), None).message
+    assert "skrivebeskyttet" in translate_error(named("SQLITE_READONLY_DBMOVED", "x"), None).message
+    assert "beskadiget" in translate_error(named("SQLITE_NOTADB", "x"), None, opening=True).message
+    not_full = translate_error(named("SQLITE_IOERR_WRITE", "the disk is not full"), None).message
+    assert "disken svarede med en fejl" in not_full
+    assert isinstance(translate_error(sqlite3.OperationalError("database is locked"), None), LockedError)
