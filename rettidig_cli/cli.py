@@ -2,8 +2,6 @@
 exporters, and print. Only typer is imported at module level, so `rettidig --help` is fast;
 everything heavier is imported inside the command that needs it."""
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path
@@ -181,12 +179,13 @@ def list_cases(
 
             found = [s for s in found if s.status != CaseStatus.OPEN]
             unreadable = [u for u in unreadable if u["status"] != CaseStatus.OPEN]
-        rows = overview.overview(found, today, tovholder, tilbud, fase, unreadable=unreadable)
         # In a terminal the most urgent cases are shown; --alle and --json show every one.
-        shown = rows if as_json or include_closed or closed_only else rows[:LIST_LIMIT]
+        everything = as_json or include_closed or closed_only
+        rows, hidden = overview.morning(found, today, tovholder, tilbud, fase, unreadable,
+                                        limit=None if everything else LIST_LIMIT)
         # The list shows each child's name, so insight into a case must include that it was
         # listed: one row naming every case shown.
-        store.audit("søg", None, f"oversigt, {len(shown)} sager", shown=[r["kode"] for r in shown])
+        store.audit("søg", None, f"oversigt, {len(rows)} sager", shown=[r["kode"] for r in rows])
     if as_json:
         from rettidig_cli.output import write_json
 
@@ -195,7 +194,7 @@ def list_cases(
     from rettidig_cli import render
 
     title = "Lukkede sager" if closed_only else "Dine sager – det vigtigste først"
-    render.print_list(shown, _console(), title, hidden=rows[len(shown):])
+    render.print_list(rows, _console(), title, hidden=hidden)
     from rettidig_cli import erase, settings
 
     months, log_months = settings.retention(_home(), warn=_warn)  # a reminder only: a bad file is a warning
@@ -317,12 +316,72 @@ def _fail(message: str, hint: str | None, code: int) -> None:
     sys.exit(code)
 
 
+_SINGLE: dict[str, typer.Typer] = {}
+
+
+def _listed_app() -> typer.Typer:
+    """The whole app as its own help lists it: every command and group with its name and help, but
+    none of their options, which typer would read from every function's signature. `rettidig`,
+    `rettidig --help` and `--version` end before any command runs: help and --version are eager,
+    and a command named after --version is looked up (by name), never run."""
+    import copy
+
+    if "" not in _SINGLE:
+        def listed(info):
+            def command():  # typer takes a command's name and help from its function
+                pass
+
+            command.__name__, command.__doc__ = info.callback.__name__, info.callback.__doc__
+            shown = copy.copy(info)
+            shown.callback = command
+            return shown
+
+        def listed_group(info):
+            shown, sub = copy.copy(info), copy.copy(info.typer_instance)
+            sub.registered_commands, sub.registered_groups = [], []
+            shown.typer_instance = sub
+            return shown
+
+        whole = copy.copy(app)
+        whole.registered_commands = [listed(c) for c in app.registered_commands]
+        whole.registered_groups = [listed_group(g) for g in app.registered_groups]
+        _SINGLE[""] = whole
+    return _SINGLE[""]
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app to run for these arguments. Typer turns every command into a click command before
+    it parses anything (~10 ms for the whole app); a line that starts with a command's name needs
+    only that command (or group), so the app run has only it. The root help and --version list the
+    commands without building them (_listed_app); an option or a name that is not a command (whose
+    message suggests the near ones) runs the whole app."""
+    import copy
+
+    from typer.main import get_command_name
+
+    if not args or args[0] in ("--help", "--version"):
+        return _listed_app()
+    if args[0].startswith("-"):
+        return app
+    name = args[0]
+    if name not in _SINGLE:
+        commands = [c for c in app.registered_commands
+                    if (c.name if isinstance(c.name, str) else get_command_name(c.callback.__name__)) == name]
+        groups = [g for g in app.registered_groups if isinstance(g.name, str) and g.name == name]
+        if not commands and not groups:
+            return app
+        single = copy.copy(app)  # the same settings, root callback (--version) and help
+        single.registered_commands, single.registered_groups = commands, groups
+        _SINGLE[name] = single
+    return _SINGLE[name]
+
+
 def main() -> None:
     """Entry point: the one place errors become Danish messages and exit codes."""
     from typer._click import exceptions as click_exc
 
     try:
-        result = app(standalone_mode=False, prog_name="rettidig")
+        result = _app_for(sys.argv[1:])(standalone_mode=False, prog_name="rettidig")
         if result == 130:  # typer turns Ctrl-C at a prompt outside our own handlers into a return code
             raise KeyboardInterrupt
     except RettidigError as exc:

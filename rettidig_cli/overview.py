@@ -8,6 +8,7 @@ for a long time > nothing pressing > closed."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 
 from rettidig_cli import __version__, dates
@@ -28,36 +29,43 @@ def _week(day: dt.date) -> tuple[int, int]:
 
 def tasks(plan: Summary, today: dt.date) -> list[dict]:
     """What this case asks of the practitioner now, each with its urgency level and date."""
+    return [{"niveau": level, "tekst": say(), "dato": day} for level, day, say in _ranked(plan, today)]
+
+
+def _ranked(plan: Summary, today: dt.date) -> list[tuple]:
+    """(level, ISO date or None, the words as a function), most urgent first. The words are made
+    only for the lines shown: 10,000 cases are ranked, 25 are phrased."""
     if plan.status != CaseStatus.OPEN:
         return []
     rules = followup_rules()
     soon = today + dt.timedelta(days=rules.soon_days)
-    found = [{"niveau": OVERDUE, "tekst": _overdue_cell(d), "dato": d.day.isoformat() if d.day else None}
+    found = [(OVERDUE, d.day.isoformat() if d.day else None, functools.partial(_overdue_cell, d))
              for d in plan.duties if d.overdue(today)]
     nxt = plan.next_status_meeting
     if nxt:
         day = dt.date.fromisoformat(nxt)
         if _week(day) == _week(today):
-            found.append({"niveau": THIS_WEEK, "tekst": f"Statusmøde {_when(day, today)}", "dato": nxt})
+            found.append((THIS_WEEK, nxt, lambda: f"Statusmøde {_when(day, today)}"))
         elif _week(day) == _week(today + dt.timedelta(weeks=1)):
-            found.append({"niveau": SOON, "tekst": f"Statusmøde næste uge: {dates.format_date(day)}", "dato": nxt})
+            found.append((SOON, nxt, lambda: f"Statusmøde næste uge: {dates.format_date(day)}"))
     for duty in plan.duties:
-        if duty.day and today <= duty.day <= soon:
-            if duty.kind == DutyKind.OBSERVATIONS:
-                text = f"Iagttagelserne skal ligge klar {dates.format_date(duty.day)}"
-            elif duty.kind == DutyKind.AGREEMENT:
-                text = f"Aftale nr. {duty.ref} skal være udført {dates.format_date(duty.day)}"
-            else:
-                continue  # a meeting to come is the status meeting above, or on its own day
-            found.append({"niveau": SOON, "tekst": text, "dato": duty.day.isoformat()})
+        if duty.day and today <= duty.day <= soon and duty.kind in (DutyKind.OBSERVATIONS, DutyKind.AGREEMENT):
+            # (a meeting to come is the status meeting above, or on its own day)
+            found.append((SOON, duty.day.isoformat(), functools.partial(_soon_cell, duty)))
     quiet_for = (today - dt.date.fromisoformat(plan.updated)).days
     if quiet_for >= rules.inactive_days:
-        found.append({"niveau": QUIET, "tekst": f"Intet registreret i {quiet_for} dage", "dato": plan.updated})
+        found.append((QUIET, plan.updated, lambda: f"Intet registreret i {quiet_for} dage"))
     if not plan.tovholder and plan.phase.number > 1:
-        found.append({"niveau": QUIET, "tekst": "Ingen tovholder valgt", "dato": None})
+        found.append((QUIET, None, lambda: "Ingen tovholder valgt"))
     if not plan.done and plan.next_phase:
-        found.append({"niveau": CALM, "tekst": f"Fortsæt guiden: {plan.next_phase}", "dato": None})
-    return sorted(found, key=lambda t: (t["niveau"], t["dato"] or ""))
+        found.append((CALM, None, lambda: f"Fortsæt guiden: {plan.next_phase}"))
+    return sorted(found, key=lambda t: (t[0], t[1] or ""))
+
+
+def _soon_cell(duty: Duty) -> str:
+    if duty.kind == DutyKind.OBSERVATIONS:
+        return f"Iagttagelserne skal ligge klar {dates.format_date(duty.day)}"
+    return f"Aftale nr. {duty.ref} skal være udført {dates.format_date(duty.day)}"
 
 
 _short = dates.format_short
@@ -94,9 +102,20 @@ def _when(day: dt.date, today: dt.date) -> str:
 
 def row(plan: Summary, today: dt.date) -> dict:
     """One line of the overview."""
-    todo = tasks(plan, today)
-    level = CLOSED if plan.status != CaseStatus.OPEN else (todo[0]["niveau"] if todo else CALM)
-    nxt = plan.next_status_meeting
+    return _line(plan, today, _ranked(plan, today))
+
+
+def _level(plan: Summary, todo: list[tuple]) -> int:
+    return CLOSED if plan.status != CaseStatus.OPEN else (todo[0][0] if todo else CALM)
+
+
+def _sort_key(plan: Summary, todo: list[tuple]) -> tuple:
+    return (_level(plan, todo), (todo[0][1] if todo and todo[0][1] else "9999"), plan.next_status_meeting or "9999",
+            plan.code)
+
+
+def _line(plan: Summary, today: dt.date, todo: list[tuple]) -> dict:
+    level = _level(plan, todo)
     return {
         "kode": plan.code, "barn": plan.child.name or "(ikke udfyldt)",
         "tilbud": plan.child.setting or "",
@@ -104,33 +123,31 @@ def row(plan: Summary, today: dt.date) -> dict:
         if not plan.done else "Alle faser gennemgået",
         "fase_nummer": plan.phase.number, "fase_id": plan.phase.id, "fase_titel": plan.phase.title,
         "tovholder": plan.tovholder,
-        "naeste_statusmoede": nxt,
+        "naeste_statusmoede": plan.next_status_meeting,
         "placering": plan.position.label if plan.position else "",
         "placering_farve": plan.position.colour if plan.position else "",
         "status": plan.status,
         "lukket": to_json(plan.closed),
         "niveau": level, "niveau_navn": LEVEL_NAMES[level],
-        "opgaver": [t["tekst"] for t in todo],
+        "opgaver": [say() for _, _, say in todo],
         "forsinket": [overdue_sentence(d) for d in plan.overdue(today)],
         "mistanke_om_vold_eller_overgreb": plan.abuse_path,
         "sidst_aendret": plan.updated,
-        "_sort": (level, (todo[0]["dato"] if todo and todo[0]["dato"] else "9999"), nxt or "9999",
-                  plan.code),
     }
 
 
-def matches(line: dict, tovholder: str | None, setting: str | None, phase: str | None) -> bool:
+def matches(plan: Summary, tovholder: str | None, setting: str | None, phase: str | None) -> bool:
     """Filters compare without regard to case; a phase is its number, its id or part of its title."""
-    if tovholder and tovholder.casefold() not in line["tovholder"].casefold():
+    if tovholder and tovholder.casefold() not in plan.tovholder.casefold():
         return False
-    if setting and setting.casefold() != line["tilbud"].casefold():
+    if setting and setting.casefold() != (plan.child.setting or "").casefold():
         return False
     if phase:
         wanted = phase.strip().casefold()
         if wanted.isdecimal():  # not isdigit: int() refuses "²"; and no int() of 5000 digits
-            if len(wanted) > 6 or int(wanted) != line["fase_nummer"]:
+            if len(wanted) > 6 or int(wanted) != plan.phase.number:
                 return False
-        elif wanted != line["fase_id"] and wanted not in line["fase_titel"].casefold():
+        elif wanted != plan.phase.id and wanted not in plan.phase.title.casefold():
             return False
     return True
 
@@ -149,7 +166,6 @@ def unreadable_row(case: dict, reason: str) -> dict:
         "mistanke_om_vold_eller_overgreb": bool(case.get("abuse_path")) and not closed,
         "sidst_aendret": str(case.get("updated_at") or case.get("created_at") or "")[:10],
         "kan_ikke_vises": reason,
-        "_sort": (OVERDUE, "", "", case["code"]),
     }
 
 
@@ -157,12 +173,22 @@ def overview(plans: list[Summary], today: dt.date, tovholder=None, setting=None,
              unreadable: list[dict] = ()) -> list[dict]:
     """The lines, most urgent first. Lines of cases that cannot be shown (unreadable_row) are kept
     whatever the filters: what they would match cannot be known."""
-    lines = [row(p, today) for p in plans]
-    lines = [line for line in lines if matches(line, tovholder, setting, phase)] + list(unreadable)
-    lines.sort(key=lambda line: line["_sort"])
-    for line in lines:
-        del line["_sort"]
-    return lines
+    return morning(plans, today, tovholder, setting, phase, unreadable)[0]
+
+
+def morning(plans: list[Summary], today: dt.date, tovholder=None, setting=None, phase=None,
+            unreadable: list[dict] = (), limit: int | None = None) -> tuple[list[dict], list[int]]:
+    """The first `limit` lines (all without a limit), and the urgency levels of the lines left out."""
+    ranked = []
+    for plan in plans:
+        if matches(plan, tovholder, setting, phase):
+            todo = _ranked(plan, today)
+            ranked.append((_sort_key(plan, todo), plan, todo))
+    ranked += [((OVERDUE, "", "", line["kode"]), None, line) for line in unreadable]
+    ranked.sort(key=lambda item: item[0])
+    shown = ranked if limit is None else ranked[:limit]
+    lines = [_line(plan, today, todo) if plan is not None else todo for _, plan, todo in shown]
+    return lines, [key[0] for key, _, _ in ranked[len(shown):]]
 
 
 # A kept summary is used only by the version that made it: a newer one may phrase or sort differently.

@@ -303,9 +303,10 @@ LEVEL_STYLES = {0: "bold red", 1: "bold yellow", 2: "yellow", 3: "magenta", 4: "
 
 
 def print_list(rows: list[dict], console: Console, title: str = "Dine sager – det vigtigste først",
-               hidden: list[dict] = ()) -> None:
-    """The morning view; `hidden` are the less urgent lines left out, counted under the table."""
-    if not rows:
+               hidden: list[int] = ()) -> None:
+    """The morning view; `hidden` are the urgency levels of the less urgent lines left out,
+    counted under the table."""
+    if not rows and not hidden:
         console.print(Text("Der er ingen sager, der passer. Opret en ny med: rettidig new"))
         return
     table = Table(title=Text(title), title_justify="left", expand=True)
@@ -331,7 +332,7 @@ def print_list(rows: list[dict], console: Console, title: str = "Dine sager – 
         )
     console.print(table)
     if hidden:
-        late = sum(1 for row in hidden if row["niveau"] == OVERDUE)
+        late = hidden.count(OVERDUE)
         more = f"… og {_number(len(hidden))} {'sag' if len(hidden) == 1 else 'sager'} mere"
         more += f" (heraf {_number(late)} med noget overskredet)" if late else ""
         console.print(Text(f"{more} – se dem alle med: rettidig list --alle", style="bold" if late else ""))
