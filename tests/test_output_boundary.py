@@ -223,11 +223,14 @@ def test_every_export_file_is_clean(cli, hostile, tmp_path):
     written["markdown.document"] = markdown.document(doc)
     (folder / "direkte.docx").write_bytes(word.document(doc))
     written["word.document"] = docx_xml(folder / "direkte.docx")
-    meeting = {"type": f"Statusmøde{HOSTILE}", "nr": 1, "status_moede": True, "holdt_dato": None,
-               "dato": "2026-02-02", "tidspunkt": "14:00", "deltog": None, "deltagere": [f"Mor{HOSTILE}"],
-               "aflyst_grund": "", "status": "planlagt", "aendringer": 0}
-    agreement = {"nr": 1, "senest": "2026-02-10", "hvad": f"Aftale{HOSTILE}", "hvem": f"Leder{HOSTILE}",
-                 "status": "aftalt"}
+    from rettidig_cli.model import Agreement, Meeting
+
+    meeting = Meeting(nr=1, kind=f"Statusmøde{HOSTILE}", day="2026-02-02", time="14:00",
+                      participants=[f"Mor{HOSTILE}"], status="planlagt", moved_from=None, reason="",
+                      status_meeting=True, held_on=None, attended=None, parents_present=None, absence_reason="",
+                      minutes="", cancel_reason="", changes=0)
+    agreement = Agreement(nr=1, what=f"Aftale{HOSTILE}", who=f"Leder{HOSTILE}", due="2026-02-10", status="aftalt",
+                          agreed="2026-01-05", history=[], overdue=False)
     written["ics.calendar"] = ics.calendar(f"RT-2026-001{HOSTILE}", [meeting], [agreement], Plain(), 60, 24,
                                            dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)).decode("utf-8")
     assert leaks(written) == {}
