@@ -432,7 +432,7 @@ def test_plan_chart_of_a_hand_written_fit_total(cli, case, tmp_path, data_home, 
     assert "uventet" not in result.err
 
 
-def test_chart_and_sparkline_keep_every_bar_within_the_chart():
+def test_chart_keeps_every_bar_within_the_chart():
     from rettidig_cli import fit as fit_module
 
     points = [{"dato": "2026-03-03", "total": t, "under_graense": False}
@@ -440,5 +440,3 @@ def test_chart_and_sparkline_keep_every_bar_within_the_chart():
     entry = {"max": 40, "graense": 25.0, "punkter": points}
     lengths = [r["laengde"] for r in fit_module.chart(entry, 40)["raekker"]]
     assert lengths == [40, 0, 0, 0, 40, 20]
-    line = fit_module.sparkline(entry)
-    assert len(line) == 6 and line[0] == line[4] == "█" and line[1] == line[3] == "▁"
