@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -14,6 +16,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor, Twips
+from lxml import etree
 
 from rettidig_cli import dates
 from rettidig_cli.output import clean_tree
@@ -30,10 +33,6 @@ def _set(element, tag: str, **attrs) -> None:
     for key, value in attrs.items():
         child.set(qn(f"w:{key}"), value)
     element.append(child)
-
-
-def _shade(cell, fill: str) -> None:
-    _set(cell._tc.get_or_add_tcPr(), "w:shd", val="clear", color="auto", fill=fill)
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -117,8 +116,89 @@ def _widths(columns: list[str], rows: list[list[str]]) -> list[float]:
     return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)]
 
 
-def _table(doc, columns: list[str], rows: list[list[str]], header: bool = True, widths=None,
-           row_height: float | None = None):
+# A character XML cannot hold: lxml refuses one when python-docx sets a text, so the rows built
+# here as text refuse it too (the cleaning in document() has removed them before we get here).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_RUN_BREAKS = re.compile(r"([\t\r\n])")
+_DOCUMENT_PART = "word/document.xml"
+_ROWS_PER_CHUNK = 256
+
+
+def _escape(text: str) -> str:
+    """Text as XML character data (xml.sax.saxutils.escape would import urllib, http and ssl)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _marker(number: int) -> str:
+    return f"rettidig-rows-{number}"
+
+
+def _run_xml(value: str | None, bold: bool) -> str:
+    """One w:r exactly as python-docx's add_run writes it and lxml serialises it: a tab becomes
+    w:tab, a line break w:br, the text between them a w:t (kept with its spaces when it starts or
+    ends with one), and a run without content is <w:r/>."""
+    parts = ["<w:rPr><w:b/></w:rPr>"] if bold else []
+    if value:
+        if _NOT_XML.search(value):
+            raise ValueError("All strings must be XML compatible: Unicode or ASCII, "
+                             "no NULL bytes or control characters")
+        for piece in _RUN_BREAKS.split(value):
+            if piece == "\t":
+                parts.append("<w:tab/>")
+            elif piece in ("\r", "\n"):
+                parts.append("<w:br/>")
+            elif piece:
+                space = ' xml:space="preserve"' if len(piece.strip()) < len(piece) else ""
+                parts.append(f"<w:t{space}>{_escape(piece)}</w:t>")
+    return f"<w:r>{''.join(parts)}</w:r>" if parts else "<w:r/>"
+
+
+class _Rows:
+    """A table's w:tr rows, written as XML text straight into the saved file (see _with_rows):
+    python-docx's add_row and cell objects cost about a millisecond a row, and the rows as lxml
+    elements several kilobytes each. The text is what python-docx wrote for the same calls."""
+
+    def __init__(self, all_rows: list[list[str]], widths: list[float], header: bool,
+                 row_height: float | None, label_fill: str | None):
+        self.all_rows, self.header, self.row_height, self.label_fill = all_rows, header, row_height, label_fill
+        self.twips = [str(Cm(width).twips) for width in widths]
+        self.height = f'<w:trHeight w:val="{Cm(row_height or 0.9).twips}"/>'
+
+    def _row(self, r: int, values: list[str]) -> str:
+        if len(values) > len(self.twips):
+            raise IndexError("a table row has more cells than the table has columns")
+        head = self.header and r == 0
+        out = ['<w:tr><w:trPr><w:cantSplit w:val="true"/>']
+        if r >= (1 if self.header else 0) and (self.row_height or not any(values)):
+            out.append(self.height)  # room to write by hand
+        if head:
+            # Repeat the header row at the top of each page when a table runs over a page break.
+            out.append('<w:tblHeader w:val="true"/>')
+        out.append("</w:trPr>")
+        for c, value in enumerate(values):
+            fill = HEADER_FILL if head else (self.label_fill if c == 0 else None)
+            out.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{self.twips[c]}"/>')
+            if fill:
+                out.append(f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>')
+            out.append('</w:tcPr><w:p><w:pPr><w:spacing w:after="0"/></w:pPr>')
+            out.append(_run_xml(value, bool(fill)))
+            out.append("</w:p></w:tc>")
+        for c in range(len(values), len(self.twips)):  # a short row: the rest are empty cells
+            out.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{self.twips[c]}"/></w:tcPr><w:p/></w:tc>')
+        out.append("</w:tr>")
+        return "".join(out)
+
+    def chunks(self):
+        """The rows as UTF-8, a few hundred at a time (never the whole table in memory at once)."""
+        for start in range(0, len(self.all_rows), _ROWS_PER_CHUNK):
+            rows = self.all_rows[start:start + _ROWS_PER_CHUNK]
+            yield "".join(self._row(r, values) for r, values in enumerate(rows, start)).encode("utf-8")
+
+
+def _table(doc, tables: list[_Rows], columns: list[str], rows: list[list[str]], header: bool = True,
+           widths=None, row_height: float | None = None, label_fill: str | None = None):
+    """A table; with label_fill, the first column is bold on that fill (a form's labels). Its rows
+    are added to `tables` and put in the file when it is saved; the table holds a marker till then."""
     table = doc.add_table(rows=0, cols=len(columns))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
@@ -127,25 +207,33 @@ def _table(doc, columns: list[str], rows: list[list[str]], header: bool = True, 
     for c, width in enumerate(widths):  # the grid is what LibreOffice reads, the cells what Word reads
         table.columns[c].width = Cm(width)
     all_rows = ([columns] if header else []) + rows
-    for r, values in enumerate(all_rows):
-        row = table.add_row()
-        _set(row._tr.get_or_add_trPr(), "w:cantSplit", val="true")
-        if r >= (1 if header else 0) and (row_height or not any(values)):
-            row.height = Cm(row_height or 0.9)  # room to write by hand
-        for c, value in enumerate(values):
-            cell = row.cells[c]
-            cell.width = Cm(widths[c])
-            paragraph = cell.paragraphs[0]
-            paragraph.paragraph_format.space_after = Pt(0)
-            run = paragraph.add_run(value or "")
-            if header and r == 0:
-                run.bold = True
-                _shade(cell, HEADER_FILL)
-    if header:
-        # Repeat the header row at the top of each page when a table runs over a page break.
-        _set(table.rows[0]._tr.get_or_add_trPr(), "w:tblHeader", val="true")
+    # A comment cannot come from a text (lxml writes every < in one as &lt;), so the marker is unique.
+    table._tbl.append(etree.Comment(_marker(len(tables))))
+    tables.append(_Rows(all_rows, widths, header, row_height, label_fill))
     doc.add_paragraph().paragraph_format.space_after = Pt(2)
-    return table
+
+
+def _with_rows(saved: bytes, tables: list[_Rows]) -> bytes:
+    """The saved file again, with each table's marker in word/document.xml replaced by its rows;
+    the document part is compressed as it is written, the other parts are copied unchanged."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(saved)) as source, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename != _DOCUMENT_PART:
+                target.writestr(info, data)
+                continue
+            with target.open(info, "w") as stream:
+                for number, table in enumerate(tables):
+                    before, found, data = data.partition(f"<!--{_marker(number)}-->".encode())
+                    if not found:
+                        raise RuntimeError(f"table {number} is missing from the Word document")
+                    stream.write(before)
+                    for chunk in table.chunks():
+                        stream.write(chunk)
+                stream.write(data)
+    return out.getvalue()
 
 
 def _write_in(doc, label: str, lines: int) -> None:
@@ -161,7 +249,7 @@ def _write_in(doc, label: str, lines: int) -> None:
         line.add_run("\t")
 
 
-def _block(doc, b: dict) -> None:
+def _block(doc, tables: list[_Rows], b: dict) -> None:
     kind = b["type"]
     if kind == "afsnit":
         doc.add_paragraph(b["tekst"])
@@ -170,11 +258,11 @@ def _block(doc, b: dict) -> None:
         for item in b["punkter"]:
             doc.add_paragraph(item, style=style)
     elif kind == "tabel":
-        _table(doc, b["kolonner"], b["raekker"])
+        _table(doc, tables, b["kolonner"], b["raekker"])
     elif kind == "udfyld":
         _write_in(doc, b["label"], b["linjer"])
     elif kind == "underskrift":
-        _table(doc, ["", "Navn", "Dato", "Underskrift"], [[p, "", "", ""] for p in b["parter"]],
+        _table(doc, tables, ["", "Navn", "Dato", "Underskrift"], [[p, "", "", ""] for p in b["parter"]],
                widths=[4.2, 5.0, 2.8, 5.0], row_height=1.3)
     else:
         raise ValueError(f"unknown block type {kind}")
@@ -185,6 +273,7 @@ def document(doc_data: dict) -> bytes:
     # XML (which would keep a bidi override or an 8-bit CSI, and refuse a C0 control outright).
     doc_data = clean_tree(doc_data)
     doc = Document()
+    tables: list[_Rows] = []
     _styles(doc)
     printed = doc_data["udskrevet"]
     if not doc_data["anonym"]:
@@ -217,14 +306,12 @@ def document(doc_data: dict) -> bytes:
     if doc_data["indledning"]:
         doc.add_paragraph(doc_data["indledning"])
     if doc_data["felter"]:
-        table = _table(doc, ["", ""], [list(f) for f in doc_data["felter"]], header=False, widths=[3.6, 13.4])
-        for row in table.rows:
-            row.cells[0].paragraphs[0].runs[0].bold = True
-            _shade(row.cells[0], LABEL_FILL)
+        _table(doc, tables, ["", ""], [list(f) for f in doc_data["felter"]], header=False, widths=[3.6, 13.4],
+               label_fill=LABEL_FILL)
     for section in doc_data["afsnit"]:
         doc.add_heading(section["overskrift"], 1)
         for b in section["blokke"]:
-            _block(doc, b)
+            _block(doc, tables, b)
     buffer = io.BytesIO()
     doc.save(buffer)
-    return buffer.getvalue()
+    return _with_rows(buffer.getvalue(), tables)
