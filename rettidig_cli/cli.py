@@ -173,16 +173,10 @@ def list_cases(
     store = _open(db)
     today = dates.today()
     with store.atomic():  # one transaction: the summaries made now are kept, and the search logged
-        found, unreadable = overview.summaries(store, today, include_closed or closed_only)
-        if closed_only:
-            from rettidig_cli.vocabulary import CaseStatus
-
-            found = [s for s in found if s.status != CaseStatus.OPEN]
-            unreadable = [u for u in unreadable if u["status"] != CaseStatus.OPEN]
         # In a terminal the most urgent cases are shown; --alle and --json show every one.
         everything = as_json or include_closed or closed_only
-        rows, hidden = overview.morning(found, today, tovholder, tilbud, fase, unreadable,
-                                        limit=None if everything else LIST_LIMIT)
+        rows, hidden = overview.from_store(store, today, include_closed or closed_only, closed_only, tovholder,
+                                           tilbud, fase, limit=None if everything else LIST_LIMIT)
         # The list shows each child's name, so insight into a case must include that it was
         # listed: one row naming every case shown.
         store.audit("søg", None, f"oversigt, {len(rows)} sager", shown=[r["kode"] for r in rows])

@@ -161,6 +161,11 @@ def m007_overview(db: Database) -> None:
     # `list` reads one kept summary per case (made from its plan, removed by every write to the
     # case) instead of building every plan; and a search is logged as one row naming the cases it
     # showed, not one row per case.
-    db["case_summaries"].create({"case_id": int, "version": str, "data": str}, pk="case_id",
-                                not_null={"version", "data"}, foreign_keys=[("case_id", "cases", "id")])
+    # Beside the summary (data, JSON) the facts the view ranks and filters by, so it ranks 10,000
+    # cases from a few columns and reads the summaries of the 25 it shows (see model.Facts).
+    db["case_summaries"].create(
+        {"case_id": int, "version": str, "data": str, "has_undated_duty": int, "first_duty": str,
+         "first_soon_duty": str, "next_status_meeting": str, "updated": str, "needs_tovholder": int,
+         "tovholder": str, "phase_number": int, "phase_id": str, "phase_title": str},
+        pk="case_id", not_null={"version", "data"}, foreign_keys=[("case_id", "cases", "id")])
     db["audit_log"].add_column("shown", str)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Any
 
+from rettidig_cli.vocabulary import CaseStatus
+
 
 class DutyKind(StrEnum):
     """What a dated (or undated) duty of a case is about."""
@@ -314,6 +316,18 @@ class Summary:
     def overdue(self, today: dt.date) -> list[Duty]:
         return [d for d in self.duties if d.overdue(today)]
 
+    def facts(self) -> Facts:
+        dated = [d.day.isoformat() for d in self.duties if d.day]
+        soon = [d.day.isoformat() for d in self.duties if d.day and d.kind in (DutyKind.OBSERVATIONS,
+                                                                                DutyKind.AGREEMENT)]
+        return Facts(
+            code=self.code, open=self.status == CaseStatus.OPEN, has_undated_duty=any(d.day is None for d in self.duties),
+            first_duty=min(dated, default=None), first_soon_duty=min(soon, default=None),
+            next_status_meeting=self.next_status_meeting, updated=self.updated,
+            needs_tovholder=not self.tovholder and self.phase.number > 1, tovholder=self.tovholder,
+            setting=self.child.setting or "", phase_number=self.phase.number, phase_id=self.phase.id,
+            phase_title=self.phase.title)
+
     @classmethod
     def from_json(cls, data: dict) -> Summary:
         """Read back what to_stored wrote."""
@@ -331,6 +345,33 @@ class Summary:
     def to_stored(self) -> dict:
         """Plain data for the summary table (English keys: it is storage, not output)."""
         return _plain(self)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The few facts of a Summary that rank and filter the morning view (overview.rank). Kept as
+    columns beside the summary, so 10,000 cases are ranked without reading 10,000 summaries."""
+
+    code: str
+    open: bool
+    has_undated_duty: bool  # a duty without a day (the abuse path's) is always overdue
+    first_duty: str | None  # the earliest day of any dated duty (ISO)
+    first_soon_duty: str | None  # the earliest observation or agreement deadline
+    next_status_meeting: str | None
+    updated: str
+    needs_tovholder: bool
+    tovholder: str
+    setting: str
+    phase_number: int
+    phase_id: str
+    phase_title: str
+
+    # The columns of the summary table, in this order (code, open and setting come from the case).
+    COLUMNS = ("has_undated_duty", "first_duty", "first_soon_duty", "next_status_meeting", "updated",
+               "needs_tovholder", "tovholder", "phase_number", "phase_id", "phase_title")
+
+    def columns(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.COLUMNS)
 
 
 def _plain(value: Any) -> Any:

@@ -12,7 +12,7 @@ import functools
 import json
 
 from rettidig_cli import __version__, dates
-from rettidig_cli.model import Duty, DutyKind, Summary, to_json
+from rettidig_cli.model import Duty, DutyKind, Facts, Summary, to_json
 from rettidig_cli.plan import overdue_sentence
 from rettidig_cli.reference import followup_rules
 from rettidig_cli.vocabulary import CaseStatus
@@ -105,17 +105,37 @@ def row(plan: Summary, today: dt.date) -> dict:
     return _line(plan, today, _ranked(plan, today))
 
 
-def _level(plan: Summary, todo: list[tuple]) -> int:
-    return CLOSED if plan.status != CaseStatus.OPEN else (todo[0][0] if todo else CALM)
-
-
-def _sort_key(plan: Summary, todo: list[tuple]) -> tuple:
-    return (_level(plan, todo), (todo[0][1] if todo and todo[0][1] else "9999"), plan.next_status_meeting or "9999",
-            plan.code)
+def rank(facts: Facts, today: dt.date) -> tuple:
+    """(level, date, next status meeting, code): the sort key of a case in the morning view, from
+    the facts alone. It gives the level and date of the first of the case's tasks (_ranked), so
+    the view can rank 10,000 cases without phrasing them (test_overview_history checks the two agree)."""
+    nxt = facts.next_status_meeting
+    later = nxt or "9999"
+    if not facts.open:
+        return (CLOSED, "9999", later, facts.code)
+    iso = today.isoformat()
+    if facts.has_undated_duty:  # undated first among the overdue: sorts as no date
+        return (OVERDUE, "9999", later, facts.code)
+    if facts.first_duty and facts.first_duty < iso:
+        return (OVERDUE, facts.first_duty, later, facts.code)
+    rules = followup_rules()
+    if nxt and _week(dt.date.fromisoformat(nxt)) == _week(today):
+        return (THIS_WEEK, nxt, later, facts.code)
+    soon = (today + dt.timedelta(days=rules.soon_days)).isoformat()
+    candidates = [nxt] if nxt and _week(dt.date.fromisoformat(nxt)) == _week(today + dt.timedelta(weeks=1)) else []
+    if facts.first_soon_duty and iso <= facts.first_soon_duty <= soon:
+        candidates.append(facts.first_soon_duty)
+    if candidates:
+        return (SOON, min(candidates), later, facts.code)
+    if facts.needs_tovholder:
+        return (QUIET, "9999", later, facts.code)
+    if (today - dt.date.fromisoformat(facts.updated)).days >= rules.inactive_days:
+        return (QUIET, facts.updated, later, facts.code)
+    return (CALM, "9999", later, facts.code)
 
 
 def _line(plan: Summary, today: dt.date, todo: list[tuple]) -> dict:
-    level = _level(plan, todo)
+    level = rank(plan.facts(), today)[0]
     return {
         "kode": plan.code, "barn": plan.child.name or "(ikke udfyldt)",
         "tilbud": plan.child.setting or "",
@@ -136,18 +156,18 @@ def _line(plan: Summary, today: dt.date, todo: list[tuple]) -> dict:
     }
 
 
-def matches(plan: Summary, tovholder: str | None, setting: str | None, phase: str | None) -> bool:
+def matches(facts: Facts, tovholder: str | None, setting: str | None, phase: str | None) -> bool:
     """Filters compare without regard to case; a phase is its number, its id or part of its title."""
-    if tovholder and tovholder.casefold() not in plan.tovholder.casefold():
+    if tovholder and tovholder.casefold() not in facts.tovholder.casefold():
         return False
-    if setting and setting.casefold() != (plan.child.setting or "").casefold():
+    if setting and setting.casefold() != facts.setting.casefold():
         return False
     if phase:
         wanted = phase.strip().casefold()
         if wanted.isdecimal():  # not isdigit: int() refuses "²"; and no int() of 5000 digits
-            if len(wanted) > 6 or int(wanted) != plan.phase.number:
+            if len(wanted) > 6 or int(wanted) != facts.phase_number:
                 return False
-        elif wanted != plan.phase.id and wanted not in plan.phase.title.casefold():
+        elif wanted != facts.phase_id and wanted not in facts.phase_title.casefold():
             return False
     return True
 
@@ -179,43 +199,66 @@ def overview(plans: list[Summary], today: dt.date, tovholder=None, setting=None,
 def morning(plans: list[Summary], today: dt.date, tovholder=None, setting=None, phase=None,
             unreadable: list[dict] = (), limit: int | None = None) -> tuple[list[dict], list[int]]:
     """The first `limit` lines (all without a limit), and the urgency levels of the lines left out."""
-    ranked = []
-    for plan in plans:
-        if matches(plan, tovholder, setting, phase):
-            todo = _ranked(plan, today)
-            ranked.append((_sort_key(plan, todo), plan, todo))
-    ranked += [((OVERDUE, "", "", line["kode"]), None, line) for line in unreadable]
-    ranked.sort(key=lambda item: item[0])
-    shown = ranked if limit is None else ranked[:limit]
-    lines = [_line(plan, today, todo) if plan is not None else todo for _, plan, todo in shown]
-    return lines, [key[0] for key, _, _ in ranked[len(shown):]]
+    ranked = [(rank(facts, today), plan) for plan in plans
+              if matches(facts := plan.facts(), tovholder, setting, phase)]
+    return _lines(ranked, today, unreadable, limit, lambda ids: {})
 
 
 # A kept summary is used only by the version that made it: a newer one may phrase or sort differently.
-SUMMARY_VERSION = f"{__version__}/1"
+SUMMARY_VERSION = f"{__version__}/2"
 
 
-def summaries(store, today: dt.date, include_closed: bool) -> tuple[list[Summary], list[dict]]:
-    """Every case's summary, and the lines of cases that cannot be shown. Kept summaries are read;
-    the others are made from the case's plan and kept, in the caller's transaction (see
-    Store.keep_summaries), so the next `list` reads them."""
+def from_store(store, today: dt.date, include_closed: bool, closed_only: bool = False, tovholder=None,
+               setting=None, phase=None, limit: int | None = None) -> tuple[list[dict], list[int]]:
+    """The morning view of the data file: every case ranked from the facts kept beside its summary,
+    and only the lines shown read and phrased. A case without a kept summary (a write removed it,
+    or another version made it) gets one from its plan, kept in the caller's transaction (see
+    Store.keep_summaries) for the next `list`."""
     from rettidig_cli import plan as plans
 
-    found, unreadable, made = [], [], []
-    for row in store.overview_rows(include_closed):
-        kept, version = row.pop("summary"), row.pop("summary_version")
-        if kept and version == SUMMARY_VERSION:
-            found.append(Summary.from_json(json.loads(kept)))
+    ranked, unreadable, made = [], [], []
+    for row in store.overview_rows(include_closed, Facts.COLUMNS):
+        if closed_only and row["status"] == CaseStatus.OPEN:
             continue
-        # One case that cannot be planned (its guide beyond the limits, a value written by hand)
-        # is a line saying so; the overview of the other cases goes on.
-        try:
-            summary = plans.build(store, row, today).summary()
-        except (plans.CaseGuideError, plans.CaseUnreadableError) as exc:
-            unreadable.append(unreadable_row(row, exc.reason))
-            continue
-        found.append(summary)
-        made.append((row["id"], SUMMARY_VERSION, json.dumps(summary.to_stored(), ensure_ascii=False)))
+        if row["summary_version"] == SUMMARY_VERSION:
+            facts = Facts(code=row["code"], open=row["status"] == CaseStatus.OPEN, setting=row["setting"] or "",
+                          **{name: row[f"summary_{name}"] for name in Facts.COLUMNS})
+            known = row["id"]
+        else:
+            # One case that cannot be planned (its guide beyond the limits, a value written by hand)
+            # is a line saying so; the overview of the other cases goes on.
+            try:
+                known = plans.build(store, {k: v for k, v in row.items() if not k.startswith("summary_")},
+                                    today).summary()
+            except (plans.CaseGuideError, plans.CaseUnreadableError) as exc:
+                unreadable.append(unreadable_row(row, exc.reason))
+                continue
+            facts = known.facts()
+            made.append((row["id"], SUMMARY_VERSION, json.dumps(known.to_stored(), ensure_ascii=False),
+                         *facts.columns()))
+        if matches(facts, tovholder, setting, phase):
+            ranked.append((rank(facts, today), known))
     if made:
-        store.keep_summaries(made)
-    return found, unreadable
+        store.keep_summaries(Facts.COLUMNS, made)
+
+    def read(case_ids: list[int]) -> dict[int, Summary]:
+        return {case_id: Summary.from_json(json.loads(data)) for case_id, data in store.summaries(case_ids).items()}
+
+    return _lines(ranked, today, unreadable, limit, read)
+
+
+def _lines(ranked: list[tuple], today: dt.date, unreadable: list[dict], limit: int | None, read):
+    """Sort, cut at the limit and phrase. An entry is a Summary, or the id of a case whose kept
+    summary `read` fetches (for the lines shown only)."""
+    ranked += [((OVERDUE, "", "", line["kode"]), line) for line in unreadable]
+    ranked.sort(key=lambda item: item[0])
+    shown = ranked if limit is None else ranked[:limit]
+    kept = read([entry for _, entry in shown if isinstance(entry, int)])
+    lines = []
+    for _, entry in shown:
+        if isinstance(entry, dict):  # a case that cannot be shown
+            lines.append(entry)
+            continue
+        summary = kept[entry] if isinstance(entry, int) else entry
+        lines.append(_line(summary, today, _ranked(summary, today)))
+    return lines, [key[0] for key, _ in ranked[len(shown):]]

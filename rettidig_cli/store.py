@@ -593,24 +593,37 @@ class Store:
         the same transaction: `list` makes it again from the plan (a rollback keeps the old one)."""
         self.db.execute("DELETE FROM case_summaries WHERE case_id = ?", [case["id"]])
 
-    def overview_rows(self, include_closed: bool):
-        """Every case (open ones only unless asked), each with its kept summary: `summary` and
-        `summary_version` are None where a write removed it. Read one at a time: 10,000 cases."""
+    def overview_rows(self, include_closed: bool, facts: tuple[str, ...]):
+        """Every case (open ones only unless asked) with the named facts of its kept summary and
+        `summary_version` (None where a write removed it). Not the summaries themselves: see
+        summaries(). Read one at a time: 10,000 cases."""
         where, params = ("", []) if include_closed else ("WHERE c.status = ?", [CaseStatus.OPEN])
+        kept = ", ".join(f"s.{name} AS summary_{name}" for name in facts)
         cursor = self.db.execute(
-            "SELECT c.*, s.version AS summary_version, s.data AS summary FROM cases c "
+            f"SELECT c.*, s.version AS summary_version, {kept} FROM cases c "
             f"LEFT JOIN case_summaries s ON s.case_id = c.id {where} ORDER BY c.id", params)
         names = [d[0] for d in cursor.description]
         for values in cursor:
             yield dict(zip(names, values))
 
-    def keep_summaries(self, summaries: list[tuple[int, str, str]]) -> None:
-        """(case id, version, JSON) for each case whose summary was made. Inside the transaction the
-        cases were read in, so no other window's write can come between the plan and its summary."""
+    def summaries(self, case_ids: list[int]) -> dict[int, str]:
+        """The kept summaries (JSON) of these cases."""
+        found = {}
+        for start in range(0, len(case_ids), 500):  # SQLite's limit on ? in one statement
+            chunk = case_ids[start:start + 500]
+            found.update(self.db.execute(f"SELECT case_id, data FROM case_summaries WHERE case_id IN "
+                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return found
+
+    def keep_summaries(self, facts: tuple[str, ...], summaries: list[tuple]) -> None:
+        """(case id, version, JSON, *facts) for each case whose summary was made. Inside the
+        transaction the cases were read in, so no other window's write can come between the plan
+        and its summary."""
         if not self.db.conn.in_transaction:
             raise RuntimeError("summaries are kept inside the transaction that read the cases")
-        self.db.conn.executemany("INSERT OR REPLACE INTO case_summaries (case_id, version, data) VALUES (?, ?, ?)",
-                                 summaries)
+        columns = ("case_id", "version", "data", *facts)
+        self.db.conn.executemany(f"INSERT OR REPLACE INTO case_summaries ({', '.join(columns)}) "
+                                 f"VALUES ({', '.join('?' * len(columns))})", summaries)
 
     def _require_checked(self, case: dict) -> None:
         """Every write that belongs to a case goes through atomic(case): a write that skipped the

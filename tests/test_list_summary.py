@@ -94,3 +94,47 @@ def test_a_search_is_one_audit_row_naming_the_cases_shown(cli, three, data_home)
     ok(cli, "list")
     log = json.loads(ok(cli, "indsigt", hidden, "--json").out)
     assert [e for e in log["log"] if e["handling"] == "søg"] == searches_before
+
+
+def _summary(status, duties, next_meeting, updated, tovholder, phase_number):
+    from rettidig_cli.model import Child, PhaseRef, Summary
+
+    return Summary(code="RT-2026-001", status=status, closed=None, updated=updated, child=Child("A", "3-4 år", "Børnehave"),
+                   abuse_path=False, phase=PhaseRef("p", "Fase", phase_number, 3), done=False, next_phase="Fase",
+                   tovholder=tovholder, position=None, next_status_meeting=next_meeting, duties=duties)
+
+
+def test_the_rank_from_the_kept_facts_is_the_first_task_of_the_case():
+    """The view ranks 10,000 cases from a few kept columns (overview.rank) and phrases only the
+    lines it shows (overview._ranked): for any case on any day the two give the same level and date."""
+    import datetime as dt
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from rettidig_cli import overview
+    from rettidig_cli.model import Duty, DutyKind
+
+    today = dt.date(2026, 12, 9)
+    days = st.one_of(st.none(), st.integers(-60, 60).map(lambda n: today + dt.timedelta(days=n)))
+    duty = st.builds(lambda kind, day: Duty(kind, day if kind not in (DutyKind.NO_UNDERRETNING,
+                                                                      DutyKind.LEADER_NOT_INFORMED) else None, 1, "x"),
+                     st.sampled_from(list(DutyKind)), days.filter(lambda d: d is not None))
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.sampled_from(["åben", "lukket"]), st.lists(duty, max_size=4),
+           days.map(lambda d: d.isoformat() if d else None),
+           st.integers(-90, 0).map(lambda n: (today + dt.timedelta(days=n)).isoformat()),
+           st.sampled_from(["", "Ali"]), st.integers(1, 3))
+    def agree(status, duties, next_meeting, updated, tovholder, phase_number):
+        summary = _summary(status, duties, next_meeting, updated, tovholder, phase_number)
+        todo = overview._ranked(summary, today)
+        level, date, _, _ = overview.rank(summary.facts(), today)
+        if status != "åben":
+            assert (level, date) == (overview.CLOSED, "9999")
+        elif todo:
+            assert (level, date) == (todo[0][0], todo[0][1] or "9999"), todo
+        else:
+            assert (level, date) == (overview.CALM, "9999")
+
+    agree()
