@@ -411,11 +411,10 @@ def record_position(store, case: dict, guide: Guide, value: dict, day: str | Non
 
 def escalations(store, case: dict, guide: Guide) -> list[tuple]:
     """(escalation, decision step, current option id) for each escalation open to this case now."""
-    answers = store.answers(case["id"])
+    ctx = wizard.context_for(store, case, guide)
     found = []
     for esc in guide.escalations:
-        answer = answers.get(esc.step)
-        chosen = (answer["value"] or {}).get("valg") if answer else None
+        chosen = ctx.chosen(esc.step)
         current = chosen[0] if chosen else None
         step = guide.step(esc.step)
         # On the abuse path a case is never moved to a choice that means working with the parents.
@@ -430,12 +429,11 @@ def escalate(store, case: dict, guide: Guide, esc, reason: str) -> list[str]:
     reason = _user_text(reason, "Begrundelse", max_length=fields.SHORT_MAX * 5)
     step = guide.step(esc.step)
     options = {o.id: o for o in step.options}
-    answers = store.answers(case["id"])
-    current = answers[esc.step]["value"]["valg"][0]
+    current = wizard.context_for(store, case, guide).chosen(esc.step)[0]
     with store.atomic(case):
         store.add("decisions", case, step.id, {"choice": esc.to, "label": options[esc.to].label, "note": reason,
                                                "decided_on": dates.today().isoformat()})
-        store.save_answer(case, step.id, step.phase_id, step.kind, {"valg": [esc.to]})
+        store.update_case(case)
         _event(store, case, EventKind.ESCALATED, dates.today(), None, options[current].label, options[esc.to].label, reason)
         store.audit("ændre", case["code"], "eskaler")
     return parents.visible(options[esc.to].consequences, bool(case["abuse_path"]))

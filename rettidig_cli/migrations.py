@@ -169,3 +169,31 @@ def m007_overview(db: Database) -> None:
          "tovholder": str, "phase_number": int, "phase_id": str, "phase_title": str},
         pk="case_id", not_null={"version", "data"}, foreign_keys=[("case_id", "cases", "id")])
     db["audit_log"].add_column("shown", str)
+
+
+@migrations()
+def m008_decision_kept_once(db: Database) -> None:
+    # A decision's choices live in `decisions` (with their history); its row in `answers` says only
+    # that the step is answered. A choice found only in the answer (a file edited by hand) gets its
+    # decisions row first, labelled from the case's own guide snapshot, so nothing is lost.
+    import json
+    import tomllib
+
+    rows = db.execute("SELECT a.id, a.case_id, a.step_id, a.value, a.created_at, c.guide_sha FROM answers a "
+                      "JOIN cases c ON c.id = a.case_id WHERE a.kind = 'decision'").fetchall()
+    labels: dict[str, dict[str, dict[str, str]]] = {}
+    for answer_id, case_id, step_id, value, created_at, sha in rows:
+        chosen = (json.loads(value) or {}).get("valg") or [] if value else []
+        recorded = [r[0] for r in db.execute("SELECT choice FROM decisions WHERE case_id = ? AND step_id = ? ORDER BY id",
+                                             [case_id, step_id])]
+        missing = [c for c in chosen if c not in (recorded[-1:] if len(chosen) == 1 else recorded)]
+        if missing and sha not in labels:
+            toml = db.execute("SELECT toml FROM guides WHERE sha = ?", [sha]).fetchone()
+            guide = tomllib.loads(toml[0]) if toml else {}
+            labels[sha] = {s.get("id"): {o.get("id"): o.get("label", o.get("id")) for o in s.get("options", [])}
+                           for p in guide.get("phases", []) for s in p.get("steps", [])}
+        for choice in missing:
+            label = labels[sha].get(step_id, {}).get(choice, choice)
+            db.execute("INSERT INTO decisions (case_id, step_id, choice, label, note, decided_on, created_at) "
+                       "VALUES (?, ?, ?, ?, '', ?, ?)", [case_id, step_id, choice, label, created_at[:10], created_at])
+        db.execute("UPDATE answers SET value = 'null' WHERE id = ?", [answer_id])

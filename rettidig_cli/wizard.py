@@ -358,7 +358,8 @@ def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
     """One answered step: its records, its answer row and the audit row, in one transaction."""
     with store.atomic(case):
         _save_records(store, case, step, value, ctx.guide)
-        store.save_answer(case, step.id, step.phase_id, step.kind, value)
+        # A decision's choices are its decisions rows; the answer row only marks the step answered.
+        store.save_answer(case, step.id, step.phase_id, step.kind, None if step.kind == StepKind.DECISION else value)
         store.audit("ændre", case["code"], step.kind)
     ctx.answered[step.id] = value
     if step.kind == StepKind.TOVHOLDER:
@@ -386,6 +387,14 @@ def save_safety(store, case: dict, value: dict, ctx: Context) -> None:
 
 def context_for(store, case: dict, guide: Guide) -> Context:
     answered = {step_id: row["value"] for step_id, row in store.answers(case["id"]).items()}
+    decided: dict[str, list[str]] = {}
+    for row in store.rows("decisions", case["id"]):
+        decided.setdefault(row["step_id"], []).append(row["choice"])
+    for step in guide.steps():
+        if step.kind == StepKind.DECISION and step.id in answered:
+            # A single choice can change later (escalation): the latest counts.
+            chosen = decided.get(step.id, [])
+            answered[step.id] = {"valg": chosen if step.multiple else chosen[-1:]}
     tovholders = store.rows("tovholders", case["id"])
     return Context(
         guide=guide, abuse_path=bool(case["abuse_path"]), answered=answered,
