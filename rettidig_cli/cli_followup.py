@@ -436,10 +436,9 @@ def eskaler(
     if not guide.escalations:
         raise UsageError(f"Guiden «{guide.short or guide.name}» beskriver ikke, hvordan en sag optrappes.")
     if not options:
-        answers = store.answers(row["id"])
         step = guide.step(guide.escalations[0].step)
-        chosen = (answers.get(step.id) or {}).get("value") or {}
-        current = next((o.label for o in step.options if o.id in (chosen.get("valg") or [])), None)
+        chosen = wizard.context_for(store, row, guide).chosen(step.id)
+        current = next((o.label for o in step.options if o.id in chosen), None)
         title = step.title or step.id
         reason = (f"«{title}» er nu «{current}», og guiden har ikke et tungere valg derfra." if current else
                   f"Sagen er ikke nået til «{title}» endnu. Fortsæt med: rettidig resume {row['code']}")
