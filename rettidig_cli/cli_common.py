@@ -1,20 +1,45 @@
 """What every command shares: Danish help screens, the common options, printing without
-markup, and opening the store. Only typer is imported at module level (startup speed)."""
+markup, and opening the store. Only typer is imported at module level (startup speed).
 
-from __future__ import annotations
+No `from __future__ import annotations` in the cli modules: typer reads every command's
+annotations when it builds the commands, and evaluating them from strings costs ~25 ms a start."""
 
 import contextlib
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from rettidig_cli.errors import Interrupted, NoTerminalError, UsageError
 
 
-_METAVARS = {"<bool>": "", "<str>": "TEKST", "<path>": "STI", "<int>": "TAL"}
+_METAVARS = {"<bool>": "", "<boolean>": "", "<str>": "TEKST", "<path>": "STI", "<int>": "TAL"}
+
+# The help screen's Danish words (typer's rich help layout, see _rich_help).
+ARGUMENTS_TITLE = "Argumenter"
+OPTIONS_TITLE = "Valgmuligheder"
+COMMANDS_TITLE = "Kommandoer"
+DEFAULT_STRING = "[standard: {}]"
+REQUIRED_LONG_STRING = "[skal angives]"
+
+
+def _shown_type(param, ctx) -> str:
+    """What the help shows in an option's type column: its metavar, or a Danish word for its type
+    (a Danish user reads TEKST, not <str>); nothing for an argument, whose name (SAG) says it."""
+    if isinstance(param, TyperArgument) or param.param_type_name == "argument":
+        return ""
+    if param.metavar is not None:
+        return param.metavar
+    shown = _type_name(param, ctx)
+    return _METAVARS.get(shown, shown)
+
+
+def _type_name(param, ctx) -> str:
+    """Typer's name for a parameter's type: <str>, <path>, <bool> (typer 0.28: <boolean>)."""
+    if hasattr(param, "display_type"):  # typer 0.29 and later
+        return param.display_type(ctx)
+    return f"<{param.type.name}>"
 
 
 class _Danish:
@@ -36,22 +61,17 @@ class _Danish:
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Brug: ")
 
     def format_help(self, ctx, formatter):
-        from typer import rich_utils
+        from typer import core
 
-        rich_utils.ARGUMENTS_PANEL_TITLE = "Argumenter"
-        rich_utils.OPTIONS_PANEL_TITLE = "Valgmuligheder"
-        rich_utils.COMMANDS_PANEL_TITLE = "Kommandoer"
-        rich_utils.DEFAULT_STRING = "[standard: {}]"
-        rich_utils.REQUIRED_LONG_STRING = "[skal angives]"
+        if core.HAS_RICH and getattr(self, "rich_markup_mode", None) == "rich":
+            return _rich_help(self, ctx)
+        # Plain help (TYPER_USE_RICH=0): click's layout, with the Danish words for the types.
         for param in self.get_params(ctx):
-            if not hasattr(param, "display_type"):
-                continue
-            # Typer shows the Python type ("<bool>", "<str>"); a Danish user reads a Danish word,
-            # and an argument's name (SAG) already says what to write.
             if param.param_type_name == "argument":
-                param.display_type_rich = lambda ctx: ""
-            elif param.metavar is None and param.display_type(ctx) in _METAVARS:
-                param.metavar = _METAVARS[param.display_type(ctx)]
+                if hasattr(param, "display_type_rich"):  # typer 0.29 and later would add <str>
+                    param.display_type_rich = lambda ctx: ""
+            elif param.metavar is None and _type_name(param, ctx) in _METAVARS:
+                param.metavar = _METAVARS[_type_name(param, ctx)]
         return super().format_help(ctx, formatter)
 
 
@@ -61,6 +81,222 @@ class DanishGroup(_Danish, TyperGroup):
 
 class DanishCommand(_Danish, TyperCommand):
     pass
+
+
+# ---------------------------------------------------------------- the help screen
+# Typer's rich help layout (typer/rich_utils.py, rich_format_help, MIT licence) with the Danish
+# words, drawn here so that `--help` imports only the parts of rich it draws with: typer's module
+# also imports rich.markdown, markdown_it, rich.syntax and rich.traceback (~35 ms a start), which
+# this app's help never uses. The output is the same, character for character and colour for
+# colour (tests/test_terminal_text.py and the help screens of every command).
+
+_STYLES = {"option": "bold cyan", "switch": "bold green", "negative_option": "bold magenta",
+           "negative_switch": "bold red", "types": "bold yellow", "types_sep": "dim", "usage": "yellow"}
+_TABLE = {"show_lines": False, "leading": 0, "box": None, "border_style": None, "row_styles": None,
+          "pad_edge": False, "padding": (0, 1)}
+
+
+def _highlighters():
+    from rich.highlighter import RegexHighlighter
+
+    class OptionHighlighter(RegexHighlighter):
+        highlights = [
+            r"(^|\W)(?P<switch>\-\w+)(?![a-zA-Z0-9])",
+            r"(^|\W)(?P<option>\-\-[\w\-]+)(?![a-zA-Z0-9])",
+            r"(?P<types>\<[^\>]+\>)",
+            r"(?P<usage>Usage: )",
+        ]
+
+    class NegativeOptionHighlighter(RegexHighlighter):
+        highlights = [
+            r"(^|\W)(?P<negative_switch>\-\w+)(?![a-zA-Z0-9])",
+            r"(^|\W)(?P<negative_option>\-\-[\w\-]+)(?![a-zA-Z0-9])",
+        ]
+
+    class TypesHighlighter(RegexHighlighter):
+        highlights = [
+            r"^(?P<types_sep>(\[|<))",
+            r"(?P<types_sep>\|)",
+            r"(?P<types_sep>(\]|>))(\.\.\.)?$",
+        ]
+
+    return OptionHighlighter(), NegativeOptionHighlighter(), TypesHighlighter()
+
+
+def _rich_help(obj, ctx) -> None:
+    """Print the help of a command or group as typer's rich_format_help does (markup mode "rich")."""
+    import inspect
+
+    from rich.columns import Columns
+    from rich.console import Console, group
+    from rich.align import Align
+    from rich.padding import Padding
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+    from rich.theme import Theme
+
+    highlighter, negative_highlighter, types_highlighter = _highlighters()
+
+    def rich_text(text: str, style: str = ""):
+        text = inspect.cleandoc(text)
+        if "\033[" in text:
+            return highlighter(Text.from_ansi(text, style=style))
+        # An emoji code (:smile:) needs two colons; without them rich's emoji table is not loaded.
+        return highlighter(Text.from_markup(text, style=style, emoji=text.count(":") > 1))
+
+    def title(name: str):
+        # A panel reads a str title as markup with emoji codes; the Text is the same title, and
+        # rich's emoji table (~2 ms) is only loaded for a title that could hold an emoji code.
+        return Text.from_markup(name, emoji=name.count(":") > 1)
+
+    @group()
+    def help_text():
+        if obj.deprecated:
+            yield Text("(deprecated) ", style="red")
+        first_line, *remaining = inspect.cleandoc(obj.help or "").partition("\f")[0].split("\n\n")
+        if not first_line.startswith("\b"):
+            first_line = first_line.replace("\n", " ")
+        yield rich_text(first_line.strip())
+        if remaining:
+            yield Text("")
+            yield rich_text("\n\n".join(remaining), style="dim")
+
+    def parameter_help(param):
+        items = []
+        envvar = getattr(param, "envvar", None)
+        if envvar is None and getattr(param, "allow_from_autoenv", None) \
+                and getattr(ctx, "auto_envvar_prefix", None) is not None and param.name:
+            envvar = f"{ctx.auto_envvar_prefix}_{param.name.upper()}"
+        help_value = getattr(param, "help", None)
+        if help_value:
+            paragraphs = [x.replace("\n", " ").strip() if not x.startswith("\b") else "{}\n".format(x.strip("\b\n"))
+                          for x in help_value.split("\n\n")]
+            items.append(rich_text("\n".join(paragraphs).strip()))
+        if envvar and getattr(param, "show_envvar", None):
+            shown = envvar if isinstance(envvar, str) else ", ".join(str(d) for d in envvar)
+            items.append(Text(f"[env var: {shown}]", style="dim yellow"))
+        if isinstance(param, (TyperOption, TyperArgument)):
+            default_value = param._extract_default_help_str(ctx=ctx)
+            show_default_is_str = isinstance(param.show_default, str)
+            if show_default_is_str or (default_value is not None and (param.show_default or ctx.show_default)):
+                default_str = param._get_default_string(ctx=ctx, show_default_is_str=show_default_is_str,
+                                                        default_value=default_value)
+                if default_str:
+                    items.append(Text(DEFAULT_STRING.format(default_str), style="dim"))
+        if param.required:
+            items.append(Text(REQUIRED_LONG_STRING, style="dim red"))
+        return Columns(items)
+
+    def options_panel(name: str, params: list) -> None:
+        rows, required_rows = [], []
+        for param in params:
+            long_strs, short_strs, secondary_long, secondary_short = [], [], [], []
+            display_name = None
+            if isinstance(param, TyperArgument):
+                display_name = param.metavar if param.metavar is not None else param.name
+                if param.metavar is None and param.nargs != 1:
+                    display_name += "..."
+            for opt_str in param.opts:
+                if "--" in opt_str:
+                    long_strs.append(opt_str)
+                else:
+                    short_strs.append(display_name or opt_str)
+            for opt_str in param.secondary_opts:
+                if "--" in opt_str:
+                    secondary_long.append(opt_str)
+                else:
+                    secondary_short.append(display_name or opt_str)
+            types = Text(style="bold yellow", overflow="fold")
+            types.append(_shown_type(param, ctx))
+            range_str = _range_help(param)
+            if range_str:
+                types.append(f" [{range_str}]")
+            required_rows.append(Text("*", style="red") if param.required else "")
+            rows.append([highlighter(",".join(long_strs)), highlighter(",".join(short_strs)),
+                         negative_highlighter(",".join(secondary_long)),
+                         negative_highlighter(",".join(secondary_short)), types_highlighter(types),
+                         parameter_help(param)])
+        if not rows:
+            return
+        if any(required_rows):
+            rows = [[required, *row] for required, row in zip(required_rows, rows, strict=True)]
+        table = Table(highlight=True, show_header=False, expand=True, **_TABLE)
+        for row in rows:
+            table.add_row(*row)
+        console.print(Panel(table, border_style="dim", title=title(name), title_align="left"))
+
+    def commands_panel(name: str, commands: list, cmd_len: int) -> None:
+        table = Table(highlight=False, show_header=False, expand=True, **_TABLE)
+        table.add_column(style="bold cyan", no_wrap=True, width=cmd_len)
+        table.add_column("Description", justify="left", no_wrap=False, ratio=10)
+        rows, deprecated_rows = [], []
+        for command in commands:
+            paragraphs = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")
+            if paragraphs[0].startswith("\b"):
+                paragraphs[0] = paragraphs[0].replace("\b\n", "")
+            if command.deprecated:
+                name_text = Text(command.name or "", style="dim")
+                deprecated_rows.append(Text("(deprecated) ", style="red"))
+            else:
+                name_text = Text(command.name or "")
+                deprecated_rows.append(None)
+            rows.append([name_text, rich_text(paragraphs[0].strip())])
+        if any(deprecated_rows):
+            rows = [[*row, deprecated] for row, deprecated in zip(rows, deprecated_rows, strict=True)]
+        for row in rows:
+            table.add_row(*row)
+        if table.row_count:
+            console.print(Panel(table, border_style="dim", title=title(name), title_align="left"))
+
+    # Colour and width as rich decides them for every other screen of rettidig (FORCE_COLOR,
+    # NO_COLOR, COLUMNS): the product reads no environment variable but its own, so typer's
+    # GITHUB_ACTIONS, PY_COLORS, TERMINAL_WIDTH and _TYPER_FORCE_DISABLE_TERMINAL are not read.
+    console = Console(theme=Theme(_STYLES), highlighter=highlighter, color_system="auto")
+
+    console.print(Padding(highlighter(obj.get_usage(ctx)), 1), style="bold")
+    if obj.help:
+        console.print(Padding(Align(help_text(), pad=False), (0, 1, 1, 1)))
+    arguments, options = {}, {}
+    for param in obj.get_params(ctx):
+        if getattr(param, "hidden", False):
+            continue
+        if isinstance(param, TyperArgument):
+            arguments.setdefault(getattr(param, "rich_help_panel", None) or ARGUMENTS_TITLE, []).append(param)
+        elif isinstance(param, TyperOption):
+            options.setdefault(getattr(param, "rich_help_panel", None) or OPTIONS_TITLE, []).append(param)
+    for panels, default in ((arguments, ARGUMENTS_TITLE), (options, OPTIONS_TITLE)):
+        options_panel(default, panels.get(default, []))
+        for name, params in panels.items():
+            if name != default:
+                options_panel(name, params)
+    if isinstance(obj, TyperGroup):
+        panels = {}
+        for command_name in obj.list_commands(ctx):
+            command = obj.get_command(ctx, command_name)
+            if command and not command.hidden:
+                panels.setdefault(getattr(command, "rich_help_panel", None) or COMMANDS_TITLE, []).append(command)
+        cmd_len = max([len(c.name or "") for commands in panels.values() for c in commands], default=0)
+        commands_panel(COMMANDS_TITLE, panels.get(COMMANDS_TITLE, []), cmd_len)
+        for name, commands in panels.items():
+            if name != COMMANDS_TITLE:
+                commands_panel(name, commands, cmd_len)
+    if obj.epilog:
+        epilogue = rich_text("\n\n".join(obj.epilog.split("\n\n")))
+        console.print(Padding(Align(epilogue, pad=False), 1))
+
+
+def _range_help(param) -> str | None:
+    """An option's number range for the help ("x>=1"), as typer shows it."""
+    if hasattr(param, "_get_number_range_help_str"):  # typer 0.29 and later
+        return param._get_number_range_help_str()
+    from typer._click import types
+
+    kind = getattr(param, "type", None)
+    if isinstance(kind, types._NumberRangeBase) and isinstance(param, TyperOption) \
+            and not (param.count and kind.min == 0 and kind.max is None):
+        return kind._describe_range() or None
+    return None
 
 
 DbOption = Annotated[
@@ -245,6 +481,7 @@ def _read_answers(path: Path) -> dict:
     too_deep = UsageError(f"Svarfilen {path} har tabeller eller lister inden i hinanden i for mange lag "
                           f"(højst {max_depth}).", hint="Er det den rigtige fil? Grænsen står i data/limits.toml "
                           "([answers]).")
+    import json
     import tomllib
 
     try:

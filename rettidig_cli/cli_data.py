@@ -1,8 +1,6 @@
 """Commands that look after the data file itself: encryption, erasure, retention, the audit log
 for a parent's request for insight, backups and a health check."""
 
-from __future__ import annotations
-
 import contextlib
 import datetime as dt
 from pathlib import Path

@@ -4,8 +4,6 @@ An anonymous document is always shown before it is written, because free text ca
 the tool cannot know: in a terminal the user reads it and confirms (or marks more words to
 hide); a script must say --ja."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

@@ -2,9 +2,6 @@
 questions asked) or, when a needed flag is missing and there is a terminal, by asking. Both
 paths validate with the same functions in followup.py and save at once."""
 
-from __future__ import annotations
-
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,9 +10,7 @@ import typer
 from rettidig_cli.cli_common import (
     CaseArg, DanishCommand, DanishGroup, DbOption, _asking, _console, _home, _open, _read_answers, _say, _warn,
 )
-from rettidig_cli import fields
 from rettidig_cli.errors import NoTerminalError, UsageError
-from rettidig_cli.vocabulary import MeetingState, StepKind
 
 agreement_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
                             help="Aftaler: tilføj en ny, eller skift status på en (aftalt, i gang, udført, opgivet).")
@@ -85,6 +80,7 @@ def observation(
     if hvad is None:
         _need_terminal(["--hvad"], "observation")
         from rettidig_cli import prompts
+        from rettidig_cli.vocabulary import StepKind
 
         step = followup.step_of_kind(guide, StepKind.OBSERVATIONS)
         with _asking():
@@ -132,6 +128,7 @@ def agreement_new(
     if hvad is None or hvem is None:
         _need_terminal(["--hvad", "--hvem"], "aftale ny")
         from rettidig_cli import prompts
+        from rettidig_cli.vocabulary import StepKind
 
         step = followup.step_of_kind(guide, StepKind.AGREEMENTS)
         with _asking():
@@ -353,7 +350,7 @@ def meeting_cancel(
     with _asking():
         meeting = _planned(store, row, nr, "Hvilket møde skal aflyses?")
         if not from_flags:
-            from rettidig_cli import prompts
+            from rettidig_cli import fields, prompts
 
             if grund is None:
                 grund = prompts.ask_text("Hvorfor aflyses mødet?", lambda v: fields.text(
@@ -394,6 +391,8 @@ def meeting_hold(
 
             with _asking():  # not today's: let the user say which meeting this is
                 meeting = ask.choose_meeting(planned, "Hvilket møde holder I? (det første er valgt)")
+    from rettidig_cli.vocabulary import MeetingState
+
     if meeting["state"] == MeetingState.CANCELLED:
         raise UsageError(f"Møde nr. {meeting['nr']} er aflyst.", hint=f"Tilføj et nyt med: rettidig møde ny {row['code']}")
     if answers is not None:
@@ -453,7 +452,7 @@ def eskaler(
         reason = begrundelse
     else:
         _need_terminal(["--til", "--begrundelse"], "eskaler")
-        from rettidig_cli import prompts
+        from rettidig_cli import fields, prompts
 
         with _asking():
             labels = {o[0].to: next(x.label for x in o[1].options if x.id == o[0].to) for o in options}
@@ -513,7 +512,7 @@ def genaabn(
     store, row, _ = _load(db, case, must_be_open=False)
     if grund is None:
         _need_terminal(["--grund"], "genåbn")
-        from rettidig_cli import prompts
+        from rettidig_cli import fields, prompts
 
         with _asking():
             grund = prompts.ask_text("Hvorfor genåbnes sagen?", lambda v: fields.text(v, "Grunden"))
@@ -533,7 +532,9 @@ def mistanke(
     db: DbOption = None,
 ) -> None:
     """Registrér en mistanke om vold eller overgreb, der er opstået undervejs, med underretningen – eller tag den af sagen igen med en begrundelse."""
-    from rettidig_cli import followup, parents, prompts, wizard
+    import json
+
+    from rettidig_cli import fields, followup, parents, prompts, wizard
 
     store, row, guide = _load(db, case)
     if fjern:
