@@ -58,8 +58,9 @@ class CleanConsole(Console):
 
 def make_console(stderr: bool = False) -> CleanConsole:
     """The console every command prints with. highlight=False: rich would otherwise colour numbers
-    and paths in case text as if they meant something."""
-    return CleanConsole(stderr=stderr, highlight=False)
+    and paths in case text as if they meant something; emoji=False: no ':word:' becomes an emoji
+    (and rich's emoji table is not loaded at each start)."""
+    return CleanConsole(stderr=stderr, highlight=False, emoji=False)
 
 
 # The wizard's console (prompts.console): one for the whole run, like the rich Console it replaces.
