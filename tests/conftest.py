@@ -60,26 +60,116 @@ def danish_long(day: dt.date) -> str:
 TESTS = Path(__file__).resolve().parent
 
 
+# ---------------------------------------------------------------- which data file, how many trials
+#
+# By default (`python -m pytest`) every test runs with a plain data file, and ALSO with an encrypted
+# one (SQLCipher, key in the test keyring) where the data file itself is the subject: the modules
+# and tests marked `both_storages` (the store, encryption, erasure, faults, restore/backup, export
+# targets, one wizard walk and one export round trip). `--storage=krypteret` runs every test with
+# the encrypted file (the full pass in .ci/run), `--storage=begge` runs every test with both (as the
+# suite did before), `--storage=klar` only with the plain one. A test marked `plain_only` sets up its
+# own data files (or touches none): it runs once, plain, and not at all under --storage=krypteret.
+#
+# The reliability bars (marked `bar`: kill -9 while saving, kill -9 at every step of gendan, a fault
+# at every third point of the key switch) run at reduced counts by default; `--fuld` (or
+# RETTIDIG_FULD=1) runs them at their full counts, in both storages (their plain run in the default
+# pass was the reduced one). See bar_count and bar_points.
+
+STORAGES = ("klar", "krypteret")
+FULL = os.environ.get("RETTIDIG_FULD") == "1"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("rettidig")
+    group.addoption("--storage", choices=("auto", "klar", "krypteret", "begge"), default="auto",
+                    help="the data file each test runs with: auto (default: plain, and also encrypted for tests "
+                         "marked both_storages), klar, krypteret (every test encrypted; plain_only tests are left "
+                         "out), begge (every test twice)")
+    group.addoption("--fuld", action="store_true", default=False,
+                    help="the reliability bars (marked bar: kill -9 while saving, gendan killed at every step, "
+                         "faults in the key switch) at their full counts, in both storages")
+
+
+def pytest_configure(config):
+    global FULL
+    FULL = FULL or config.getoption("fuld")
+
+
+def storages_for(node, config) -> list[str]:
+    """The storage parameters of one test function under the --storage/--fuld options."""
+    if node.get_closest_marker("plain_only"):
+        return ["klar"]  # dropped again under --storage=krypteret, in pytest_collection_modifyitems
+    mode = config.getoption("storage")
+    if mode == "begge" or (FULL and node.get_closest_marker("bar")):
+        return list(STORAGES)
+    if mode == "auto":
+        return list(STORAGES) if node.get_closest_marker("both_storages") else ["klar"]
+    return [mode]
+
+
+def pytest_generate_tests(metafunc):
+    if "storage" in metafunc.fixturenames:
+        chosen = storages_for(metafunc.definition, metafunc.config)
+        metafunc.parametrize("storage", chosen, indirect=True, ids=chosen)
+
+
 def pytest_collection_modifyitems(config, items):
     """A plain_only test is not collected in its encrypted form (rather than skipped by the
-    hundred in the report)."""
+    hundred in the report); under --storage=krypteret it is left out (it ran, plain, in the
+    ordinary pass). The long tests are put first (see FIRST)."""
+    only_encrypted = config.getoption("storage") == "krypteret"
     dropped = [item for item in items if item.get_closest_marker("plain_only")
-               and getattr(item, "callspec", None) and item.callspec.params.get("storage") == "krypteret"]
+               and getattr(item, "callspec", None)
+               and (item.callspec.params.get("storage") == "krypteret" or only_encrypted)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         gone = set(dropped)
         items[:] = [item for item in items if item not in gone]
+    items.sort(key=lambda item: 0 if item.get_closest_marker("bar")
+               else 1 if getattr(getattr(item, "module", None), "__name__", "") in FIRST else 2)
 
 
-@pytest.fixture(autouse=True, params=["klar", "krypteret"])
+# Speed only: the reliability bars and these modules (real processes, terminals, kill -9) go first,
+# so that neither xdist worker is left running one long test at the end while the other idles
+# (with --dist worksteal in pyproject.toml, the idle worker takes over half of the other's queue).
+# The sort is stable: inside each group the collection order is kept.
+FIRST = ("test_restore", "test_faults", "test_key_switch_faults", "test_abuse_walk", "test_e2e_followup_pty",
+         "test_e2e_pty", "test_wizard_interactive", "test_case_identity")
+
+
+def bar_count(full: int, reduced: int) -> int:
+    """How many trials a reliability bar runs: `full` with --fuld (or RETTIDIG_FULD=1), else `reduced`."""
+    return full if FULL else reduced
+
+
+def bar_points(points, storage: str, encrypted_only=()) -> list:
+    """The points a bar that walks every point tries: all of them with --fuld. By default the plain
+    and the encrypted run share them, so that the two runs of the ordinary pass together still try
+    every point once: the encrypted run takes the points in `encrypted_only` (those that matter only
+    for an encrypted file) and every other one of the rest, the plain run the others."""
+    points = list(points)
+    if FULL:
+        return points
+    rest = [p for p in points if p not in encrypted_only]
+    mine = {p for i, p in enumerate(rest) if i % len(STORAGES) == STORAGES.index(storage)}
+    if storage == "krypteret":
+        mine.update(encrypted_only)
+    return [p for p in points if p in mine]
+
+
+@pytest.fixture(autouse=True)
 def storage(request, tmp_path, monkeypatch):
-    """Every test runs twice: with a plain data file, and with one encrypted by SQLCipher with a
-    key in a (test) keyring. A test marked plain_only runs once."""
+    """The data file of the test: "klar" (plain) or "krypteret" (SQLCipher, with a key in a (test)
+    keyring); which ones a test runs with is chosen in pytest_generate_tests above."""
     # Beside tmp_path, not in it: tests that list the files a command wrote must not see it.
-    monkeypatch.setenv("RETTIDIG_TEST_KEYRING", str(tmp_path.parent / f"{tmp_path.name}-keyring.json"))
+    monkeypatch.setenv("RETTIDIG_TEST_KEYRING", str(keyring_file(tmp_path)))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring_for_tests.TestKeyring")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
-    return request.param
+    return getattr(request, "param", "klar")
+
+
+def keyring_file(tmp_path: Path) -> Path:
+    return tmp_path.parent / f"{tmp_path.name}-keyring.json"
 
 
 @pytest.fixture(autouse=True)
@@ -335,3 +425,56 @@ def commands_built_once(monkeypatch):
         return _COMMANDS[id(app)][1]
 
     monkeypatch.setattr(typer.main, "get_command", cached)
+
+
+# ---------------------------------------------------------------- seeded data files
+
+
+@pytest.fixture(scope="session")
+def seeds(tmp_path_factory):
+    """Data folders holding a case walked to the end of phase N, built once per session (see seeded.py)."""
+    from seeded import Seeds
+
+    return Seeds(tmp_path_factory.mktemp("frø"))
+
+
+@pytest.fixture
+def seeded(seeds, data_home, storage, tmp_path):
+    """seeded(guide_id, phase, variant="") puts a copy of a data file holding one case whose phases
+    1..phase are answered (through the real `new --answers`) in the test's data folder, with the
+    test's storage (plain or encrypted), and returns the case's code."""
+    from seeded import place
+
+    def put(guide_id: str, phase: int, variant: str = "") -> str:
+        assert not (data_home / "rettidig.db").exists(), "a seed goes into an empty data folder"
+        folder, code = seeds.get(guide_id, phase, storage, variant)
+        place(folder, data_home, keyring_file(tmp_path))
+        return code
+
+    return put
+
+
+_GUIDES: dict[tuple, tuple] = {}
+
+
+@pytest.fixture(autouse=True)
+def guides_parsed_once(monkeypatch):
+    """Speed only: every command parses and checks its guide (the case's stored snapshot, or each
+    guide file `new` looks through), ~10 ms each; a real `rettidig` does that once per process, the
+    tests run thousands of commands in one. Here a guide text parsed without error is reused (a
+    Guide is frozen) for the same text, path, limits and parent rule (data/limits.toml and
+    data/parents.toml, so a test that lowers a limit gets a fresh parse); a text that is refused is
+    parsed again each time, so every refusal still comes from the parser. Separate processes (the
+    pty, kill -9 and fault tests) parse their own."""
+    from rettidig_cli import guide, parents, reference
+
+    original = guide.parse_guide
+
+    def parse_guide(text: str, path: str):
+        limits, rule = reference.limits(), parents.rule()
+        key = (text, path, id(limits), id(rule))
+        if key not in _GUIDES:
+            _GUIDES[key] = (original(text, path), limits, rule)  # limits and rule kept: their ids stay theirs
+        return _GUIDES[key][0]
+
+    monkeypatch.setattr(guide, "parse_guide", parse_guide)

@@ -25,6 +25,8 @@ import pytest
 from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, ROOT, c_level_output, db_file, query, raw_connect
 from helpers import flat, ok, plan_json
 
+pytestmark = pytest.mark.both_storages  # encryption is the subject (many tests act only on the encrypted file)
+
 # Sets up its own encryption, so the fixture's plain/encrypted choice does not matter: run once.
 once = pytest.mark.plain_only
 

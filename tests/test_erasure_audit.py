@@ -11,7 +11,8 @@ rettidig, through the real CLI (`cli` fixture) and checked in the data file itse
 * The audit log: who, when, what and why for every kind of use – and never any content.
 * `indsigt`, `backup` and `doctor`.
 
-Every test runs with a plain and with an encrypted data file (conftest's `storage` fixture)."""
+Every test runs with a plain and with an encrypted data file (conftest's `storage` fixture;
+the module is marked both_storages)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,12 @@ import stat
 import tomllib
 from pathlib import Path
 
+import pytest
 
 from conftest import CTRL_C, ENTER, EXAMPLES, ROOT, UP, c_level_output, db_file, every_value, is_working_day, query, raw_connect
 from helpers import flat, ok, plan_json
+
+pytestmark = pytest.mark.both_storages  # erasure must leave nothing in either kind of data file
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 RESEN = EXAMPLES / "resen-svar.toml"

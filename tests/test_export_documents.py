@@ -682,6 +682,7 @@ def test_statusmoede_for_an_unknown_meeting_is_refused(cli, tmp_path, ikast, dat
 # ================================================================ JSON
 
 
+@pytest.mark.both_storages  # the one export round trip run with the encrypted data file too
 def test_handleplan_json_holds_the_whole_case(cli, tmp_path, ikast):
     ok(cli, "aftale", "status", ikast, "1", "--status", "i gang", "--note", "Startet")
     data = read_json(export(cli, tmp_path, ikast, "handleplan", "json"))

@@ -13,6 +13,8 @@ import zipfile
 import pytest
 from conftest import EXAMPLES, TESTS, db_file, every_value
 
+pytestmark = pytest.mark.both_storages  # an export must never land on the data file or its key file
+
 
 @pytest.fixture
 def code(cli) -> str:

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, TESTS, db_file, query
+from conftest import EXAMPLES, TESTS, bar_count, db_file, query
 
 OLD_PASS = "gammel adgangskode 1"
 NEW_PASS = "ny adgangskode nummer 2"
@@ -171,15 +171,17 @@ def walk(cli, monkeypatch, templates, tmp_path, old: str, new: str, kinds_at) ->
 EVERY_FAULT = ("enospc", "eio", "interrupt", "sigint", "kill")
 
 
+@pytest.mark.bar  # every third point with --fuld (each point twice over the pairs), else every sixth (once)
 @pytest.mark.parametrize("old,new", PAIRS)
 def test_a_fault_at_every_third_point_of_the_switch_keeps_file_and_key(cli, monkeypatch, templates, tmp_path, old,
                                                                          new):
     """The ordinary run, kept short: every third point, one fault each in turn, in this process;
     the pairs start at different points, so together they pass every point."""
     kinds = ("enospc", "interrupt", "eio", "sigint")
-    offset = PAIRS.index((old, new)) % 3
+    stride = bar_count(3, 6)
+    offset = PAIRS.index((old, new)) % stride
     walk(cli, monkeypatch, templates, tmp_path, old, new,
-         lambda n: (kinds[n % len(kinds)],) if n % 3 == offset else ())
+         lambda n: (kinds[n % len(kinds)],) if n % stride == offset else ())
 
 
 @pytest.mark.faults_full

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import EXAMPLES, execute, query
 from helpers import created_code, ok, plan_json
+
+pytestmark = pytest.mark.both_storages  # a migration rewrites the data file: plain and encrypted
 
 
 def before_m008(data_home) -> None:

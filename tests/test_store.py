@@ -8,6 +8,8 @@ from rettidig_cli.store import Store, db_path
 
 from conftest import ROOT, raw_connect
 
+pytestmark = pytest.mark.both_storages  # the data file is the subject: runs with the plain and the encrypted file
+
 
 def guide():
     return load_file(ROOT / "data" / "guides" / "resen.toml")

@@ -270,6 +270,7 @@ def test_full_ikast_journey_with_k_moede(cli, screen, data_home):
 # ---------------------------------------------------------------- 2. Resen, stor sag
 
 
+@pytest.mark.both_storages  # the one wizard walk run with the encrypted data file too
 def test_full_resen_journey_stor_sag(cli, screen):
     today = dt.date.today()
     team_day = working_day_on_or_after(today + dt.timedelta(days=7))
