@@ -93,7 +93,7 @@ PARTS_OF_DAY = ["om morgenen", "ved formiddagsleg", "på legepladsen", "ved frok
 def working_day(day: dt.date, weekday: int | None = None, backwards: bool = False) -> dt.date:
     """The first day on or after `day` (on or before, backwards) that a meeting can be held, on the
     given weekday if one is given."""
-    from rettidig_cli import dates
+    from rettidig_cli.domain import dates
 
     sign = -1 if backwards else 1
     if weekday is not None:
@@ -120,7 +120,7 @@ class Builder:
     resume, or the case closed; and so on."""
 
     def __init__(self, store, home: Path):
-        from rettidig_cli import guide as guides
+        from rettidig_cli.guide import reader as guides
 
         self.store = store
         self.today = dt.date.today()
@@ -180,7 +180,7 @@ class Builder:
         return {k: v for k, v in data.items() if v is not None}
 
     def new(self, guide, answers: dict, weight: float, is_open: bool = True) -> dict:
-        from rettidig_cli import wizard
+        from rettidig_cli.workflow import wizard
 
         source = wizard.FileSource(answers, wizard.Context(guide=guide))
         case = self.store.create_case(guide, abuse_path=False)
@@ -190,7 +190,7 @@ class Builder:
         return case
 
     def resume(self, case, guide, answers: dict) -> None:
-        from rettidig_cli import wizard
+        from rettidig_cli.workflow import wizard
 
         ctx = wizard.context_for(self.store, case, guide)
         wizard.run(self.store, case, guide, wizard.FileSource(answers, ctx))
@@ -213,7 +213,7 @@ class Builder:
 
     def hold(self, case, guide, meeting, parents_present=True, agreements=(), placering=None, fit=True,
              new_agreements=(), minutes="Kort referat: fremgang i legen.", people="Mette Hansen, Birte Nielsen"):
-        from rettidig_cli import followup
+        from rettidig_cli.workflow import followup
 
         open_now = {a["nr"] for a in followup.open_agreements(self.store, case)}
         raw = {"dato": meeting["day"], "deltagere": people, "referat": minutes,
@@ -233,22 +233,22 @@ class Builder:
         followup.hold_meeting(self.store, case, guide, meeting, followup.MeetingFile(raw, self.store, case, guide, meeting))
 
     def past_planned(self, case) -> list[dict]:
-        from rettidig_cli import followup
+        from rettidig_cli.workflow import followup
 
         return [m for m in followup.planned_meetings(self.store, case) if m["day"] <= iso(self.today)]
 
     def future_planned(self, case) -> list[dict]:
-        from rettidig_cli import followup
+        from rettidig_cli.workflow import followup
 
         return [m for m in followup.planned_meetings(self.store, case) if m["day"] > iso(self.today)]
 
     def close(self, case, reason: str) -> None:
-        from rettidig_cli import followup
+        from rettidig_cli.workflow import followup
 
         followup.close_case(self.store, case, followup.parse_close_reason(reason))
 
     def agreement_status(self, case, nr: int, status: str, note: str) -> None:
-        from rettidig_cli import followup
+        from rettidig_cli.workflow import followup
 
         agreement = followup.pick(followup.numbered(self.store, "agreements", case), nr, "aftale", case)
         followup.change_agreement(self.store, case, agreement,
@@ -256,7 +256,7 @@ class Builder:
 
     def observation(self, case, guide, day: str, text: str, method: str = "Praksisfortælling",
                     who: str = "Pædagog Mette") -> None:
-        from rettidig_cli import followup
+        from rettidig_cli.workflow import followup
 
         followup.add_item(self.store, case, guide, "observations",
                           {"dato": day, "hvad": text, "metode": method, "hvem": who})
@@ -264,7 +264,7 @@ class Builder:
     # -- the templates
 
     def build(self) -> None:
-        from rettidig_cli import followup, wizard
+        from rettidig_cli.workflow import followup, wizard
 
         I, R, s = self.ikast, self.resen, self.store
 
@@ -401,13 +401,13 @@ class Builder:
     def pools(self, size: int) -> dict[str, str]:
         """One case per guide with `size` observations made with followup.add_item: the pool every
         copy takes its observations from. Returns guide sha -> pool case code."""
-        from rettidig_cli import followup
+        from rettidig_cli.workflow import followup
 
         rng = random.Random(7)
         found = {}
         for guide, upto in ((self.ikast, "observationer"), (self.resen, "iagttagelser")):
             answers = self.answers(guide, upto=upto)
-            from rettidig_cli import wizard
+            from rettidig_cli.workflow import wizard
 
             case = self.store.create_case(guide, abuse_path=False)
             wizard.run(self.store, case, guide, wizard.FileSource(answers, wizard.Context(guide=guide)))
@@ -577,8 +577,8 @@ def _observation_counts(rng: random.Random, eligible: int, total: int, cap: int)
 def generate(home: Path, cases: int, observations: int | None = None, big_case: bool = True, seed: int = 2026,
              quiet: bool = False) -> dict:
     """Fill `home` with `cases` cases (the big case among them). Returns what was made."""
-    from rettidig_cli import store as stores
-    from rettidig_cli.store import Store
+    from rettidig_cli.storage import store as stores
+    from rettidig_cli.storage.store import Store
 
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     started = time.perf_counter()
@@ -759,7 +759,7 @@ def codes_in(home: Path) -> tuple[str, str, dict]:
 def _off_holidays(conn, first_id: int) -> int:
     """A copied meeting that landed on a holiday or closing day moves a week on (same weekday), and
     its events with it; returns how many were moved."""
-    from rettidig_cli import dates
+    from rettidig_cli.domain import dates
 
     days = [r[0] for r in conn.execute("SELECT DISTINCT day FROM meetings WHERE case_id >= ?", [first_id])]
     closed = {}

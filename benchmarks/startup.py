@@ -62,9 +62,9 @@ def main() -> None:
         sys.path.insert(0, str(ROOT))
         import tomllib
 
-        from rettidig_cli import followup, wizard
-        from rettidig_cli import guide as guides
-        from rettidig_cli.store import Store, db_path
+        from rettidig_cli.workflow import followup, wizard
+        from rettidig_cli.guide import reader as guides
+        from rettidig_cli.storage.store import Store, db_path
 
         os.environ["RETTIDIG_HOME"] = str(home)
         store = Store(db_path(None))
@@ -88,7 +88,7 @@ def main() -> None:
         print(f"  oprettelse via --answers-stien + 2 statusmøder: {fill / max(args.cases, 1) * 1000:.1f} ms pr. sag")
         rows = [
             ("python -c pass", [sys.executable, "-c", "pass"]),
-            ("import rettidig_cli.cli", [sys.executable, "-c", "import rettidig_cli.cli"]),
+            ("import rettidig_cli.commands.app", [sys.executable, "-c", "import rettidig_cli.commands.app"]),
             ("rettidig --help", [exe, "--help"]),
             ("rettidig plan SAG", [exe, "plan", first]),
             ("rettidig plan SAG --json", [exe, "plan", first, "--json"]),

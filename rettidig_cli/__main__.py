@@ -1,3 +1,3 @@
-from rettidig_cli.cli import main
+from rettidig_cli.commands.app import main
 
 main()

@@ -37,7 +37,7 @@ SKIPPED = None  # an optional decision passed over ("Spring over")
 
 def shipped_guides():
     """Every guide file the product ships, loaded by the product."""
-    from rettidig_cli.guide import builtin_guide_dir, load_file
+    from rettidig_cli.guide.reader import builtin_guide_dir, load_file
 
     return [load_file(path) for path in sorted(builtin_guide_dir().glob("*.toml"))]
 
@@ -52,7 +52,7 @@ def abuse_texts(items) -> list[str]:
     may be marked as parent contact)."""
     if all(isinstance(i, str) for i in items):
         return list(items)
-    from rettidig_cli.parents import visible
+    from rettidig_cli.guide.parents import visible
 
     return visible(items, True)
 
@@ -125,8 +125,8 @@ def _decision_value(choice):
 
 
 def abuse_context(guide):
-    from rettidig_cli import wizard
-    from rettidig_cli.guide import SAFETY_STEP_ID
+    from rettidig_cli.workflow import wizard
+    from rettidig_cli.guide.reader import SAFETY_STEP_ID
 
     ctx = wizard.Context(guide=guide, abuse_path=True)
     ctx.answered[SAFETY_STEP_ID] = {"mistanke": True, "underretning": {}}
@@ -135,7 +135,7 @@ def abuse_context(guide):
 
 def walk_paths(guide) -> list[tuple[tuple[str, ...], tuple]]:
     """Every path through the guide on the abuse path: (the steps in order, the decisions)."""
-    from rettidig_cli import wizard
+    from rettidig_cli.workflow import wizard
 
     paths = []
 
@@ -229,7 +229,7 @@ def underretning(guide) -> dict:
 
 
 def answers_for_stop(guide, stop: Stop) -> dict:
-    from rettidig_cli.guide import SAFETY_STEP_ID
+    from rettidig_cli.guide.reader import SAFETY_STEP_ID
 
     decisions = dict(stop.decisions)
     answers: dict = {SAFETY_STEP_ID: {"mistanke": True, "underretning": underretning(guide)}}
@@ -345,7 +345,7 @@ class Findings:
     failed: list[str] = field(default_factory=list)  # commands that crashed or were refused unexpectedly
 
     def check(self, output: str, chunks) -> None:
-        from rettidig_cli.parents import parent_wording
+        from rettidig_cli.guide.parents import parent_wording
 
         self.checked.append(output)
         seen = set()
@@ -512,7 +512,7 @@ class Responder:
             target = values.index(True)  # "Ja, der er mistanke"
         elif message in self.by_message and self.by_message[message].id in self.decisions:
             choice = self.decisions[self.by_message[message].id]
-            from rettidig_cli.prompts import SKIP
+            from rettidig_cli.ui.prompts import SKIP
 
             target = values.index(SKIP if choice is SKIPPED else choice[0])
         elif message == "Vil du fortsætte?":  # the next phase, or "Stop her – jeg fortsætter senere"

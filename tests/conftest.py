@@ -25,7 +25,7 @@ UP = "\x1b[A"
 CTRL_C = "\x03"
 SPACE = " "
 
-# Written here independently of rettidig_cli.dates on purpose: how a Danish reader writes a date.
+# Written here independently of rettidig_cli.domain.dates on purpose: how a Danish reader writes a date.
 WEEKDAYS_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
              "oktober", "november", "december")
@@ -195,10 +195,10 @@ class Result:
 
 @pytest.fixture
 def cli(capsys, monkeypatch):
-    """cli(["plan", "RT-..."], keys="...") runs rettidig_cli.cli.main() like the installed command.
+    """cli(["plan", "RT-..."], keys="...") runs rettidig_cli.commands.app.main() like the installed command.
     With keys, the prompts read them from a prompt_toolkit pipe instead of a terminal."""
-    from rettidig_cli import cli as cli_module
-    from rettidig_cli import prompts
+    from rettidig_cli.commands import app as cli_module
+    from rettidig_cli.ui import prompts
 
     def run(args: list[str], keys: str | None = None) -> Result:
         monkeypatch.setattr(sys, "argv", ["rettidig", *args])
@@ -230,7 +230,7 @@ def cli(capsys, monkeypatch):
 @pytest.fixture
 def refusals(monkeypatch):
     """Messages the prompt validators answered with when they refused an answer."""
-    from rettidig_cli import fields
+    from rettidig_cli.domain import fields
 
     seen: list[str] = []
     original = fields.validator
@@ -257,8 +257,8 @@ def db_file(home: Path) -> Path:
 def raw_connect(path: Path, dicts: bool = True):
     """A plain SQL connection to a data file, plain or encrypted (the key from the test keyring),
     bypassing the product's Store: no migrations, no audit rows."""
-    from rettidig_cli import keys
-    from rettidig_cli.store import connect
+    from rettidig_cli.storage import keys
+    from rettidig_cli.storage.store import connect
 
     info = keys.describe(path)
     key = keys.stored_keys(info)[0] if info else None
@@ -328,7 +328,7 @@ def for_abuse_path(data: dict) -> dict:
     """An example answers dict made fit for the abuse path: the parents get no task and no seat at a
     meeting, and Resen's lille sag (a matter between the room and the parents, not offered there)
     becomes a stor sag with its caseworker and team meeting."""
-    from rettidig_cli.parents import names_a_parent
+    from rettidig_cli.guide.parents import names_a_parent
 
     for agreement in data.get("aftaler", []):
         if names_a_parent(agreement.get("hvem", "")):
@@ -402,7 +402,7 @@ def no_fsync(monkeypatch):
     """Speed only, for modules that run thousands of commands about something other than
     durability: the data file is not fsynced after each commit (the store's test hook for pragmas;
     what is saved is the same). Never for the fault tests, whose subject is what reaches the disk."""
-    from rettidig_cli import store
+    from rettidig_cli.storage import store
 
     monkeypatch.setattr(store, "EXTRA_PRAGMAS", [*store.EXTRA_PRAGMAS, "PRAGMA synchronous = OFF"])
 
@@ -466,7 +466,7 @@ def guides_parsed_once(monkeypatch):
     data/parents.toml, so a test that lowers a limit gets a fresh parse); a text that is refused is
     parsed again each time, so every refusal still comes from the parser. Separate processes (the
     pty, kill -9 and fault tests) parse their own."""
-    from rettidig_cli import guide, parents, reference
+    from rettidig_cli.guide import reader as guide, parents, reference
 
     original = guide.parse_guide
 

@@ -1,5 +1,5 @@
 """Runs one rettidig command in this process with a fault at one named point of the careful
-writes (rettidig_cli.safefile.point), as the fault tests' subprocess.
+writes (rettidig_cli.storage.safefile.point), as the fault tests' subprocess.
 
     python fault_driver.py RESULT_FILE FAULT N -- rettidig-args...
 
@@ -21,7 +21,8 @@ import sys
 def main() -> None:
     result_file, fault, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
     args = sys.argv[sys.argv.index("--") + 1:]
-    from rettidig_cli import cli, cli_common, safefile
+    from rettidig_cli.commands import app as cli, common as cli_common
+    from rettidig_cli.storage import safefile
 
     passed: list[str] = []
 

@@ -296,8 +296,8 @@ def make_old_schema_home(base: Path) -> None:
     tests/test_faults.py's make_old_file)."""
     from sqlite_utils import Database
 
-    from rettidig_cli.guide import load_file
-    from rettidig_cli.migrations import migrations
+    from rettidig_cli.guide.reader import load_file
+    from rettidig_cli.storage.migrations import migrations
 
     home = base / "home"
     home.mkdir(parents=True, mode=0o700)

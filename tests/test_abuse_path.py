@@ -15,9 +15,9 @@ import pytest
 from conftest import EXAMPLES, ROOT
 from helpers import created_code, flat, plan_json
 
-from rettidig_cli import guide as guides
-from rettidig_cli import parents
-from rettidig_cli.errors import GuideError
+from rettidig_cli.guide import reader as guides
+from rettidig_cli.guide import parents
+from rettidig_cli.domain.errors import GuideError
 
 RESEN = ROOT / "data" / "guides" / "resen.toml"
 IKAST = ROOT / "data" / "guides" / "ikast-brande-dagtilbud.toml"
@@ -90,14 +90,14 @@ def test_a_guide_can_add_its_own_parent_words(tmp_path):
 def test_every_shipped_guide_and_data_file_passes_the_rule():
     for guide in guides.available(None):
         assert parents.guide_problems(guide) == [], guide.id
-    from rettidig_cli.reference import document_rules
+    from rettidig_cli.guide.reference import document_rules
 
     texts = parents.document_texts_on_abuse_path(document_rules())
     assert texts and all(parents.parent_wording(t) == [] for _, t in texts)
 
 
 def test_the_fit_respondents_never_suggest_a_parent_on_the_abuse_path():
-    from rettidig_cli.reference import fit_rules
+    from rettidig_cli.guide.reference import fit_rules
 
     respondents = fit_rules().respondents
     assert {"Mor", "Far"} <= set(parents.visible(respondents, False))
@@ -108,7 +108,7 @@ def test_the_fit_respondents_never_suggest_a_parent_on_the_abuse_path():
 
 
 def test_the_signature_parties_come_from_data_and_leave_out_the_parents_on_the_abuse_path():
-    from rettidig_cli.reference import document_rules
+    from rettidig_cli.guide.reference import document_rules
 
     handleplan = document_rules().purpose("handleplan")
     signature = next(s for s in handleplan.sections if s.source == "signature")

@@ -7,7 +7,7 @@ walked with no new test code): every path through its decisions (each option the
 offers; a multiple decision once with all offered options and once with none if optional), and
 on each path the case stops before every step and at the end. For each such case, built with
 `rettidig new --answers` (the file holds the answers before the stop only), every output is read
-with the parent rule (rettidig_cli.parents.parent_wording, plus the guide's own parent words):
+with the parent rule (rettidig_cli.guide.parents.parent_wording, plus the guide's own parent words):
 
 * `new` itself, `plan`, `plan --json`, `list`, `list --json`, `historik`, `historik --json`;
 * `export --til P --format F` for every purpose in data/documents.toml and every format the
@@ -44,7 +44,7 @@ WIDE = 1000  # columns: no sentence is wrapped over two lines
 
 
 def purposes() -> list[str]:
-    from rettidig_cli.reference import document_rules
+    from rettidig_cli.guide.reference import document_rules
 
     return [p.id for p in document_rules().purposes]
 
@@ -81,7 +81,7 @@ def test_the_walk_covers_every_guide_and_counts_itself():
 def wide(monkeypatch):
     """A console wide enough that a sentence is never wrapped (a wrapped sentence would be read as
     two, and a negation on the first line would not cover the parent word on the second)."""
-    from rettidig_cli import prompts
+    from rettidig_cli.ui import prompts
 
     monkeypatch.setenv("COLUMNS", str(WIDE))
     monkeypatch.setattr(prompts.console, "_width", WIDE)
@@ -94,7 +94,7 @@ def where(stop: Stop) -> str:
 def make_case(cli, tmp_path, guide, stop: Stop, findings: Findings) -> str:
     """The stop's case, made with `rettidig new --answers`: the answers before the stop only, and
     the wizard paused at the stop (an optional step left out of a file is otherwise passed over)."""
-    from rettidig_cli import wizard
+    from rettidig_cli.workflow import wizard
 
     answers = tmp_path / "svar.toml"
     answers.write_text(answers_toml(answers_for_stop(guide, stop)), encoding="utf-8")

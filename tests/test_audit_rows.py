@@ -80,7 +80,7 @@ def test_a_backup_that_is_not_taken_leaves_no_rows(cli, data_home, tmp_path):
 
 def test_the_backup_rows_are_written_in_one_transaction(cli, data_home, monkeypatch):
     """A failure half-way through the rows leaves none of them (and no copy)."""
-    from rettidig_cli import store as stores
+    from rettidig_cli.storage import store as stores
 
     codes = [new_case(cli) for _ in range(3)]
     original = stores.Store.audit
@@ -167,9 +167,9 @@ def test_a_confirmed_erasure_keeps_the_row_of_what_was_shown(cli, data_home, mon
 
 def test_every_action_the_code_logs_reads_as_danish_in_insight():
     """A new action without a Danish word would show its code name to a parent."""
-    from rettidig_cli import cli_data
+    from rettidig_cli.commands import data as cli_data
 
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (Path(cli_data.__file__).parent).glob("*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (Path(cli_data.__file__).parent.parent).rglob("*.py"))
     logged = set(re.findall(r"\.audit\(\s*\"([^\"]+)\",(?!\s*None)", source))  # rows that name a case
     logged |= set(re.findall(r"erase_case\([^)]*action=\"([^\"]+)\"", source))
     logged |= set(re.findall(r"\.audit_every_case\(\s*\"([^\"]+)\"", source))  # a row for every case

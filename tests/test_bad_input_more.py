@@ -102,7 +102,7 @@ def test_non_number_score_with_a_cpr_number_is_not_echoed(cli, case, tmp_path, d
 
 def test_child_age_with_thousands_of_digits_is_no_age():
     """An age group written by hand with a 5000-digit number: int() refused it in English."""
-    from rettidig_cli import fit as fit_module
+    from rettidig_cli.domain import fit as fit_module
 
     assert fit_module.child_age("9" * 5000 + " år") is None
     assert fit_module.child_age("3-4 år") == 3
@@ -301,8 +301,8 @@ def test_new_meeting_after_a_stored_day_that_is_not_a_date(cli, case, data_home)
 
 def test_suggested_next_day_near_the_calendars_end(cli, case):
     """The function itself: a day past the plausible range is never the base of a suggestion."""
-    from rettidig_cli import followup
-    from rettidig_cli.cli_common import _open
+    from rettidig_cli.workflow import followup
+    from rettidig_cli.commands.common import _open
 
     store = _open(None)
     row = store.case(case)
@@ -336,7 +336,8 @@ def test_number_of_status_meetings_comes_from_limits_toml(cli, tmp_path, monkeyp
     """The most status meetings at once is count_max in data/limits.toml (it was a copy in wizard.py)."""
     import dataclasses
 
-    from rettidig_cli import reference, wizard
+    from rettidig_cli.guide import reference
+    from rettidig_cli.workflow import wizard
 
     lowered = dataclasses.replace(reference.limits(), meeting_count=(1, 3))
     monkeypatch.setattr(reference, "limits", lambda: lowered)
@@ -360,7 +361,8 @@ def answers_with(tmp_path: Path, **changes) -> Path:
 
 
 def test_case_error_classes_live_in_errors_with_their_exit_codes():
-    from rettidig_cli import errors, plan
+    from rettidig_cli.domain import errors
+    from rettidig_cli.views import plan
 
     assert plan.CaseGuideError is errors.CaseGuideError and plan.CaseUnreadableError is errors.CaseUnreadableError
     assert errors.CaseGuideError("x").exit_code == 3 and errors.CaseUnreadableError("x").exit_code == 4
@@ -390,8 +392,8 @@ def test_history_of_a_case_with_a_hand_written_value_is_a_danish_message(cli, ca
 def test_anonymous_day_of_a_stored_value_that_is_not_a_date():
     """An anonymous document turned every stored date into month and year with fromisoformat;
     a hand-written value gave ValueError. Now it is the anonymous date word, never the value."""
-    from rettidig_cli.anonymize import Plain, Redactor
-    from rettidig_cli.reference import document_rules
+    from rettidig_cli.domain.anonymize import Plain, Redactor
+    from rettidig_cli.guide.reference import document_rules
 
     words = document_rules().anonymous
     redactor = Redactor(words, "Ida Hansen", [])
@@ -403,11 +405,11 @@ def test_anonymous_day_of_a_stored_value_that_is_not_a_date():
 
 
 def test_document_meeting_table_with_a_stored_day_that_is_not_a_date():
-    from rettidig_cli import documents
+    from rettidig_cli.views import documents
 
     from types import SimpleNamespace
 
-    from rettidig_cli.model import Meeting
+    from rettidig_cli.views.model import Meeting
 
     meeting = Meeting(nr=1, kind="Statusmøde", day="snart", time="14:00", participants=["Mor"], status="planlagt",
                       moved_from=None, reason="", status_meeting=True, held_on=None, attended=None,
@@ -433,7 +435,7 @@ def test_plan_chart_of_a_hand_written_fit_total(cli, case, tmp_path, data_home, 
 
 
 def test_chart_keeps_every_bar_within_the_chart():
-    from rettidig_cli import fit as fit_module
+    from rettidig_cli.domain import fit as fit_module
 
     points = [{"dato": "2026-03-03", "total": t, "under_graense": False}
               for t in (float("inf"), float("-inf"), float("nan"), -5.0, 100.0, 20.0)]

@@ -134,7 +134,7 @@ def test_a_write_outside_a_checked_transaction_is_a_programming_error(cli, data_
     """The guard that keeps future code honest: Store.add without atomic(case) refuses."""
     result = cli(["new", "--guide", "resen", "--answers", str(EXAMPLES / "resen-svar.toml")])
     assert result.code == 0, result.err
-    from rettidig_cli.store import Store
+    from rettidig_cli.storage.store import Store
 
     store = Store(db_file(data_home))
     case = store.case(f"RT-{TODAY.year}-001", log=False)

@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 
 from conftest import EXAMPLES, ROOT, query, write_answers
 from helpers import example_answers, working_day
-from rettidig_cli import fields
-from rettidig_cli.privacy import CPR_MESSAGE, CPR_REMOVED, check_text, contains_cpr, for_terminal, normalise_for_cpr
+from rettidig_cli.domain import fields
+from rettidig_cli.domain.privacy import CPR_MESSAGE, CPR_REMOVED, check_text, contains_cpr, for_terminal, normalise_for_cpr
 
 pytestmark = [pytest.mark.plain_only, pytest.mark.usefixtures("no_fsync")]
 
@@ -154,7 +154,7 @@ def test_for_terminal_leaves_no_digit_of_it(prefix, number, suffix):
 def test_for_terminal_reads_the_text_as_the_check_does(text):
     """for_terminal keeps, for each normalised character, where it came from; the normalised text
     itself is normalise_for_cpr's, character for character."""
-    from rettidig_cli import privacy
+    from rettidig_cli.domain import privacy
 
     assert privacy._normalised_with_origins(text)[0] == normalise_for_cpr(text)
 
@@ -585,7 +585,7 @@ def _records(home: Path) -> str:
 def assert_refused(result, home: Path, text: str, digits: str) -> None:
     """Non-zero exit with the Danish CPR message; the number neither printed nor in the data folder
     (as written, as it would be saved after cleaning, or as plain digits)."""
-    from rettidig_cli.privacy import clean_text
+    from rettidig_cli.domain.privacy import clean_text
 
     said = " ".join(result.err.split())
     assert result.code not in (0, 70), f"exit {result.code}: {said[-300:]}"

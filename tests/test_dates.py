@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from rettidig_cli import dates
+from rettidig_cli.domain import dates
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -83,7 +83,7 @@ def test_check_meeting_day_explains_in_danish():
 
 
 def test_dates_as_rettidig_prints_them_are_read_back():
-    from rettidig_cli.dates import parse_date
+    from rettidig_cli.domain.dates import parse_date
 
     assert parse_date("mandag 14. december 2026") == dt.date(2026, 12, 14)
     assert parse_date("14. dec. 2026") == dt.date(2026, 12, 14)
@@ -94,7 +94,7 @@ def test_dates_as_rettidig_prints_them_are_read_back():
 
 
 def test_a_four_digit_year_is_taken_as_typed():
-    from rettidig_cli.dates import parse_date
+    from rettidig_cli.domain.dates import parse_date
 
     assert parse_date("3-3-26") == dt.date(2026, 3, 3)
     assert parse_date("1-1-0050") == dt.date(50, 1, 1)

@@ -78,7 +78,7 @@ def settle() -> None:
 def no_terminal(monkeypatch) -> None:
     """After a cli(..., keys=...) call in the same test, prompts think there is a terminal; put
     back the product's own check (stdin is not a terminal under pytest)."""
-    from rettidig_cli import prompts
+    from rettidig_cli.ui import prompts
 
     monkeypatch.setattr(prompts, "terminal_available", lambda: sys.stdin.isatty())
 
@@ -191,7 +191,7 @@ def test_new_data_file_is_encrypted_or_plain_as_chosen(cli, data_home, storage):
 def test_the_key_object_never_shows_its_secret(storage):
     if storage == "krypteret":
         pytest.skip("unit test")
-    from rettidig_cli import keys
+    from rettidig_cli.storage import keys
 
     secret = "ab" * 32
     key = keys.from_hex(secret, "datafil-x")
@@ -602,7 +602,7 @@ SECRET_WORDS = ("key", "nøgle", "noegle", "passphrase", "password", "adgangskod
 def all_commands():
     import typer
 
-    from rettidig_cli.cli import app
+    from rettidig_cli.commands.app import app
 
     def walk(command, path):
         yield path, command
@@ -689,7 +689,7 @@ def test_unsafe_keyring_backends_are_named(storage):
     import keyring.backends.fail
 
     from keyring_for_tests import TestKeyring
-    from rettidig_cli import keys
+    from rettidig_cli.storage import keys
 
     assert keys.unsafe_reason(keyring.backends.fail.Keyring()) == "keyring.backends.fail.Keyring"
 

@@ -161,7 +161,7 @@ def no_terminal(monkeypatch) -> None:
     """Undo the fixture's 'there is a terminal' from an earlier keys= call in the same test."""
     import sys
 
-    from rettidig_cli import prompts
+    from rettidig_cli.ui import prompts
 
     monkeypatch.setattr(prompts, "terminal_available", lambda: sys.stdin.isatty())
 

@@ -6,7 +6,7 @@
 * Hostile text (HTML, Markdown syntax, control characters, escape sequences, bidi overrides,
   formula starts) written straight into the data file, so every exporter meets it.
 * CSV formula injection (OWASP), the file names, overwriting, file mode, temporary files.
-* Unit tests of rettidig_cli/anonymize.py, export.default_name, export.target and csvfile.safe_cell.
+* Unit tests of rettidig_cli/domain/anonymize.py, export.default_name, export.target and csvfile.safe_cell.
 
 Everything runs through the real entry point (cli.main) via conftest's `cli` fixture. Dates are
 computed from today, so nothing depends on the day the tests run."""
@@ -723,7 +723,7 @@ def test_default_name_cleans_the_prefix_too():
 
 
 def test_target_places_the_default_name(tmp_path, monkeypatch):
-    from rettidig_cli.errors import UsageError
+    from rettidig_cli.domain.errors import UsageError
     from rettidig_cli.export import target
 
     folder = tmp_path / "mappe"
@@ -795,7 +795,7 @@ def test_existing_default_name_in_folder_is_not_overwritten(cli, named_case, tmp
 @pytest.fixture
 def questions(monkeypatch) -> list[str]:
     """The yes/no questions asked (questionary draws them on a dummy output in these tests)."""
-    from rettidig_cli import prompts
+    from rettidig_cli.ui import prompts
 
     asked: list[str] = []
     original = prompts.yes
@@ -910,9 +910,9 @@ def test_missing_output_folder_given_with_trailing_slash(cli, named_case, tmp_pa
 
 
 def test_out_is_an_existing_folder_for_a_directory_target(tmp_path, data_home):
-    from rettidig_cli.errors import UsageError
+    from rettidig_cli.domain.errors import UsageError
     from rettidig_cli.export import write_private
-    from rettidig_cli.store import Store
+    from rettidig_cli.storage.store import Store
 
     store = Store(data_home / "rettidig.db")
     try:
@@ -938,13 +938,13 @@ def test_out_is_an_existing_folder_for_a_directory_target(tmp_path, data_home):
 
 @pytest.fixture
 def words():
-    from rettidig_cli.reference import document_rules
+    from rettidig_cli.guide.reference import document_rules
 
     return document_rules().anonymous
 
 
 def redactor(words, child=CHILD, people=(), marked=(), exact_dates=False):
-    from rettidig_cli.anonymize import Redactor
+    from rettidig_cli.domain.anonymize import Redactor
 
     return Redactor(words, child, list(people), list(marked), exact_dates=exact_dates)
 
@@ -1023,7 +1023,7 @@ def test_redactor_handles_empty_and_regex_characters(words):
 
 
 def test_name_words(words):
-    from rettidig_cli.anonymize import name_words
+    from rettidig_cli.domain.anonymize import name_words
 
     roles = words.role_words
     assert name_words("Pædagog Mette", roles) == ["Mette"]
@@ -1038,7 +1038,7 @@ def test_name_words(words):
 
 
 def test_initials():
-    from rettidig_cli.anonymize import initials
+    from rettidig_cli.domain.anonymize import initials
 
     found = initials(CHILD)
     for variant in ("IMH", "I.M.H.", "I. M. H.", "I.M.H", "IH", "I.H.", "I. H.", "I.H"):
@@ -1050,8 +1050,8 @@ def test_initials():
 
 
 def test_plain_keeps_everything():
-    from rettidig_cli.anonymize import Plain
-    from rettidig_cli.dates import format_iso
+    from rettidig_cli.domain.anonymize import Plain
+    from rettidig_cli.domain.dates import format_iso
 
     p = Plain()
     assert p.anonymous is False

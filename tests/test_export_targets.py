@@ -61,7 +61,7 @@ def test_an_export_never_lands_on_rettidigs_own_files(cli, data_home, code, stor
 
 
 def test_a_file_that_appears_while_the_export_is_written_is_not_replaced(cli, code, tmp_path, monkeypatch):
-    from rettidig_cli import safefile
+    from rettidig_cli.storage import safefile
 
     target = tmp_path / "plan.md"
 
@@ -78,7 +78,7 @@ def test_a_file_that_appears_while_the_export_is_written_is_not_replaced(cli, co
 
 
 def test_a_full_disk_during_an_export_is_a_danish_message_and_leaves_nothing(cli, code, tmp_path, monkeypatch):
-    from rettidig_cli import safefile
+    from rettidig_cli.storage import safefile
 
     def full(name):
         if name == "skriv:eksport":

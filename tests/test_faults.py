@@ -253,7 +253,7 @@ def check_whole(path: Path, full_runs: dict[int, list[str]]) -> dict:
 WRITER = """
     import gc, json, sys, time
     from pathlib import Path
-    from rettidig_cli import cli
+    from rettidig_cli.commands import app as cli
 
     ready, go, result, case, tag, kind, n = sys.argv[1:8]
     Path(ready).touch()
@@ -346,7 +346,7 @@ def test_two_processes_writing_at_once_lose_nothing(cli, tmp_path, data_home, ki
 def test_announced_agreement_number_is_the_saved_agreements_number(cli, tmp_path, data_home, monkeypatch):
     """`aftale ny` says «Aftale nr. N er gemt»; N must be the number of the agreement just saved,
     even when another window saves an agreement right after this one commits."""
-    from rettidig_cli import wizard
+    from rettidig_cli.workflow import wizard
 
     code = new_case(cli, tmp_path)  # two agreements: the new one is nr. 3
     original = wizard.save_item
@@ -373,8 +373,8 @@ def test_announced_agreement_number_is_the_saved_agreements_number(cli, tmp_path
 HOLDER = """
     import sys, time
     from pathlib import Path
-    from rettidig_cli import keys
-    from rettidig_cli.store import connect
+    from rettidig_cli.storage import keys
+    from rettidig_cli.storage.store import connect
 
     path, ready, release = (Path(a) for a in sys.argv[1:4])
     seconds, finish = float(sys.argv[4]), sys.argv[5]
@@ -395,7 +395,7 @@ def test_a_write_lock_held_too_long_gives_exit_75_and_saves_nothing(cli, tmp_pat
     """Another process holds the write lock longer than rettidig waits: the write stops with the
     Danish «låst» message and exit code 75 (try again later), after waiting BUSY_SECONDS, and
     nothing of it is saved."""
-    from rettidig_cli import store
+    from rettidig_cli.storage import store
 
     code = new_case(cli, tmp_path)
     close_connections()
@@ -425,7 +425,7 @@ def test_a_write_lock_held_too_long_gives_exit_75_and_saves_nothing(cli, tmp_pat
 
 def test_a_short_lock_is_waited_for_and_both_writes_are_kept(cli, tmp_path, data_home, monkeypatch):
     """A lock held for a moment (shorter than BUSY_SECONDS) is queued behind, not an error."""
-    from rettidig_cli import store
+    from rettidig_cli.storage import store
 
     code = new_case(cli, tmp_path)
     close_connections()
@@ -451,12 +451,12 @@ def test_a_short_lock_is_waited_for_and_both_writes_are_kept(cli, tmp_path, data
 KILLED_WRITER = """
     import gc, importlib, sys
     from pathlib import Path
-    from rettidig_cli import cli
+    from rettidig_cli.commands import app as cli
 
     # rettidig imports most modules lazily; load them first, so that after "ready" the process
     # spends its time opening the file and writing.
-    for module in ("sqlite_utils", "holidays", "keyring", "sqlcipher3", "rich.console", "rettidig_cli.prompts",
-                   "rettidig_cli.wizard", "rettidig_cli.store", "rettidig_cli.keys", "rettidig_cli.guide"):
+    for module in ("sqlite_utils", "holidays", "keyring", "sqlcipher3", "rich.console", "rettidig_cli.ui.prompts",
+                   "rettidig_cli.workflow.wizard", "rettidig_cli.storage.store", "rettidig_cli.storage.keys", "rettidig_cli.guide.reader"):
         try:
             importlib.import_module(module)
         except ImportError:
@@ -676,7 +676,7 @@ def test_a_full_disk_stops_the_write_and_keeps_what_was_saved(cli, tmp_path, dat
     """max_page_count caps the file at its current size: a big observation does not fit. The
     Danish «ikke mere plads» message, exit 4, nothing of it saved, everything before still there;
     with room again the same write goes in."""
-    from rettidig_cli import store
+    from rettidig_cli.storage import store
 
     code = new_case(cli, tmp_path)
     close_connections()
@@ -748,10 +748,10 @@ def make_old_file(path: Path, storage: str) -> str:
     one observation and one audit row. Returns the case code."""
     from sqlite_utils import Database
 
-    from rettidig_cli import keys
-    from rettidig_cli.guide import load_file
-    from rettidig_cli.migrations import migrations
-    from rettidig_cli.store import connect
+    from rettidig_cli.storage import keys
+    from rettidig_cli.guide.reader import load_file
+    from rettidig_cli.storage.migrations import migrations
+    from rettidig_cli.storage.store import connect
 
     key = keys.new_keyring_key() if storage == "krypteret" else None
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
@@ -835,7 +835,7 @@ def test_a_cloud_folder_gives_a_warning_and_still_works(cli, tmp_path):
 
 @pytest.mark.parametrize("fs_type", ["cifs", "nfs4"])
 def test_a_network_drive_gives_a_warning_and_still_works(cli, tmp_path, monkeypatch, fs_type):
-    from rettidig_cli import places
+    from rettidig_cli.storage import places
 
     share = (tmp_path / "Fælles drev").resolve()
     share.mkdir()
@@ -853,7 +853,7 @@ def test_a_network_drive_gives_a_warning_and_still_works(cli, tmp_path, monkeypa
 
 
 def test_a_local_folder_gives_no_warning(cli, tmp_path, monkeypatch):
-    from rettidig_cli import places
+    from rettidig_cli.storage import places
 
     mounts = tmp_path / "mounts"
     mounts.write_text("/dev/sda1 / ext4 rw,relatime 0 0\n//filserver/andet /mnt/andet cifs rw 0 0\n",

@@ -1,5 +1,5 @@
-"""FIT scores (rettidig_cli/fit.py) and the reference data they are judged by (data/fit.toml via
-rettidig_cli/reference.py): reading what the user types, grouping stored scores into series,
+"""FIT scores (rettidig_cli/domain/fit.py) and the reference data they are judged by (data/fit.toml via
+rettidig_cli/guide/reference.py): reading what the user types, grouping stored scores into series,
 reliable change, cut-off and alliance flags, and the chart data."""
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from rettidig_cli import fit, reference
-from rettidig_cli.errors import GuideError
-from rettidig_cli.privacy import CPR_MESSAGE
-from rettidig_cli.reference import FitRules, fit_rules, followup_rules
+from rettidig_cli.domain import fit
+from rettidig_cli.guide import reference
+from rettidig_cli.domain.errors import GuideError
+from rettidig_cli.domain.privacy import CPR_MESSAGE
+from rettidig_cli.guide.reference import FitRules, fit_rules, followup_rules
 
 from conftest import EXAMPLES, ROOT
 
@@ -696,9 +697,9 @@ def test_chart_of_ycors_has_no_bars_and_no_cutoff():
 
 def test_recorded_scores_appear_in_the_plan(cli):
     """Scores recorded on a case come back in the plan as series, judged like stored rows."""
-    from rettidig_cli import followup
-    from rettidig_cli import plan as plans
-    from rettidig_cli.store import Store, db_path
+    from rettidig_cli.workflow import followup
+    from rettidig_cli.views import plan as plans
+    from rettidig_cli.storage.store import Store, db_path
 
     result = cli(["new", "--guide", "resen", "--answers", str(EXAMPLES / "resen-svar.toml")])
     assert result.code == 0, result.err

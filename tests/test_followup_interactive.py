@@ -141,7 +141,7 @@ def loop_guard(monkeypatch):
     """Stops a prompt loop that repeats the same message without asking anything new: the third
     time one message is said in a row, a KeyboardInterrupt ends the command (exit 130) instead of
     hanging the test run. `fired` tells whether it happened."""
-    from rettidig_cli import followup_prompts
+    from rettidig_cli.ui import followup_prompts
 
     class Guard:
         def __init__(self):
@@ -799,7 +799,7 @@ NO_TERMINAL = [
 @pytest.mark.parametrize("args, flags, prepare", NO_TERMINAL,
                          ids=[" ".join(a) + (" (lukket)" if p else "") for a, _, p in NO_TERMINAL])
 def test_without_a_terminal_missing_flags_exit_6_in_danish(cli, case, monkeypatch, args, flags, prepare):
-    from rettidig_cli import prompts
+    from rettidig_cli.ui import prompts
 
     monkeypatch.setattr(prompts, "terminal_available", lambda: False)  # also under pytest -s in a terminal
     if prepare:

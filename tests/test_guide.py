@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from rettidig_cli import guide as guides
-from rettidig_cli.errors import GuideError, NotFoundError
+from rettidig_cli.guide import reader as guides
+from rettidig_cli.domain.errors import GuideError, NotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE_DIR = ROOT / "data" / "guides"
@@ -152,7 +152,7 @@ def test_a_cpr_number_in_a_guide_file_name_is_refused_without_echoing_it(cli, tm
 def test_a_misspelt_key_in_a_reference_file_is_refused_with_its_line(tmp_path, monkeypatch, name, old, new, loader):
     import shutil
 
-    from rettidig_cli import reference
+    from rettidig_cli.guide import reference
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)

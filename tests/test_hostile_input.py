@@ -40,12 +40,12 @@ import pytest
 
 from conftest import EXAMPLES, db_file, for_abuse_path, raw_connect, write_answers
 from helpers import example_answers, flat, working_day
-from rettidig_cli.privacy import printable
+from rettidig_cli.domain.privacy import printable
 
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
 IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
 
-# Documented exit codes (rettidig_cli/errors.py); 70 is "unexpected error" and never allowed.
+# Documented exit codes (rettidig_cli/domain/errors.py); 70 is "unexpected error" and never allowed.
 DOCUMENTED_CODES = {0, 1, 2, 3, 4, 5, 6, 75, 130}
 
 C0_UNSAFE = frozenset(chr(i) for i in range(0x20) if chr(i) not in "\n\t") | {"\x7f"}

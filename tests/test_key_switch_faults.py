@@ -1,7 +1,7 @@
 """`kryptering til` and `skift` walked fault point by fault point, for all six method pairs.
 
 Every file-system step of the switch (each unlink, write, fsync and rename, the export and its
-check, and the backup taken first) passes a named point in rettidig_cli.safefile. A first run
+check, and the backup taken first) passes a named point in rettidig_cli.storage.safefile. A first run
 counts the points; then, for each point and each fault, a fresh copy of the data folder is switched
 with that fault: kill -9 and a real Ctrl-C (SIGINT) at the point, ENOSPC and EIO raised there, and
 a KeyboardInterrupt raised there. After every trial the next ordinary start must open the file,
@@ -101,7 +101,8 @@ def in_process(cli, monkeypatch, home: Path, keyring: Path, fault: str, nth: int
     import errno
     import signal
 
-    from rettidig_cli import cli_common, safefile
+    from rettidig_cli.commands import common as cli_common
+    from rettidig_cli.storage import safefile
 
     monkeypatch.setenv("RETTIDIG_HOME", str(home))
     monkeypatch.setenv("RETTIDIG_TEST_KEYRING", str(keyring))

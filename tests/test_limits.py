@@ -2,7 +2,7 @@
 a Danish message and a documented exit code, nothing saved is lost, and a case that cannot be
 shown never takes the morning overview (`rettidig list`) down for the other cases.
 
-The limits live in data/limits.toml (read by rettidig_cli/reference.py); these tests read them
+The limits live in data/limits.toml (read by rettidig_cli/guide/reference.py); these tests read them
 from there rather than repeating the numbers. Found and fixed (each test failed before the fix):
 
 1. a guide nested deeper than Python's recursion limit (RecursionError in tomllib);

@@ -22,7 +22,7 @@ def short_case(cli, data_home, child: str) -> str:
 
 @pytest.fixture
 def three(cli, data_home, monkeypatch):
-    from rettidig_cli import cli as cli_module
+    from rettidig_cli.commands import app as cli_module
 
     monkeypatch.setattr(cli_module, "LIST_LIMIT", 2)
     return [short_case(cli, data_home, child) for child in ("Ada", "Bo", "Cy")]
@@ -42,7 +42,7 @@ def test_the_view_shows_the_most_urgent_and_counts_the_rest(cli, three):
 
 
 def test_hidden_overdue_cases_are_counted_as_overdue(cli, three, data_home):
-    from rettidig_cli import cli as cli_module
+    from rettidig_cli.commands import app as cli_module
 
     for code in three[1:]:
         ok(cli, "aftale", "ny", code, "--hvad", "Sprogvurdering", "--hvem", "Pædagog", "--senest", "2020-03-02")
@@ -97,7 +97,7 @@ def test_a_search_is_one_audit_row_naming_the_cases_shown(cli, three, data_home)
 
 
 def _summary(status, duties, next_meeting, updated, tovholder, phase_number):
-    from rettidig_cli.model import Child, PhaseRef, Summary
+    from rettidig_cli.views.model import Child, PhaseRef, Summary
 
     return Summary(code="RT-2026-001", status=status, closed=None, updated=updated, child=Child("A", "3-4 år", "Børnehave"),
                    abuse_path=False, phase=PhaseRef("p", "Fase", phase_number, 3), done=False, next_phase="Fase",
@@ -112,8 +112,8 @@ def test_the_rank_from_the_kept_facts_is_the_first_task_of_the_case():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from rettidig_cli import overview
-    from rettidig_cli.model import Duty, DutyKind
+    from rettidig_cli.views import overview
+    from rettidig_cli.views.model import Duty, DutyKind
 
     today = dt.date(2026, 12, 9)
     days = st.one_of(st.none(), st.integers(-60, 60).map(lambda n: today + dt.timedelta(days=n)))

@@ -1,4 +1,4 @@
-"""One cleaning function at the output boundary (rettidig_cli.output): every text that reaches a
+"""One cleaning function at the output boundary (rettidig_cli.ui.output): every text that reaches a
 terminal or a file goes through privacy.printable, whatever its source.
 
 Hostile strings are put straight into the data file (past every input check, as another program
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, execute, query
 
-from rettidig_cli import privacy
+from rettidig_cli.domain import privacy
 
 OSC52 = "\x1b]52;c;aGVq\x07"  # writes "hej" to the clipboard of the terminal that shows it
 HOSTILE = f"{OSC52}\x1b[2J\x9b31m\u202e\u061c\u2066"
@@ -99,7 +99,7 @@ def test_the_console_cleans_every_text_segment_but_keeps_its_own_styles():
     from rich.style import Style
     from rich.text import Text
 
-    from rettidig_cli import output
+    from rettidig_cli.ui import output
 
     buffer = io.StringIO()
     console = output.CleanConsole(file=buffer, force_terminal=True, color_system="standard", no_color=False,
@@ -115,7 +115,8 @@ def test_the_console_cleans_every_text_segment_but_keeps_its_own_styles():
 
 
 def test_both_consoles_are_the_cleaning_console():
-    from rettidig_cli import cli_common, output, prompts
+    from rettidig_cli.commands import common as cli_common
+    from rettidig_cli.ui import output, prompts
 
     assert isinstance(prompts.console, output.CleanConsole)
     assert isinstance(cli_common._console(), output.CleanConsole)
@@ -123,7 +124,7 @@ def test_both_consoles_are_the_cleaning_console():
 
 
 def test_json_text_cleans_values_and_keys_and_keeps_the_rest():
-    from rettidig_cli import output
+    from rettidig_cli.ui import output
 
     data = {f"nøgle{HOSTILE}": [f"værdi{HOSTILE}", 3, None, True, {"x": f"\u202e{OSC52}"}], "linje": "a\nb\tc"}
     text = output.json_text(data)
@@ -223,7 +224,7 @@ def test_every_export_file_is_clean(cli, hostile, tmp_path):
     written["markdown.document"] = markdown.document(doc)
     (folder / "direkte.docx").write_bytes(word.document(doc))
     written["word.document"] = docx_xml(folder / "direkte.docx")
-    from rettidig_cli.model import Agreement, Meeting
+    from rettidig_cli.views.model import Agreement, Meeting
 
     meeting = Meeting(nr=1, kind=f"Statusmøde{HOSTILE}", day="2026-02-02", time="14:00",
                       participants=[f"Mor{HOSTILE}"], status="planlagt", moved_from=None, reason="",

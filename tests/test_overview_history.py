@@ -1,6 +1,6 @@
-"""The morning view (rettidig_cli/overview.py) and a case's timeline (rettidig_cli/history.py),
+"""The morning view (rettidig_cli/views/overview.py) and a case's timeline (rettidig_cli/views/history.py),
 built from real cases: created through the CLI's answers path, changed through the follow-up
-operations in rettidig_cli/followup.py, and planned with plan.build(today=...) on chosen days."""
+operations in rettidig_cli/workflow/followup.py, and planned with plan.build(today=...) on chosen days."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ import re
 
 import pytest
 
-from rettidig_cli import dates, followup, history, overview
-from rettidig_cli import plan as plans
-from rettidig_cli import store as store_module
-from rettidig_cli.errors import UsageError
-from rettidig_cli.reference import followup_rules
-from rettidig_cli.store import Store, db_path
+from rettidig_cli.domain import dates
+from rettidig_cli.workflow import followup
+from rettidig_cli.views import history, overview
+from rettidig_cli.views import plan as plans
+from rettidig_cli.storage import store as store_module
+from rettidig_cli.domain.errors import UsageError
+from rettidig_cli.guide.reference import followup_rules
+from rettidig_cli.storage.store import Store, db_path
 
 from conftest import danish_long
 
@@ -712,7 +714,7 @@ def test_history_shows_a_cancelled_meeting(store, case_code):
 
 def test_history_shows_a_fit_score_with_its_items(store, case_code):
     """A FIT score reads 'ORS (Mor): 31' with the four scores as detail."""
-    from rettidig_cli import fit
+    from rettidig_cli.domain import fit
 
     case = store.case(case_code, log=False)
     followup.record_fit(store, case, fit.parse_score({"hvem": "Mor", "skema": "ORS", "point": "6,5 7 8 9,5"}),

@@ -1,4 +1,4 @@
-"""The parent rule: rettidig_cli.parents.parent_wording finds every sentence that speaks of the
+"""The parent rule: rettidig_cli.guide.parents.parent_wording finds every sentence that speaks of the
 child's parents without saying not to contact them. On the abuse path (a suspicion of violence or
 sexual abuse) no output may hold such a sentence; test_abuse_walk.py reads every output with this
 rule, so the rule itself is pinned down here: what it flags, what it lets through, and that it
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from rettidig_cli.parents import is_parent, parent_wording
+from rettidig_cli.guide.parents import is_parent, parent_wording
 
 pytestmark = pytest.mark.plain_only  # no data file is touched: once is enough
 

@@ -25,14 +25,15 @@ from conftest import MONTHS_DA, query
 from helpers import ok, plan_json
 
 def step_kinds() -> set:
-    from rettidig_cli import vocabulary
+    from rettidig_cli.domain import vocabulary
 
     return set(vocabulary.StepKind)
 
 
 def kind_registries() -> dict[str, dict]:
     """Every registry keyed by step kind: name -> mapping."""
-    from rettidig_cli import prompts, wizard
+    from rettidig_cli.ui import prompts
+    from rettidig_cli.workflow import wizard
 
     return {"wizard.PARSERS": wizard.PARSERS, "wizard.LOOP_KINDS": wizard.LOOP_KINDS,
             "prompts.ASKERS": prompts.ASKERS, "prompts.ITEM_ASKERS": prompts.ITEM_ASKERS,
@@ -44,7 +45,8 @@ def kind_registries() -> dict[str, dict]:
 
 @pytest.mark.plain_only
 def test_the_guide_reader_accepts_exactly_the_step_kinds():
-    from rettidig_cli import guide, vocabulary
+    from rettidig_cli.guide import reader as guide
+    from rettidig_cli.domain import vocabulary
 
     assert tuple(guide.STEP_KINDS) == tuple(vocabulary.StepKind)
 
@@ -52,7 +54,7 @@ def test_the_guide_reader_accepts_exactly_the_step_kinds():
 @pytest.mark.plain_only
 @pytest.mark.parametrize("name", sorted(kind_registries()))
 def test_no_registry_has_a_key_that_is_not_a_step_kind(name):
-    from rettidig_cli import vocabulary
+    from rettidig_cli.domain import vocabulary
 
     registry = kind_registries()[name]
     strangers = [key for key in registry if not isinstance(key, vocabulary.StepKind)]
@@ -61,7 +63,7 @@ def test_no_registry_has_a_key_that_is_not_a_step_kind(name):
 
 @pytest.mark.plain_only
 def test_every_step_kind_has_a_parser():
-    from rettidig_cli import wizard
+    from rettidig_cli.workflow import wizard
 
     missing = step_kinds() - set(wizard.PARSERS)
     assert not missing, f"no parser in wizard.PARSERS for: {sorted(missing)}"
@@ -71,7 +73,7 @@ def test_every_step_kind_has_a_parser():
 @pytest.mark.plain_only
 def test_every_step_kind_has_exactly_one_asker():
     """A step kind is asked either as one answer (ASKERS) or item by item (ITEM_ASKERS), never both."""
-    from rettidig_cli import prompts
+    from rettidig_cli.ui import prompts
 
     single, items = set(prompts.ASKERS), set(prompts.ITEM_ASKERS)
     assert not single & items, f"asked both ways: {sorted(single & items)}"
@@ -83,7 +85,8 @@ def test_every_step_kind_has_exactly_one_asker():
 @pytest.mark.plain_only
 def test_the_loop_kinds_agree_everywhere():
     """The kinds answered item by item: the wizard's loop, the item askers and the item names."""
-    from rettidig_cli import prompts, wizard
+    from rettidig_cli.ui import prompts
+    from rettidig_cli.workflow import wizard
 
     assert set(wizard.LOOP_KINDS) == set(prompts.ITEM_ASKERS) == set(prompts.ITEM_NAMES)
     assert all(isinstance(name, str) and name for name in prompts.ITEM_NAMES.values())
@@ -92,7 +95,7 @@ def test_the_loop_kinds_agree_everywhere():
 def test_every_loop_kind_is_a_table_of_the_data_file(cli, seeded, data_home):
     """Each loop kind's table exists in a migrated data file, and a walk through the real write path
     saved rows in it (the table name in wizard.LOOP_KINDS is the one save_item writes to)."""
-    from rettidig_cli import wizard
+    from rettidig_cli.workflow import wizard
 
     seeded(*IKAST_U_MOEDE)  # a whole walk: observations, factors and agreements
     tables = {r["name"] for r in query(data_home, "SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -108,7 +111,7 @@ DANISH_ALREADY = {"tovholder", "underretning"}
 
 @pytest.mark.plain_only
 def test_every_step_kind_reads_as_danish_in_the_insight_log():
-    from rettidig_cli import cli_data
+    from rettidig_cli.commands import data as cli_data
 
     untranslated = sorted(k for k in step_kinds() if k not in cli_data.AUDIT_WORDS and str(k) not in DANISH_ALREADY)
     assert not untranslated, f"add to cli_data.AUDIT_WORDS (or DANISH_ALREADY here): {untranslated}"
@@ -119,7 +122,8 @@ def test_every_step_kind_reads_as_danish_in_the_insight_log():
 
 @pytest.mark.plain_only
 def test_every_section_source_has_a_builder():
-    from rettidig_cli import documents, reference
+    from rettidig_cli.views import documents
+    from rettidig_cli.guide import reference
 
     builder = documents._Builder
     missing = [s for s in reference.SECTION_SOURCES if not callable(getattr(builder, s, None))]
@@ -140,7 +144,7 @@ SAMPLE_BLOCKS = {
 
 
 def block_types_written() -> set[str]:
-    from rettidig_cli import documents
+    from rettidig_cli.views import documents
 
     return set(re.findall(r'"type":\s*"(\w+)"', inspect.getsource(documents)))
 
@@ -192,7 +196,7 @@ def test_every_exporter_writes_every_block_type(kind):
 
 
 def plan_records() -> set[type]:
-    from rettidig_cli import model
+    from rettidig_cli.views import model
 
     seen: set[type] = set()
 
@@ -212,7 +216,7 @@ def plan_records() -> set[type]:
 
 @pytest.mark.plain_only
 def test_every_field_of_the_plan_has_a_danish_json_key():
-    from rettidig_cli import model
+    from rettidig_cli.views import model
 
     missing = sorted(f"{record.__name__}.{f.name}" for record in plan_records() for f in dataclasses.fields(record)
                      if (record, f.name) not in model._NOT_OUTPUT and (record, f.name) not in model._RECORD_KEYS

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from rettidig_cli import plan as plans
-from rettidig_cli.store import Store
+from rettidig_cli.views import plan as plans
+from rettidig_cli.storage.store import Store
 
 from conftest import EXAMPLES, ROOT
 from helpers import plan_json
@@ -119,7 +119,7 @@ def test_markdown_escapes_user_text(cli, data_home, tmp_path):
 
 
 def test_cli_import_loads_no_heavy_modules():
-    code = ("import sys, rettidig_cli.cli; "
+    code = ("import sys, rettidig_cli.commands.app; "
             "print([m for m in ('questionary', 'sqlite_utils', 'holidays', 'rich', 'prompt_toolkit', 'docx', 'icalendar', 'lxml', 'sqlcipher3', 'keyring') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"

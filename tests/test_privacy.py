@@ -1,6 +1,6 @@
 import pytest
 
-from rettidig_cli import fields, privacy
+from rettidig_cli.domain import fields, privacy
 
 
 @pytest.mark.parametrize("text", [

@@ -203,7 +203,7 @@ def ask(keys: str, *args, **kwargs):
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from rettidig_cli import prompts
+    from rettidig_cli.ui import prompts
 
     with create_pipe_input() as inp:
         inp.send_text(keys + STOP)
@@ -215,7 +215,7 @@ def ask(keys: str, *args, **kwargs):
 
 
 def test_ask_text_suggestion_is_a_placeholder(refusals):
-    from rettidig_cli import fields
+    from rettidig_cli.domain import fields
 
     required = lambda v: fields.text(v, "Hvem")  # noqa: E731
     optional = lambda v: fields.text(v, "Hvem", required=False)  # noqa: E731
@@ -228,7 +228,7 @@ def test_ask_text_suggestion_is_a_placeholder(refusals):
 
 
 def test_ask_text_refuses_an_invalid_suggestion_and_leaves_the_field_empty(refusals):
-    from rettidig_cli import fields
+    from rettidig_cli.domain import fields
 
     number = lambda v: fields.whole_number(v, "Antal", 1, 12)  # noqa: E731
     assert ask(ENTER + "4" + ENTER, "Hvor mange?", number, default="99") == "4"

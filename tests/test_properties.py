@@ -24,10 +24,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rettidig_cli import dates, fields
+from rettidig_cli.domain import dates, fields
 from rettidig_cli import export as exporters
-from rettidig_cli.errors import UsageError
-from rettidig_cli.privacy import CPR_MESSAGE, check_text, clean_text, contains_cpr, normalise_for_cpr, printable
+from rettidig_cli.domain.errors import UsageError
+from rettidig_cli.domain.privacy import CPR_MESSAGE, check_text, clean_text, contains_cpr, normalise_for_cpr, printable
 
 pytestmark = pytest.mark.plain_only  # no data file is touched: once is enough
 
@@ -239,7 +239,7 @@ def test_plain_text_survives_cleaning(text):
 @given(MIXED_TEXT)
 def test_for_terminal_hides_controls_and_cpr_numbers(text):
     """Messages that echo user input: printable, and no CPR-like number left."""
-    from rettidig_cli.privacy import for_terminal
+    from rettidig_cli.domain.privacy import for_terminal
 
     shown = for_terminal(text)
     assert_safe(shown, invisible_too=True)
@@ -249,7 +249,7 @@ def test_for_terminal_hides_controls_and_cpr_numbers(text):
 @PROPERTY
 @given(PLAIN_NO_DIGITS, cpr_numbers(), PLAIN_NO_DIGITS)
 def test_for_terminal_replaces_a_cpr_number(prefix, number, suffix):
-    from rettidig_cli.privacy import for_terminal
+    from rettidig_cli.domain.privacy import for_terminal
 
     shown = for_terminal(prefix + number + suffix)
     assert number not in shown

@@ -93,7 +93,7 @@ def leave_stale_wal(tmp_path: Path, path: Path) -> None:
 KILLED_BACKUP = """
     import os, signal, sys
     point = sys.argv[1]
-    from rettidig_cli import store
+    from rettidig_cli.storage import store
 
     def die():
         os.kill(os.getpid(), signal.SIGKILL)
@@ -109,10 +109,10 @@ KILLED_BACKUP = """
     elif point == "fsync":  # copied and checked, not yet synced
         os.fsync = lambda fd: die()
     elif point == "omdøbning":  # synced, sidecar written, not yet given its .db name
-        from rettidig_cli import safefile
+        from rettidig_cli.storage import safefile
         safefile.fault_hook = lambda name: die() if name == "link:kopi" else None
     sys.argv = ["rettidig", "backup"]
-    from rettidig_cli import cli
+    from rettidig_cli.commands import app as cli
     cli.main()
 """
 
@@ -147,7 +147,7 @@ def test_a_backup_killed_midway_never_leaves_a_db_that_doctor_calls_good(cli, tm
 
 def test_a_backup_that_fails_its_check_is_not_kept(cli, tmp_path, data_home, monkeypatch):
     """The copy is compared with the data file's migrations; a copy that differs is removed."""
-    from rettidig_cli.store import Store
+    from rettidig_cli.storage.store import Store
 
     new_case(cli, tmp_path)
     real = Store._migration_names
@@ -392,10 +392,10 @@ def test_gendan_refuses_while_another_window_has_the_file_open(cli, tmp_path, da
 KILLED_RESTORE = """
     import os, signal, sys
     step = sys.argv[1]
-    from rettidig_cli import safefile
+    from rettidig_cli.storage import safefile
     safefile.fault_hook = lambda name: os.kill(os.getpid(), signal.SIGKILL) if name == "gendan:" + step else None
     sys.argv = ["rettidig", *sys.argv[2:]]
-    from rettidig_cli import cli
+    from rettidig_cli.commands import app as cli
     cli.main()
 """
 
@@ -406,7 +406,7 @@ def test_kill_9_at_every_step_of_gendan_leaves_a_data_file_that_opens(cli, tmp_p
     backup: A) and a real `rettidig gendan --ja` killed right after that step. The data path then
     holds the old or the restored file, which opens with its sidecar (never a new, empty one, and
     no stale WAL beside it); running gendan again finishes the job and doctor is clean."""
-    from rettidig_cli import restore
+    from rettidig_cli.storage import restore
 
     before, after, _ = setup_before_and_after(cli, tmp_path, data_home)
     template = tmp_path / "mal"

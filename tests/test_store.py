@@ -2,9 +2,9 @@ import stat
 
 import pytest
 
-from rettidig_cli.errors import StoreError
-from rettidig_cli.guide import load_file
-from rettidig_cli.store import Store, db_path
+from rettidig_cli.domain.errors import StoreError
+from rettidig_cli.guide.reader import load_file
+from rettidig_cli.storage.store import Store, db_path
 
 from conftest import ROOT, raw_connect
 
@@ -104,7 +104,7 @@ def test_audit_log_has_actions_but_never_content(cli, data_home):
 
 def test_each_step_is_one_transaction(tmp_path):
     """A failure while saving a step rolls back its records and its answer row together."""
-    from rettidig_cli import wizard
+    from rettidig_cli.workflow import wizard
 
     store = Store(tmp_path / "r.db")
     g = guide()
@@ -125,8 +125,8 @@ def test_database_errors_are_read_by_sqlites_error_name_not_their_text():
     or 'locked' does not decide it. An error raised without a name is still read by its text."""
     import sqlite3
 
-    from rettidig_cli.errors import LockedError
-    from rettidig_cli.store import translate_error
+    from rettidig_cli.domain.errors import LockedError
+    from rettidig_cli.storage.store import translate_error
 
     def named(name: str, text: str) -> Exception:
         exc = sqlite3.OperationalError(text)

@@ -9,7 +9,7 @@ import json
 import pytest
 from conftest import EXAMPLES
 
-from rettidig_cli import privacy
+from rettidig_cli.domain import privacy
 
 HOSTILE = "\x1b]52;c;aGVq\x07\x1b[2J\x9b31m\u202e\u061c\u2062\U000e0020"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rettidig_cli.toml_lines import locate, nearest
+from rettidig_cli.guide.toml_lines import locate, nearest
 
 # Nothing here touches the data file, so the encrypted run would only repeat the plain one.
 pytestmark = pytest.mark.plain_only

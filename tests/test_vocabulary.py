@@ -1,4 +1,4 @@
-"""The product's vocabulary (rettidig_cli/vocabulary.py): stored values unchanged, every registry
+"""The product's vocabulary (rettidig_cli/domain/vocabulary.py): stored values unchanged, every registry
 that is kept by hand covers every step kind, and the states are named, not written as literals."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import pytest
 
 from conftest import ROOT
 
-from rettidig_cli import prompts, wizard
-from rettidig_cli.guide import STEP_KINDS
-from rettidig_cli.vocabulary import AgreementStatus, CaseStatus, EventKind, MeetingState, StepKind
+from rettidig_cli.ui import prompts
+from rettidig_cli.workflow import wizard
+from rettidig_cli.guide.reader import STEP_KINDS
+from rettidig_cli.domain.vocabulary import AgreementStatus, CaseStatus, EventKind, MeetingState, StepKind
 
 pytestmark = pytest.mark.plain_only
 

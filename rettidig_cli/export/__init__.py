@@ -11,11 +11,11 @@ import os
 import re
 from pathlib import Path
 
-from rettidig_cli import documents
-from rettidig_cli.errors import UsageError
-from rettidig_cli.model import Agreement, Meeting, Plan
-from rettidig_cli.plan import as_json
-from rettidig_cli.vocabulary import OPEN_AGREEMENT, MeetingState
+from rettidig_cli.views import documents
+from rettidig_cli.domain.errors import UsageError
+from rettidig_cli.views.model import Agreement, Meeting, Plan
+from rettidig_cli.views.plan import as_json
+from rettidig_cli.domain.vocabulary import OPEN_AGREEMENT, MeetingState
 
 FORMATS = {"docx": ".docx", "markdown": ".md", "ics": ".ics", "json": ".json", "csv": ".csv"}
 _ALIASES = {"word": "docx", "md": "markdown", "ical": "ics", "kalender": "ics", "ics": "ics"}
@@ -55,7 +55,7 @@ def check_name(path_text: str) -> None:
     file's content, and the messages would have to hide it (the file was written under a name the
     user was never shown). Nor a character that the output cleaning would remove. Refused before
     anything is opened or written."""
-    from rettidig_cli import privacy
+    from rettidig_cli.domain import privacy
 
     if privacy.contains_cpr(path_text):
         raise UsageError(CPR_IN_NAME, hint="Vælg et andet navn med --out, fx sagens kode og datoen "
@@ -105,7 +105,7 @@ def target(out: Path | None, name: str) -> Path:
 
 def exists(path: Path) -> bool:
     """Path.exists(), with an unusable name (too long, a folder that cannot be read) as a usage error."""
-    from rettidig_cli.errors import os_reason
+    from rettidig_cli.domain.errors import os_reason
 
     try:
         return path.exists() or path.is_symlink()
@@ -160,8 +160,8 @@ def write_private(path: Path, content: str | bytes, overwrite: bool, store) -> P
     then only if rettidig wrote it as an export and nobody has changed it since."""
     import hashlib
 
-    from rettidig_cli import safefile
-    from rettidig_cli.errors import disk_error, os_reason
+    from rettidig_cli.storage import safefile
+    from rettidig_cli.domain.errors import disk_error, os_reason
 
     path = path.expanduser()
     check_target(path, store)
@@ -286,7 +286,7 @@ def render(plan: Plan, purpose, fmt: str, today: dt.date, redactor, meeting: Mee
         else:
             data = {"format": "rettidig-dokument", "version": JSON_VERSION,
                     "dokument": documents.build(plan, purpose, today, redactor, meeting)}
-        from rettidig_cli.output import json_text
+        from rettidig_cli.ui.output import json_text
 
         return json_text(data)  # every string (and key) cleaned at the boundary
     if fmt == "csv":
@@ -296,7 +296,7 @@ def render(plan: Plan, purpose, fmt: str, today: dt.date, redactor, meeting: Mee
         return csvfile.table(columns, rows, separator)
     if fmt == "ics":
         from rettidig_cli.export import ics
-        from rettidig_cli.reference import document_rules
+        from rettidig_cli.guide.reference import document_rules
 
         rules = document_rules()
         meetings, agreements = calendar_items(plan, purpose, meeting)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
-from rettidig_cli import privacy
+from rettidig_cli.domain import privacy
 
 SEPARATORS = {"semikolon": ";", "komma": ","}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
-from rettidig_cli import privacy
-from rettidig_cli.model import Agreement, Meeting, cleaned
-from rettidig_cli.vocabulary import OPEN_AGREEMENT, MeetingState
+from rettidig_cli.domain import privacy
+from rettidig_cli.views.model import Agreement, Meeting, cleaned
+from rettidig_cli.domain.vocabulary import OPEN_AGREEMENT, MeetingState
 
 TIMEZONE = "Europe/Copenhagen"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from rettidig_cli.output import clean_tree
-from rettidig_cli.privacy import printable
+from rettidig_cli.ui.output import clean_tree
+from rettidig_cli.domain.privacy import printable
 
 # Characters that mean something anywhere in a line (emphasis, code, links, HTML, table cells).
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")

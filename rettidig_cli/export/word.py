@@ -18,8 +18,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor, Twips
 from lxml import etree
 
-from rettidig_cli import dates
-from rettidig_cli.output import clean_tree
+from rettidig_cli.domain import dates
+from rettidig_cli.ui.output import clean_tree
 
 TEXT_WIDTH_CM = 17.0
 INK = RGBColor(0, 0, 0)

@@ -1,0 +1,1 @@
+"""The typer commands: flags, asking or not, printing. No SQL, no questionary."""

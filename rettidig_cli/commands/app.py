@@ -1,0 +1,409 @@
+"""The rettidig command line. Commands are thin: they open the store, call the wizard, plan or
+exporters, and print. Only typer is imported at module level, so `rettidig --help` is fast;
+everything heavier is imported inside the command that needs it."""
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from rettidig_cli.commands.common import (
+    AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, _console, _count, _home, _open, _read_answers, _say,
+    _warn,
+)
+from rettidig_cli.commands import data as cli_data, export as cli_export, followup as cli_followup
+from rettidig_cli.domain.errors import Interrupted, NoTerminalError, RettidigError
+
+app = typer.Typer(
+    cls=DanishGroup,
+    help="rettidig – fra bekymring til handling. En guide for dig, der er bekymret for et barn: "
+    "den fører dig gennem kommunens guide, gemmer hvert svar med det samme og skriver handleplanen.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+)
+guide_app = typer.Typer(cls=DanishGroup, help="Se de installerede guides og deres trin.", no_args_is_help=True)
+app.add_typer(guide_app, name="guide")
+
+
+def _file_source(path: Path, ctx):
+    """Read and validate a whole answers file; say which of its answers will not be used."""
+    from rettidig_cli.workflow import wizard
+
+    source = wizard.FileSource(_read_answers(path), ctx)
+    for warning in source.warnings:
+        _say(("Bemærk: ", "yellow"), warning)
+    return source
+
+
+def _run_wizard(store, case: dict, guide, source=None) -> None:
+    """Walk the case with an answers-file source, or with the interactive prompts if None."""
+    from rettidig_cli.workflow import wizard
+
+    from_file = source is not None
+    if source is None:
+        from rettidig_cli.ui import prompts
+
+        source = prompts.InteractiveSource(case["code"])
+    try:
+        outcome = wizard.run(store, case, guide, source)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"Afbrudt. Alt, du har svaret indtil nu, er gemt i sag {case['code']}.",
+            hint=f"Fortsæt, hvor du slap: rettidig resume {case['code']}",
+        ) from None
+    except EOFError:
+        raise NoTerminalError(
+            "Der er ingen terminal at stille spørgsmålene i. Det, du har svaret, er gemt.",
+            hint=f"Fortsæt i en terminal med: rettidig resume {case['code']}, eller brug --answers FIL.",
+        ) from None
+    if outcome == "paused":
+        _say("Sag ", (case["code"], "bold"), " er gemt. Fortsæt, når du er klar: ",
+             (f"rettidig resume {case['code']}", "bold"))
+    elif from_file:
+        _say("Sag ", (case["code"], "bold"), " er gemt. Se handleplanen: ", (f"rettidig plan {case['code']}", "bold"))
+
+
+def _require_terminal(answers: Path | None, command: str) -> None:
+    from rettidig_cli.ui import prompts
+
+    if answers is None and not prompts.terminal_available():
+        raise NoTerminalError(
+            "rettidig stiller spørgsmål og skal derfor køres i en terminal.",
+            hint=f"Uden terminal: rettidig {command} --answers svar.toml "
+            "(se trinnenes id'er med: rettidig guide show NAVN).",
+        )
+
+
+@app.command(cls=DanishCommand)
+def new(
+    guide: Annotated[Optional[str], typer.Option("--guide", help="Guidens navn eller sti til en .toml-fil.",
+                                                  show_default=False)] = None,
+    answers: AnswersOption = None,
+    db: DbOption = None,
+) -> None:
+    """Opret en ny sag om en bekymring og gå guiden igennem."""
+    from rettidig_cli.guide import reader as guides
+    from rettidig_cli.workflow import wizard
+
+    _require_terminal(answers, "new")
+    home = _home()
+    chosen = guides.find(guide, home) if guide else None
+    if chosen is None and answers is None:
+        from rettidig_cli.ui import prompts
+
+        installed = guides.available(home)
+        default = guides.default_guide(home)
+        if len(installed) > 1:
+            chosen = prompts.select("Hvilken guide følger I?", [(g.name, g) for g in installed], default=default)
+        else:
+            chosen = default
+    chosen = chosen or guides.default_guide(home)
+    # Validate the whole file before a case exists, so a mistake leaves nothing half-made.
+    source = _file_source(answers, wizard.Context(guide=chosen)) if answers is not None else None
+    store = _open(db)
+    case = store.create_case(chosen, abuse_path=False)
+    _say("Ny sag: ", (case["code"], "bold"), f" (guide: {chosen.short or chosen.name}). Hvert svar gemmes med det samme.")
+    _run_wizard(store, case, chosen, source)
+
+
+@app.command(cls=DanishCommand)
+def resume(case: CaseArg, answers: AnswersOption = None, db: DbOption = None) -> None:
+    """Fortsæt en sag, hvor du slap."""
+    _require_terminal(answers, f"resume {case}")
+    from rettidig_cli.workflow import followup
+
+    store = _open(db)
+    row = store.case(case)
+    followup.require_open(row)
+    guide = store.guide_for(row)
+    source = None
+    if answers is not None:
+        from rettidig_cli.workflow import wizard
+
+        source = _file_source(answers, wizard.context_for(store, row, guide))
+    _say("Fortsætter sag ", (row["code"], "bold"), ".")
+    _run_wizard(store, row, guide, source)
+
+
+@app.command(cls=DanishCommand)
+def plan(
+    case: CaseArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv handleplanen som JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Vis handleplanen for en sag: hvem gør hvad, tovholder og statusmøder."""
+    from rettidig_cli.views import plan as plans
+
+    store = _open(db)
+    data = plans.build(store, store.case(case))
+    if as_json:
+        from rettidig_cli.ui.output import write_json
+
+        write_json(plans.as_json(data))
+        return
+    from rettidig_cli.ui import render
+
+    render.print_plan(data, _console())
+
+
+LIST_LIMIT = 25  # cases in the morning view; the rest are counted under it ("og 40 flere")
+
+
+@app.command(name="list", cls=DanishCommand)
+def list_cases(
+    tovholder: Annotated[Optional[str], typer.Option("--tovholder", help="Kun sager med denne tovholder.",
+                                                     show_default=False)] = None,
+    tilbud: Annotated[Optional[str], typer.Option("--tilbud", help="Kun sager fra dette tilbud, fx Børnehave.",
+                                                  show_default=False)] = None,
+    fase: Annotated[Optional[str], typer.Option("--fase", help="Kun sager i denne fase (nummer eller navn).",
+                                                show_default=False)] = None,
+    closed_only: Annotated[bool, typer.Option("--lukkede", help="Vis kun lukkede sager.")] = False,
+    include_closed: Annotated[bool, typer.Option(
+        "--alle", help="Vis alle sager, også lukkede (ellers de 25 vigtigste åbne).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv listen som JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Morgenoversigten: dine sager, det vigtigste først (overskredet, ugens møder, frister)."""
+    from rettidig_cli.domain import dates
+    from rettidig_cli.views import overview
+
+    store = _open(db)
+    today = dates.today()
+    with store.atomic():  # one transaction: the summaries made now are kept, and the search logged
+        # In a terminal the most urgent cases are shown; --alle and --json show every one.
+        everything = as_json or include_closed or closed_only
+        rows, hidden = overview.from_store(store, today, include_closed or closed_only, closed_only, tovholder,
+                                           tilbud, fase, limit=None if everything else LIST_LIMIT)
+        # The list shows each child's name, so insight into a case must include that it was
+        # listed: one row naming every case shown.
+        store.audit("søg", None, f"oversigt, {len(rows)} sager", shown=[r["kode"] for r in rows])
+    if as_json:
+        from rettidig_cli.ui.output import write_json
+
+        write_json(rows)
+        return
+    from rettidig_cli.ui import render
+
+    title = "Lukkede sager" if closed_only else "Dine sager – det vigtigste først"
+    render.print_list(rows, _console(), title, hidden=hidden)
+    from rettidig_cli.storage import erase, settings
+
+    months, log_months = settings.retention(_home(), warn=_warn)  # a reminder only: a bad file is a warning
+    due = erase.expired_cases(store, months, today)
+    old_log = erase.old_audit_rows(store, log_months, today)
+    if due or old_log:  # past the retention periods: a reminder, never an automatic erasure
+        what = [f"{_count(len(due), 'lukket sag', 'lukkede sager')} har været lukket i mere end {months} måneder"] \
+            if due else []
+        what += [f"{_count(old_log, 'logpost', 'logposter')} er ældre end {log_months} måneder"] if old_log else []
+        _say(("Bemærk: ", "bold yellow"), " og ".join(what) + ". Ryd op med: ", ("rettidig oprydning", "bold"))
+
+
+@guide_app.command(name="list", cls=DanishCommand)
+def guide_list() -> None:
+    """Vis de installerede guides."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from rettidig_cli.guide import reader as guides
+    from rettidig_cli.domain.privacy import for_terminal
+
+    home = _home()
+    table = Table(title=Text("Installerede guides"), title_justify="left")
+    for name in ("Navn", "Guide", "Faser", "Fil"):
+        table.add_column(name)
+    default = guides.default_guide(home)
+    for g in guides.available(home):
+        table.add_row(Text(g.id + ("\n(standard)" if g.id == default.id else ""), style="bold"), Text(g.name),
+                      str(len(g.phases)), Text(for_terminal(Path(g.path).name)))
+    _console().print(table)
+
+
+@guide_app.command(name="show", cls=DanishCommand)
+def guide_show(
+    name: Annotated[str, typer.Argument(help="Guidens navn (se: rettidig guide list) eller sti til en .toml-fil.", metavar="NAVN")],
+) -> None:
+    """Vis en guides faser, sparring og trin-id'er (til --answers)."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from rettidig_cli.guide import reader as guides
+
+    g = guides.find(name, _home())
+    console = _console()
+    console.print(Panel(Text(f"{g.name}\n{g.source}"), title=Text(g.id)))
+    body = Text(f"{g.safety.question}\n", style="bold")
+    body.append(f"trin-id: sikkerhed   ·   {g.safety.rule}")
+    console.print(Panel(body, title=Text("Først: sikkerhedsspørgsmålet"), border_style="red"))
+    for number, phase in enumerate(g.phases, start=1):
+        text = Text()
+        for item in phase.guidance:
+            text.append(f"• {item.text}" + (" (ikke ved mistanke om vold eller overgreb)" if item.parent_contact else "")
+                        + "\n")
+        if phase.sparring:
+            text.append("Husk, du også kan få sparring hos: ", style="bold")
+            text.append(", ".join(i.text for i in phase.sparring) + "\n")
+        text.append("\nTrin:\n", style="bold")
+        for step in phase.steps:
+            flags = [k for k, on in (("valgfrit", not step.required), ("kontakt til forældre", step.parent_contact)) if on]
+            if step.when:
+                flags.append(f"kun når {step.when[0]} = {step.when[1]}")
+            text.append(f"  {step.id}", style="cyan")
+            text.append(f"  [{step.kind}]  {step.message}" + (f"  ({'; '.join(flags)})" if flags else "") + "\n")
+            for option in step.options:
+                text.append(f"      {option.id}: {option.label}"
+                            + ("  (kontakt til forældre)" if option.parent_contact else "") + "\n", style="dim")
+        console.print(Panel(text, title=Text(f"Fase {number}: {phase.title}"), title_align="left"))
+
+
+cli_followup.register(app)
+cli_export.register(app)
+cli_data.register(app)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Vis versionen.", is_eager=True)] = False,
+) -> None:
+    if version:
+        from rettidig_cli import __version__
+
+        typer.echo(f"rettidig {__version__}")
+        raise typer.Exit()
+
+
+def _param_name(param) -> str:
+    if param is None:
+        return "en værdi"
+    opts = getattr(param, "opts", None) or []
+    if opts and opts[0].startswith("-"):
+        return opts[0]
+    return getattr(param, "metavar", None) or (param.name or "en værdi").upper()
+
+
+def _usage_message(exc) -> str:
+    from typer._click import exceptions as click_exc
+
+    if isinstance(exc, click_exc.NoSuchOption):
+        return f"Ukendt valgmulighed: {exc.option_name}"
+    if isinstance(exc, click_exc.MissingParameter):
+        return f"Mangler {_param_name(exc.param)}."
+    if isinstance(exc, click_exc.BadParameter):
+        return f"Ugyldig værdi for {_param_name(exc.param)}."
+    if "No such command" in exc.message:
+        return f"Ukendt kommando. {exc.message.split(' ', 3)[-1]}"
+    return f"Forkert brug: {exc.message}"
+
+
+def _fail(message: str, hint: str | None, code: int) -> None:
+    from rich.text import Text
+
+    from rettidig_cli.domain.privacy import for_terminal
+
+    console = _console(stderr=True)
+    # soft_wrap: the terminal wraps long lines itself, so a path or a command is never cut in two.
+    console.print(Text(for_terminal(message), style="bold red"), soft_wrap=True)
+    if hint:
+        console.print(Text(for_terminal(hint)), soft_wrap=True)
+    sys.exit(code)
+
+
+_SINGLE: dict[str, typer.Typer] = {}
+
+
+def _listed_app() -> typer.Typer:
+    """The whole app as its own help lists it: every command and group with its name and help, but
+    none of their options, which typer would read from every function's signature. `rettidig`,
+    `rettidig --help` and `--version` end before any command runs: help and --version are eager,
+    and a command named after --version is looked up (by name), never run."""
+    import copy
+
+    if "" not in _SINGLE:
+        def listed(info):
+            def command():  # typer takes a command's name and help from its function
+                pass
+
+            command.__name__, command.__doc__ = info.callback.__name__, info.callback.__doc__
+            shown = copy.copy(info)
+            shown.callback = command
+            return shown
+
+        def listed_group(info):
+            shown, sub = copy.copy(info), copy.copy(info.typer_instance)
+            sub.registered_commands, sub.registered_groups = [], []
+            shown.typer_instance = sub
+            return shown
+
+        whole = copy.copy(app)
+        whole.registered_commands = [listed(c) for c in app.registered_commands]
+        whole.registered_groups = [listed_group(g) for g in app.registered_groups]
+        _SINGLE[""] = whole
+    return _SINGLE[""]
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app to run for these arguments. Typer turns every command into a click command before
+    it parses anything (~10 ms for the whole app); a line that starts with a command's name needs
+    only that command (or group), so the app run has only it. The root help and --version list the
+    commands without building them (_listed_app); an option or a name that is not a command (whose
+    message suggests the near ones) runs the whole app."""
+    import copy
+
+    from typer.main import get_command_name
+
+    if not args or args[0] in ("--help", "--version"):
+        return _listed_app()
+    if args[0].startswith("-"):
+        return app
+    name = args[0]
+    if name not in _SINGLE:
+        commands = [c for c in app.registered_commands
+                    if (c.name if isinstance(c.name, str) else get_command_name(c.callback.__name__)) == name]
+        groups = [g for g in app.registered_groups if isinstance(g.name, str) and g.name == name]
+        if not commands and not groups:
+            return app
+        single = copy.copy(app)  # the same settings, root callback (--version) and help
+        single.registered_commands, single.registered_groups = commands, groups
+        _SINGLE[name] = single
+    return _SINGLE[name]
+
+
+def main() -> None:
+    """Entry point: the one place errors become Danish messages and exit codes."""
+    from typer._click import exceptions as click_exc
+
+    try:
+        result = _app_for(sys.argv[1:])(standalone_mode=False, prog_name="rettidig")
+        if result == 130:  # typer turns Ctrl-C at a prompt outside our own handlers into a return code
+            raise KeyboardInterrupt
+    except RettidigError as exc:
+        _fail(exc.message, exc.hint, exc.exit_code)
+    except click_exc.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "rettidig"
+        _fail(_usage_message(exc), f"Se: {command} --help", 2)
+    except (KeyboardInterrupt, typer.Abort):
+        _fail("Afbrudt. Det, du allerede har svaret, er gemt.", None, 130)
+    except (typer.Exit, click_exc.ClickException) as exc:  # --help, --version and friends
+        sys.exit(getattr(exc, "exit_code", 0))
+    except BrokenPipeError:
+        sys.exit(1)
+    except OSError as exc:  # a full or failing disk, a name too long: said in Danish, never a traceback
+        if os.environ.get("RETTIDIG_DEBUG"):
+            raise
+        from rettidig_cli.domain.errors import disk_error
+
+        error = disk_error(exc)
+        _fail(error.message, error.hint, error.exit_code)
+    except Exception as exc:  # never show a traceback: locals can hold a child's data
+        if os.environ.get("RETTIDIG_DEBUG"):
+            raise
+        from rettidig_cli.storage import store
+
+        if isinstance(exc, store.database_errors()):  # a read outside a transaction met a damaged or locked file
+            error = store.translate_error(exc, store.opened)
+            _fail(error.message, error.hint, error.exit_code)
+        _fail(f"Der skete en uventet fejl ({exc.__class__.__name__}). Det, der allerede er gemt, er ikke tabt.",
+              "Kør igen med RETTIDIG_DEBUG=1 for detaljer, og fortæl det til den, der har installeret rettidig.", 70)

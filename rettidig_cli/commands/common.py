@@ -1,0 +1,516 @@
+"""What every command shares: Danish help screens, the common options, printing without
+markup, and opening the store. Only typer is imported at module level (startup speed).
+
+No `from __future__ import annotations` in the cli modules: typer reads every command's
+annotations when it builds the commands, and evaluating them from strings costs ~25 ms a start."""
+
+import contextlib
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+from rettidig_cli.domain.errors import Interrupted, NoTerminalError, UsageError
+
+
+_METAVARS = {"<bool>": "", "<boolean>": "", "<str>": "TEKST", "<path>": "STI", "<int>": "TAL"}
+
+# The help screen's Danish words (typer's rich help layout, see _rich_help).
+ARGUMENTS_TITLE = "Argumenter"
+OPTIONS_TITLE = "Valgmuligheder"
+COMMANDS_TITLE = "Kommandoer"
+DEFAULT_STRING = "[standard: {}]"
+REQUIRED_LONG_STRING = "[skal angives]"
+
+
+def _shown_type(param, ctx) -> str:
+    """What the help shows in an option's type column: its metavar, or a Danish word for its type
+    (a Danish user reads TEKST, not <str>); nothing for an argument, whose name (SAG) says it."""
+    if isinstance(param, TyperArgument) or param.param_type_name == "argument":
+        return ""
+    if param.metavar is not None:
+        return param.metavar
+    shown = _type_name(param, ctx)
+    return _METAVARS.get(shown, shown)
+
+
+def _type_name(param, ctx) -> str:
+    """Typer's name for a parameter's type: <str>, <path>, <bool> (typer 0.28: <boolean>)."""
+    if hasattr(param, "display_type"):  # typer 0.29 and later
+        return param.display_type(ctx)
+    return f"<{param.type.name}>"
+
+
+class _Danish:
+    """Typer's help and usage lines in Danish."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["options_metavar"] = "[VALG]"
+        if "subcommand_metavar" in kwargs or isinstance(self, TyperGroup):
+            kwargs["subcommand_metavar"] = "KOMMANDO [ARG]..."
+        super().__init__(*args, **kwargs)
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Vis denne hjælp og afslut."
+        return option
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Brug: ")
+
+    def format_help(self, ctx, formatter):
+        from typer import core
+
+        if core.HAS_RICH and getattr(self, "rich_markup_mode", None) == "rich":
+            return _rich_help(self, ctx)
+        # Plain help (TYPER_USE_RICH=0): click's layout, with the Danish words for the types.
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                if hasattr(param, "display_type_rich"):  # typer 0.29 and later would add <str>
+                    param.display_type_rich = lambda ctx: ""
+            elif param.metavar is None and _type_name(param, ctx) in _METAVARS:
+                param.metavar = _METAVARS[_type_name(param, ctx)]
+        return super().format_help(ctx, formatter)
+
+
+class DanishGroup(_Danish, TyperGroup):
+    pass
+
+
+class DanishCommand(_Danish, TyperCommand):
+    pass
+
+
+# ---------------------------------------------------------------- the help screen
+# Typer's rich help layout (typer/rich_utils.py, rich_format_help, MIT licence) with the Danish
+# words, drawn here so that `--help` imports only the parts of rich it draws with: typer's module
+# also imports rich.markdown, markdown_it, rich.syntax and rich.traceback (~35 ms a start), which
+# this app's help never uses. The output is the same, character for character and colour for
+# colour (tests/test_terminal_text.py and the help screens of every command).
+
+_STYLES = {"option": "bold cyan", "switch": "bold green", "negative_option": "bold magenta",
+           "negative_switch": "bold red", "types": "bold yellow", "types_sep": "dim", "usage": "yellow"}
+_TABLE = {"show_lines": False, "leading": 0, "box": None, "border_style": None, "row_styles": None,
+          "pad_edge": False, "padding": (0, 1)}
+
+
+def _highlighters():
+    from rich.highlighter import RegexHighlighter
+
+    class OptionHighlighter(RegexHighlighter):
+        highlights = [
+            r"(^|\W)(?P<switch>\-\w+)(?![a-zA-Z0-9])",
+            r"(^|\W)(?P<option>\-\-[\w\-]+)(?![a-zA-Z0-9])",
+            r"(?P<types>\<[^\>]+\>)",
+            r"(?P<usage>Usage: )",
+        ]
+
+    class NegativeOptionHighlighter(RegexHighlighter):
+        highlights = [
+            r"(^|\W)(?P<negative_switch>\-\w+)(?![a-zA-Z0-9])",
+            r"(^|\W)(?P<negative_option>\-\-[\w\-]+)(?![a-zA-Z0-9])",
+        ]
+
+    class TypesHighlighter(RegexHighlighter):
+        highlights = [
+            r"^(?P<types_sep>(\[|<))",
+            r"(?P<types_sep>\|)",
+            r"(?P<types_sep>(\]|>))(\.\.\.)?$",
+        ]
+
+    return OptionHighlighter(), NegativeOptionHighlighter(), TypesHighlighter()
+
+
+def _rich_help(obj, ctx) -> None:
+    """Print the help of a command or group as typer's rich_format_help does (markup mode "rich")."""
+    import inspect
+
+    from rich.columns import Columns
+    from rich.console import Console, group
+    from rich.align import Align
+    from rich.padding import Padding
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+    from rich.theme import Theme
+
+    highlighter, negative_highlighter, types_highlighter = _highlighters()
+
+    def rich_text(text: str, style: str = ""):
+        text = inspect.cleandoc(text)
+        if "\033[" in text:
+            return highlighter(Text.from_ansi(text, style=style))
+        # An emoji code (:smile:) needs two colons; without them rich's emoji table is not loaded.
+        return highlighter(Text.from_markup(text, style=style, emoji=text.count(":") > 1))
+
+    def title(name: str):
+        # A panel reads a str title as markup with emoji codes; the Text is the same title, and
+        # rich's emoji table (~2 ms) is only loaded for a title that could hold an emoji code.
+        return Text.from_markup(name, emoji=name.count(":") > 1)
+
+    @group()
+    def help_text():
+        if obj.deprecated:
+            yield Text("(deprecated) ", style="red")
+        first_line, *remaining = inspect.cleandoc(obj.help or "").partition("\f")[0].split("\n\n")
+        if not first_line.startswith("\b"):
+            first_line = first_line.replace("\n", " ")
+        yield rich_text(first_line.strip())
+        if remaining:
+            yield Text("")
+            yield rich_text("\n\n".join(remaining), style="dim")
+
+    def parameter_help(param):
+        items = []
+        envvar = getattr(param, "envvar", None)
+        if envvar is None and getattr(param, "allow_from_autoenv", None) \
+                and getattr(ctx, "auto_envvar_prefix", None) is not None and param.name:
+            envvar = f"{ctx.auto_envvar_prefix}_{param.name.upper()}"
+        help_value = getattr(param, "help", None)
+        if help_value:
+            paragraphs = [x.replace("\n", " ").strip() if not x.startswith("\b") else "{}\n".format(x.strip("\b\n"))
+                          for x in help_value.split("\n\n")]
+            items.append(rich_text("\n".join(paragraphs).strip()))
+        if envvar and getattr(param, "show_envvar", None):
+            shown = envvar if isinstance(envvar, str) else ", ".join(str(d) for d in envvar)
+            items.append(Text(f"[env var: {shown}]", style="dim yellow"))
+        if isinstance(param, (TyperOption, TyperArgument)):
+            default_value = param._extract_default_help_str(ctx=ctx)
+            show_default_is_str = isinstance(param.show_default, str)
+            if show_default_is_str or (default_value is not None and (param.show_default or ctx.show_default)):
+                default_str = param._get_default_string(ctx=ctx, show_default_is_str=show_default_is_str,
+                                                        default_value=default_value)
+                if default_str:
+                    items.append(Text(DEFAULT_STRING.format(default_str), style="dim"))
+        if param.required:
+            items.append(Text(REQUIRED_LONG_STRING, style="dim red"))
+        return Columns(items)
+
+    def options_panel(name: str, params: list) -> None:
+        rows, required_rows = [], []
+        for param in params:
+            long_strs, short_strs, secondary_long, secondary_short = [], [], [], []
+            display_name = None
+            if isinstance(param, TyperArgument):
+                display_name = param.metavar if param.metavar is not None else param.name
+                if param.metavar is None and param.nargs != 1:
+                    display_name += "..."
+            for opt_str in param.opts:
+                if "--" in opt_str:
+                    long_strs.append(opt_str)
+                else:
+                    short_strs.append(display_name or opt_str)
+            for opt_str in param.secondary_opts:
+                if "--" in opt_str:
+                    secondary_long.append(opt_str)
+                else:
+                    secondary_short.append(display_name or opt_str)
+            types = Text(style="bold yellow", overflow="fold")
+            types.append(_shown_type(param, ctx))
+            range_str = _range_help(param)
+            if range_str:
+                types.append(f" [{range_str}]")
+            required_rows.append(Text("*", style="red") if param.required else "")
+            rows.append([highlighter(",".join(long_strs)), highlighter(",".join(short_strs)),
+                         negative_highlighter(",".join(secondary_long)),
+                         negative_highlighter(",".join(secondary_short)), types_highlighter(types),
+                         parameter_help(param)])
+        if not rows:
+            return
+        if any(required_rows):
+            rows = [[required, *row] for required, row in zip(required_rows, rows, strict=True)]
+        table = Table(highlight=True, show_header=False, expand=True, **_TABLE)
+        for row in rows:
+            table.add_row(*row)
+        console.print(Panel(table, border_style="dim", title=title(name), title_align="left"))
+
+    def commands_panel(name: str, commands: list, cmd_len: int) -> None:
+        table = Table(highlight=False, show_header=False, expand=True, **_TABLE)
+        table.add_column(style="bold cyan", no_wrap=True, width=cmd_len)
+        table.add_column("Description", justify="left", no_wrap=False, ratio=10)
+        rows, deprecated_rows = [], []
+        for command in commands:
+            paragraphs = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")
+            if paragraphs[0].startswith("\b"):
+                paragraphs[0] = paragraphs[0].replace("\b\n", "")
+            if command.deprecated:
+                name_text = Text(command.name or "", style="dim")
+                deprecated_rows.append(Text("(deprecated) ", style="red"))
+            else:
+                name_text = Text(command.name or "")
+                deprecated_rows.append(None)
+            rows.append([name_text, rich_text(paragraphs[0].strip())])
+        if any(deprecated_rows):
+            rows = [[*row, deprecated] for row, deprecated in zip(rows, deprecated_rows, strict=True)]
+        for row in rows:
+            table.add_row(*row)
+        if table.row_count:
+            console.print(Panel(table, border_style="dim", title=title(name), title_align="left"))
+
+    # Colour and width as rich decides them for every other screen of rettidig (FORCE_COLOR,
+    # NO_COLOR, COLUMNS): the product reads no environment variable but its own, so typer's
+    # GITHUB_ACTIONS, PY_COLORS, TERMINAL_WIDTH and _TYPER_FORCE_DISABLE_TERMINAL are not read.
+    console = Console(theme=Theme(_STYLES), highlighter=highlighter, color_system="auto")
+
+    console.print(Padding(highlighter(obj.get_usage(ctx)), 1), style="bold")
+    if obj.help:
+        console.print(Padding(Align(help_text(), pad=False), (0, 1, 1, 1)))
+    arguments, options = {}, {}
+    for param in obj.get_params(ctx):
+        if getattr(param, "hidden", False):
+            continue
+        if isinstance(param, TyperArgument):
+            arguments.setdefault(getattr(param, "rich_help_panel", None) or ARGUMENTS_TITLE, []).append(param)
+        elif isinstance(param, TyperOption):
+            options.setdefault(getattr(param, "rich_help_panel", None) or OPTIONS_TITLE, []).append(param)
+    for panels, default in ((arguments, ARGUMENTS_TITLE), (options, OPTIONS_TITLE)):
+        options_panel(default, panels.get(default, []))
+        for name, params in panels.items():
+            if name != default:
+                options_panel(name, params)
+    if isinstance(obj, TyperGroup):
+        panels = {}
+        for command_name in obj.list_commands(ctx):
+            command = obj.get_command(ctx, command_name)
+            if command and not command.hidden:
+                panels.setdefault(getattr(command, "rich_help_panel", None) or COMMANDS_TITLE, []).append(command)
+        cmd_len = max([len(c.name or "") for commands in panels.values() for c in commands], default=0)
+        commands_panel(COMMANDS_TITLE, panels.get(COMMANDS_TITLE, []), cmd_len)
+        for name, commands in panels.items():
+            if name != COMMANDS_TITLE:
+                commands_panel(name, commands, cmd_len)
+    if obj.epilog:
+        epilogue = rich_text("\n\n".join(obj.epilog.split("\n\n")))
+        console.print(Padding(Align(epilogue, pad=False), 1))
+
+
+def _range_help(param) -> str | None:
+    """An option's number range for the help ("x>=1"), as typer shows it."""
+    if hasattr(param, "_get_number_range_help_str"):  # typer 0.29 and later
+        return param._get_number_range_help_str()
+    from typer._click import types
+
+    kind = getattr(param, "type", None)
+    if isinstance(kind, types._NumberRangeBase) and isinstance(param, TyperOption) \
+            and not (param.count and kind.min == 0 and kind.max is None):
+        return kind._describe_range() or None
+    return None
+
+
+DbOption = Annotated[
+    Optional[Path],
+    typer.Option("--db", help="Brug denne datafil (standard: rettidig.db i din datamappe eller $RETTIDIG_HOME).",
+                 show_default=False),
+]
+CaseArg = Annotated[str, typer.Argument(help="Sagens kode, fx RT-2026-001.", show_default=False, metavar="SAG")]
+AnswersOption = Annotated[
+    Optional[Path],
+    typer.Option("--answers", help="Svar fra en TOML- eller JSON-fil i stedet for spørgsmål (trin-id = svar).",
+                 show_default=False),
+]
+
+
+def _console(stderr: bool = False):
+    # The output boundary: this console cleans every text it writes (rettidig_cli.ui.output).
+    from rettidig_cli.ui.output import make_console
+
+    return make_console(stderr)
+
+
+def _say(*parts: str | tuple[str, str]) -> None:
+    """Print plain and (text, style) parts; nothing is read as rich markup, since paths,
+    guide names and case data may contain brackets."""
+    from rich.text import Text
+
+    from rettidig_cli.domain.privacy import for_terminal
+
+    clean = [(for_terminal(p[0]), p[1]) if isinstance(p, tuple) else for_terminal(p) for p in parts]
+    _console().print(Text.assemble(*clean), soft_wrap=True)  # commands and paths stay whole for copying
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """'1 sag', '3 sager'."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def _open(db: Path | None, create: bool = True):
+    """Open the data file: offer encryption the first time, ask a passphrase if one locks it,
+    and say where the file is unsafe. Every audit row names the command (its purpose)."""
+    from rich.text import Text
+
+    from rettidig_cli.storage import settings
+    from rettidig_cli.storage.store import Store, check_place, db_path
+
+    path = db_path(db)
+    check_place(path)
+    chosen = None
+    if create and not path.exists() and settings.encryption(_home()) is None:
+        chosen = _offer_encryption()
+    store = Store(path, ask_passphrase=_ask_passphrase, ask_new_passphrase=_ask_new_passphrase, create=create,
+                  encryption=chosen, tell=lambda note: _console(stderr=True).print(Text(note, style="bold"),
+                                                                                 soft_wrap=True))
+    if chosen:  # remembered once the file exists: Ctrl-C at the passphrase leaves the question open
+        settings.save(_home(), kryptering=chosen)
+    for warning in store.warnings:
+        _warn(warning)
+    for notice in store.notices:  # stderr: stdout may be JSON for a script
+        _console(stderr=True).print(Text(notice, style="bold"), soft_wrap=True)
+    from typer._click.globals import get_current_context
+
+    context = get_current_context(silent=True)
+    if context is not None:
+        store.purpose = " ".join(context.command_path.split()[1:])
+    return store
+
+
+def _warn(text: str) -> None:
+    from rich.text import Text
+
+    from rettidig_cli.domain.privacy import for_terminal
+
+    _console(stderr=True).print(Text.assemble(("Advarsel: ", "bold yellow"), for_terminal(text)), soft_wrap=True)
+
+
+def _terminal() -> bool:
+    from rettidig_cli.ui import prompts
+
+    return prompts.terminal_available()
+
+
+@contextlib.contextmanager
+def _asking(saved_hint: str = "Intet nyt er gemt."):
+    """Around questions: Ctrl-C and a missing terminal become Danish messages that say what is kept."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(f"Afbrudt. {saved_hint}") from None
+    except EOFError:
+        raise NoTerminalError(f"Der er ingen terminal at spørge i. {saved_hint}") from None
+
+
+def _offer_encryption() -> str | None:
+    """Asked once, when the first data file is made; the answer goes to indstillinger.toml."""
+    from rettidig_cli.storage import keys
+    from rettidig_cli.ui import prompts
+    from rettidig_cli.domain.errors import StoreError
+
+    if not _terminal():
+        from rich.text import Text
+
+        _console(stderr=True).print(Text("Datafilen oprettes uden kryptering. Kryptér den senere med: "
+                                         "rettidig kryptering til"), soft_wrap=True)
+        return None
+    _say("rettidig gemmer oplysninger om børn. Krypteres datafilen, kan ingen læse den, "
+         "hvis computeren bliver væk eller stjålet.")
+    choices = []
+    try:
+        keys.keyring_backend()
+        choices.append(("Ja – med en nøgle i computerens nøglering (anbefalet)", keys.KEYRING))
+    except StoreError:
+        _say("(Computerens nøglering kan ikke bruges her, så nøglen må være en adgangskode.)")
+    choices += [("Ja – med en adgangskode, som jeg skriver, hver gang jeg bruger rettidig", keys.PASSPHRASE),
+                ("Nej – ikke nu (kan slås til senere med: rettidig kryptering til)", "ingen")]
+    return prompts.select("Skal datafilen krypteres?", choices, default=choices[0][1])
+
+
+def _ask_passphrase(attempt: int) -> str:
+    import questionary
+
+    if not _terminal():
+        raise NoTerminalError("Datafilen er krypteret med en adgangskode, og der er ingen terminal at spørge i.",
+                              hint="Kør kommandoen i en terminal.")
+    if attempt:
+        _say(("Forkert adgangskode. ", "bold red"), f"Prøv igen ({attempt + 1}. af 3 forsøg).")
+    return questionary.password("Adgangskode til datafilen:").unsafe_ask()
+
+
+def _ask_new_passphrase() -> str:
+    import questionary
+
+    from rettidig_cli.storage import keys
+
+    if not _terminal():
+        raise NoTerminalError("Nye datafiler krypteres med en adgangskode, og der er ingen terminal at spørge i.",
+                              hint="Kør kommandoen i en terminal, eller vælg nøgleringen i indstillinger.toml.")
+    _say((keys.LOST_KEY_WARNING.format(what="adgangskoden"), "bold"))
+    while True:
+        # Checked after Enter, not while typing: a validator would keep the refused text in the field.
+        first = questionary.password("Vælg en adgangskode til datafilen:").unsafe_ask()
+        try:
+            keys.check_new_passphrase(first)
+        except ValueError as exc:
+            _say((str(exc), "bold red"))
+            continue
+        second = questionary.password("Skriv den samme adgangskode igen:").unsafe_ask()
+        if first == second:
+            return first
+        _say(("De to adgangskoder er ikke ens. ", "bold red"), "Prøv igen.")
+
+
+def _home() -> Path:
+    from rettidig_cli.storage.store import data_home
+
+    return data_home()
+
+
+def _answers_limits() -> tuple[int, int]:
+    """(largest answers file in bytes, deepest nesting): [answers] in data/limits.toml."""
+    from rettidig_cli.guide.reference import limits
+
+    return limits().answers_max_bytes, limits().answers_max_depth
+
+
+def _read_answers(path: Path) -> dict:
+    """An answers file (TOML, or JSON by its suffix) as a table, or a Danish UsageError. The size is
+    checked before the file is read (never more than the limit is read: a huge file or a device
+    that never ends is refused at once), and the depth before anything else looks at it."""
+    max_bytes, max_depth = _answers_limits()
+    kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise UsageError(f"Svarfilen {path} er for stor: højst {max_bytes:,} byte.".replace(",", "."),
+                             hint="Er det den rigtige fil? Grænsen står i data/limits.toml ([answers]).")
+        text = raw.decode("utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"Svarfilen {path} findes ikke.") from None
+    except (OSError, UnicodeDecodeError):
+        raise UsageError(f"Svarfilen {path} kan ikke læses som UTF-8-tekst.") from None
+    too_deep = UsageError(f"Svarfilen {path} har tabeller eller lister inden i hinanden i for mange lag "
+                          f"(højst {max_depth}).", hint="Er det den rigtige fil? Grænsen står i data/limits.toml "
+                          "([answers]).")
+    import json
+    import tomllib
+
+    try:
+        data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
+    except RecursionError:  # both parsers recurse once per nested [ or {
+        raise too_deep from None
+    except ValueError as exc:
+        import re
+
+        if not isinstance(exc, (json.JSONDecodeError, tomllib.TOMLDecodeError)):
+            # Not a syntax error: an integer of more than 4300 digits, which Python will not convert.
+            raise UsageError(f"Svarfilen {path} har et tal med alt for mange cifre.",
+                             hint="Ret tallet i filen; ingen svar er så lange.") from None
+        # json gives .lineno; tomllib before Python 3.14 only names the line in its message.
+        found = getattr(exc, "lineno", None) or re.search(r"line (\d+)", str(exc))
+        line = found.group(1) if isinstance(found, re.Match) else found
+        place = f" (linje {line})" if line else ""
+        raise UsageError(f"Svarfilen {path} er ikke gyldig {kind}{place}.") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"Svarfilen {path} skal være en tabel med trin-id'er som nøgler.")
+    # Iterative, so a file just under the parsers' recursion limit is refused without recursion too.
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            raise too_deep
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return data

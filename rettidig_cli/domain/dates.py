@@ -1,0 +1,188 @@
+"""Danish dates: parsing what practitioners type, formatting as they read it, and proposing
+status-meeting dates on working days that are not Danish public holidays."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)
+DATE_EXAMPLE = "3-3-2026, 03.03.2026 eller 2026-03-03"
+
+_DANISH = re.compile(r"^\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{2}|\d{4})\s*$")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+# As rettidig prints dates: "mandag 14. december 2026", "14. dec. 2026". The year is required:
+# "3. marts" typed in November could mean either March.
+_LONG = re.compile(r"^\s*(?:[a-zæøå]+\.?\s+)?(\d{1,2})\.?\s*([a-zæøå]{3,})\.?\s*(\d{4})\s*$")
+_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*$")
+_RELATIVE = {"i dag": 0, "idag": 0, "i morgen": 1, "imorgen": 1, "i går": -1, "igår": -1}
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def parse_date(text: str) -> dt.date:
+    """Read a date typed in a Danish form; raise ValueError with a Danish message otherwise."""
+    raw = (text or "").strip().lower()
+    if raw in _RELATIVE:
+        return today() + dt.timedelta(days=_RELATIVE[raw])
+    match = _ISO.match(raw)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    elif _DANISH.match(raw):
+        match = _DANISH.match(raw)
+        day, month, year = (int(g) for g in match.groups())
+        if len(match.group(3)) == 2:  # "3-3-26"; a four-digit year is taken as typed
+            year += 2000
+    elif _LONG.match(raw) and _month(_LONG.match(raw).group(2)):
+        match = _LONG.match(raw)
+        day, month, year = int(match.group(1)), _month(match.group(2)), int(match.group(3))
+    else:
+        raise ValueError(f"«{text}» er ikke en dato, jeg kan læse. Skriv fx {DATE_EXAMPLE}.")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"«{text}» findes ikke i kalenderen. Skriv fx {DATE_EXAMPLE}.") from None
+
+
+def plausible_range() -> tuple[dt.date, dt.date]:
+    """The first and last date rettidig takes from a user (data/limits.toml): from 1 January of
+    the earliest year to 31 December a number of years ahead of today."""
+    from rettidig_cli.guide.reference import limits
+
+    rules = limits()
+    return dt.date(rules.earliest_year, 1, 1), dt.date(today().year + rules.years_ahead, 12, 31)
+
+
+def check_plausible(day: dt.date) -> dt.date:
+    """The day if it lies in the plausible range; a Danish ValueError if not (31-12-9999 is a typo,
+    and a date near the calendar's end breaks every calculation with it)."""
+    first, last = plausible_range()
+    if not first <= day <= last:
+        raise ValueError(f"{format_short(day)} ligger uden for det mulige. Skriv en dato mellem "
+                         f"{format_short(first)} og {format_short(last)}.")
+    return day
+
+
+def add_days(day: dt.date, days: int) -> dt.date | None:
+    """day + days, or None if that lies beyond the calendar (year 1 to 9999)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _month(word: str) -> int | None:
+    """1-12 for a Danish month name or its first three or more letters ("dec", "sept")."""
+    for number, name in enumerate(MONTHS, start=1):
+        if name.startswith(word):
+            return number
+    return None
+
+
+def parse_time(text: str) -> dt.time:
+    match = _TIME.match(text or "")
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if hour < 24 and minute < 60:
+            return dt.time(hour, minute)
+    raise ValueError(f"«{text}» er ikke et klokkeslæt. Skriv fx 14:00 eller 8.30.")
+
+
+def format_date(day: dt.date | None) -> str:
+    """'tirsdag 3. marts 2026'"""
+    if day is None:
+        return ""
+    return f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+def format_short(day: dt.date | None) -> str:
+    """'3. mar. 2026' for table cells."""
+    if day is None:
+        return ""
+    month = MONTHS[day.month - 1]
+    month = month if len(month) <= 4 else month[:3] + "."
+    return f"{day.day}. {month} {day.year}"
+
+
+def format_compact(day: dt.date | None) -> str:
+    """'tir. 3. mar. 2026' for narrow columns where the weekday still matters."""
+    if day is None:
+        return ""
+    return f"{WEEKDAYS[day.weekday()][:3]}. {format_short(day)}"
+
+
+def from_iso(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def format_iso(value: str | None, short: bool = False) -> str:
+    """A stored ISO date (or timestamp) in Danish: long 'tirsdag 3. marts 2026' or short '3. mar. 2026'.
+    A stored value that is not a date (written by hand into the file) is shown as it is."""
+    if not value:
+        return ""
+    try:
+        day = dt.date.fromisoformat(value[:10])
+    except (TypeError, ValueError):
+        return str(value)
+    return format_short(day) if short else format_date(day)
+
+
+def days_closed(years: range, include_optional: bool) -> dict[dt.date, str]:
+    """Public holidays (and, if the guide asks, the customary closing days) with Danish names."""
+    import holidays  # slow import; only needed when scheduling
+
+    closed = dict(holidays.Denmark(years=years, language="da"))
+    if include_optional:
+        closed.update(holidays.Denmark(years=years, categories=("optional",), language="da"))
+    return closed
+
+
+@dataclass(frozen=True)
+class ProposedDate:
+    day: dt.date
+    moved_from: dt.date | None = None
+    reason: str = ""
+
+
+def next_working_day(day: dt.date, closed: dict[dt.date, str]) -> ProposedDate:
+    """The day itself if it is a working day, else the first working day after it."""
+    moved = day
+    while moved.weekday() >= 5 or moved in closed:
+        if moved == dt.date.max:  # the calendar's last day: nothing after it to move to
+            return ProposedDate(day)
+        moved += dt.timedelta(days=1)
+    if moved == day:
+        return ProposedDate(day)
+    reason = closed.get(day) or ("weekend" if day.weekday() >= 5 else "")
+    return ProposedDate(moved, moved_from=day, reason=reason)
+
+
+def propose_meetings(
+    first: dt.date, every_weeks: int, count: int, include_optional: bool = True
+) -> list[ProposedDate]:
+    """Status-meeting dates on a fixed rhythm. The rhythm counts from the nominal dates, so one
+    meeting moved off a holiday does not push all the later ones."""
+    if every_weeks < 1 or count < 1:
+        raise ValueError("Rytme og antal skal være mindst 1.")
+    last_year = min(dt.MAXYEAR, first.year + 1 + (every_weeks * count) // 52)
+    closed = days_closed(range(first.year, last_year + 1), include_optional)
+    return [
+        next_working_day(add_days(first, 7 * every_weeks * i) or dt.date.max, closed) for i in range(count)
+    ]
+
+
+def check_meeting_day(day: dt.date, include_optional: bool = True) -> str | None:
+    """A Danish reason why a meeting cannot be on this day, or None if it can."""
+    if day.weekday() >= 5:
+        return f"{format_date(day)} er en {WEEKDAYS[day.weekday()]}. Vælg en hverdag."
+    name = days_closed(range(day.year, day.year + 1), include_optional).get(day)
+    if name:
+        return f"{format_date(day)} er {name}. Vælg en anden dag."
+    return None

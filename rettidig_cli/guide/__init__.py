@@ -1,0 +1,1 @@
+"""The guide as data: its model and strict reader, the shared rule files in data/, the parent rule."""

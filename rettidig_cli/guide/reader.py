@@ -1,0 +1,708 @@
+"""Loads guide files (TOML) into frozen dataclasses and validates them.
+
+The engine knows record kinds, never a municipality: everything a guide says lives in its file,
+and every mistake in a file is reported with the file, the key and what was expected."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rettidig_cli.domain.dates import parse_time
+from rettidig_cli.domain.errors import GuideError, NotFoundError
+from rettidig_cli.domain.vocabulary import StepKind
+
+# The fixed vocabulary of record kinds the wizard knows how to ask for, store and render.
+STEP_KINDS = tuple(StepKind)
+TEXT_ROLES = ("concern", "parents_view", "child_view", "analysis", "meeting_question", "wished_participants", "note")
+SAFETY_STEP_ID = "sikkerhed"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Item:
+    """A text of the guide. parent_contact marks one that means contacting the parents: on the
+    abuse path it is hidden, or replaced by its abuse_path wording (see parents.shown)."""
+
+    text: str
+    parent_contact: bool = False
+    abuse_path: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+    description: str = ""
+    consequences: tuple[Item, ...] = ()
+    parent_contact: bool = False  # a choice that means working with the parents: not offered on the abuse path
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    kind: StepKind
+    message: str
+    phase_id: str
+    help: str = ""
+    required: bool = True
+    role: str = "note"
+    parent_contact: bool = False
+    when: tuple[str, str] | None = None  # (decision step id, option id)
+    options: tuple[Option, ...] = ()
+    multiple: bool = False
+    topic: str = ""
+    meeting_kind: str = ""
+    title: str = ""  # short heading for plans and exports
+
+
+@dataclass(frozen=True)
+class Phase:
+    id: str
+    title: str
+    guidance: tuple[Item, ...]
+    sparring: tuple[Item, ...]
+    steps: tuple[Step, ...]
+    next_hint: Item | None = None
+
+
+@dataclass(frozen=True)
+class Safety:
+    question: str
+    help: str
+    rule: str
+    duty: str
+    contact: str
+    link: str
+    recipients: tuple[str, ...]
+    methods: tuple[str, ...]
+    law: str
+
+
+@dataclass(frozen=True)
+class MeetingRules:
+    rhythm_weeks: tuple[int, ...] = (4, 6, 8)
+    default_rhythm: int = 6
+    default_count: int = 3
+    default_time: str = "14:00"
+    skip_optional_holidays: bool = True
+    parents_always: bool = False
+    label: str = "Statusmøde"
+    plural: str = "Statusmøder"
+
+
+@dataclass(frozen=True)
+class LawRef:
+    id: str
+    ref: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RulerPosition:
+    id: str
+    label: str
+    colour: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A decision that may later be changed to a heavier option, e.g. a small case becoming a large one."""
+
+    step: str
+    from_options: tuple[str, ...]
+    to: str
+
+
+@dataclass(frozen=True)
+class Guide:
+    id: str
+    name: str
+    short: str
+    municipality: str
+    source: str
+    settings: tuple[str, ...]
+    age_groups: tuple[str, ...]
+    tools: tuple[Item, ...]
+    contact: str
+    more_info: str
+    completion: Item | None
+    safety: Safety
+    meetings: MeetingRules
+    phases: tuple[Phase, ...]
+    law: tuple[LawRef, ...]
+    ruler: tuple[RulerPosition, ...]
+    observation_deadline_days: int | None
+    path: str
+    escalations: tuple[Escalation, ...] = ()
+    parent_words: tuple[str, ...] = ()  # the guide's own words for the parents, besides data/parents.toml
+    sha: str = ""
+    text: str = field(default="", repr=False)
+    is_default: bool = False
+
+    def steps(self) -> list[Step]:
+        return [step for phase in self.phases for step in phase.steps]
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps():
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def step_title(self, step_id: str | None) -> str:
+        """A step's short heading for plans and histories; the id if the guide has no such step."""
+        try:
+            step = self.step(step_id)
+        except KeyError:
+            return step_id or ""
+        return step.title or step.message
+
+    def phase(self, phase_id: str) -> Phase:
+        for phase in self.phases:
+            if phase.id == phase_id:
+                return phase
+        raise KeyError(phase_id)
+
+    def law_ref(self, law_id: str) -> LawRef | None:
+        return next((ref for ref in self.law if ref.id == law_id), None)
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+class Reader:
+    """Reads one table of a guide file, naming the file and the key path in every error."""
+
+    def __init__(self, path: str, table: dict, where: str, keys: tuple = (), text: str = "", readers=None):
+        self.path, self.table, self.where = path, table, where
+        self.keys = keys  # the key path into the parsed file, for finding the line
+        self.file_text = text  # the file's text, for line numbers
+        self.seen: set[str] = set()
+        self.readers = readers if readers is not None else []  # every table read, for done()
+        self.readers.append(self)
+
+    def child(self, value: dict, key) -> "Reader":
+        """A reader for a table inside this one; `key` is a key or (key, index)."""
+        keys = self.keys + (key if isinstance(key, tuple) else (key,))
+        where = self._sub(f"{key[0]}[{key[1]}]" if isinstance(key, tuple) else key)
+        return Reader(self.path, value, where, keys, self.file_text, self.readers)
+
+    def done(self) -> None:
+        """Refuse a key nobody asked for in any table read so far: a typo such as
+        `parents_allways` must not switch a rule off silently."""
+        for reader in self.readers:
+            for key in reader.table:
+                if key not in reader.seen:
+                    raise reader.unknown(key)
+
+    def _line(self, keys: tuple) -> str:
+        """", linje N" for the key path in the file, or "" if it cannot be found."""
+        from rettidig_cli.guide.toml_lines import locate
+
+        place = locate(self.file_text, keys) if self.file_text and keys else None
+        return f", linje {place[0]}" if place else ""
+
+    def unknown(self, key: str) -> GuideError:
+        from rettidig_cli.guide.toml_lines import nearest
+
+        line = self._line(self.keys + (key,))
+        guess = nearest(key, sorted(self.seen))
+        where = f" i «{self.where}»" if self.where else ""
+        return GuideError(
+            f"Fejl i {self.path}{line}: nøglen «{key}»{where} kendes ikke"
+            + (f" – mente du «{guess}»?" if guess else "."),
+            hint="Ret stavningen, eller fjern nøglen. Se de medfølgende guides i data/guides/ som eksempel.",
+        )
+
+    def missing(self, key: str, expected: str) -> GuideError:
+        """A required key that is not there, named with the table it belongs in and that table's line;
+        a misspelt key in the same table is pointed out."""
+        from rettidig_cli.guide.toml_lines import nearest
+
+        names = ".".join(k for k in self.keys if isinstance(k, str))
+        if not self.keys:
+            table = "filens øverste del (før den første [tabel])"
+        elif isinstance(self.keys[-1], int):
+            step = self.table.get("id")
+            table = f"[[{names}]] ({self.where}" + (f", «{step}»" if isinstance(step, str) else "") + ")"
+        else:
+            table = f"[{names}]"
+        typo = next((k for k in self.table if k not in self.seen and nearest(k, [key])), None)
+        # The misspelt key's own line if there is one, else the line of the table's header.
+        line = self._line(self.keys + (typo,) if typo else self.keys)
+        return GuideError(
+            f"Fejl i guidefilen {self.path}{line}: nøglen «{key}» mangler i {table} (forventet {expected})."
+            + (f" Der står «{typo}» – mente du «{key}»?" if typo else ""),
+            hint="Ret filen og prøv igen. Se de medfølgende guides i data/guides/ som eksempel.",
+        )
+
+    def fail(self, key: str, expected: str) -> GuideError:
+        name = f"{self.where}.{key}" if self.where else key
+        return GuideError(
+            f"Fejl i guidefilen {self.path}: nøglen «{name}» {expected}.",
+            hint="Ret filen og prøv igen. Se de medfølgende guides i data/guides/ som eksempel.",
+        )
+
+    def _get(self, key, kind, expected, required, default):
+        self.seen.add(key)
+        if key not in self.table:
+            if required:
+                raise self.missing(key, expected)
+            return default
+        value = self.table[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(key, f"skal være {expected}, men er {_describe(value)}")
+        return value
+
+    def text(self, key, required=True, default=""):
+        value = _printable(self._get(key, str, "en tekst", required, default))
+        if required and not value.strip():
+            raise self.fail(key, "må ikke være tom")
+        return value.strip()
+
+    def boolean(self, key, default=False):
+        return self._get(key, bool, "true eller false", False, default)
+
+    def integer(self, key, required=False, default=None, minimum=0, maximum=None):
+        value = self._get(key, int, "et helt tal", required, default)
+        if value is not None and maximum is not None and not minimum <= value <= maximum:
+            raise self.fail(key, f"skal være et helt tal fra {minimum} til {maximum}, men er {_number(value)}")
+        if value is not None and value < minimum:
+            raise self.fail(key, f"skal være mindst {minimum}")
+        return value
+
+    def texts(self, key, required=False):
+        values = self._get(key, list, "en liste af tekster", required, [])
+        for i, value in enumerate(values):
+            if not isinstance(value, str) or not value.strip():
+                raise self.fail(f"{key}[{i}]", "skal være en ikke-tom tekst")
+        return tuple(_printable(v).strip() for v in values)
+
+    def tables(self, key, required=False):
+        values = self._get(key, list, "en liste af tabeller ([[...]])", required, [])
+        if required and not values:
+            raise self.fail(key, "skal have mindst ét element")
+        for i, value in enumerate(values):
+            if not isinstance(value, dict):
+                raise self.fail(f"{key}[{i}]", f"skal være en tabel, men er {_describe(value)}")
+        return [self.child(v, (key, i)) for i, v in enumerate(values)]
+
+    def table_(self, key, required=True):
+        value = self._get(key, dict, "en tabel ([...])", required, None)
+        return self.child(value or {}, key)
+
+    def items(self, key, required=False):
+        """A list where each entry is a text or {text = "...", parent_contact = true, abuse_path = "..."}."""
+        values = self._get(key, list, "en liste", required, [])
+        if required and not values:
+            raise self.fail(key, "skal have mindst ét element")
+        items = []
+        for i, value in enumerate(values):
+            if isinstance(value, str) and value.strip():
+                items.append(Item(_printable(value).strip()))
+            elif isinstance(value, dict):
+                items.append(self.child(value, (key, i)).as_item())
+            else:
+                raise self.fail(f"{key}[{i}]", "skal være en tekst eller { text = \"...\" }")
+        return tuple(items)
+
+    def item(self, key) -> Item | None:
+        """One optional text, written as a text or as {text = "...", parent_contact = true, abuse_path = "..."}."""
+        value = self.table.get(key)
+        if isinstance(value, dict):
+            self.seen.add(key)
+            return self.child(value, key).as_item()
+        text = self.text(key, required=False)
+        return Item(text) if text else None
+
+    def as_item(self) -> Item:
+        item = Item(self.text("text"), self.boolean("parent_contact"), self.text("abuse_path", required=False))
+        if item.abuse_path and not item.parent_contact:
+            raise self.fail("abuse_path", "bruges kun sammen med parent_contact = true")
+        return item
+
+    def ident(self, key):
+        value = self.text(key)
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+            raise self.fail(key, "må kun indeholde små bogstaver a-z, tal, - og _")
+        return value
+
+    def _sub(self, key):
+        return f"{self.where}.{key}" if self.where else key
+
+
+def _number(value: int) -> str:
+    """A number from a file for a message; a huge one is not echoed digit by digit."""
+    return str(value) if abs(value) < 10**15 else "et meget stort tal"
+
+
+def _printable(text: str) -> str:
+    """A guide is a file anyone can drop into guides/: its texts reach terminals and documents, so
+    escape sequences (a clipboard write, a changed title) and invisible characters are removed."""
+    from rettidig_cli.domain.privacy import printable
+
+    return printable(text)
+
+
+def _describe(value) -> str:
+    names = {str: "en tekst", int: "et tal", float: "et decimaltal", bool: "true/false",
+             list: "en liste", dict: "en tabel"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _options(step: Reader) -> tuple[Option, ...]:
+    return tuple(
+        Option(o.ident("id"), o.text("label"), o.text("description", required=False),
+               o.items("consequences"), o.boolean("parent_contact"))
+        for o in step.tables("options")
+    )
+
+
+def _step(reader: Reader, phase_id: str) -> Step:
+    kind = reader.text("kind")
+    if kind not in STEP_KINDS:
+        raise reader.fail("kind", f"skal være en af {', '.join(STEP_KINDS)} (ikke «{kind}»)")
+    role = reader.text("role", required=False, default="note") or "note"
+    if role not in TEXT_ROLES:
+        raise reader.fail("role", f"skal være en af {', '.join(TEXT_ROLES)}")
+    when = None
+    if "when" in reader.table:
+        raw = reader.text("when")
+        if "=" not in raw:
+            raise reader.fail("when", "skal have formen \"trin-id=valg-id\"")
+        left, right = (part.strip() for part in raw.split("=", 1))
+        when = (left, right)
+    options = _options(reader)
+    if kind == StepKind.DECISION and len(options) < 2:
+        raise reader.fail("options", "skal have mindst to valgmuligheder for en beslutning")
+    step_id = reader.ident("id")
+    if step_id == SAFETY_STEP_ID:
+        raise reader.fail("id", f"«{SAFETY_STEP_ID}» er reserveret til sikkerhedsspørgsmålet")
+    return Step(
+        id=step_id, kind=StepKind(kind), message=reader.text("message"), phase_id=phase_id,
+        help=reader.text("help", required=False), required=reader.boolean("required", True),
+        role=role, parent_contact=reader.boolean("parent_contact"), when=when, options=options,
+        multiple=reader.boolean("multiple"), topic=reader.text("topic", required=False),
+        meeting_kind=reader.text("meeting_kind", required=kind == StepKind.MEETING),
+        title=reader.text("title", required=False),
+    )
+
+
+LIMITS_HINT = ("Grænserne står i data/limits.toml. En rigtig guide ligger langt under dem: "
+               "tjek, at det er den rigtige fil.")
+
+
+def _too_big(path: str, limit: int) -> GuideError:
+    return GuideError(f"Guidefilen {path} er for stor: højst {limit:,} byte.".replace(",", "."), hint=LIMITS_HINT)
+
+
+def _too_deep(path: str, depth: int) -> GuideError:
+    return GuideError(f"Guidefilen {path} har tabeller eller lister inden i hinanden i for mange lag "
+                      f"(højst {depth}).", hint=LIMITS_HINT)
+
+
+def _check_size(data: dict, path: str, limits) -> None:
+    """Every text, key and list of the parsed file within the limits, unknown keys too (they are
+    kept in the case's snapshot of the guide). Iterative: no recursion on a deep file."""
+    reader = Reader(path, data, "")
+    stack = [(data, "", 1)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > limits.max_depth:
+            raise _too_deep(path, limits.max_depth)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if len(key) > limits.max_text_length:
+                    raise reader.fail(where or "(øverst)", f"har en nøgle på over {limits.max_text_length} tegn")
+                stack.append((item, f"{where}.{key}" if where else key, depth + 1))
+        elif isinstance(value, list):
+            if len(value) > limits.max_list_items:
+                raise reader.fail(where, f"har {len(value)} elementer; højst {limits.max_list_items}")
+            stack.extend((item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str) and len(value) > limits.max_text_length:
+            raise reader.fail(where, f"er en tekst på {len(value)} tegn; højst {limits.max_text_length}")
+
+
+def _check_no_cpr(text: str, path: str) -> None:
+    """A guide is kept with every case made from it (the snapshot): a CPR number in the file, or in
+    its name, would be stored with the children's data. Refused before anything is read."""
+    from rettidig_cli.domain.privacy import contains_cpr
+
+    if contains_cpr(path):
+        raise GuideError("Guidefilens navn eller mappe ser ud til at indeholde et CPR-nummer. rettidig gemmer "
+                         "aldrig CPR-numre.", hint="Omdøb filen eller mappen, og prøv igen.")
+    if not contains_cpr(text):
+        return  # the usual case: one pass over the file; the line is looked for only when there is one
+    for number, line in enumerate(text.split("\n"), start=1):
+        if contains_cpr(line):
+            raise GuideError(f"Guidefilen {path} ser ud til at indeholde et CPR-nummer i linje {number}. rettidig "
+                             "gemmer aldrig CPR-numre.", hint="Fjern nummeret fra filen, og prøv igen.")
+    # A number split across two lines.
+    raise GuideError(f"Guidefilen {path} ser ud til at indeholde et CPR-nummer. rettidig gemmer aldrig "
+                     "CPR-numre.", hint="Fjern nummeret fra filen, og prøv igen.")
+
+
+def _check_counts(top: Reader, limits) -> None:
+    """Phases, steps and options counted before any of them is read."""
+    phases = top.table.get("phases")
+    if not isinstance(phases, list):
+        return  # reported by the reader
+    if len(phases) > limits.max_phases:
+        raise top.fail("phases", f"har {len(phases)} faser; højst {limits.max_phases}")
+    steps = [s for p in phases if isinstance(p, dict) and isinstance(p.get("steps"), list) for s in p["steps"]]
+    if len(steps) > limits.max_steps:
+        raise top.fail("phases.steps", f"har {len(steps)} trin i alt; højst {limits.max_steps}")
+    for step in steps:
+        options = step.get("options") if isinstance(step, dict) else None
+        if isinstance(options, list) and len(options) > limits.max_options:
+            raise top.fail(f"phases.steps.{step.get('id', '?')}.options",
+                           f"har {len(options)} valgmuligheder; højst {limits.max_options}")
+
+
+def parse_guide(text: str, path: str) -> Guide:
+    from rettidig_cli.guide.reference import limits as load_limits
+
+    limits = load_limits()
+    # Size first: a huge file is refused before anything is parsed (a stored snapshot too).
+    if len(text) > limits.max_file_bytes or len(text.encode("utf-8", "surrogatepass")) > limits.max_file_bytes:
+        raise _too_big(path, limits.max_file_bytes)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        place = f" i linje {where.group(1)}, kolonne {where.group(2)}" if where else ""
+        raise GuideError(
+            f"Guidefilen {path} er ikke gyldig TOML{place}.",
+            hint="Tjek anførselstegn, = og [ ] på den linje.",
+        ) from None
+    except RecursionError:  # tomllib recurses once per nested [ or {
+        raise _too_deep(path, limits.max_depth) from None
+    except ValueError:  # not a TOMLDecodeError: a whole number of more than 4300 digits
+        raise GuideError(f"Guidefilen {path} er ikke gyldig TOML: den har et tal med alt for mange cifre.",
+                         hint=LIMITS_HINT) from None
+    _check_size(data, path, limits)
+    _check_no_cpr(text, path)
+    top = Reader(path, data, "", text=text)
+    _check_counts(top, limits)
+    schema = top.integer("schema", required=True, minimum=1)
+    if schema > SCHEMA_VERSION:
+        raise top.fail("schema", f"er {_number(schema)}, men denne version af rettidig kan kun læse {SCHEMA_VERSION}")
+
+    safety_r = top.table_("safety")
+    safety = Safety(
+        question=safety_r.text("question"), help=safety_r.text("help", required=False),
+        rule=safety_r.text("rule"), duty=safety_r.text("duty"),
+        contact=safety_r.text("contact", required=False), link=safety_r.text("link", required=False),
+        recipients=safety_r.texts("recipients", required=True),
+        methods=safety_r.texts("methods", required=True), law=safety_r.text("law", required=False),
+    )
+    meet_r = top.table_("meetings", required=False)
+    defaults = MeetingRules()
+    rhythms = meet_r._get("rhythm_weeks", list, "en liste af hele tal", False, list(defaults.rhythm_weeks))
+    low, high = limits.rhythm_weeks
+    if not rhythms or not all(isinstance(r, int) and not isinstance(r, bool) and low <= r <= high for r in rhythms):
+        raise meet_r.fail("rhythm_weeks", f"skal være en liste af hele tal mellem {low} og {high}")
+    meetings = MeetingRules(
+        rhythm_weeks=tuple(rhythms),
+        default_rhythm=meet_r.integer("default_rhythm", default=defaults.default_rhythm, minimum=low, maximum=high),
+        default_count=meet_r.integer("default_count", default=defaults.default_count,
+                                     minimum=limits.meeting_count[0], maximum=limits.meeting_count[1]),
+        default_time=meet_r.text("default_time", required=False) or defaults.default_time,
+        skip_optional_holidays=meet_r.boolean("skip_optional_holidays", True),
+        parents_always=meet_r.boolean("parents_always"),
+        label=meet_r.text("label", required=False) or defaults.label,
+        plural=meet_r.text("plural", required=False) or defaults.plural,
+    )
+    if meetings.default_rhythm not in meetings.rhythm_weeks:
+        raise meet_r.fail("default_rhythm", "skal være en af værdierne i rhythm_weeks")
+    try:
+        parse_time(meetings.default_time)
+    except ValueError:
+        raise meet_r.fail("default_time", "skal være et klokkeslæt, fx \"14:00\"") from None
+
+    phases = []
+    for phase_r in top.tables("phases", required=True):
+        phase_id = phase_r.ident("id")
+        steps = tuple(_step(s, phase_id) for s in phase_r.tables("steps"))
+        phases.append(Phase(
+            id=phase_id, title=phase_r.text("title"), guidance=phase_r.items("guidance"),
+            sparring=phase_r.items("sparring"), steps=steps,
+            next_hint=phase_r.item("next_hint"),
+        ))
+    deadlines = top.table_("deadlines", required=False)
+    guide = Guide(
+        id=top.ident("id"), name=top.text("name"), short=top.text("short", required=False),
+        municipality=top.text("municipality"), source=top.text("source"),
+        settings=top.texts("settings", required=True), age_groups=top.texts("age_groups", required=True),
+        tools=top.items("tools", required=True), contact=top.text("contact", required=False),
+        more_info=top.text("more_info", required=False),
+        completion=_completion(top), parent_words=top.table_("parents", required=False).texts("words"),
+        safety=safety, meetings=meetings,
+        phases=tuple(phases),
+        law=tuple(LawRef(r.ident("id"), r.text("ref"), r.text("text")) for r in top.tables("law")),
+        ruler=tuple(
+            RulerPosition(r.ident("id"), r.text("label"), r.text("colour"), r.text("description", required=False))
+            for r in top.tables("ruler")
+        ),
+        observation_deadline_days=deadlines.integer("observations_days", minimum=limits.observations_days[0],
+                                                    maximum=limits.observations_days[1]),
+        escalations=tuple(
+            Escalation(r.ident("step"), r.texts("from", required=True), r.ident("to"))
+            for r in top.tables("escalations")
+        ),
+        path=path, sha=hashlib.sha256(text.encode()).hexdigest(), text=text,
+        is_default=top.boolean("default"),
+    )
+    _check_references(guide, top)
+    top.done()
+    _check_parent_contact(guide, top)
+    return guide
+
+
+def _check_parent_contact(guide: Guide, top: Reader) -> None:
+    """A guide that speaks of the parents where a case on the abuse path can see it, without
+    marking the text, is refused: a municipality's new guide cannot forget the rule."""
+    from rettidig_cli.guide.parents import guide_problems
+
+    problems = guide_problems(guide)
+    if not problems:
+        return
+    where, sentence = problems[0]
+    line = _line_of(top.file_text, sentence)
+    raise GuideError(
+        f"Fejl i guidefilen {guide.path}{f', linje {line}' if line else ''} ({where}): «{sentence}» handler om "
+        "forældrene, men er ikke markeret. Ved mistanke om vold eller overgreb må intet foreslå at kontakte "
+        "forældrene." + (f" ({len(problems) - 1} steder mere.)" if len(problems) > 1 else ""),
+        hint="Skriv teksten som { text = \"...\", parent_contact = true } (evt. med abuse_path = \"tekst uden "
+             "forældrene\"), eller sæt parent_contact = true på trinnet eller valget.",
+    )
+
+
+def _line_of(text: str, sentence: str) -> int | None:
+    """The first line of the file holding the start of the sentence (guide texts are written on one line)."""
+    probe = sentence[:40]
+    for number, line in enumerate(text.splitlines(), start=1):
+        if probe and probe in line:
+            return number
+    return None
+
+
+def _completion(top: Reader) -> Item | None:
+    """The closing text. `completion_abuse_path` (the first way of writing it) is read as the
+    completion's abuse_path wording."""
+    item = top.item("completion")
+    legacy = top.text("completion_abuse_path", required=False)
+    if item and legacy and not item.abuse_path:
+        return Item(item.text, True, legacy)
+    return item
+
+
+def _check_references(guide: Guide, top: Reader) -> None:
+    seen: dict[str, Step] = {}
+    phase_ids = set()
+    for phase in guide.phases:
+        if phase.id in phase_ids:
+            raise top.fail("phases", f"har fasen «{phase.id}» to gange")
+        phase_ids.add(phase.id)
+        for step in phase.steps:
+            if step.id in seen:
+                raise top.fail("phases.steps", f"har trin-id «{step.id}» to gange")
+            if step.when:
+                source = seen.get(step.when[0])
+                if source is None or source.kind != StepKind.DECISION:
+                    raise top.fail(f"{phase.id}.{step.id}.when",
+                                   f"peger på «{step.when[0]}», som ikke er en beslutning før dette trin")
+                if step.when[1] not in {o.id for o in source.options}:
+                    raise top.fail(f"{phase.id}.{step.id}.when",
+                                   f"peger på valget «{step.when[1]}», som «{source.id}» ikke har")
+            if step.kind == StepKind.POSITION and not guide.ruler:
+                raise top.fail(f"{phase.id}.{step.id}", "bruger børnelinealen, men guiden har ingen [[ruler]]")
+            seen[step.id] = step
+    kinds = {s.kind for s in seen.values()}
+    if "child" not in kinds:
+        raise top.fail("phases", "skal have et trin med kind = \"child\" (barnet)")
+    for i, esc in enumerate(guide.escalations):
+        step = seen.get(esc.step)
+        if step is None or step.kind != StepKind.DECISION or step.multiple:
+            raise top.fail(f"escalations[{i}].step", f"peger på «{esc.step}», som ikke er en beslutning med ét valg")
+        option_ids = {o.id for o in step.options}
+        for option in (*esc.from_options, esc.to):
+            if option not in option_ids:
+                raise top.fail(f"escalations[{i}]", f"nævner valget «{option}», som «{esc.step}» ikke har")
+    if guide.safety.law and guide.law_ref(guide.safety.law) is None:
+        raise top.fail("safety.law", f"peger på «{guide.safety.law}», som ikke findes under [[law]]")
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def builtin_guide_dir() -> Path:
+    """data/guides inside an installed wheel, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent.parent  # rettidig_cli/
+    for candidate in (here / "data" / "guides", here.parent / "data" / "guides"):
+        if candidate.is_dir():
+            return candidate
+    raise GuideError("De medfølgende guides blev ikke fundet. Installér rettidig igen.")
+
+
+def guide_dirs(home: Path | None) -> list[Path]:
+    dirs = [builtin_guide_dir()]
+    if home is not None and (home / "guides").is_dir():
+        dirs.append(home / "guides")  # a municipality's own guides, dropped in the data folder
+    return dirs
+
+
+def load_file(path: Path) -> Guide:
+    from rettidig_cli.guide.reference import limits
+
+    limit = limits().max_file_bytes
+    try:
+        # Never more than the limit is read: a huge file (or a device that never ends) is refused at once.
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+        if len(raw) > limit:
+            raise _too_big(str(path), limit)
+        text = raw.decode("utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"Guidefilen {path} findes ikke.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GuideError(f"Guidefilen {path} kan ikke læses ({exc.__class__.__name__}).") from None
+    return parse_guide(text, str(path))
+
+
+def available(home: Path | None) -> list[Guide]:
+    guides = []
+    for folder in guide_dirs(home):
+        guides.extend(load_file(path) for path in sorted(folder.glob("*.toml")))
+    return guides
+
+
+def find(name_or_path: str, home: Path | None) -> Guide:
+    """A guide by id, file name, unique id prefix, or a path to a .toml file."""
+    candidate = Path(name_or_path).expanduser()
+    if candidate.suffix == ".toml" or os.sep in name_or_path:
+        return load_file(candidate)
+    guides = available(home)
+    wanted = name_or_path.strip().lower()
+    exact = [g for g in guides if wanted in (g.id, Path(g.path).stem)]
+    matches = exact or [g for g in guides if g.id.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(g.id for g in guides)
+    if not matches:
+        raise NotFoundError(f"Guiden «{name_or_path}» findes ikke.", hint=f"Installerede guides: {names}.")
+    raise NotFoundError(f"«{name_or_path}» passer på flere guides.", hint=f"Skriv hele navnet: {names}.")
+
+
+def default_guide(home: Path | None) -> Guide:
+    """RETTIDIG_GUIDE if set, else the guide marked default, else the first one."""
+    chosen = os.environ.get("RETTIDIG_GUIDE")
+    if chosen:
+        return find(chosen, home)
+    guides = available(home)
+    return next((g for g in guides if g.is_default), guides[0])

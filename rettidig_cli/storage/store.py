@@ -1,0 +1,946 @@
+"""The local data file: where it lives, opening it safely, and every read and write.
+
+Each logical step is one transaction together with its audit-log row, so a crash or Ctrl-C
+never leaves half a record behind."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import getpass
+import json
+import os
+import sqlite3
+import stat
+import sys
+from pathlib import Path
+
+from rettidig_cli.domain import privacy
+from rettidig_cli.domain.errors import CaseChangedError, LockedError, NoTerminalError, NotFoundError, StoreError
+from rettidig_cli.domain.vocabulary import CaseStatus
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+DB_NAME = "rettidig.db"
+BACKUP_FOLDER = "sikkerhedskopier"
+# A second rettidig window may hold the write lock for a moment; wait this long before giving up.
+BUSY_SECONDS = 10
+# Pragmas run on every connection after the standard ones; tests add max_page_count here to
+# simulate a full disk.
+EXTRA_PRAGMAS: list[str] = []
+# The file this process opened last: an error met outside a transaction is reported with it.
+opened: Path | None = None
+
+
+def data_home() -> Path:
+    """RETTIDIG_HOME, else the user's data folder (platformdirs)."""
+    env = os.environ.get("RETTIDIG_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("rettidig", appauthor=False))
+
+
+def db_path(option: Path | None) -> Path:
+    return Path(option).expanduser() if option else data_home() / DB_NAME
+
+
+def now() -> str:
+    # Microseconds, so the history can tell apart things saved within the same second.
+    return dt.datetime.now().isoformat(timespec="microseconds")
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """sqlite3's and, once loaded, sqlcipher3's DatabaseError: the two share no base class."""
+    errors: tuple[type[Exception], ...] = (sqlite3.DatabaseError,)
+    cipher = sys.modules.get("sqlcipher3.dbapi2")
+    return errors + (cipher.DatabaseError,) if cipher else errors
+
+
+def connect(path: Path, key=None):
+    """A raw connection in autocommit mode (transactions are begun explicitly, IMMEDIATE)."""
+    if key is None:
+        return sqlite3.connect(str(path), timeout=BUSY_SECONDS, isolation_level=None)
+    try:
+        import sqlcipher3
+    except ImportError:
+        raise StoreError("Datafilen er krypteret, men SQLCipher (sqlcipher3) er ikke installeret.",
+                         hint="Installér rettidig igen.") from None
+    conn = sqlcipher3.connect(str(path), timeout=BUSY_SECONDS, isolation_level=None)
+    conn.execute("PRAGMA cipher_log_level = NONE")  # no SQLCipher noise on stderr for a wrong key
+    conn.execute(f"PRAGMA key = {key.pragma}")
+    return conn
+
+
+def file_state(path: Path) -> str:
+    """'new', 'plain' or 'encrypted'; raise for anything that is not a rettidig data file."""
+    from rettidig_cli.storage import keys
+
+    if not path.exists():
+        return "new"
+    if path.is_dir():
+        raise StoreError(f"{path} er en mappe, ikke en datafil.")
+    with path.open("rb") as handle:
+        header = handle.read(16)
+    if keys.sidecar(path).exists() and header != SQLITE_HEADER:
+        # Empty too: another window is making it encrypted this moment (the sidecar comes first).
+        return "encrypted"
+    if not header:
+        # Holds nothing (a first start that was killed): made anew, encrypted if so chosen.
+        return "new"
+    if header == SQLITE_HEADER:
+        return "plain"
+    copies = sorted((path.parent / BACKUP_FOLDER).glob("*.db"), key=lambda p: p.stat().st_mtime)
+    restore = (f" Er det din datafil, og er den beskadiget, så læg den nyeste sikkerhedskopi på plads: "
+               f"rettidig gendan {copies[-1]}") if copies else ""
+    raise StoreError(
+        f"{path} er ikke en rettidig-datafil, eller den er beskadiget. Filen er ikke ændret.",
+        hint="Tjek stien, eller brug --db til at vælge en anden fil. En krypteret datafil skal have "
+        f"filen {keys.sidecar(path).name} ved siden af sig.{restore}",
+    )
+
+
+def _prepare_file(path: Path, create: bool) -> str:
+    """Folder 0700 and file 0600, made so before SQLite writes a byte. Returns the file state.
+    A place another user could reach is refused, never tightened: only what is the user's own
+    is changed."""
+    os.umask(0o077)  # every file this process makes (WAL, exports, backups) is private
+    folder = path.parent
+    own_home = _same_path(folder, data_home())
+    if not folder.exists() and create:
+        try:
+            folder.mkdir(parents=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(f"Mappen {folder} kan ikke oprettes ({exc.strerror}).") from None
+        os.chmod(folder, 0o700)
+    _check_folder(folder)
+    _check_file(path)
+    if create and own_home and folder.stat().st_mode & 0o077:
+        os.chmod(folder, 0o700)  # rettidig's own data folder; a folder chosen with --db is the user's
+    state = file_state(path)
+    if state == "new":
+        if not create:
+            raise NotFoundError(f"Der er ingen datafil i {path} endnu.")
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
+        except FileExistsError:  # an empty file from a killed start, or another window's new one
+            _check_file(path)
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            raise StoreError(f"Datafilen {path} kan ikke oprettes ({exc.strerror}).") from None
+        return state
+    if create:
+        mode = path.stat().st_mode
+        # Checked by mode, not os.access: an administrator may write anyway, but the owner said no.
+        if not mode & stat.S_IWUSR:
+            raise StoreError(f"Datafilen {path} er skrivebeskyttet, så intet kan gemmes. Filen er ikke ændret.",
+                             hint="Fjern skrivebeskyttelsen på filen, hvis du vil bruge den.")
+        if mode & 0o077:
+            os.chmod(path, 0o600)
+    return state
+
+
+def check_place(path: Path) -> None:
+    """The data file's folder and the file itself may be used (see _check_folder, _check_file):
+    asked before anything else, so nobody answers questions only to be refused."""
+    _check_folder(path.parent)
+    _check_file(path)
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _check_folder(folder: Path) -> None:
+    """A data file's folder must be the user's own and not writable by others: in a shared folder
+    (like /tmp) another user could plant or swap the file."""
+    if not hasattr(os, "getuid") or not folder.exists():
+        return
+    info = folder.stat()
+    if info.st_uid != os.getuid():
+        raise StoreError(f"Mappen {folder} tilhører en anden bruger, så børnenes data kan ikke ligge der. "
+                         "Intet er ændret.", hint="Vælg en mappe, der er din egen, med --db eller RETTIDIG_HOME.")
+    if info.st_mode & (stat.S_ISVTX | stat.S_IWOTH):
+        raise StoreError(f"Mappen {folder} kan ændres af alle brugere på computeren (som /tmp), så børnenes data kan "
+                         "ikke ligge sikkert der. Intet er ændret.",
+                         hint="Vælg en mappe, der er din egen, med --db eller RETTIDIG_HOME.")
+
+
+def _check_file(path: Path) -> None:
+    """The data file is a regular file of the user's own, or not there yet. A device, a pipe, a link
+    that leads nowhere or a file another user put there is refused, never changed or used."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        if not path.exists():
+            raise StoreError(f"{path} er en genvej, der ikke peger på nogen fil. Intet er ændret.",
+                             hint="Brug --db med stien til selve datafilen.")
+        info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(f"{path} er ikke en almindelig fil (men fx en enhed eller et rør) og kan ikke være en "
+                         "datafil. Intet er ændret.", hint="Brug --db med stien til en datafil.")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise StoreError(f"Datafilen {path} tilhører en anden bruger og bliver ikke brugt. Intet er ændret.",
+                         hint="Brug din egen datafil. Er filen lagt der af en anden, så tal med IT.")
+
+
+def _os_user() -> str:
+    """Who is logged in, for the audit log. $USER is anyone's to set: a CPR-like name is never stored."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in the environment (some containers)
+        return "ukendt"
+    return "ukendt" if privacy.contains_cpr(user) else user
+
+
+class Store:
+    """The open data file. ask_passphrase(attempt) and ask_new_passphrase() come from the
+    terminal; without them an encrypted-by-passphrase file cannot be opened.
+    create=False (doctor) neither creates, migrates nor tightens anything."""
+
+    def __init__(self, path: Path, ask_passphrase=None, ask_new_passphrase=None, create: bool = True,
+                 encryption: str | None = None, tell=None):
+        from rettidig_cli.storage import places
+
+        global opened
+        opened = path
+        self.path = path
+        self.key = None
+        self.purpose = ""  # the command, written with every audit row
+        self.notices: list[str] = []
+        self._tell = tell  # says a line to the user at once (before a question); else it waits in notices
+        self._guides: dict = {}
+        self._identity: tuple[int, int] | None = None  # the file this connection opened
+        self._writing_case: int | None = None  # the case atomic(case) has checked in this transaction
+        state = _prepare_file(path, create)
+        warning = places.location_warning(path)
+        self.warnings = [warning] if warning else []
+        try:
+            self._open(state, ask_passphrase, ask_new_passphrase, create, encryption)
+        except BaseException:
+            if state == "new" and path.exists() and path.stat().st_size == 0:
+                # An empty file left behind would later be taken for a plain data file, even
+                # when encryption was chosen.
+                from rettidig_cli.storage import keys
+
+                path.unlink()
+                keys.sidecar(path).unlink(missing_ok=True)
+            raise
+
+    def _open(self, state: str, ask_passphrase, ask_new_passphrase, create: bool, encryption: str | None) -> None:
+        from sqlite_utils import Database  # slow import; only commands that need data pay for it
+
+        path = self.path
+        try:
+            if state == "new":
+                conn = self._create(ask_new_passphrase, encryption)
+            elif state == "encrypted":
+                conn = self._unlock(ask_passphrase)
+            else:
+                conn = connect(path)
+            self._identity = _identity(path)
+            if create and state != "new":
+                self._settle_switch()
+            self.db = Database(conn, execute_plugins=False)
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
+            if create and self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            # Freed pages are overwritten with zeros, so erased text does not linger in the file.
+            self.db.execute("PRAGMA secure_delete=ON")
+            for pragma in EXTRA_PRAGMAS:
+                self.db.execute(pragma)
+            self._refuse_foreign_schema()
+            if create:
+                self._migrate()
+                if self.db["pending_files"].count:  # a temporary export left by kill -9
+                    self.sweep_pending()
+        except database_errors() as exc:
+            raise translate_error(exc, path, opening=True) from None
+
+    # ------------------------------------------------------------ opening
+
+    def _create(self, ask_new_passphrase, encryption: str | None):
+        """A new file, encrypted as just chosen, else as indstillinger.toml says."""
+        from rettidig_cli.storage import keys, settings
+
+        method = encryption or settings.encryption(data_home())
+        if method == keys.KEYRING:
+            self.key = keys.new_keyring_key()
+            self.notices.append(keys.LOST_KEY_WARNING.format(what="nøglen i computerens nøglering"))
+        elif method == keys.PASSPHRASE:
+            if ask_new_passphrase is None:
+                raise NoTerminalError("Nye datafiler krypteres med en adgangskode, og der er ingen terminal at spørge i.",
+                                      hint="Kør kommandoen i en terminal.")
+            self.key = keys.from_passphrase(ask_new_passphrase())
+        if self.key is not None:
+            # Before the first page is written: an encrypted file is never without its sidecar.
+            keys.write_sidecar(self.path, self.key)
+        return connect(self.path, self.key)
+
+    def _unlock(self, ask_passphrase):
+        from rettidig_cli.storage import keys
+
+        info = keys.describe(self.path)
+        switching = keys.switch_in_progress(info)
+        candidates = keys.stored_keys(info)  # the keyring keys the sidecar names (both, mid-switch)
+        for key in candidates:
+            conn = self._try(key)
+            if conn is not None:
+                return conn
+        if not keys.may_need_passphrase(info):
+            if not candidates:
+                raise StoreError(
+                    f"Nøglen til datafilen {self.path} findes ikke i computerens nøglering, så filen kan ikke "
+                    "åbnes. Filen er ikke ændret.",
+                    hint="Log ind som den bruger, der krypterede filen. Uden nøglen kan data ikke læses.")
+            raise StoreError(f"Nøglen i computerens nøglering passer ikke til datafilen {self.path}, "
+                             "eller filen er beskadiget. Filen er ikke ændret.")
+        if ask_passphrase is None:
+            raise NoTerminalError(f"Datafilen {self.path} er krypteret med en adgangskode, og der er ingen "
+                                  "terminal at spørge i.", hint="Kør kommandoen i en terminal.")
+        if switching:
+            note = "Et skift af adgangskode blev afbrudt: både den gamle og den nye adgangskode kan være den rigtige."
+            self._tell(note) if self._tell else self.notices.append(note)
+        for attempt in range(3):
+            conn = self._try(keys.from_passphrase(ask_passphrase(attempt)))
+            if conn is not None:
+                return conn
+        raise StoreError(f"Adgangskoden passer ikke til datafilen {self.path}. Filen er ikke ændret.",
+                         hint="Prøv igen. Har du gendannet en sikkerhedskopi, er det kopiens adgangskode, der gælder. "
+                         "Har du glemt adgangskoden, kan data ikke gendannes – heller ikke af IT.")
+
+    def _refuse_foreign_schema(self) -> None:
+        """rettidig makes no triggers or views. One planted in the file could copy or keep rows that
+        are saved or erased (slet would then not really erase), so such a file is not used."""
+        foreign = self.db.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall()
+        if foreign:
+            kinds = sorted({"trigger" if kind == "trigger" else "visning" for kind, _ in foreign})
+            raise StoreError(
+                f"Datafilen {self.path} indeholder {' og '.join(kinds)} ({len(foreign)}), som rettidig ikke har lavet. "
+                "Filen bliver ikke brugt, for de kan gemme eller beholde oplysninger om børn uden om rettidig. "
+                "Filen er ikke ændret.", hint="Tal med den, der hjælper dig med IT, eller brug: rettidig gendan")
+
+    def _settle_switch(self) -> None:
+        """A key switch cut short by kill -9 is finished or rolled back before anything else."""
+        from rettidig_cli.storage import encrypt, keys
+
+        info = keys.describe(self.path)
+        if keys.switch_in_progress(info):
+            message = encrypt.settle(self.path, info, self.key if self.key is not None and
+                                     self.key.method == keys.PASSPHRASE else None)
+            if message:
+                self.notices.append(message)
+
+    def _try(self, key):
+        conn = connect(self.path, key)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except database_errors():
+            conn.close()
+            return None
+        self.key = key
+        return conn
+
+    def _migrate(self) -> None:
+        from rettidig_cli.storage.migrations import migrations
+
+        state = schema_state(self.db)
+        if state == "newer":
+            raise StoreError(
+                f"Datafilen {self.path} er lavet af en nyere version af rettidig. Filen er ikke ændret.",
+                hint="Opdatér rettidig, før du åbner den.",
+            )
+        if state == "current":
+            return
+        copied = bool(migrations.applied(self.db))  # a file with data in it, not a brand-new one
+        if copied:
+            self.backup("før-opdatering")
+        # A migration may rebuild a table (drop and rename), which foreign keys would block; they
+        # are switched off for it and the whole file is checked before the commit instead.
+        self.db.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with self.atomic():  # IMMEDIATE: a second window starting at the same moment waits here
+                migrations.apply(self.db)
+                if copied:
+                    self.audit_every_case("backup", "før-opdatering")
+                if self.db.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                    raise StoreError(f"Datafilen {self.path} kunne ikke opdateres: nogle poster peger på noget, "
+                                     "der ikke findes. Filen er ikke ændret.", hint="Kør: rettidig doctor")
+        finally:
+            self.db.execute("PRAGMA foreign_keys=ON")
+
+    # ------------------------------------------------------------ backups and compaction
+
+    def backup_folder(self) -> Path:
+        return self.path.parent / BACKUP_FOLDER
+
+    # A backup is written under this suffix and renamed to .db only once it is checked and synced.
+    UNFINISHED_SUFFIX = ".ufaerdig"
+
+    def backup(self, label: str = "kopi", target: Path | None = None) -> Path:
+        """A consistent copy with SQLite's backup API (same key, if encrypted), mode 0600. It is
+        written under a temporary name, checked (integrity_check, the same migrations as the data
+        file), given its sidecar and fsynced, and only then renamed to its .db name: a copy cut
+        short by a crash is never a .db file. A temporary copy left by a killed run is removed."""
+        from rettidig_cli.storage import keys, safefile
+
+        if target is None:
+            folder = self.backup_folder()
+            folder.mkdir(mode=0o700, exist_ok=True)
+            Store.clear_unfinished_backups(folder)
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+            target = folder / f"{self.path.stem}-{label}-{stamp}.db"
+        if target.exists() or target.is_symlink():
+            raise StoreError(f"Filen {target} findes allerede og overskrives ikke.")
+        temporary = target.with_name(target.name + Store.UNFINISHED_SUFFIX)
+        try:
+            fd = os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise StoreError(f"Filen {temporary} findes allerede og overskrives ikke.") from None
+        except OSError as exc:
+            raise StoreError(f"Sikkerhedskopien {target} kan ikke oprettes ({exc.strerror}).") from None
+        wrote_sidecar = False
+        try:
+            Store._hold(fd)  # another window's clear_unfinished_backups leaves a copy in progress alone
+            try:
+                copy = connect(temporary, self.key)
+                try:
+                    source = self.db.conn
+                    own = not source.in_transaction
+                    if own:  # one read snapshot for the copy and the migrations it is compared with
+                        source.execute("BEGIN")
+                    try:
+                        expected = Store._migration_names(source)
+                        source.backup(copy)
+                    finally:
+                        if own:
+                            source.execute("COMMIT")
+                    # One self-contained file: no -wal beside it that could be left behind when copied.
+                    standalone = copy.execute("PRAGMA journal_mode=DELETE").fetchone()[0].lower() == "delete"
+                    verdict = [row[0] for row in copy.execute("PRAGMA integrity_check")]
+                    found = Store._migration_names(copy)
+                finally:
+                    copy.close()
+            except database_errors() as exc:
+                raise translate_error(exc, target) from None
+            # A copy that stayed in WAL mode (a disk error) keeps pages in a -wal beside it, which the
+            # renamed .db would lose: not a whole copy.
+            stray = [temporary.with_name(temporary.name + s) for s in ("-wal", "-journal")]
+            if not standalone or any(p.exists() and p.stat().st_size for p in stray):
+                raise StoreError("Sikkerhedskopien kunne ikke skrives helt (disken svarede med en fejl) og er "
+                                 "slettet igen.")
+            if verdict != ["ok"] or found != expected:
+                raise StoreError("Sikkerhedskopien kunne ikke kontrolleres og er slettet igen.")
+            safefile.point("fsync:kopi")
+            os.fsync(fd)
+            if self.key is not None:
+                keys.write_sidecar(target, self.key)  # before the .db name: a copy is never without it
+                wrote_sidecar = True
+            if target.exists() or target.is_symlink():
+                raise StoreError(f"Filen {target} findes allerede og overskrives ikke.")
+            safefile.publish_new(temporary, target, "kopi")  # never over a file that appeared meanwhile
+        except BaseException:
+            for leftover in (temporary, *(temporary.with_name(temporary.name + s) for s in ("-wal", "-shm",
+                                                                                          "-journal"))):
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
+            if wrote_sidecar and not target.exists():
+                keys.sidecar(target).unlink(missing_ok=True)
+            raise
+        finally:
+            os.close(fd)
+        return target
+
+    def backups(self) -> list[Path]:
+        """The finished copies (.db) in the backup folder, never a temporary one from a killed run."""
+        return backups_in(self.backup_folder())
+
+    @staticmethod
+    def clear_unfinished_backups(folder: Path) -> list[Path]:
+        """Remove temporary copies (and their sidecars) left by a backup that was killed; a copy
+        another window is writing this moment is locked and left alone. Returns what was removed."""
+        from rettidig_cli.storage import keys
+
+        removed = []
+        for temporary in sorted(folder.glob("*" + Store.UNFINISHED_SUFFIX)):
+            try:
+                fd = os.open(temporary, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                Store._hold(fd, wait=False)
+                temporary.unlink()  # Windows refuses while the writing window holds the file open
+            except OSError:
+                continue
+            finally:
+                os.close(fd)
+            removed.append(temporary)
+            final = temporary.with_name(temporary.name[: -len(Store.UNFINISHED_SUFFIX)])
+            if not final.exists():  # the sidecar is written just before the rename
+                keys.sidecar(final).unlink(missing_ok=True)
+        for half in folder.glob("*" + keys.SIDECAR_SUFFIX + ".tmp"):  # keys.write_sidecar cut short
+            half.unlink(missing_ok=True)
+        return removed
+
+    @staticmethod
+    def _hold(fd: int, wait: bool = True) -> None:
+        """An advisory lock on a backup being written (POSIX; on Windows the open file itself
+        cannot be deleted). Raises OSError if wait is False and another process holds it."""
+        try:
+            import fcntl
+        except ImportError:
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+
+    @staticmethod
+    def _migration_names(conn) -> list[tuple]:
+        """The applied migrations, which a copy must carry exactly as its source does."""
+        try:
+            return [tuple(row) for row in conn.execute(
+                "SELECT migration_set, name FROM _sqlite_migrations ORDER BY rowid")] + \
+                [("user_version", conn.execute("PRAGMA user_version").fetchone()[0])]
+        except database_errors() as exc:
+            if "no such table" in str(exc).lower():
+                return [("user_version", conn.execute("PRAGMA user_version").fetchone()[0])]
+            raise
+
+    def compact(self) -> bool:
+        """Move the WAL into the file, rebuild the file without free pages, empty the WAL.
+        False if another window kept part of the WAL (then text may linger there until it closes)."""
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.execute("VACUUM")
+            busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except database_errors() as exc:
+            raise translate_error(exc, self.path) from None
+        return busy == 0
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextlib.contextmanager
+    def atomic(self, case: dict | None = None):
+        """One transaction, begun IMMEDIATE so two windows queue for the write lock instead of one
+        failing half-way; nested calls become savepoints.
+
+        With a case: the transaction first checks that the case read before the user was asked
+        still exists and is the same case in the same state. A prompt can wait for minutes, and in
+        the meantime another window may have erased or closed it, or made a new case."""
+        conn = self.db.conn
+        try:
+            if conn.in_transaction:
+                if case is not None and case["id"] != self._writing_case:
+                    self._check_same_case(case)
+                    self._forget_summary(case)
+                    self._writing_case = case["id"]  # until the outer transaction ends
+                with self.db.atomic():
+                    yield self.db
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._check_same_file()
+                if case is not None:
+                    self._check_same_case(case)
+                    self._forget_summary(case)
+                self._writing_case = case["id"] if case is not None else None
+                yield self.db
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._writing_case = None
+            conn.execute("COMMIT")
+        except database_errors() as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise translate_error(exc, self.path) from None
+
+    def _check_same_file(self) -> None:
+        """The file at the path is still the one this connection opened. Another window may have
+        encrypted it, changed its key or restored a backup (each puts a new file in its place)
+        while a question was open here; a write now would go into the old file and be lost."""
+        if _identity(self.path) != self._identity:
+            raise StoreError(
+                f"Datafilen {self.path} er skiftet ud i et andet vindue (krypteret, ny nøgle eller gendannet), "
+                "mens du arbejdede. Det, du gjorde nu, er ikke gemt.",
+                hint="Start kommandoen igen.")
+
+    def _check_same_case(self, case: dict) -> None:
+        row = self.db.execute("SELECT status FROM cases WHERE id = ? AND code = ? AND created_at = ?",
+                              [case["id"], case["code"], case["created_at"]]).fetchone()
+        if row is None:
+            raise CaseChangedError(
+                f"Sag {case['code']} er slettet i et andet vindue, mens du skrev. Det, du skrev nu, er ikke gemt "
+                "– heller ikke i en anden sag.", hint="Se dine sager med: rettidig list")
+        if row[0] != case["status"]:
+            now_closed = row[0] != CaseStatus.OPEN
+            raise CaseChangedError(
+                f"Sag {case['code']} er {'lukket' if now_closed else 'genåbnet'} i et andet vindue, mens du skrev. "
+                "Det, du skrev nu, er ikke gemt.",
+                hint=f"Se sagen med: rettidig plan {case['code']}")
+
+    def _forget_summary(self, case: dict) -> None:
+        """Every write to a case goes through atomic(case), so the case's kept summary goes here, in
+        the same transaction: `list` makes it again from the plan (a rollback keeps the old one)."""
+        self.db.execute("DELETE FROM case_summaries WHERE case_id = ?", [case["id"]])
+
+    def overview_rows(self, include_closed: bool, facts: tuple[str, ...]):
+        """Every case (open ones only unless asked) with the named facts of its kept summary and
+        `summary_version` (None where a write removed it). Not the summaries themselves: see
+        summaries(). Read one at a time: 10,000 cases."""
+        where, params = ("", []) if include_closed else ("WHERE c.status = ?", [CaseStatus.OPEN])
+        kept = ", ".join(f"s.{name} AS summary_{name}" for name in facts)
+        cursor = self.db.execute(
+            f"SELECT c.*, s.version AS summary_version, {kept} FROM cases c "
+            f"LEFT JOIN case_summaries s ON s.case_id = c.id {where} ORDER BY c.id", params)
+        names = [d[0] for d in cursor.description]
+        for values in cursor:
+            yield dict(zip(names, values))
+
+    def summaries(self, case_ids: list[int]) -> dict[int, str]:
+        """The kept summaries (JSON) of these cases."""
+        found = {}
+        for start in range(0, len(case_ids), 500):  # SQLite's limit on ? in one statement
+            chunk = case_ids[start:start + 500]
+            found.update(self.db.execute(f"SELECT case_id, data FROM case_summaries WHERE case_id IN "
+                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return found
+
+    def keep_summaries(self, facts: tuple[str, ...], summaries: list[tuple]) -> None:
+        """(case id, version, JSON, *facts) for each case whose summary was made. Inside the
+        transaction the cases were read in, so no other window's write can come between the plan
+        and its summary."""
+        if not self.db.conn.in_transaction:
+            raise RuntimeError("summaries are kept inside the transaction that read the cases")
+        columns = ("case_id", "version", "data", *facts)
+        self.db.conn.executemany(f"INSERT OR REPLACE INTO case_summaries ({', '.join(columns)}) "
+                                 f"VALUES ({', '.join('?' * len(columns))})", summaries)
+
+    def _require_checked(self, case: dict) -> None:
+        """Every write that belongs to a case goes through atomic(case): a write that skipped the
+        check could land in another child's case."""
+        if self._writing_case != case["id"]:
+            raise RuntimeError("a case write outside atomic(case)")
+
+    # ------------------------------------------------------------ files written beside the data file
+
+    def own_files(self) -> list[Path]:
+        """The files that are rettidig's own data: never a target for an export."""
+        from rettidig_cli.storage import keys
+
+        p = self.path
+        return [p, *(p.with_name(p.name + s) for s in ("-wal", "-shm", "-journal", ".ny", ".lås", ".gendannes",
+                                                       ".gendannelse")), keys.sidecar(p)]
+
+    def begin_pending(self, path: Path) -> int:
+        """Name a temporary file (with a child's data) before it is made, so kill -9 cannot leave it
+        behind unnoticed: the next start removes it."""
+        with self.atomic():
+            return self.db["pending_files"].insert(
+                {"path": str(path), "pid": os.getpid(), "started_at": now()}).last_pk
+
+    def export_written(self, sha256: str, pending: int) -> None:
+        """The export has its name: remember it as ours, and forget its temporary file."""
+        with self.atomic():
+            self.remember_export(sha256)
+            self.db.execute("DELETE FROM pending_files WHERE id = ?", [pending])
+
+    def end_pending(self, row_id: int) -> None:
+        with self.atomic():
+            self.db.execute("DELETE FROM pending_files WHERE id = ?", [row_id])
+
+    def pending_leftovers(self) -> list[tuple[int, Path]]:
+        """Temporary files named by a process that is gone (or that began over an hour ago)."""
+        cutoff = (dt.datetime.now() - dt.timedelta(hours=1)).isoformat(timespec="microseconds")
+        return [(row["id"], Path(row["path"])) for row in self.db["pending_files"].rows
+                if not _alive(row["pid"]) or row["started_at"] < cutoff]
+
+    def sweep_pending(self) -> int:
+        """Remove temporary export files left by a killed run. Returns how many were removed."""
+        removed = 0
+        for row_id, leftover in self.pending_leftovers():
+            try:
+                if leftover.is_file() and not leftover.is_symlink() and leftover.name.startswith(".rettidig-"):
+                    leftover.unlink()
+                    removed += 1
+            except OSError:
+                continue  # a folder that is gone or read-only now: tried again next time
+            self.end_pending(row_id)
+        return removed
+
+    def remember_export(self, sha256: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO export_hashes (sha256, written_at) VALUES (?, ?)", [sha256, now()])
+
+    def is_own_export(self, sha256: str) -> bool:
+        return self.db.execute("SELECT 1 FROM export_hashes WHERE sha256 = ?", [sha256]).fetchone() is not None
+
+    # ------------------------------------------------------------ audit
+
+    def audit(self, action: str, case_code: str | None = None, detail: str = "", shown: list[str] = ()) -> None:
+        """One row per use of personal data: who, when, what kind of action, which case, for which
+        purpose (the command). Never content: detail holds only a kind, a format or a count.
+        `shown`: the codes of the cases a search put on the screen (one row, not one per case)."""
+        self.db["audit_log"].insert(
+            {"at": now(), "os_user": self._os_user, "action": action, "case_code": case_code, "purpose": self.purpose,
+             "detail": detail, "shown": " ".join(shown) or None}
+        )
+
+    def audit_rows(self, code: str) -> list[dict]:
+        """Every audit row about one case: its own, and the searches that showed it."""
+        wanted = normalise_code(code)
+        return list(self.db["audit_log"].rows_where(
+            "upper(case_code) = ? OR instr(' ' || upper(shown) || ' ', ' ' || ? || ' ') > 0", [wanted, wanted],
+            order_by="id"))
+
+    @functools.cached_property
+    def _os_user(self) -> str:
+        # Read once per opened file, not once per row: a list of 10,000 cases logs 10,000 rows.
+        return _os_user()
+
+    def audit_every_case(self, action: str, detail: str = "") -> list[str]:
+        """One audit row per case in the file (a copy of the file, or a file brought back, holds every
+        child's data, so every case's insight log must name it); inside the caller's transaction.
+        Returns the case codes."""
+        codes = [code for (code,) in self.db.execute("SELECT code FROM cases ORDER BY id").fetchall()]
+        for code in codes:
+            self.audit(action, code, detail)
+        return codes
+
+    # ------------------------------------------------------------ guides and cases
+
+    def remember_guide(self, guide) -> None:
+        if not self.db["guides"].count_where("sha = ?", [guide.sha]):
+            self.db["guides"].insert(
+                {"sha": guide.sha, "guide_id": guide.id, "name": guide.name,
+                 "source_path": guide.path, "toml": guide.text, "stored_at": now()}
+            )
+
+    def guide_for(self, case: dict):
+        """The guide snapshot the case was opened with, parsed once per process."""
+        from rettidig_cli.guide.reader import parse_guide
+
+        sha = case["guide_sha"]
+        if sha not in self._guides:
+            row = self.db["guides"].get(sha)
+            self._guides[sha] = parse_guide(row["toml"], row["source_path"])
+        return self._guides[sha]
+
+    def next_code(self, year: int) -> str:
+        # The audit log is asked too: an erased case's code is never given to a new child, or
+        # one child's insight log would show the other's.
+        prefix = f"RT-{year}-"
+        row = self.db.execute(
+            "SELECT max(n) FROM (SELECT CAST(substr(code, ?1) AS INTEGER) AS n FROM cases WHERE code LIKE ?2 "
+            "UNION ALL SELECT CAST(substr(case_code, ?1) AS INTEGER) FROM audit_log WHERE case_code LIKE ?2)",
+            [len(prefix) + 1, prefix + "%"],
+        ).fetchone()
+        return f"{prefix}{(row[0] or 0) + 1:03d}"
+
+    def create_case(self, guide, abuse_path: bool) -> dict:
+        with self.atomic():
+            self.remember_guide(guide)
+            stamp = now()
+            code = self.next_code(dt.date.today().year)
+            self.db["cases"].insert(
+                {"code": code, "guide_sha": guide.sha, "abuse_path": int(abuse_path),
+                 "status": CaseStatus.OPEN, "created_at": stamp, "updated_at": stamp}
+            )
+            self.audit("opret", code)
+        return self.case(code, log=False)
+
+    def case(self, code: str, log: bool = True) -> dict:
+        wanted = normalise_code(code)
+        rows = list(self.db["cases"].rows_where("upper(code) = ?", [wanted]))
+        if not rows:
+            raise NotFoundError(
+                f"Sagen «{code}» findes ikke i {self.path}.",
+                hint="Se dine sager med: rettidig list",
+            )
+        if log:
+            with self.atomic():
+                self.audit("læs", rows[0]["code"])
+        return rows[0]
+
+    def cases(self, include_closed: bool = False) -> list[dict]:
+        if include_closed:
+            return list(self.db["cases"].rows_where(order_by="id"))
+        return list(self.db["cases"].rows_where("status = ?", [CaseStatus.OPEN], order_by="id"))
+
+    def update_case(self, case: dict, **fields) -> None:
+        self._require_checked(case)
+        self.db["cases"].update(case["id"], {**fields, "updated_at": now()})
+        case.update(fields)
+
+    # ------------------------------------------------------------ answers
+
+    def answers(self, case_id: int) -> dict[str, dict]:
+        rows = self.db["answers"].rows_where("case_id = ?", [case_id], order_by="id")
+        return {row["step_id"]: {**row, "value": json.loads(row["value"])} for row in rows}
+
+    def save_answer(self, case: dict, step_id: str, phase_id: str, kind: str, value) -> None:
+        """Mark a step answered. Call inside atomic(case) together with the step's records."""
+        self._require_checked(case)
+        self.db.execute(
+            "INSERT INTO answers (case_id, step_id, phase_id, kind, value, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(case_id, step_id) DO UPDATE SET "
+            "value = excluded.value, created_at = excluded.created_at",
+            [case["id"], step_id, phase_id, kind, json.dumps(value, ensure_ascii=False), now()],
+        )
+        self.update_case(case)
+
+    def add(self, table: str, case: dict, step_id: str, row: dict) -> int:
+        """Insert one record belonging to a case. Call inside atomic(case)."""
+        self._require_checked(case)
+        full = {"case_id": case["id"], "step_id": step_id, **row, "created_at": now()}
+        return self.db[table].insert(full).last_pk
+
+    def insert(self, table: str, case: dict, row: dict) -> int:
+        """Insert one row of a case's table without a guide step (events, scores, hidden words).
+        Call inside atomic(case)."""
+        self._require_checked(case)
+        return self.db[table].insert({"case_id": case["id"], **row, "created_at": now()}).last_pk
+
+    def change(self, table: str, case: dict, row_id: int, fields: dict) -> None:
+        """Change one record of a case (and only of that case). Call inside atomic(case)."""
+        self._require_checked(case)
+        self.db[table].update(row_id, fields)
+
+    def current(self, table: str, case: dict, row_id: int, columns: tuple[str, ...]) -> tuple | None:
+        """Some columns of one record of the case as they are in the file now, or None if it is gone."""
+        found = self.db.execute(f'SELECT {", ".join(columns)} FROM "{table}" WHERE id = ? AND case_id = ?',
+                                [row_id, case["id"]]).fetchone()
+        return None if found is None else tuple(found)
+
+    def number_in_case(self, table: str, case: dict, row_id: int) -> int:
+        """A record's number in its case: counted up to its own row, so a record another window
+        saves meanwhile does not shift it."""
+        return self.db.execute(f'SELECT count(*) FROM "{table}" WHERE case_id = ? AND id <= ?',
+                               [case["id"], row_id]).fetchone()[0]
+
+    def exports_of(self, codes: list[str]) -> int:
+        """How many exports the audit log names for these cases."""
+        if not codes:
+            return 0
+        return self.db.execute(f"SELECT count(*) FROM audit_log WHERE action = 'eksport' AND case_code IN "
+                               f"({','.join('?' * len(codes))})", codes).fetchone()[0]
+
+    def last_audit_id(self) -> int:
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+
+    def unlog_backup(self, first: int, last: int) -> None:
+        """Remove the backup rows a failed copy had written (see cli_data._logged_backup)."""
+        self.db.execute("DELETE FROM audit_log WHERE action = 'backup' AND id BETWEEN ? AND ?", [first, last])
+
+    def check(self, pragma: str) -> list:
+        """What one of SQLite's own checks says (quick_check, integrity_check, foreign_key_check)."""
+        if pragma not in ("quick_check", "integrity_check", "foreign_key_check"):
+            raise ValueError(pragma)
+        return [r[0] for r in self.db.execute(f"PRAGMA {pragma}")]
+
+    def rows(self, table: str, case_id: int, order_by: str = "id") -> list[dict]:
+        return list(self.db[table].rows_where("case_id = ?", [case_id], order_by=order_by))
+
+
+def backups_in(folder: Path) -> list[Path]:
+    """The finished copies (.db) in a backup folder, never a temporary one from a killed run."""
+    return sorted(p for p in folder.glob("*.db") if p.is_file()) if folder.is_dir() else []
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill would end the process: go by age there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process, or a system that cannot tell: assume alive
+    return True
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def normalise_code(code: str) -> str:
+    """A case code as typed ('rt-2026-001', '2026-001') in its stored form, upper case."""
+    from rettidig_cli.domain.privacy import printable
+
+    wanted = printable(code).strip().upper()  # an unreadable character cannot be in a code
+    return wanted if wanted.startswith("RT-") else f"RT-{wanted}"
+
+
+def schema_state(db) -> str:
+    """'newer' (made by a newer rettidig), 'pending' (migrations to apply) or 'current'."""
+    from rettidig_cli.storage.migrations import migrations
+
+    applied = {m.name for m in migrations.applied(db)}
+    known = {m.name for m in migrations._migrations}
+    if applied - known:
+        return "newer"
+    return "pending" if known - applied else "current"
+
+
+def translate_error(exc: Exception, path: Path | None, opening: bool = False) -> StoreError:
+    """A Danish message for a database error, chosen by SQLite's own error name (SQLITE_BUSY …; both
+    sqlite3 and sqlcipher3 carry it). Only while opening can rettidig promise that the file is
+    unchanged; later, other rows may already have been saved."""
+    kind = _error_kind(exc)
+    name = f"Datafilen {path}" if path else "Datafilen"
+    if kind == "CORRUPT" and not opening:
+        return StoreError(
+            f"{name} er beskadiget: en del af den kan ikke læses. Det, du var i gang med, er ikke gemt.",
+            hint="Kør: rettidig doctor – og brug en sikkerhedskopi fra mappen sikkerhedskopier.",
+        )
+    if kind in ("BUSY", "LOCKED"):
+        return LockedError(
+            f"{name} er låst af et andet rettidig-vindue. Prøv igen om lidt.",
+            hint="Luk andre vinduer, hvor rettidig kører.",
+        )
+    if kind == "CORRUPT":
+        return StoreError(
+            f"{name} er beskadiget eller ikke en rettidig-datafil. Filen er ikke ændret.",
+            hint="Brug en sikkerhedskopi, eller kontakt den, der hjælper dig med IT.",
+        )
+    if kind == "READONLY":
+        return StoreError(f"{name} er skrivebeskyttet, så intet kan gemmes.")
+    if kind == "IOERR":
+        return StoreError(f"{name} kunne ikke læses eller skrives: disken svarede med en fejl.",
+                          hint="Kør: rettidig doctor – og tal med den, der hjælper dig med IT, hvis fejlen kommer igen.")
+    if kind == "FULL":
+        return StoreError(f"Der er ikke mere plads til {name[0].lower()}{name[1:]}. Intet nyt er gemt.")
+    if kind == "CANTOPEN":
+        return StoreError(f"{name} kan ikke åbnes.")
+    return StoreError(f"{name} kunne ikke bruges ({exc.__class__.__name__}).")
+
+
+# SQLite's primary error names (extended ones such as SQLITE_IOERR_WRITE share the prefix).
+_ERROR_KINDS = {"SQLITE_CORRUPT": "CORRUPT", "SQLITE_NOTADB": "CORRUPT", "SQLITE_BUSY": "BUSY",
+                "SQLITE_LOCKED": "LOCKED", "SQLITE_READONLY": "READONLY", "SQLITE_IOERR": "IOERR",
+                "SQLITE_FULL": "FULL", "SQLITE_CANTOPEN": "CANTOPEN"}
+# An error raised without a name (by the driver itself, or by sqlite-utils) is read by its text.
+_ERROR_TEXTS = (("malformed", "CORRUPT"), ("not a database", "CORRUPT"), ("file is encrypted", "CORRUPT"),
+                ("locked", "BUSY"), ("busy", "BUSY"), ("readonly", "READONLY"), ("read-only", "READONLY"),
+                ("disk i/o", "IOERR"), ("full", "FULL"), ("unable to open", "CANTOPEN"))
+
+
+def _error_kind(exc: Exception) -> str | None:
+    code = getattr(exc, "sqlite_errorname", None) or ""
+    for prefix, kind in _ERROR_KINDS.items():
+        if code == prefix or code.startswith(prefix + "_"):
+            return kind
+    text = str(exc).lower()
+    return next((kind for words, kind in _ERROR_TEXTS if words in text), None)

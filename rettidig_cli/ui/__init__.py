@@ -1,0 +1,1 @@
+"""Terminal output (rich) and questions (questionary), and the output boundary that cleans text."""

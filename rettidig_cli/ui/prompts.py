@@ -1,0 +1,424 @@
+"""The interactive side of the wizard: the only module that imports questionary.
+
+Each ask_* function returns the same raw shape an --answers file holds for that step, so the
+wizard validates both paths with the same code. unsafe_ask() lets Ctrl-C reach the caller as
+KeyboardInterrupt; everything answered before it is already saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import questionary
+from prompt_toolkit.enums import DEFAULT_BUFFER
+from prompt_toolkit.filters import has_focus
+from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.key_binding import KeyBindings
+from questionary import Choice
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from rettidig_cli.domain import dates, fields
+from rettidig_cli.guide import parents
+from rettidig_cli.workflow import wizard
+from rettidig_cli.domain.privacy import printable
+from rettidig_cli.domain.vocabulary import AgreementStatus, StepKind
+from rettidig_cli.guide.reader import Step
+from rettidig_cli.guide.parents import visible
+
+from rettidig_cli.ui.output import console  # cleans every text it writes: the output boundary
+SKIP = "__skip__"
+OTHER = "__other__"
+
+
+class Parsed:
+    """An answer the asker already validated field by field (with wizard.parse), so the
+    source must not parse it again from its raw form."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def terminal_available() -> bool:
+    """questionary needs a terminal; tests that feed pipe input replace this check."""
+    return sys.stdin.isatty()
+
+
+# ---------------------------------------------------------------- small prompt helpers
+
+
+NONE_TYPED = "-"  # typed in an optional field with a suggestion: leave the field empty
+SUGGESTION_SHOWN_MAX = 20  # a longer suggestion is called "forslaget" in the instruction
+
+
+def _parses(parse, raw: str) -> bool:
+    try:
+        parse(raw)
+    except ValueError:
+        return False
+    return True
+
+
+def ask_text(message: str, parse, default: str = "", instruction: str | None = None) -> str:
+    """A line of text. A suggestion (`default`) is never text in the field, or typing would be
+    glued to it ("SaraMor"): it is a grey placeholder that Enter on the empty field accepts and
+    any typed key replaces. In an optional field with a suggestion, "-" leaves it empty. Every
+    text prompt goes through here, so this holds for all of them; so does the output boundary:
+    question, suggestion and instruction can hold text from the data file, and are cleaned."""
+    message, default = printable(message), printable(default or "")
+    instruction = printable(instruction) if instruction else instruction
+    if not default:
+        return questionary.text(message, validate=fields.validator(parse), instruction=instruction).unsafe_ask()
+    optional = _parses(parse, "")
+
+    def meant(raw: str) -> str:
+        """What a typed answer means: empty is the suggestion, "-" is none (optional fields)."""
+        if raw == "":
+            return default
+        if raw.strip() == NONE_TYPED:  # none; a field that must be filled in then says so
+            return ""
+        return raw
+
+    check = fields.validator(parse)
+    shown = default if len(default) <= SUGGESTION_SHOWN_MAX else "forslaget"
+    hints = [instruction.strip().removeprefix("(").removesuffix(")")] if instruction else []
+    hints.append(f"Enter = {shown}" + (f"; skriv {NONE_TYPED} for ingen" if optional else ""))
+
+    keys = KeyBindings()
+
+    @keys.add("enter", filter=has_focus(DEFAULT_BUFFER))
+    def _accept(event) -> None:
+        # An accepted suggestion becomes the field's text, so it is shown as the answer; one that
+        # no longer holds stays out of the field and is refused with its reason.
+        buffer = event.current_buffer
+        if buffer.text == "" and _parses(parse, default):
+            buffer.text = default
+        buffer.validate_and_handle()
+
+    answer = questionary.text(message, validate=lambda raw: check(meant(raw)),
+                              instruction=f"({'; '.join(hints)})", key_bindings=keys,
+                              placeholder=FormattedText([("class:placeholder fg:#888888", default)])).unsafe_ask()
+    return meant(answer)
+
+
+def ask_date(message: str, default: dt.date | None = None, required: bool = True, extra=None) -> str:
+    """A date typed in Danish form; asked again with an example until it reads."""
+
+    def parse(raw):
+        day = fields.date(raw, "Datoen", required=required)
+        if day and extra:
+            problem = extra(day)
+            if problem:
+                raise ValueError(problem)
+        return day
+
+    if default:  # shown as typed (14-12-2026); ask_text adds "Enter = ..." and how to leave it empty
+        return ask_text(message, parse, f"{default.day}-{default.month}-{default.year}", "(fx 3-3-2026)")
+    return ask_text(message, parse, instruction=f"(fx {dates.DATE_EXAMPLE}{'; tom = ingen' if not required else ''})")
+
+
+def select(message: str, choices: list[tuple[str, object]], default=None, instruction=None):
+    """One choice from a list; the question and the choices (an agreement's text, a meeting's kind
+    from the data file) are cleaned like everything else that reaches the terminal."""
+    message = printable(message)
+    options = [Choice(printable(title), value=value) for title, value in choices]
+    chosen = next((c for c in options if c.value == default), None)
+    return questionary.select(message, choices=options, default=chosen,
+                              instruction=instruction or "(brug piletasterne og Enter)").unsafe_ask()
+
+
+def yes(message: str, default: bool = True) -> bool:
+    return select(message, [("Ja", True), ("Nej", False)], default=default)
+
+
+def say(text: str, style: str = "") -> None:
+    console.print(Text(text, style=style))
+
+
+def bullet_list(items) -> Text:
+    return Text("\n").join(Text(f"  • {item}") for item in items)
+
+
+def show_help(step: Step) -> None:
+    """A step's help text on its own line: long hints beside the question wrap badly."""
+    if step.help:
+        say(step.help, "dim")
+
+
+# ---------------------------------------------------------------- one ask_* per record kind
+
+
+def ask_child(step: Step, ctx):
+    show_help(step)
+    name = ask_text(step.message, lambda v: fields.text(v, "Barnets navn eller initialer", max_length=fields.NAME_MAX))
+    age = select("Aldersgruppe:", [(a, a) for a in ctx.guide.age_groups])
+    setting = select("Tilbud:", [(s, s) for s in ctx.guide.settings])
+    return {"navn": name, "aldersgruppe": age, "tilbud": setting}
+
+
+def ask_plain_text(step: Step, ctx):
+    show_help(step)
+    value = ask_text(step.message, lambda v: fields.text(v, step.title or "Svaret", required=step.required),
+                     instruction="(kan springes over: tryk Enter)" if not step.required else None)
+    return value if value.strip() else None
+
+
+def ask_decision(step: Step, ctx):
+    options = parents.offered(step.options, ctx.abuse_path)
+    if len(options) == 1 and len(step.options) > 1 and not step.multiple and step.required:
+        # The other choices mean working with the parents; on the abuse path there is nothing to choose.
+        say(f"{step.title or step.message}: {options[0].label} – ved mistanke om vold eller overgreb er det "
+            "det eneste valg.", "bold")
+        return options[0].id
+    choices = [(f"{o.label}" + (f" – {o.description}" if o.description else ""), o.id) for o in options]
+    if step.multiple:
+        picked = questionary.checkbox(step.message, choices=[Choice(t, value=v) for t, v in choices],
+                                      instruction="(mellemrum vælger, Enter gemmer)").unsafe_ask()
+        return picked
+    if not step.required:
+        choices.append(("Spring over", SKIP))
+    show_help(step)
+    picked = select(step.message, choices)
+    return None if picked == SKIP else picked
+
+
+def ask_tovholder(step: Step, ctx):
+    show_help(step)
+    name = ask_text(step.message, lambda v: fields.text(v, "Tovholderens navn", max_length=fields.NAME_MAX),
+                    instruction="(navn)")
+    role = ask_text("Tovholderens rolle:", lambda v: fields.text(v, "Rolle", required=False, max_length=fields.NAME_MAX),
+                    instruction="(fx pædagog, ressourcepædagog, leder – kan springes over)")
+    return {"navn": name, "rolle": role}
+
+
+def meeting_table(value: dict, plural: str) -> Table:
+    table = Table(title=Text(f"Forslag til {plural.lower()}"), title_justify="left")
+    table.add_column("Nr.", justify="right")
+    table.add_column("Dato")
+    table.add_column("Tid")
+    table.add_column("Bemærkning")
+    for number, meeting in enumerate(value["moeder"], start=1):
+        note = ""
+        if meeting["flyttet_fra"]:
+            moved = dt.date.fromisoformat(meeting["flyttet_fra"])
+            note = f"flyttet fra {dates.format_date(moved)} ({meeting['grund'] or 'lukkedag'})"
+        table.add_row(str(number), Text(dates.format_iso(meeting["dato"])),
+                      f"kl. {value['tidspunkt'].replace(':', '.')}", Text(note))
+    return table
+
+
+def ask_status_meetings(step: Step, ctx):
+    rules = ctx.guide.meetings
+    rhythm = select(step.message, [(f"Hver {n}. uge", n) for n in rules.rhythm_weeks], default=rules.default_rhythm)
+    count = ask_text("Hvor mange statusmøder vil I aftale nu?",
+                     lambda v: fields.whole_number(v, "Antal", 1, wizard.max_meetings()),
+                     default=str(rules.default_count))
+    first = ask_date("Dato for det første statusmøde:", dates.today() + dt.timedelta(weeks=rhythm))
+    at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=rules.default_time)
+    parents_first = parents.take_part(ctx.guide, ctx.abuse_path)
+    default_people = ", ".join(p for p in (("Forældre" if parents_first else ""), ctx.tovholder) if p)
+    hint = "(adskil med komma; forældrene deltager altid)" if parents_first else "(adskil med komma)"
+    people = ask_text("Hvem deltager?", lambda v: wizard.meeting_participants(v, ctx), default=default_people,
+                      instruction=hint)
+    raw = {"rytme_uger": rhythm, "antal": int(count), "start": first, "tidspunkt": at, "deltagere": people}
+    value = wizard.parse(step, raw, ctx)
+    while True:
+        console.print(meeting_table(value, rules.plural))
+        action = select("Passer datoerne?", [("Ja, gem dem", "ok"), ("Ret en dato", "edit")])
+        if action == "ok":
+            return Parsed(value)
+        number = select("Hvilken dato vil du rette?",
+                        [(dates.format_iso(m["dato"]), i) for i, m in enumerate(value["moeder"])])
+        new_day = ask_date("Ny dato:", dt.date.fromisoformat(value["moeder"][number]["dato"]),
+                           extra=lambda d: dates.check_meeting_day(d, rules.skip_optional_holidays))
+        # Only the edited meeting changes; the others keep their "moved from a holiday" note.
+        value["moeder"][number] = {"dato": fields.date(new_day, "Dato").isoformat(), "flyttet_fra": None, "grund": ""}
+        value["moeder"].sort(key=lambda m: m["dato"])
+
+
+def ask_meeting(step: Step, ctx):
+    day = ask_date(step.message, extra=lambda d: dates.check_meeting_day(d, include_optional=False))
+    at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=ctx.guide.meetings.default_time)
+    people = ask_text("Hvem deltager?", lambda v: parents.without_parents(fields.names(v, "Deltagere"), ctx.abuse_path,
+                                                                          wizard.MEETING_ROLE),
+                      instruction="(adskil med komma)")
+    held = fields.date(day, "Dato") <= dates.today() and yes("Er mødet holdt?", True)
+    return {"dato": day, "tidspunkt": at, "deltagere": people, "afholdt": held}
+
+
+def ask_consent(step: Step, ctx):
+    answer = select(step.message, [("Ja", "ja"), ("Nej", "nej"), ("Ikke endnu", "ikke endnu")])
+    raw = {"svar": answer}
+    if answer == "ja":
+        raw["navn"] = ask_text("Hvem har skrevet under / givet samtykke?",
+                               lambda v: fields.text(v, "Navn", required=False, max_length=fields.SHORT_MAX),
+                               instruction="(fx mor og far – kan springes over)")
+        raw["dato"] = ask_date("Dato:", dates.today())
+    return raw
+
+
+def ask_underretning_fields(ctx, message: str):
+    safety = ctx.guide.safety
+    day = ask_date(message, dates.today())
+    recipient = select("Til hvem?", [(r, r) for r in safety.recipients] + [("Anden modtager", OTHER)])
+    if recipient == OTHER:
+        recipient = ask_text("Skriv modtageren:", lambda v: fields.text(v, "Modtager", max_length=fields.SHORT_MAX))
+    how = select("Hvordan?", [(m, m) for m in safety.methods])
+    informed = select("Har du informeret din leder?", [("Ja", True), ("Nej, ikke endnu", False)])
+    if not informed:
+        say("Husk: Du skal altid informere din leder.", "bold red")
+    return {"dato": day, "modtager": recipient, "hvordan": how, "leder_informeret": informed}
+
+
+def ask_underretning(step: Step, ctx):
+    return ask_underretning_fields(ctx, step.message + " Dato:")
+
+
+def ask_position(step: Step, ctx):
+    choices = [(f"{p.label}" + (f" – {p.description}" if p.description else ""), p.id) for p in ctx.guide.ruler]
+    position = select(step.message, choices)
+    reason = ask_text("Begrundelse:", lambda v: fields.text(v, "Begrundelse", required=False),
+                      instruction="(kan springes over)")
+    return {"placering": position, "begrundelse": reason}
+
+
+def ask_observation(step: Step, ctx, last: dict):
+    method_choices = [(t, t) for t in visible(ctx.guide.tools, ctx.abuse_path)]
+    return {
+        "dato": ask_date("Dato for observationen:", dates.today()),
+        "hvad": ask_text("Hvad så du?", lambda v: fields.text(v, "Hvad du så"),
+                         instruction="(beskriv konkret, hvad barnet gjorde og sagde)"),
+        "metode": select("Metode / værktøj:", method_choices, default=last.get("metode")),
+        "hvem": ask_text("Hvem observerede?", lambda v: fields.text(v, "Hvem", required=False, max_length=fields.SHORT_MAX),
+                         default=last.get("hvem", "")),
+    }
+
+
+def ask_factor(step: Step, ctx, last: dict):
+    kind = select("Hvilken slags?", [(o.label, o.id) for o in step.options], default=last.get("type"))
+    text = ask_text("Beskriv:", lambda v: fields.text(v, "Faktoren", max_length=fields.SHORT_MAX * 5))
+    return {"type": kind, "tekst": text}
+
+
+def ask_agreement(step: Step, ctx, last: dict):
+    return {
+        "hvad": ask_text("Hvad skal gøres?", lambda v: fields.text(v, "Hvad")),
+        "hvem": ask_text("Hvem gør det?",
+                         lambda v: parents.without_parents(fields.text(v, "Hvem", max_length=fields.SHORT_MAX),
+                                                           ctx.abuse_path, wizard.AGREEMENT_ROLE),
+                         default=last.get("hvem", "")),
+        "senest": ask_date("Senest hvornår?", required=False),
+        "status": AgreementStatus.AGREED,
+    }
+
+
+ASKERS = {
+    StepKind.CHILD: ask_child, StepKind.TEXT: ask_plain_text, StepKind.DECISION: ask_decision,
+    StepKind.TOVHOLDER: ask_tovholder, StepKind.STATUS_MEETINGS: ask_status_meetings, StepKind.MEETING: ask_meeting,
+    StepKind.CONSENT: ask_consent, StepKind.UNDERRETNING: ask_underretning, StepKind.POSITION: ask_position,
+}
+ITEM_ASKERS = {StepKind.OBSERVATIONS: ask_observation, StepKind.FACTORS: ask_factor, StepKind.AGREEMENTS: ask_agreement}
+ITEM_NAMES = {StepKind.OBSERVATIONS: "observation", StepKind.FACTORS: "faktor", StepKind.AGREEMENTS: "aftale"}
+
+
+# ---------------------------------------------------------------- the interactive source
+
+
+class InteractiveSource:
+    def __init__(self, case_code: str):
+        self.code = case_code
+
+    def suspicion(self, ctx) -> bool:
+        safety = ctx.guide.safety
+        console.print(Panel(Text(safety.help or ""), title=Text("Først et vigtigt spørgsmål"), border_style="yellow"))
+        return select(safety.question, [("Nej", False), ("Ja, der er mistanke", True)])
+
+    def underretning(self, ctx):
+        safety = ctx.guide.safety
+        body = Text()
+        body.append("Der er registreret mistanke om vold eller overgreb i sagen.\n\n", style="bold")
+        body.append(safety.rule + "\n\n", style="bold")
+        body.append(safety.duty + "\n")
+        law = ctx.guide.law_ref(safety.law) if safety.law else None
+        if law:
+            body.append(f"\n{law.ref}: {law.text}\n")
+        if safety.link:
+            body.append(f"\nVejledning: {safety.link}\n")
+        if safety.contact:
+            body.append(f"\n{safety.contact}")
+        console.print(Panel(body, title=Text("Lav en underretning nu"), border_style="red"))
+        return ask_underretning_fields(ctx, "Hvornår er underretningen sendt (eller sendes den)?")
+
+    def continue_to(self, phase, ctx) -> bool:
+        go = select("Vil du fortsætte?", [(f"Fortsæt til: {phase.title}", True),
+                                          ("Stop her – jeg fortsætter senere", False)])
+        return go
+
+    def phase_intro(self, phase, ctx) -> None:
+        phases = ctx.guide.phases
+        number = phases.index(phase) + 1
+        body = bullet_list(visible(phase.guidance, ctx.abuse_path))
+        sparring = visible(phase.sparring, ctx.abuse_path)
+        if sparring:
+            body.append("\n\nHusk, du også kan få sparring hos: ", style="bold")
+            body.append(" · ".join(sparring))
+        if ctx.abuse_path:
+            body.append("\n\nMistanke om vold eller overgreb: kontakt ikke forældrene om bekymringen.", style="bold red")
+        deadline = wizard.observation_deadline(ctx)
+        if deadline and any(s.kind == StepKind.OBSERVATIONS for s in phase.steps):
+            body.append(f"\n\nIagttagelserne skal ligge klar senest {dates.format_date(deadline)}.", style="bold")
+        console.print(Panel(body, title=Text(f"Fase {number} af {len(phases)}: {phase.title}"), border_style="cyan"))
+
+    def step(self, step, ctx):
+        while True:
+            raw = ASKERS[step.kind](step, ctx)
+            if isinstance(raw, Parsed):
+                return raw.value
+            try:
+                return wizard.parse(step, raw, ctx) if raw is not None else None
+            except ValueError as exc:  # a rule only the whole answer can break
+                say(str(exc), "red")
+
+    def loop(self, step, ctx, existing: int, save) -> int:
+        name = ITEM_NAMES[step.kind]
+        say(step.message, "bold")
+        show_help(step)
+        if existing:
+            say(f"Der er allerede {existing} gemt.", "dim")
+        count, last = existing, {}
+        while True:
+            first = count == 0
+            more = yes(f"Vil du tilføje en {name}?" if first else f"Vil du tilføje en {name} mere?", first)
+            if not more:
+                if count == 0 and step.required:
+                    if yes(f"Der er ingen {name}er endnu. Vil du stoppe her og fortsætte senere?", True):
+                        raise wizard.Paused()
+                    continue
+                return count
+            raw = ITEM_ASKERS[step.kind](step, ctx, last)
+            try:
+                item = wizard.parse(step, raw, ctx)
+            except ValueError as exc:
+                say(str(exc), "red")
+                continue
+            save(item)
+            count += 1
+            last = item
+            say(f"Gemt ({count}).", "green")
+
+    def after_step(self, step, value, ctx) -> None:
+        if step.kind == StepKind.DECISION and value:
+            for option in step.options:
+                shown = visible(option.consequences, ctx.abuse_path)
+                if option.id in value["valg"] and shown:
+                    console.print(Panel(bullet_list(shown), title=Text(f"{option.label} betyder"),
+                                        border_style="magenta"))
+
+    def finished(self, ctx) -> None:
+        text = Text("Alle faser i guiden er gennemgået.\n", style="bold green")
+        completion = parents.shown(ctx.guide.completion, ctx.abuse_path)
+        if completion:
+            text.append(completion + "\n")
+        text.append(f"\nSe handleplanen: rettidig plan {self.code}")
+        console.print(Panel(text, border_style="green"))

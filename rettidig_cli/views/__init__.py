@@ -1,0 +1,1 @@
+"""A case as typed plain data: the plan, the morning overview, the history, the documents."""

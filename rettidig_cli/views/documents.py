@@ -1,0 +1,429 @@
+"""Builds the content of an exported document as plain data, from a handleplan (plan.build).
+
+Which purposes exist and which sections each holds is data (data/documents.toml); this module
+has one builder per kind of section. The result is format-neutral: the Markdown and Word
+writers lay out the same blocks, and --format json writes them as they are.
+
+A block is a dict with a "type":
+  afsnit      {"tekst"}                          a paragraph
+  punkter     {"punkter": [...]}                 a bulleted list
+  nummereret  {"punkter": [...]}                 a numbered list
+  tabel       {"kolonner": [...], "raekker": [[...]]}  a table with a header row
+  udfyld      {"label", "linjer"}                lines to write on by hand
+  underskrift {"parter": [...]}                  signature lines: name, date, signature
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rettidig_cli.domain import dates, fit, privacy
+from rettidig_cli.guide import parents
+from rettidig_cli.domain.vocabulary import OPEN_AGREEMENT, MeetingState
+from rettidig_cli.domain.anonymize import Plain, Redactor
+from rettidig_cli.views.model import Agreement, Meeting, Plan, cleaned
+from rettidig_cli.views.plan import overdue_sentence
+from rettidig_cli.guide.reference import Purpose, document_rules
+
+
+
+def paragraph(text: str) -> dict:
+    return {"type": "afsnit", "tekst": text}
+
+
+def bullets(items: list[str]) -> dict:
+    return {"type": "punkter", "punkter": items}
+
+
+def table(columns: list[str], rows: list[list[str]]) -> dict:
+    return {"type": "tabel", "kolonner": columns, "raekker": rows}
+
+
+def write_in(label: str, lines: int = 3) -> dict:
+    return {"type": "udfyld", "label": label, "linjer": lines}
+
+
+def _without_empty(block: dict, *optional: str) -> dict:
+    """Leave out optional columns that are empty in every row: a printed page has little room."""
+    keep = [i for i, name in enumerate(block["kolonner"])
+            if name not in optional or any(row[i] for row in block["raekker"])]
+    return table([block["kolonner"][i] for i in keep], [[row[i] for i in keep] for row in block["raekker"]])
+
+
+def clean(value):
+    """Every string that reaches a document: control characters and escape sequences removed."""
+    return cleaned(value, privacy.printable)
+
+
+def redactor_for(plan: Plan, purpose: Purpose, marked: list[str] = ()) -> Redactor | Plain:
+    if not purpose.anonymous:
+        return Plain()
+    return Redactor(document_rules().anonymous, plan.child.name, person_fields(plan), marked)
+
+
+def calendar_redactor(plan: Plan) -> Redactor:
+    """Calendars sync to the cloud: the child's and the parents' names are replaced, dates kept.
+    A parent is whoever gave consent, and any name field that mentions mor, far or forældre."""
+    parent_names = [c.name or "" for c in plan.parents.consents]
+    parent_names += [f for f in person_fields(plan) if parents.names_a_parent(f)]
+    return Redactor(document_rules().anonymous, plan.child.name, parent_names, exact_dates=True)
+
+
+def person_fields(plan: Plan) -> list[str]:
+    """Every field of a case that holds the name of a person: parents, staff and others."""
+    fields = [a.who for a in plan.agreements] + [o.who for o in plan.observations]
+    fields += [c.name or "" for c in plan.parents.consents]
+    for m in plan.meetings():
+        fields += m.participants + (m.attended or [])
+    fields += [e.name for e in plan.tovholders]
+    fields += [u.recipient for u in plan.underretninger]
+    fields += [p["hvem"] for p in plan.fit]
+    return fields
+
+
+@dataclass(frozen=True)
+class ShownSection:
+    """A section of data/documents.toml as one case may see it (see parents.shown)."""
+
+    heading: str
+    source: str
+    help: str
+    topic: str
+    parties: tuple[str, ...]
+
+
+def build(plan: Plan, purpose: Purpose, today: dt.date, redactor=None, meeting: Meeting | None = None) -> dict:
+    """The document for one purpose. `meeting` is the status meeting a statusmøde document is for."""
+    r = redactor or redactor_for(plan, purpose)
+    builder = _Builder(clean(plan), purpose, today, r, clean(meeting))
+    abuse = builder.abuse
+    sections = []
+    for section in purpose.sections:
+        if abuse and section.parent_contact:
+            continue  # the parents' part: never on the abuse path
+        spec = ShownSection(section.heading, section.source, parents.shown(section.help, abuse) or "", section.topic,
+                            tuple(parents.visible(section.parties, abuse)))
+        blocks = getattr(builder, spec.source)(spec)
+        if blocks:
+            sections.append({"overskrift": spec.heading, "blokke": blocks})
+    code = plan.code
+    month = r.day(today.isoformat()) if r.anonymous else ""  # an anonymous document knows only the month
+    return {
+        "formaal": purpose.id,
+        "titel": purpose.title,
+        "hoved": f"{purpose.title} · {month}" if r.anonymous else f"Sag {code} · {purpose.title}",
+        "undertitel": "" if r.anonymous else plan.guide.name,
+        "indledning": parents.shown(purpose.intro, abuse) or "",
+        "felter": [[label, value] for label, value in builder.meta() if value],
+        "afsnit": sections,
+        "kilde": "" if r.anonymous else plan.guide.source,
+        "anonym": r.anonymous,
+        "sag": None if r.anonymous else code,
+        "udskrevet": month or today.isoformat(),
+    }
+
+
+class _Builder:
+    def __init__(self, plan: Plan, purpose: Purpose, today: dt.date, r, meeting: Meeting | None):
+        self.plan, self.purpose, self.today, self.r = plan, purpose, today, r
+        self.meeting = meeting
+        self.abuse = plan.abuse_path
+
+    # ------------------------------------------------------------ helpers
+
+    def t(self, value) -> str:
+        return self.r.text(value)
+
+    def day(self, iso) -> str:
+        return self.r.day(iso)
+
+    def _titled(self, role: str) -> list[dict]:
+        items = self.plan.texts_of(role)
+        if len(items) == 1:
+            return [paragraph(self.t(items[0].text))]
+        return [paragraph(f"{x.title}: {self.t(x.text)}") for x in items]
+
+    def _status(self, a: Agreement) -> str:
+        late = " (overskredet)" if a.overdue else ""
+        return a.status + late
+
+    def _last_note(self, a: Agreement) -> str:
+        note = a.latest_note()
+        return f"{self.r.short(note.day)}: {self.t(note.note)}" if note else ""
+
+    def _time(self, m: Meeting) -> str:
+        return f"kl. {m.time.replace(':', '.')}" if m.time else ""
+
+    @staticmethod
+    def _compact(iso) -> str:
+        """'tir. 3. mar. 2026'; a stored value that is not a date (written by hand) as it is."""
+        try:
+            return dates.format_compact(dates.from_iso(iso))
+        except (TypeError, ValueError):
+            return dates.format_iso(iso, short=True)
+
+    # ------------------------------------------------------------ the fields at the top
+
+    def meta(self) -> list[tuple[str, str]]:
+        p = self.plan
+        child, tov = p.child, p.tovholder
+        values = {
+            "child": ("Barn", f"{child.name} ({child.age_group}, {child.setting})"),
+            "tovholder": ("Tovholder", (tov.name + (f" ({tov.role})" if tov.role else "")) if tov else "ikke valgt endnu"),
+            "phase": ("Fase", "alle faser er gennemgået" if p.done
+                      else f"{p.phase.number} af {p.phase.count}: {p.phase.title}"),
+            "position": ("Børnelinealen", f"{self.t(p.position.label)} ({self.day(p.position.day)})"
+                         if p.position else ""),
+            "created": ("Oprettet", self.day(p.created)),
+            "printed": ("Udskrevet", dates.format_date(self.today)),
+            "meeting": ("Møde", self._meeting_title(self.meeting)),
+            "age": ("Alder", child.age_group),
+            "setting": ("Tilbud", self.t(child.setting)),
+            "period": ("Forløb", f"siden {self.day(p.created)}"),
+            "printed_month": ("Udskrevet", self.day(self.today.isoformat())),
+        }
+        rows = [values[name] for name in self.purpose.meta]
+        if p.closed and not self.r.anonymous:
+            rows.append(("Lukket", f"{self.day(p.closed.day)}: {p.closed.reason}"))
+        return rows
+
+    def _meeting_title(self, m: Meeting | None) -> str:
+        if not m:
+            return "Intet statusmøde er planlagt – datoen aftales"
+        return f"{m.kind} nr. {m.nr}, {self.day(m.day)} {self._time(m)}".strip()
+
+    # ------------------------------------------------------------ the handleplan
+
+    def safety(self, spec):
+        if not self.abuse:
+            return []
+        blocks = [paragraph(self.plan.safety_rule)]
+        blocks += [bullets([
+            f"Underretning {self.day(u.day)} til {self.t(u.recipient)} ({self.t(u.method)}); "
+            + ("lederen er informeret." if u.leader_informed else "lederen er IKKE informeret endnu.")
+            for u in self.plan.underretninger])] if self.plan.underretninger else []
+        return blocks
+
+    def overdue(self, spec):
+        overdue = [overdue_sentence(d) for d in self.plan.overdue()]
+        return [bullets([self.t(x) for x in overdue])] if overdue else []
+
+    def concern(self, spec):
+        items = [paragraph(self.t(x)) for x in self.plan.concern]
+        return items or ([write_in(spec.help)] if spec.help else [])
+
+    def observations(self, spec):
+        obs = self.plan.observations
+        if not obs:
+            return [paragraph("Der er ikke registreret observationer endnu.")]
+        if self.r.anonymous:
+            return [table(["Hvornår", "Hvad", "Metode"],
+                          [[self.day(o.day), self.t(o.what), self.t(o.method)] for o in obs])]
+        return [table(["Dato", "Hvad", "Metode", "Hvem"],
+                      [[dates.format_iso(o.day, short=True), o.what, o.method, o.who] for o in obs])]
+
+    def factors(self, spec):
+        rows = [[f.kind, self.t(f.text)] for f in self.plan.factors]
+        return [table(["Slags", "Hvad"], rows)] if rows else []
+
+    def perspectives(self, spec):
+        blocks = []
+        for x in self.plan.texts:
+            if x.role in ("concern", "parents_view"):
+                continue  # the concern has its own section, the parents' view is under "Forældrenes del"
+            blocks.append(paragraph(f"{x.title}: {self.t(x.text)}"))
+        return blocks
+
+    def decisions(self, spec):
+        blocks = []
+        for d in self.plan.decisions:
+            line = f"{d.title}: {', '.join(d.choices)} ({self.day(d.day)})"
+            if d.earlier:
+                line += f"; tidligere: {', '.join(x.choice for x in d.earlier)}"
+            if d.reason:
+                line += f". Begrundelse: {self.t(d.reason)}"
+            blocks.append(paragraph(line))
+            if d.meaning:
+                blocks.append(bullets(d.meaning))
+        return blocks
+
+    def agreements(self, spec):
+        rows = [[str(a.nr), a.what, a.who, dates.format_iso(a.due, short=True), self._status(a),
+                 self._last_note(a)] for a in self.plan.agreements]
+        if not rows:
+            return [paragraph("Der er ingen aftaler endnu.")]
+        return [_without_empty(table(["Nr.", "Hvad", "Hvem", "Senest", "Status", "Seneste bemærkning"], rows),
+                               "Seneste bemærkning")]
+
+    def meetings(self, spec):
+        rows = []
+        for m in self.plan.meetings():
+            state = m.status
+            if m.held_on and m.held_on != m.day:
+                state += f" ({dates.format_iso(m.held_on, short=True)})"
+            if m.cancel_reason:
+                state += f": {m.cancel_reason}"
+            rows.append([self._compact(m.day), self._time(m), m.kind, ", ".join(m.people()), state])
+        if not rows:
+            return [paragraph("Der er ingen møder planlagt endnu.")]
+        return [table(["Dato", "Tid", "Møde", "Deltagere", "Status"], rows)]
+
+    def fit(self, spec):
+        rows, warnings = [], []
+        for e in self.plan.fit:
+            scores = " → ".join(fit.format_score(p["total"]) for p in e["punkter"] if p["total"] is not None)
+            notes = [self.t(p["note"]) for p in e["punkter"] if p["note"]]
+            rows.append([e["skema"], self.t(e["hvem"]), scores or "; ".join(notes),
+                         f"{self.r.short(e['punkter'][0]['dato'])} – {self.r.short(e['punkter'][-1]['dato'])}"
+                         if len(e["punkter"]) > 1 else self.r.short(e["punkter"][0]["dato"]),
+                         fit.format_score(e["graense"]) if e["graense"] is not None else "",
+                         e["vurdering"]])
+            warnings += [self.t(w) for w in e["advarsler"]]
+        if not rows:
+            return []
+        blocks = [table(["Skema", "Hvem", "Score", "Periode", "Grænse", "Vurdering"], rows)]
+        return blocks + ([bullets(warnings)] if warnings else [])
+
+    def ruler(self, spec):
+        history = self.plan.ruler.history
+        if not history:
+            return []
+        scale = " → ".join(p.label for p in self.plan.ruler.steps)
+        rows = [[self.r.short(h.day), h.label, self.t(h.reason)] for h in history]
+        return [paragraph(f"Trinene: {scale}."), table(["Dato", "Placering", "Begrundelse"], rows)]
+
+    def parents(self, spec):
+        blocks = [paragraph(f"{x.title}: {x.text}") for x in self.plan.parents.views]
+        consents = [f"{c.title}: {c.answer}" + (f" – {c.name}" if c.name else "")
+                    + (f", {dates.format_iso(c.day)}" if c.day else "")
+                    for c in self.plan.parents.consents]
+        return blocks + ([bullets(consents)] if consents else [])
+
+    def next_step(self, spec):
+        nxt = self.plan.next_step
+        if self.plan.closed:
+            return [paragraph("Sagen er lukket.")]
+        blocks = [paragraph(f"{nxt.phase}: {nxt.step}" if nxt.phase else (nxt.step or ""))]
+        if nxt.guidance:
+            blocks.append(bullets(nxt.guidance))
+        status = self.plan.next_status_meeting
+        if status:
+            blocks.append(paragraph(f"Næste statusmøde: {dates.format_iso(status.day)} {self._time(status)}."))
+        return blocks
+
+    def sparring(self, spec):
+        return [bullets(self.plan.sparring)] if self.plan.sparring else []
+
+    def signature(self, spec):
+        blocks = [paragraph(spec.help)] if spec.help else []
+        if self.abuse:
+            blocks.append(paragraph("Der er ingen underskrift fra forældrene: der er mistanke om vold eller overgreb."))
+            return blocks + [{"type": "underskrift", "parter": list(spec.parties)}] if spec.parties else blocks
+        signed = self.plan.parents.signature
+        if signed and signed.answer == "ja":
+            who = f" af {signed.name}" if signed.name else ""
+            when = f" {dates.format_iso(signed.day)}" if signed.day else ""
+            blocks.append(paragraph(f"Registreret som underskrevet{who}{when}."))
+        return blocks + [{"type": "underskrift", "parter": list(spec.parties)}]
+
+    # ------------------------------------------------------------ a request for a meeting
+
+    def tried(self, spec):
+        blocks = [paragraph(spec.help)] if spec.help else []
+        agreements = self.plan.agreements
+        if not agreements:
+            return blocks + [write_in("Hvad er afprøvet?")]
+        if self.r.anonymous:
+            rows = [[self.t(a.what), a.status, self._last_note(a)] for a in agreements]
+            return blocks + [_without_empty(table(["Hvad", "Status", "Seneste bemærkning"], rows), "Seneste bemærkning")]
+        rows = [[a.what, a.who, dates.format_iso(a.agreed, short=True), a.status, self._last_note(a)]
+                for a in agreements]
+        return blocks + [_without_empty(table(["Hvad", "Hvem", "Aftalt", "Status", "Seneste bemærkning"], rows),
+                                        "Seneste bemærkning")]
+
+    def parents_view(self, spec):
+        return self._titled("parents_view") or [write_in("Hvordan oplever forældrene barnet og bekymringen?")]
+
+    def child_view(self, spec):
+        return self._titled("child_view") or [write_in("Hvad siger og viser barnet selv?")]
+
+    def analysis(self, spec):
+        return self._titled("analysis")
+
+    def meeting_question(self, spec):
+        return self._titled("meeting_question") or [write_in(spec.help or "Spørgsmål til mødet")]
+
+    def question_for_team(self, spec):
+        return self.meeting_question(spec)
+
+    def wished_participants(self, spec):
+        blocks = self._titled("wished_participants")
+        if not blocks:
+            # Else whoever is invited to the next meeting that is not a status meeting.
+            planned = next((m for m in self.plan.other_meetings if m.status == MeetingState.PLANNED), None)
+            if planned and planned.participants:
+                blocks = [paragraph(", ".join(planned.participants))]
+        return blocks or [write_in("Hvem ønsker I med på mødet (fx PPR, sundhedsplejerske, socialfaglig medarbejder)?", 2)]
+
+    def consent(self, spec):
+        """The parents' consent named by the section's topic (a consent step in the guide)."""
+        given = next((c for c in reversed(self.plan.parents.consents) if c.topic == spec.topic), None)
+        if given:
+            who = f", givet af {given.name}" if given.name else ""
+            when = f" {dates.format_iso(given.day)}" if given.day else ""
+            return [paragraph(f"{given.title}: {given.answer}{who}{when}.")]
+        return [paragraph(f"Samtykke er ikke registreret. {spec.help}".strip()), write_in("Samtykke givet af, dato", 1)]
+
+    def request_signature(self, spec):
+        return [{"type": "underskrift", "parter": list(spec.parties)}]
+
+    # ------------------------------------------------------------ the status meeting
+
+    def agenda(self, spec):
+        return [{"type": "nummereret", "punkter": list(self.purpose.agenda)}] if self.purpose.agenda else []
+
+    def attendance(self, spec):
+        names = self.meeting.participants if self.meeting else []
+        rows = [[n, ""] for n in names] + [["", ""] for _ in range(2)]
+        return [table(["Navn", "Til stede"], rows)]
+
+    def review(self, spec):
+        open_ones = [a for a in self.plan.agreements if a.status in OPEN_AGREEMENT]
+        if not open_ones:
+            return [paragraph("Der er ingen åbne aftaler.")]
+        rows = [[str(a.nr), a.what, a.who, dates.format_iso(a.due, short=True), self._status(a), ""]
+                for a in open_ones]
+        return [table(["Nr.", "Hvad", "Hvem", "Senest", "Status nu", "Ny status / bemærkning"], rows)]
+
+    def latest_fit(self, spec):
+        rows = []
+        for e in self.plan.fit:
+            last = e["punkter"][-1]
+            score = fit.format_score(last["total"]) if last["total"] is not None else self.t(last["note"])
+            rows.append([e["skema"], e["hvem"], dates.format_iso(last["dato"], short=True), score,
+                         fit.format_score(e["graense"]) if e["graense"] is not None else "", e["vurdering"]])
+        if not rows:
+            return [paragraph("Der er ingen FIT-målinger endnu.")]
+        return [table(["Skema", "Hvem", "Dato", "Score", "Grænse", "Vurdering"], rows)]
+
+    def position_now(self, spec):
+        now = self.plan.position
+        text = (f"Nu: {now.label} (siden {dates.format_iso(now.day)})"
+                + (f". {now.reason}" if now.reason else "") if now
+                else "Barnet er ikke placeret på Børnelinealen endnu.")
+        return [paragraph(text), write_in("Ny placering og begrundelse", 2)]
+
+    def new_agreements(self, spec):
+        return [table(["Hvad", "Hvem", "Senest"], [["", "", ""] for _ in range(4)])]
+
+    def minutes(self, spec):
+        return [write_in("", 6)]
+
+    def next_meeting(self, spec):
+        current = self.meeting
+        later = [m for m in self.plan.status_meetings if m.status == MeetingState.PLANNED
+                 and (current is None or (m.day, m.nr) > (current.day, current.nr))]
+        if later:
+            return [paragraph(f"{self._meeting_title(later[0])}.")]
+        return [write_in("Dato og tidspunkt for næste statusmøde", 1)]

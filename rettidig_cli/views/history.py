@@ -1,0 +1,149 @@
+"""A case as a dated timeline of everything that happened, oldest first (newest last). Plain data:
+each entry has a date (the day it happened, e.g. the day an observation was made or a meeting
+held), the moment it was recorded, a kind, and a Danish text. render.py prints it."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from rettidig_cli.domain import dates, fit, privacy
+from rettidig_cli.workflow import followup
+from rettidig_cli.domain.errors import UNREADABLE_VALUE, CaseUnreadableError
+from rettidig_cli.guide.reader import SAFETY_STEP_ID
+from rettidig_cli.domain.vocabulary import EventKind, MeetingState
+
+
+def _entry(day: str | None, recorded: str, kind: str, text: str, detail: str = "") -> dict:
+    return {"dato": (day or recorded)[:10], "registreret": recorded, "type": kind, "tekst": text, "detalje": detail}
+
+
+_day = dates.format_iso
+
+
+def build(store, case: dict) -> list[dict]:
+    """The case's timeline. A value rettidig did not write itself (JSON, a number or a date written
+    by hand or by an older version) raises CaseUnreadableError (exit 4) naming the case, as `plan`
+    does, never anything else."""
+    guide = store.guide_for(case)  # a GuideError is its own message
+    try:
+        return _build(store, case, guide)
+    except UNREADABLE_VALUE as exc:
+        if os.environ.get("RETTIDIG_DEBUG"):
+            raise
+        raise CaseUnreadableError.of(case["code"], exc) from None
+
+
+def _build(store, case: dict, guide) -> list[dict]:
+    cid = case["id"]
+    entries = [_entry(None, case["created_at"], "Sag", f"Sagen er oprettet (guide: {guide.short or guide.name}).")]
+    agreements = {row["id"]: i for i, row in enumerate(store.rows("agreements", cid), start=1)}
+    meetings = {row["id"]: (i, row) for i, row in enumerate(store.rows("meetings", cid), start=1)}
+
+    for step_id, row in store.answers(cid).items():
+        value = row["value"]
+        if step_id == SAFETY_STEP_ID:
+            text = ("Mistanke om vold eller overgreb: underretning uden at kontakte forældrene."
+                    if value and value.get("mistanke") else "Sikkerhedsspørgsmålet er besvaret: ingen mistanke om vold eller overgreb.")
+            entries.append(_entry(None, row["created_at"], "Sikkerhed", text))
+        elif row["kind"] == "text" and value:
+            entries.append(_entry(None, row["created_at"], "Notat", f"{guide.step_title(step_id)}: {value}"))
+        elif row["kind"] == "child" and value:
+            entries.append(_entry(None, row["created_at"], "Barnet",
+                                  f"{value['navn']} ({value['aldersgruppe']}, {value['tilbud']})."))
+    for row in store.rows("observations", cid):
+        method = f" ({row['method']})" if row["method"] else ""
+        who = f" – {row['observer']}" if row["observer"] else ""
+        entries.append(_entry(row["observed_on"], row["created_at"], "Observation", f"{row['what']}{method}{who}"))
+    for row in store.rows("factors", cid):
+        label = followup.factor_label(guide, row["step_id"], row["kind"])
+        entries.append(_entry(None, row["created_at"], "Faktor", f"{label}: {row['text']}"))
+    for row in store.rows("decisions", cid):
+        note = f" Begrundelse: {row['note']}" if row["note"] else ""
+        entries.append(_entry(row["decided_on"], row["created_at"], "Beslutning",
+                              f"{guide.step_title(row['step_id'])}: {row['label']}.{note}"))
+    for row in store.rows("agreements", cid):
+        due = f", senest {_day(row['due'])}" if row["due"] else ""
+        entries.append(_entry(None, row["created_at"], "Aftale",
+                              f"Aftale nr. {agreements[row['id']]}: {row['what']} ({row['who']}{due})."))
+    for row in store.rows("agreement_events", cid):
+        note = f" {row['note']}" if row["note"] else ""
+        entries.append(_entry(row["on_day"], row["created_at"], "Aftale",
+                              f"Aftale nr. {agreements.get(row['agreement_id'], '?')} er nu «{row['status']}».{note}"))
+    tovholders = store.rows("tovholders", cid)
+    for i, row in enumerate(tovholders):
+        role = f" ({row['role']})" if row["role"] else ""
+        verb = "er tovholder" if i == 0 else f"overtager som tovholder efter {tovholders[i - 1]['name']}"
+        entries.append(_entry(row["since"], row["created_at"], "Tovholder", f"{row['name']}{role} {verb}."))
+    events = store.rows("case_events", cid)
+    added = {e["meeting_id"] for e in events if e["kind"] == EventKind.PLANNED}  # these have their own entry
+    held_at = {e["meeting_id"]: e["created_at"] for e in events if e["kind"] == "holdt"}
+    first_day: dict[int, str] = {}  # where a meeting was first planned, before any move
+    for e in events:
+        if e["kind"] == "flyttet":
+            first_day.setdefault(e["meeting_id"], e["from_value"])
+    for number, row in meetings.values():
+        at = f" kl. {row['time'].replace(':', '.')}" if row["time"] else ""
+        if row["id"] not in added:
+            entries.append(_entry(None, row["created_at"], "Møde",
+                                  f"{row['kind']} nr. {number} aftalt til {_day(first_day.get(row['id'], row['day']))}{at}."))
+        if row["state"] == MeetingState.HELD:
+            entries.append(_held(row, number, held_at.get(row["id"], row["created_at"])))
+    for row in events:
+        if row["kind"] != "holdt":
+            entries.append(_case_event(row, meetings))
+    for row in store.rows("fit_scores", cid):
+        if row["total"] is not None:
+            text = f"{row['instrument']} ({row['respondent']}): {fit.format_score(row['total'])}"
+            items = json.loads(row["items"]) if row["items"] else []
+            detail = " / ".join(fit.format_score(v) for v in items)
+        else:
+            text, detail = f"{row['instrument']} ({row['respondent']}): {row['note']}", ""
+        entries.append(_entry(row["measured_on"], row["created_at"], "FIT", text, detail))
+    for row in store.rows("positions", cid):
+        reason = f" – {row['rationale']}" if row["rationale"] else ""
+        entries.append(_entry(row["noted_on"], row["created_at"], "Børnelineal", f"{row['label']}{reason}"))
+    for row in store.rows("consents", cid):
+        who = f" ({row['given_by']})" if row["given_by"] else ""
+        entries.append(_entry(row["given_on"], row["created_at"], "Forældre",
+                              f"{guide.step_title(row['step_id'])}: {row['answer']}{who}."))
+    for row in store.rows("underretninger", cid):
+        leader = "lederen er informeret" if row["leader_informed"] else "lederen er IKKE informeret"
+        entries.append(_entry(row["sent_on"], row["created_at"], "Underretning",
+                              f"Underretning til {row['recipient']} ({row['method']}); {leader}."))
+    entries.sort(key=lambda e: (e["dato"], e["registreret"]))
+    return privacy.printable_tree(entries)
+
+
+def _held(row: dict, number: int, recorded: str) -> dict:
+    people = json.loads(row["attended"] or "[]")
+    text = f"{row['kind']} nr. {number} er holdt. Deltog: {', '.join(people) or '–'}."
+    if row["parents_present"] == 0:
+        text += f" Forældrene deltog ikke: {row['parents_absent_reason'] or 'ingen grund skrevet'}."
+    return _entry(row["held_on"] or row["day"], recorded, "Møde", text, row["minutes"] or "")
+
+
+def _case_event(row: dict, meetings: dict) -> dict:
+    kind, reason = row["kind"], row["reason"] or ""
+    number, meeting = meetings.get(row["meeting_id"], (None, None))
+    label = f"{meeting['kind']} nr. {number}" if meeting else "Mødet"
+    because = f" ({reason})" if reason else ""
+    if kind == EventKind.PLANNED:
+        text = f"{label} aftalt til {_day(row['to_value'])}."
+    elif kind == EventKind.MOVED:
+        text = f"{label} flyttet fra {_day(row['from_value'])} til {_day(row['to_value'])}{because}."
+    elif kind == EventKind.CANCELLED:
+        text = f"{label} ({_day(row['from_value'])}) er aflyst{because}."
+    elif kind == EventKind.ESCALATED:
+        text = f"Sagen er optrappet: {row['from_value']} → {row['to_value']}. Begrundelse: {reason}"
+    elif kind == EventKind.CLOSED:
+        text = f"Sagen er lukket: {reason}"
+    elif kind == EventKind.REOPENED:
+        text = f"Sagen er genåbnet: {reason}"
+    elif kind == EventKind.SUSPICION:
+        text = "Mistanke om vold eller overgreb registreret: underretning uden at kontakte forældrene."
+    elif kind == EventKind.SUSPICION_REMOVED:
+        text = f"Mistanken om vold eller overgreb er taget af sagen. Begrundelse: {reason}"
+    else:
+        text = f"{kind}{because}"
+    return _entry(row["on_day"], row["created_at"], "Møde" if meeting else "Sag", text)

@@ -1,0 +1,451 @@
+"""The read model of a case: the handleplan as typed records, built by plan.build and read by the
+terminal, the morning overview, the exports and `--json`.
+
+Attribute names are English, like the columns they come from; `to_json` gives the Danish keys
+the `--json` output has always had, from one table (JSON_KEYS), so a record has one vocabulary
+in the code and one for its readers."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any
+
+from rettidig_cli.domain.vocabulary import CaseStatus
+
+
+class DutyKind(StrEnum):
+    """What a dated (or undated) duty of a case is about."""
+
+    NO_UNDERRETNING = "underretning_mangler"
+    LEADER_NOT_INFORMED = "leder_ikke_informeret"
+    OBSERVATIONS = "iagttagelser"
+    AGREEMENT = "aftale"
+    MEETING = "moede"
+
+
+@dataclass(frozen=True)
+class Duty:
+    """Something the case asks for by a day: overdue when the day has passed. `ref` is the
+    agreement's or meeting's number in the plan, `label` its text (agreement) or type (meeting)."""
+
+    kind: DutyKind
+    day: dt.date | None = None
+    ref: int | None = None
+    label: str = ""
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.day is None or self.day < today
+
+
+@dataclass(frozen=True)
+class GuideRef:
+    id: str
+    name: str
+    municipality: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Child:
+    name: str | None
+    age_group: str | None
+    setting: str | None
+
+
+@dataclass(frozen=True)
+class Closing:
+    day: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PhaseRef:
+    id: str
+    title: str
+    number: int
+    count: int
+
+
+@dataclass(frozen=True)
+class NextStep:
+    phase: str | None
+    step: str
+    guidance: list[str]
+
+
+@dataclass(frozen=True)
+class Observation:
+    day: str
+    what: str
+    method: str
+    who: str
+
+
+@dataclass(frozen=True)
+class Factor:
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A free-text answer of the guide (the concern, a perspective, the analysis …)."""
+
+    step: str
+    title: str
+    role: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Earlier:
+    choice: str
+    day: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    step: str
+    title: str
+    choices: list[str]
+    meaning: list[str]
+    day: str
+    earlier: list[Earlier]
+    reason: str
+
+
+@dataclass(frozen=True)
+class AgreementEvent:
+    day: str
+    status: str
+    note: str
+    meeting_id: int | None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    nr: int
+    what: str
+    who: str
+    due: str | None
+    status: str
+    agreed: str
+    history: list[AgreementEvent]
+    overdue: bool
+
+    def latest_note(self) -> AgreementEvent | None:
+        """The most recent change that came with a note, if any."""
+        return next((e for e in reversed(self.history) if e.note), None)
+
+
+@dataclass(frozen=True)
+class Meeting:
+    nr: int
+    kind: str
+    day: str
+    time: str | None
+    participants: list[str]
+    status: str
+    moved_from: str | None
+    reason: str
+    status_meeting: bool
+    held_on: str | None
+    attended: list[str] | None
+    parents_present: bool | None
+    absence_reason: str
+    minutes: str
+    cancel_reason: str
+    changes: int
+
+    def people(self) -> list[str]:
+        """Who took part, once held; who is invited before."""
+        return self.attended if self.attended is not None else self.participants
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class FormerTovholder:
+    name: str
+    role: str
+    since: str
+
+
+@dataclass(frozen=True)
+class Consent:
+    topic: str
+    step: str
+    answer: str
+    name: str | None
+    day: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class ParentsPart:
+    views: list[Answer]
+    consents: list[Consent]
+    signature: Consent | None
+
+
+@dataclass(frozen=True)
+class Position:
+    id: str
+    label: str
+    day: str
+    reason: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class RulerStep:
+    id: str
+    label: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class RulerEntry:
+    day: str
+    id: str
+    label: str
+    colour: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ruler:
+    steps: list[RulerStep]
+    history: list[RulerEntry]
+
+
+@dataclass(frozen=True)
+class Underretning:
+    day: str
+    recipient: str
+    method: str
+    leader_informed: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    code: str
+    status: str
+    closed: Closing | None
+    created: str
+    updated: str
+    guide: GuideRef
+    child: Child
+    abuse_path: bool
+    safety_rule: str | None
+    concern: list[str]
+    phase: PhaseRef
+    done: bool
+    next_step: NextStep
+    observations: list[Observation]
+    observation_deadline: str | None
+    observations_done: bool
+    factors: list[Factor]
+    texts: list[Answer]
+    decisions: list[Decision]
+    agreements: list[Agreement]
+    tovholder: Person | None
+    tovholders: list[FormerTovholder]
+    status_meetings: list[Meeting]
+    other_meetings: list[Meeting]
+    next_meeting: Meeting | None
+    next_status_meeting: Meeting | None
+    parents: ParentsPart
+    child_view: list[str]
+    analysis: list[str]
+    position: Position | None
+    ruler: Ruler
+    fit: list[dict]  # fit.series: the FIT readings, already in the shape of the output
+    underretninger: list[Underretning]
+    sparring: list[str]
+    duties: list[Duty]  # every dated duty, overdue or not; see overdue()
+    today: dt.date  # the day the plan was built for
+
+    def meetings(self) -> list[Meeting]:
+        return self.status_meetings + self.other_meetings
+
+    def texts_of(self, role: str) -> list[Answer]:
+        return [t for t in self.texts if t.role == role]
+
+    def overdue(self) -> list[Duty]:
+        """The duties past their day, on the day the plan was built: the abuse path's first."""
+        return [d for d in self.duties if d.overdue(self.today)]
+
+    def summary(self) -> Summary:
+        return Summary(
+            code=self.code, status=self.status, closed=self.closed, updated=self.updated, child=self.child,
+            abuse_path=self.abuse_path, phase=self.phase, done=self.done, next_phase=self.next_step.phase,
+            tovholder=self.tovholder.name if self.tovholder else "", position=self.position,
+            next_status_meeting=self.next_status_meeting.day if self.next_status_meeting else None,
+            duties=self.duties)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the morning overview needs of a case, kept beside it (storage: case_summaries) so that
+    `list` reads one row per case instead of building every plan. Nothing here depends on the day
+    it was made: the duties carry their days, and the overview compares them with today."""
+
+    code: str
+    status: str
+    closed: Closing | None
+    updated: str
+    child: Child
+    abuse_path: bool
+    phase: PhaseRef
+    done: bool
+    next_phase: str | None  # the phase to continue in the guide; None when every phase is done
+    tovholder: str
+    position: Position | None
+    next_status_meeting: str | None
+    duties: list[Duty]
+
+    def overdue(self, today: dt.date) -> list[Duty]:
+        return [d for d in self.duties if d.overdue(today)]
+
+    def facts(self) -> Facts:
+        dated = [d.day.isoformat() for d in self.duties if d.day]
+        soon = [d.day.isoformat() for d in self.duties if d.day and d.kind in (DutyKind.OBSERVATIONS,
+                                                                                DutyKind.AGREEMENT)]
+        return Facts(
+            code=self.code, open=self.status == CaseStatus.OPEN, has_undated_duty=any(d.day is None for d in self.duties),
+            first_duty=min(dated, default=None), first_soon_duty=min(soon, default=None),
+            next_status_meeting=self.next_status_meeting, updated=self.updated,
+            needs_tovholder=not self.tovholder and self.phase.number > 1, tovholder=self.tovholder,
+            setting=self.child.setting or "", phase_number=self.phase.number, phase_id=self.phase.id,
+            phase_title=self.phase.title)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Summary:
+        """Read back what to_stored wrote."""
+        return cls(
+            code=data["code"], status=data["status"],
+            closed=Closing(**data["closed"]) if data["closed"] else None, updated=data["updated"],
+            child=Child(**data["child"]), abuse_path=data["abuse_path"], phase=PhaseRef(**data["phase"]),
+            done=data["done"], next_phase=data["next_phase"], tovholder=data["tovholder"],
+            position=Position(**data["position"]) if data["position"] else None,
+            next_status_meeting=data["next_status_meeting"],
+            duties=[Duty(DutyKind(d["kind"]), dt.date.fromisoformat(d["day"]) if d["day"] else None, d["ref"],
+                         d["label"]) for d in data["duties"]],
+        )
+
+    def to_stored(self) -> dict:
+        """Plain data for the summary table (English keys: it is storage, not output)."""
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The few facts of a Summary that rank and filter the morning view (overview.rank). Kept as
+    columns beside the summary, so 10,000 cases are ranked without reading 10,000 summaries."""
+
+    code: str
+    open: bool
+    has_undated_duty: bool  # a duty without a day (the abuse path's) is always overdue
+    first_duty: str | None  # the earliest day of any dated duty (ISO)
+    first_soon_duty: str | None  # the earliest observation or agreement deadline
+    next_status_meeting: str | None
+    updated: str
+    needs_tovholder: bool
+    tovholder: str
+    setting: str
+    phase_number: int
+    phase_id: str
+    phase_title: str
+
+    # The columns of the summary table, in this order (code, open and setting come from the case).
+    COLUMNS = ("has_undated_duty", "first_duty", "first_soon_duty", "next_status_meeting", "updated",
+               "needs_tovholder", "tovholder", "phase_number", "phase_id", "phase_title")
+
+    def columns(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.COLUMNS)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# One Danish key per English attribute name, whichever record it is on.
+JSON_KEYS = {
+    "code": "kode", "status": "status", "closed": "lukket", "created": "oprettet", "updated": "opdateret",
+    "guide": "guide", "child": "barn", "abuse_path": "mistanke_om_vold_eller_overgreb",
+    "safety_rule": "sikkerhedsregel", "concern": "bekymring", "phase": "fase", "done": "faerdig",
+    "next_step": "naeste_skridt", "observations": "observationer", "observation_deadline": "iagttagelsesfrist",
+    "observations_done": "iagttagelser_faerdige", "factors": "faktorer", "texts": "tekster",
+    "decisions": "beslutninger", "agreements": "aftaler", "tovholder": "tovholder", "tovholders": "tovholdere",
+    "status_meetings": "statusmoeder", "other_meetings": "andre_moeder", "next_meeting": "naeste_moede",
+    "next_status_meeting": "naeste_statusmoede", "parents": "foraeldre", "child_view": "barnets_perspektiv",
+    "analysis": "analyse", "position": "placering", "ruler": "linealen", "fit": "fit",
+    "underretninger": "underretninger", "sparring": "sparring",
+    # the records inside
+    "id": "id", "name": "navn", "municipality": "kommune", "source": "kilde", "age_group": "aldersgruppe",
+    "setting": "tilbud", "day": "dato", "reason": "grund", "title": "titel", "number": "nummer", "count": "antal",
+    "step": "trin", "guidance": "vejledning", "what": "hvad", "method": "metode", "who": "hvem", "kind": "type",
+    "text": "tekst", "role": "rolle", "choices": "valg", "meaning": "betydning", "earlier": "tidligere",
+    "choice": "valg", "note": "note", "meeting_id": "moede_id", "nr": "nr", "due": "senest", "agreed": "aftalt",
+    "history": "historik", "overdue": "overskredet", "time": "tidspunkt", "participants": "deltagere",
+    "moved_from": "flyttet_fra", "status_meeting": "status_moede", "held_on": "holdt_dato", "attended": "deltog",
+    "parents_present": "foraeldre_deltog", "absence_reason": "fravaer_grund", "minutes": "referat",
+    "cancel_reason": "aflyst_grund", "changes": "aendringer", "since": "siden", "topic": "emne", "answer": "svar",
+    "views": "perspektiv", "consents": "samtykker", "signature": "underskrift", "label": "label",
+    "colour": "farve", "steps": "trin", "recipient": "modtager", "leader_informed": "leder_informeret",
+}
+# Where one attribute name is written differently on one record (kept as the output always was).
+_RECORD_KEYS = {
+    (Decision, "reason"): "begrundelse", (Position, "reason"): "begrundelse", (RulerEntry, "reason"): "begrundelse",
+    (Underretning, "method"): "hvordan",
+}
+# Attributes of the model that are not part of the output.
+_NOT_OUTPUT = {(Plan, "duties"), (Plan, "today")}
+
+
+def to_json(value: Any) -> Any:
+    """The record as the `--json` output has it: Danish keys, ISO dates, lists and dicts."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        kind = type(value)
+        return {_RECORD_KEYS.get((kind, f.name), JSON_KEYS[f.name]): to_json(getattr(value, f.name))
+                for f in dataclasses.fields(value) if (kind, f.name) not in _NOT_OUTPUT}
+    if isinstance(value, list):
+        return [to_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def cleaned(value: Any, clean) -> Any:
+    """`clean` applied to every string of a record (dataclasses, lists, dicts)."""
+    if isinstance(value, Enum):
+        return value
+    if isinstance(value, str):
+        return clean(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: cleaned(getattr(value, f.name), clean) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, list):
+        return [cleaned(item, clean) for item in value]
+    if isinstance(value, dict):
+        return {key: cleaned(item, clean) for key, item in value.items()}
+    return value

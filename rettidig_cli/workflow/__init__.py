@@ -1,0 +1,1 @@
+"""The operations that change a case: the guide walk and the follow-up."""

@@ -1,0 +1,551 @@
+"""Walks a case through its guide: which step comes next, how each record kind's answer is
+validated, and how it is saved. Every step is saved in its own transaction the moment it is
+answered, so stopping or Ctrl-C never loses an answer already given.
+
+Answers arrive from a *source*: the interactive prompts (prompts.py) or an --answers file.
+Both hand over the same raw shape, and both go through the same parse_* validation here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from rettidig_cli.domain import dates, fields
+from rettidig_cli.guide import parents
+from rettidig_cli.domain.errors import UsageError
+from rettidig_cli.guide.reader import SAFETY_STEP_ID, Guide, Phase, Step
+from rettidig_cli.domain.vocabulary import AgreementStatus, MeetingState, StepKind
+
+CONSENT_ANSWERS = ("ja", "nej", "ikke endnu")
+# What the parents cannot be on the abuse path (see parents.without_parents).
+MEETING_ROLE = "stå som deltagere i et møde"
+AGREEMENT_ROLE = "stå som ansvarlige for en aftale"
+# The kinds answered one item at a time, and the table each item is a row of.
+LOOP_KINDS = {StepKind.OBSERVATIONS: "observations", StepKind.FACTORS: "factors", StepKind.AGREEMENTS: "agreements"}
+
+
+def max_meetings() -> int:
+    """How many status meetings can be planned at once: count_max in data/limits.toml."""
+    from rettidig_cli.guide.reference import limits
+
+    return limits().meeting_count[1]
+
+
+class Paused(Exception):
+    """The user chose to stop here; everything so far is saved and the case can be resumed."""
+
+
+@dataclass
+class Context:
+    guide: Guide
+    abuse_path: bool = False
+    answered: dict[str, Any] = field(default_factory=dict)
+    created_on: dt.date = field(default_factory=dates.today)
+    tovholder: str = ""
+
+    def chosen(self, decision_id: str) -> list[str]:
+        value = self.answered.get(decision_id)
+        return list(value["valg"]) if isinstance(value, dict) and value.get("valg") else []
+
+
+def applicable(step: Step, ctx: Context) -> bool:
+    """Hidden on the abuse path if it means contacting the parents, or if it asks for the
+    underretning the safety question has already recorded; hidden if its decision went another way."""
+    if ctx.abuse_path and (step.parent_contact or step.kind == StepKind.UNDERRETNING):
+        return False
+    if step.when:
+        return step.when[1] in ctx.chosen(step.when[0])
+    return True
+
+
+def pending(ctx: Context) -> Iterator[tuple[Phase, Step]]:
+    """Applicable, unanswered steps in guide order; re-evaluated as answers arrive."""
+    for phase in ctx.guide.phases:
+        for step in phase.steps:
+            if step.id not in ctx.answered and applicable(step, ctx):
+                yield phase, step
+
+
+def next_step(ctx: Context) -> tuple[Phase, Step] | None:
+    return next(pending(ctx), None)
+
+
+def observation_deadline(ctx: Context) -> dt.date | None:
+    """The day the observations are due; None without a deadline, or if the guide's number of
+    days would reach past the calendar's end (no deadline that can be missed)."""
+    days = ctx.guide.observation_deadline_days
+    return dates.add_days(ctx.created_on, days) if days else None
+
+
+# ---------------------------------------------------------------- parsing (validation)
+
+
+def mapping(raw, step_label: str, allowed: tuple[str, ...]) -> dict:
+    """A table of fields; an unknown field is refused, so a typo never loses an answer."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{step_label} skal være en tabel med felterne: {', '.join(allowed)}.")
+    unknown = [key for key in raw if key not in allowed]
+    if unknown:
+        raise ValueError(f"ukendt felt «{unknown[0]}». {step_label} kan have: {', '.join(allowed)}.")
+    return raw
+
+
+def parse_safety(raw, ctx: Context) -> dict:
+    if isinstance(raw, bool):
+        raw = {"mistanke": raw}
+    raw = mapping(raw, "Sikkerhedsspørgsmålet", ("mistanke", "underretning"))
+    suspicion = fields.yes_no(raw.get("mistanke"), "mistanke")
+    value: dict[str, Any] = {"mistanke": suspicion, "underretning": None}
+    if suspicion:
+        if "underretning" not in raw:
+            raise ValueError("Ved mistanke om vold eller overgreb skal underretningen registreres "
+                             "(underretning = { dato, modtager, hvordan, leder_informeret }).")
+        value["underretning"] = parse_underretning_fields(raw["underretning"], ctx)
+    return value
+
+
+def parse_underretning_fields(raw, ctx: Context) -> dict:
+    raw = mapping(raw, "Underretningen", ("dato", "modtager", "hvordan", "leder_informeret", "note"))
+    safety = ctx.guide.safety
+    return {
+        "dato": fields.date(raw.get("dato"), "Dato for underretningen").isoformat(),
+        "modtager": fields.text(raw.get("modtager") or safety.recipients[0], "Modtager", max_length=fields.SHORT_MAX),
+        "hvordan": fields.text(raw.get("hvordan") or safety.methods[0], "Hvordan", max_length=fields.SHORT_MAX),
+        "leder_informeret": fields.yes_no(raw.get("leder_informeret", False), "leder_informeret"),
+        "note": fields.text(raw.get("note"), "Note", required=False),
+    }
+
+
+def parse_child(step, raw, ctx):
+    raw = mapping(raw, "Barnet", ("navn", "aldersgruppe", "tilbud"))
+    guide = ctx.guide
+    return {
+        "navn": fields.text(raw.get("navn"), "Barnets navn eller initialer", max_length=fields.NAME_MAX),
+        "aldersgruppe": fields.choice(raw.get("aldersgruppe"), "Aldersgruppe", list(guide.age_groups)),
+        "tilbud": fields.choice(raw.get("tilbud"), "Tilbud", list(guide.settings)),
+    }
+
+
+def parse_text(step, raw, ctx):
+    return fields.text(raw, step.title or "Svaret", required=step.required)
+
+
+def parse_observation(step, raw, ctx):
+    raw = mapping(raw, "En observation", ("dato", "hvad", "metode", "hvem"))
+    method = raw.get("metode") or ""
+    return {
+        "dato": fields.date(raw.get("dato") or dates.today().isoformat(), "Dato").isoformat(),
+        "hvad": fields.text(raw.get("hvad"), "Hvad du så"),
+        "metode": fields.text(method, "Metode", required=False, max_length=fields.SHORT_MAX),
+        "hvem": fields.text(raw.get("hvem"), "Hvem observerede", required=False, max_length=fields.SHORT_MAX),
+    }
+
+
+def parse_factor(step, raw, ctx):
+    raw = mapping(raw, "En faktor", ("type", "tekst"))
+    labels = {o.label.casefold(): o.id for o in step.options}
+    kind = str(raw.get("type") or "").strip()
+    kind_id = labels.get(kind.casefold(), kind)
+    if kind_id not in {o.id for o in step.options}:
+        raise ValueError(f"type skal være en af: {', '.join(o.id for o in step.options)}.")
+    return {"type": kind_id, "tekst": fields.text(raw.get("tekst"), "Faktoren", max_length=fields.SHORT_MAX * 5)}
+
+
+def parse_agreement(step, raw, ctx):
+    raw = mapping(raw, "En aftale", ("hvad", "hvem", "senest", "status"))
+    due = fields.date(raw.get("senest"), "Senest", required=False)
+    return {
+        "hvad": fields.text(raw.get("hvad"), "Hvad"),
+        "hvem": parents.without_parents(fields.text(raw.get("hvem"), "Hvem", max_length=fields.SHORT_MAX),
+                                        ctx.abuse_path, AGREEMENT_ROLE),
+        "senest": due.isoformat() if due else None,
+        "status": fields.choice(raw.get("status") or AgreementStatus.AGREED, "Status", list(AgreementStatus)),
+    }
+
+
+def parse_decision(step, raw, ctx):
+    if raw in (None, "", []) and not step.required:
+        return {"valg": []}
+    chosen = raw if isinstance(raw, list) else [raw]
+    options = parents.offered(step.options, ctx.abuse_path)
+    if not step.multiple and len(chosen) != 1:
+        raise ValueError(f"Vælg én af: {', '.join(o.id for o in options)}.")
+    by_key = {o.id: o.id for o in options} | {o.label.casefold(): o.id for o in options}
+    result = []
+    for value in chosen:
+        key = value.strip() if isinstance(value, str) else value
+        option_id = by_key.get(key) or (by_key.get(key.casefold()) if isinstance(key, str) else None)
+        if option_id is None:
+            hidden = ("; ved mistanke om vold eller overgreb tilbydes ikke valg, der betyder samarbejde med forældrene"
+                      if len(options) < len(step.options) else "")
+            raise ValueError(f"«{value}» er ikke et valg her{hidden}. Vælg blandt: {', '.join(o.id for o in options)}.")
+        result.append(option_id)
+    if step.required and not result:
+        raise ValueError("Vælg mindst én mulighed.")
+    return {"valg": result}
+
+
+def parse_tovholder(step, raw, ctx):
+    if isinstance(raw, str):
+        raw = {"navn": raw}
+    raw = mapping(raw, "Tovholderen", ("navn", "rolle"))
+    return {
+        "navn": fields.text(raw.get("navn"), "Tovholderens navn", max_length=fields.NAME_MAX),
+        "rolle": fields.text(raw.get("rolle"), "Rolle", required=False, max_length=fields.NAME_MAX),
+    }
+
+
+def meeting_participants(raw_value, ctx: Context) -> list[str]:
+    people = parents.without_parents(fields.names(raw_value, "Deltagere"), ctx.abuse_path, MEETING_ROLE)
+    if parents.take_part(ctx.guide, ctx.abuse_path) and not any(parents.is_parent(p) for p in people):
+        people.insert(0, "Forældre")  # the guide says the parents always take part
+    return people
+
+
+def parse_status_meetings(step, raw, ctx):
+    raw = mapping(raw, "Statusmøderne", ("rytme_uger", "antal", "start", "datoer", "tidspunkt", "deltagere"))
+    rules = ctx.guide.meetings
+    at = fields.time(raw.get("tidspunkt") or rules.default_time, "Tidspunkt")
+    participants = meeting_participants(raw.get("deltagere"), ctx)
+    if "datoer" in raw:
+        days = raw["datoer"]
+        if not isinstance(days, list) or not 1 <= len(days) <= max_meetings():
+            raise ValueError(f"datoer skal være en liste med 1 til {max_meetings()} datoer.")
+        proposed = []
+        for value in days:
+            day = fields.date(value, "Mødedato")
+            problem = dates.check_meeting_day(day, rules.skip_optional_holidays)
+            if problem:
+                raise ValueError(problem)
+            proposed.append({"dato": day.isoformat(), "flyttet_fra": None, "grund": ""})
+        rhythm = None
+    else:
+        rhythm = fields.whole_number(raw.get("rytme_uger", rules.default_rhythm), "rytme_uger", 1, 52)
+        count = fields.whole_number(raw.get("antal", rules.default_count), "antal", 1, max_meetings())
+        first = fields.date(raw.get("start") or (dates.today() + dt.timedelta(weeks=rhythm)).isoformat(), "start")
+        proposed = [
+            {"dato": p.day.isoformat(), "flyttet_fra": p.moved_from.isoformat() if p.moved_from else None,
+             "grund": p.reason}
+            for p in dates.propose_meetings(first, rhythm, count, rules.skip_optional_holidays)
+        ]
+    return {"rytme_uger": rhythm, "tidspunkt": at.strftime("%H:%M"), "deltagere": participants,
+            "moeder": proposed}
+
+
+def parse_meeting(step, raw, ctx):
+    raw = mapping(raw, step.meeting_kind, ("dato", "tidspunkt", "deltagere", "afholdt"))
+    day = fields.date(raw.get("dato"), "Mødedato")
+    problem = dates.check_meeting_day(day, include_optional=False)
+    if problem:
+        raise ValueError(problem)
+    held = raw.get("afholdt")
+    return {
+        "dato": day.isoformat(),
+        "tidspunkt": fields.time(raw.get("tidspunkt") or ctx.guide.meetings.default_time, "Tidspunkt").strftime("%H:%M"),
+        "deltagere": parents.without_parents(fields.names(raw.get("deltagere"), "Deltagere"), ctx.abuse_path,
+                                             MEETING_ROLE),
+        "afholdt": fields.yes_no(held, "afholdt") if held is not None else day < dates.today(),
+    }
+
+
+def parse_consent(step, raw, ctx):
+    if isinstance(raw, bool):
+        raw = {"svar": "ja" if raw else "nej"}
+    if isinstance(raw, str):
+        raw = {"svar": raw}
+    raw = mapping(raw, "Svaret", ("svar", "navn", "dato"))
+    answer = fields.choice(raw.get("svar"), "svar", list(CONSENT_ANSWERS))
+    given_on = fields.date(raw.get("dato") or (dates.today().isoformat() if answer == "ja" else None),
+                           "Dato", required=False)
+    return {
+        "svar": answer,
+        "navn": fields.text(raw.get("navn"), "Hvem", required=False, max_length=fields.SHORT_MAX),
+        "dato": given_on.isoformat() if given_on else None,
+    }
+
+
+def parse_underretning(step, raw, ctx):
+    return parse_underretning_fields(raw, ctx)
+
+
+def parse_position(step, raw, ctx):
+    if isinstance(raw, str):
+        raw = {"placering": raw}
+    raw = mapping(raw, "Placeringen", ("placering", "begrundelse"))
+    ruler = ctx.guide.ruler
+    wanted = str(raw.get("placering") or "").strip().casefold()
+    match = next((p for p in ruler if wanted in (p.id, p.label.casefold())), None)
+    if match is None:
+        raise ValueError(f"placering skal være en af: {', '.join(p.id for p in ruler)}.")
+    return {"placering": match.id, "begrundelse": fields.text(raw.get("begrundelse"), "Begrundelse", required=False)}
+
+
+PARSERS: dict[StepKind, Callable] = {
+    StepKind.CHILD: parse_child, StepKind.TEXT: parse_text, StepKind.OBSERVATIONS: parse_observation,
+    StepKind.FACTORS: parse_factor, StepKind.AGREEMENTS: parse_agreement, StepKind.DECISION: parse_decision,
+    StepKind.TOVHOLDER: parse_tovholder, StepKind.STATUS_MEETINGS: parse_status_meetings,
+    StepKind.MEETING: parse_meeting, StepKind.CONSENT: parse_consent, StepKind.UNDERRETNING: parse_underretning,
+    StepKind.POSITION: parse_position,
+}
+
+
+def parse(step: Step, raw, ctx: Context):
+    """Validate one step's answer (for loop kinds: one item)."""
+    return PARSERS[step.kind](step, raw, ctx)
+
+
+# ---------------------------------------------------------------- saving
+
+
+def _save_records(store, case: dict, step: Step, value, guide: Guide) -> None:
+    kind, add = step.kind, store.add
+    if value is None:
+        return  # an optional step the user skipped
+    if kind == StepKind.CHILD:
+        store.update_case(case, child_name=value["navn"], age_group=value["aldersgruppe"], setting=value["tilbud"])
+    elif kind == StepKind.DECISION:
+        labels = {o.id: o.label for o in step.options}
+        for option in value["valg"]:
+            add("decisions", case, step.id, {"choice": option, "label": labels[option],
+                                             "decided_on": dates.today().isoformat()})
+    elif kind == StepKind.TOVHOLDER:
+        add("tovholders", case, step.id, {"name": value["navn"], "role": value["rolle"],
+                                          "since": dates.today().isoformat()})
+    elif kind == StepKind.STATUS_MEETINGS:
+        for meeting in value["moeder"]:
+            add("meetings", case, step.id, {
+                "kind": guide.meetings.label, "day": meeting["dato"], "time": value["tidspunkt"],
+                "participants": json.dumps(value["deltagere"], ensure_ascii=False), "state": MeetingState.PLANNED,
+                "moved_from": meeting["flyttet_fra"], "moved_reason": meeting["grund"]})
+    elif kind == StepKind.MEETING:
+        add("meetings", case, step.id, {
+            "kind": step.meeting_kind, "day": value["dato"], "time": value["tidspunkt"],
+            "participants": json.dumps(value["deltagere"], ensure_ascii=False),
+            "state": MeetingState.HELD if value["afholdt"] else MeetingState.PLANNED})
+    elif kind == StepKind.CONSENT:
+        add("consents", case, step.id, {"topic": step.topic or step.id, "answer": value["svar"],
+                                        "given_by": value["navn"], "given_on": value["dato"]})
+    elif kind == StepKind.UNDERRETNING:
+        add_underretning(store, case, step.id, value)
+    elif kind == StepKind.POSITION:
+        label = next(p.label for p in guide.ruler if p.id == value["placering"])
+        add("positions", case, step.id, {"position": value["placering"], "label": label,
+                                         "noted_on": dates.today().isoformat(), "rationale": value["begrundelse"]})
+
+
+def add_underretning(store, case, step_id, value) -> None:
+    store.add("underretninger", case, step_id, {
+        "sent_on": value["dato"], "recipient": value["modtager"], "method": value["hvordan"],
+        "leader_informed": int(value["leder_informeret"]), "note": value["note"]})
+
+
+def save_item(store, case: dict, kind: str, step_id: str | None, item: dict) -> int:
+    """One observation, factor or agreement, in its own transaction; returns its id."""
+    row = {
+        "observations": lambda i: {"observed_on": i["dato"], "what": i["hvad"], "method": i["metode"], "observer": i["hvem"]},
+        "factors": lambda i: {"kind": i["type"], "text": i["tekst"]},
+        "agreements": lambda i: {"what": i["hvad"], "who": i["hvem"], "due": i["senest"], "status": i["status"]},
+    }[kind](item)
+    with store.atomic(case):
+        row_id = store.add(LOOP_KINDS[kind], case, step_id, row)
+        store.update_case(case)
+        store.audit("ændre", case["code"], kind)
+    return row_id
+
+
+def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
+    """One answered step: its records, its answer row and the audit row, in one transaction."""
+    with store.atomic(case):
+        _save_records(store, case, step, value, ctx.guide)
+        # A decision's choices are its decisions rows; the answer row only marks the step answered.
+        store.save_answer(case, step.id, step.phase_id, step.kind, None if step.kind == StepKind.DECISION else value)
+        store.audit("ændre", case["code"], step.kind)
+    ctx.answered[step.id] = value
+    if step.kind == StepKind.TOVHOLDER:
+        ctx.tovholder = value["navn"]
+
+
+def save_suspicion(store, case: dict, ctx: Context) -> None:
+    """The answer "Ja, der er mistanke", alone, in its own transaction."""
+    with store.atomic(case):
+        store.update_case(case, abuse_path=1)
+        store.audit("ændre", case["code"], "mistanke")
+    ctx.abuse_path = True
+
+
+def save_safety(store, case: dict, value: dict, ctx: Context) -> None:
+    with store.atomic(case):
+        store.update_case(case, abuse_path=int(value["mistanke"]))
+        if value["underretning"]:
+            add_underretning(store, case, SAFETY_STEP_ID, value["underretning"])
+        store.save_answer(case, SAFETY_STEP_ID, "", "safety", value)
+        store.audit("ændre", case["code"], "safety")
+    ctx.answered[SAFETY_STEP_ID] = value
+    ctx.abuse_path = value["mistanke"]
+
+
+def context_for(store, case: dict, guide: Guide) -> Context:
+    answered = {step_id: row["value"] for step_id, row in store.answers(case["id"]).items()}
+    decided: dict[str, list[str]] = {}
+    for row in store.rows("decisions", case["id"]):
+        decided.setdefault(row["step_id"], []).append(row["choice"])
+    for step in guide.steps():
+        if step.kind == StepKind.DECISION and step.id in answered:
+            # A single choice can change later (escalation): the latest counts.
+            chosen = decided.get(step.id, [])
+            answered[step.id] = {"valg": chosen if step.multiple else chosen[-1:]}
+    tovholders = store.rows("tovholders", case["id"])
+    return Context(
+        guide=guide, abuse_path=bool(case["abuse_path"]), answered=answered,
+        created_on=dt.date.fromisoformat(case["created_at"][:10]),
+        tovholder=tovholders[-1]["name"] if tovholders else "",
+    )
+
+
+# ---------------------------------------------------------------- the walk
+
+
+def run(store, case: dict, guide: Guide, source) -> str:
+    """Ask every pending step of the case, saving each at once. Returns 'done' or 'paused'."""
+    ctx = context_for(store, case, guide)
+    if SAFETY_STEP_ID not in ctx.answered:
+        # A suspicion is saved the moment it is given, before the underretning is asked for: Ctrl-C
+        # there must not lose it. Once on the abuse path, the case is never asked again.
+        suspicion = ctx.abuse_path or bool(source.suspicion(ctx))
+        if suspicion and not ctx.abuse_path:
+            save_suspicion(store, case, ctx)
+        value = {"mistanke": suspicion, "underretning": None}
+        if suspicion:
+            value["underretning"] = parse_underretning_fields(source.underretning(ctx), ctx)
+        save_safety(store, case, value, ctx)
+    current = None
+    while (found := next_step(ctx)) is not None:
+        phase, step = found
+        if phase is not current:
+            if current is not None and not source.continue_to(phase, ctx):
+                return "paused"
+            source.phase_intro(phase, ctx)
+            current = phase
+        try:
+            if step.kind in LOOP_KINDS:
+                existing = len(store.rows(LOOP_KINDS[step.kind], case["id"]))
+                count = source.loop(step, ctx, existing, lambda item: save_item(store, case, step.kind, step.id, item))
+                save_step(store, case, step, {"antal": count}, ctx)
+            else:
+                value = source.step(step, ctx)
+                save_step(store, case, step, value, ctx)
+                source.after_step(step, value, ctx)
+        except Paused:
+            return "paused"
+    source.finished(ctx)
+    return "done"
+
+
+class FileSource:
+    """Answers from a TOML/JSON mapping of step ids. Everything is validated before anything
+    is saved, so a mistake in the file never leaves a half-made case behind."""
+
+    def __init__(self, answers: dict, ctx: Context):
+        self.raw = answers
+        self.values: dict[str, Any] = {}
+        self.warnings: list[str] = []
+        self._validate(ctx)
+
+    def _error(self, step_id: str, exc: Exception, guide_id: str) -> UsageError:
+        return UsageError(f"Svarfilen, trin «{step_id}»: {exc}",
+                          hint=f"Se trinnene og deres felter med: rettidig guide show {guide_id}")
+
+    def _validate(self, ctx: Context) -> None:
+        guide = ctx.guide
+        known = {s.id for s in guide.steps()} | {SAFETY_STEP_ID}
+        unknown = sorted(set(self.raw) - known)
+        if unknown:
+            raise UsageError(f"Svarfilen har trin, som guiden «{guide.id}» ikke kender: {', '.join(unknown)}.",
+                             hint="Se trinnenes id'er med: rettidig guide show " + guide.id)
+        trial = Context(guide=guide, abuse_path=ctx.abuse_path, answered=dict(ctx.answered),
+                        created_on=ctx.created_on)
+        if SAFETY_STEP_ID not in trial.answered:
+            if SAFETY_STEP_ID not in self.raw:
+                raise UsageError("Svarfilen skal besvare sikkerhedsspørgsmålet først: "
+                                 "sikkerhed = false, eller en tabel [sikkerhed] med mistanke = true og underretningen.")
+            try:
+                value = parse_safety(self.raw[SAFETY_STEP_ID], trial)
+            except ValueError as exc:
+                raise self._error(SAFETY_STEP_ID, exc, guide.id) from None
+            if trial.abuse_path and not value["mistanke"]:
+                raise UsageError("Sagen er registreret med mistanke om vold eller overgreb, og det ændrer en svarfil "
+                                 "ikke. Svarfilen skal registrere underretningen: [sikkerhed] med mistanke = true.")
+            self.values[SAFETY_STEP_ID] = value
+            trial.answered[SAFETY_STEP_ID] = value
+            trial.abuse_path = value["mistanke"]
+        for step in guide.steps():
+            if step.parent_contact and trial.abuse_path and step.id in self.raw:
+                self.warnings.append(
+                    f"Trinnet «{step.id}» handler om kontakt til forældrene og er sprunget over, "
+                    "fordi der er mistanke om vold eller overgreb.")
+        stopped_at = None
+        for _, step in pending(trial):
+            if step.id not in self.raw:
+                if step.required:
+                    stopped_at = step
+                    break
+                trial.answered[step.id] = self.values[step.id] = None if step.kind not in LOOP_KINDS else []
+                continue
+            raw = self.raw[step.id]
+            try:
+                if step.kind in LOOP_KINDS:
+                    if not isinstance(raw, list) or (step.required and not raw):
+                        raise ValueError("skal være en liste med mindst ét element ([[...]] i TOML).")
+                    value = [parse(step, item, trial) for item in raw]
+                else:
+                    value = parse(step, raw, trial)
+            except ValueError as exc:
+                raise self._error(step.id, exc, guide.id) from None
+            trial.answered[step.id] = self.values[step.id] = value
+        for step in guide.steps():
+            if step.id not in self.raw or step.id in self.values:
+                continue
+            if step.id in ctx.answered:
+                self.warnings.append(f"Trinnet «{step.id}» er allerede besvaret i sagen; svaret i filen er ikke brugt.")
+            elif step.when and stopped_at is None and not applicable(step, trial):
+                self.warnings.append(f"Trinnet «{step.id}» bruges kun, når {step.when[0]} = {step.when[1]}; "
+                                     "svaret i filen er ikke brugt.")
+        if stopped_at is not None:
+            later = [s.id for _, s in pending(trial) if s.id in self.raw and s is not stopped_at]
+            if later:
+                raise UsageError(f"Svarfilen mangler trinnet «{stopped_at.id}», men har svar på senere trin.",
+                                 hint="Tilføj det manglende trin, eller fjern de senere.")
+        self.stopped_at = stopped_at
+
+    # The source interface used by run():
+    def suspicion(self, ctx) -> bool:
+        return self.values[SAFETY_STEP_ID]["mistanke"]
+
+    def underretning(self, ctx):
+        return self.raw[SAFETY_STEP_ID]["underretning"]
+
+    def continue_to(self, phase, ctx):
+        return True
+
+    def phase_intro(self, phase, ctx):
+        pass
+
+    def step(self, step, ctx):
+        if step.id not in self.values:
+            raise Paused()
+        return self.values[step.id]
+
+    def loop(self, step, ctx, existing, save):
+        if step.id not in self.values:
+            raise Paused()
+        for item in self.values[step.id]:
+            save(item)
+        return existing + len(self.values[step.id])
+
+    def after_step(self, step, value, ctx):
+        pass
+
+    def finished(self, ctx):
+        pass
