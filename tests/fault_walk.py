@@ -435,6 +435,16 @@ def check_erase(base: Path, template: Template) -> list[str]:
     return problems + [f"integrity: {p}" for p in integrity(path)]
 
 
+def migrated_alike(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Rows as they compare before and after the migrations: m007 adds the derived case_summaries
+    (made again by `list`), and m008 leaves a decision's choices only in its decisions rows (which a
+    file rettidig wrote already has), so its answer row holds null."""
+    alike = {table: found for table, found in rows.items() if table != "case_summaries"}
+    alike["answers"] = [{**row, "value": "null"} if row["kind"] == "decision" else row
+                        for row in rows.get("answers", [])]
+    return alike
+
+
 def check_migration(base: Path, template: Template) -> list[str]:
     """The data as before, the schema current after the next start, no empty backup."""
     path = base / "home" / "rettidig.db"
@@ -442,7 +452,7 @@ def check_migration(base: Path, template: Template) -> list[str]:
     problems += [f"integrity: {p}" for p in integrity(path)]
     if migration_names(path) != template.facts["migrations"]:
         problems.append(f"schema not current after the next start: {migration_names(path)}")
-    if table_rows(path, leave_out=VOLATILE_TABLES) != template.facts["rows"]:
+    if migrated_alike(table_rows(path, leave_out=VOLATILE_TABLES)) != migrated_alike(template.facts["rows"]):
         problems.append("the data differs from before the migration")
     folder = base / "home" / "sikkerhedskopier"
     for copy in sorted(folder.glob("*.db")) if folder.is_dir() else []:
