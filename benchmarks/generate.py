@@ -593,7 +593,13 @@ def generate(home: Path, cases: int, observations: int | None = None, big_case: 
     (home / "indstillinger.toml").write_text('kryptering = "ingen"\n', encoding="utf-8")
     os.environ["RETTIDIG_HOME"] = str(home)
     # Like the tests' no_fsync: the generator's own commits need not wait for the disk.
-    stores.EXTRA_PRAGMAS.append("PRAGMA synchronous = OFF")
+    own_pragmas = stores.Store._set_pragmas
+
+    def set_pragmas(self, create: bool) -> None:
+        own_pragmas(self, create)
+        self.conn.execute("PRAGMA synchronous = OFF")
+
+    stores.Store._set_pragmas = set_pragmas
 
     # 1. The templates, through the real write path, in a throw-away file.
     scratch = Path(tempfile.mkdtemp(prefix="rettidig-skabeloner-"))
@@ -709,7 +715,7 @@ def generate(home: Path, cases: int, observations: int | None = None, big_case: 
         target.close()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-        stores.EXTRA_PRAGMAS.remove("PRAGMA synchronous = OFF")
+        stores.Store._set_pragmas = own_pragmas
     elapsed = time.perf_counter() - started
     big_code = next((p["code"] for p in plan if p.get("big")), None)
     typical = codes_in(home)[0]

@@ -400,11 +400,11 @@ def write_answers(folder: Path, name: str, data: dict, fmt: str) -> Path:
 @pytest.fixture
 def no_fsync(monkeypatch):
     """Speed only, for modules that run thousands of commands about something other than
-    durability: the data file is not fsynced after each commit (the store's test hook for pragmas;
-    what is saved is the same). Never for the fault tests, whose subject is what reaches the disk."""
-    from rettidig_cli.storage import store
+    durability: the data file is not fsynced after each commit (what is saved is the same). Never
+    for the fault tests, whose subject is what reaches the disk."""
+    from helpers import extra_pragmas
 
-    monkeypatch.setattr(store, "EXTRA_PRAGMAS", [*store.EXTRA_PRAGMAS, "PRAGMA synchronous = OFF"])
+    extra_pragmas(monkeypatch, "PRAGMA synchronous = OFF")
 
 
 _COMMANDS: dict[int, tuple] = {}

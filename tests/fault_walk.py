@@ -297,7 +297,7 @@ def make_old_schema_home(base: Path) -> None:
     from sqlite_utils import Database
 
     from rettidig_cli.guide.reader import load_file
-    from rettidig_cli.storage.migrations import migrations
+    from rettidig_cli.storage.migrations import migration_set
 
     home = base / "home"
     home.mkdir(parents=True, mode=0o700)
@@ -308,7 +308,7 @@ def make_old_schema_home(base: Path) -> None:
     conn = sqlite3.connect(str(path), isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     db = Database(conn)
-    migrations.apply(db, stop_before="m005_case_ids_never_reused")
+    migration_set().apply(db, stop_before="m005_case_ids_never_reused")
     guide = load_file(ROOT / "data" / "guides" / "resen.toml")
     stamp = dt.datetime.now().isoformat()
     with db.atomic():

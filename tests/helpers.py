@@ -68,3 +68,21 @@ def example_answers(path: Path) -> dict:
         if "dato" in data.get(key, {}):
             data[key]["dato"] = today.isoformat()
     return data
+
+
+def extra_pragmas(monkeypatch, *pragmas: str, keep: bool = True) -> None:
+    """Run these pragmas on every data file the store opens in this test, after its own (a
+    max_page_count to fill the disk, synchronous = OFF for speed); keep=False drops those added
+    before. The store's own method is wrapped, so the product carries no hook for it."""
+    from rettidig_cli.storage.store import Store
+
+    own = getattr(Store._set_pragmas, "own", Store._set_pragmas)
+    chosen = (*getattr(Store._set_pragmas, "pragmas", ()), *pragmas) if keep else pragmas
+
+    def set_pragmas(self, create: bool) -> None:
+        own(self, create)
+        for pragma in chosen:
+            self.conn.execute(pragma)
+
+    set_pragmas.own, set_pragmas.pragmas = own, chosen
+    monkeypatch.setattr(Store, "_set_pragmas", set_pragmas)

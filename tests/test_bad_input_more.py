@@ -302,9 +302,9 @@ def test_new_meeting_after_a_stored_day_that_is_not_a_date(cli, case, data_home)
 def test_suggested_next_day_near_the_calendars_end(cli, case):
     """The function itself: a day past the plausible range is never the base of a suggestion."""
     from rettidig_cli.workflow import followup
-    from rettidig_cli.commands.common import _open
+    from rettidig_cli.commands.common import open_store
 
-    store = _open(None)
+    store = open_store(None)
     row = store.case(case)
     guide = store.guide_for(row)
     for after in (dt.date(9999, 12, 31), dt.date(9999, 1, 1), dt.date.max - dt.timedelta(days=3)):
@@ -334,12 +334,10 @@ def test_move_a_meeting_whose_stored_day_is_not_a_date(cli, case, data_home):
 
 def test_number_of_status_meetings_comes_from_limits_toml(cli, tmp_path, monkeypatch):
     """The most status meetings at once is count_max in data/limits.toml (it was a copy in wizard.py)."""
-    import dataclasses
-
     from rettidig_cli.guide import reference
     from rettidig_cli.workflow import wizard
 
-    lowered = dataclasses.replace(reference.limits(), meeting_count=(1, 3))
+    lowered = reference.limits()._replace(meeting_count=(1, 3))
     monkeypatch.setattr(reference, "limits", lambda: lowered)
     assert wizard.max_meetings() == 3
     result = fails(cli, 2, "new", "--guide", "resen", "--answers",

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, ROOT, bar_count, db_file, for_abuse_path, query, raw_connect, working_day_on_or_after
-from helpers import flat, no_traceback, ok
+from helpers import extra_pragmas, flat, no_traceback, ok
 
 pytestmark = pytest.mark.both_storages  # what reaches the disk, in either kind of data file
 
@@ -676,15 +676,13 @@ def test_a_full_disk_stops_the_write_and_keeps_what_was_saved(cli, tmp_path, dat
     """max_page_count caps the file at its current size: a big observation does not fit. The
     Danish «ikke mere plads» message, exit 4, nothing of it saved, everything before still there;
     with room again the same write goes in."""
-    from rettidig_cli.storage import store
-
     code = new_case(cli, tmp_path)
     close_connections()
     before = records(data_home)
     pages = query(data_home, "PRAGMA page_count")[0]["page_count"]
     big = "Barnet siger «nej» og går væk fra gruppen. " * 90  # ~4000 characters, several pages
     big = big[:4000].strip()
-    monkeypatch.setattr(store, "EXTRA_PRAGMAS", [*store.EXTRA_PRAGMAS, f"PRAGMA max_page_count = {pages}"])
+    extra_pragmas(monkeypatch, f"PRAGMA max_page_count = {pages}")
     result = fails(cli, 4, "observation", code, "--hvad", big)
     assert f"Der er ikke mere plads til datafilen {db_file(data_home)}. Intet nyt er gemt." in flat(result.err)
     close_connections()
@@ -693,12 +691,12 @@ def test_a_full_disk_stops_the_write_and_keeps_what_was_saved(cli, tmp_path, dat
 
     # A whole new case does not fit either; what the wizard saved before the disk ran full is
     # whole steps only.
-    monkeypatch.setattr(store, "EXTRA_PRAGMAS", [f"PRAGMA max_page_count = {pages + 4}"])
+    extra_pragmas(monkeypatch, f"PRAGMA max_page_count = {pages + 4}", keep=False)
     full = answers(tmp_path, "fuld.json", observations=40, observation_text=big[:3900])
     result = fails(cli, 4, "new", "--guide", "resen", "--answers", str(full))
     assert "ikke mere plads" in flat(result.err)
     close_connections()
-    monkeypatch.setattr(store, "EXTRA_PRAGMAS", [])
+    extra_pragmas(monkeypatch, keep=False)
     reference = new_case_from(cli, full)
     close_connections()
     check_whole(db_file(data_home), {0: step_order(db_file(data_home), reference), 1: []})
@@ -750,7 +748,7 @@ def make_old_file(path: Path, storage: str) -> str:
 
     from rettidig_cli.storage import keys
     from rettidig_cli.guide.reader import load_file
-    from rettidig_cli.storage.migrations import migrations
+    from rettidig_cli.storage.migrations import migration_set
     from rettidig_cli.storage.store import connect
 
     key = keys.new_keyring_key() if storage == "krypteret" else None
@@ -758,7 +756,7 @@ def make_old_file(path: Path, storage: str) -> str:
     conn = connect(path, key)
     conn.execute("PRAGMA journal_mode=WAL")
     db = Database(conn)
-    migrations.apply(db, stop_before="m004_audit_purpose")
+    migration_set().apply(db, stop_before="m004_audit_purpose")
     guide = load_file(ROOT / "data" / "guides" / "resen.toml")
     stamp = dt.datetime.now().isoformat()
     code = f"RT-{dt.date.today().year}-001"

@@ -4,7 +4,6 @@ reliable change, cut-off and alliance flags, and the chart data."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import re
@@ -57,8 +56,8 @@ def only(entries: list[dict], skema: str, who: str | None = None) -> dict:
 
 def with_instrument(rules: FitRules, instrument_id: str, **changes) -> FitRules:
     """A copy of the rules with one instrument's fields changed."""
-    instruments = tuple(dataclasses.replace(i, **changes) if i.id == instrument_id else i for i in rules.instruments)
-    return dataclasses.replace(rules, instruments=instruments)
+    instruments = tuple(i._replace(**changes) if i.id == instrument_id else i for i in rules.instruments)
+    return rules._replace(instruments=instruments)
 
 
 @pytest.fixture
@@ -338,7 +337,7 @@ def test_parse_score_ycors_refuses_cpr_in_note():
 
 def test_parse_score_follows_decimals_from_rules():
     """With decimals = 0 in the rules, 6,5 is refused."""
-    rules = dataclasses.replace(fit_rules(), decimals=0)
+    rules = fit_rules()._replace(decimals=0)
     with pytest.raises(ValueError, match="højst 0 decimal"):
         fit.parse_score({"hvem": "Mor", "skema": "ORS", "point": "6,5 5 5 5"}, rules=rules)
 
@@ -490,7 +489,7 @@ def test_series_orders_outcome_then_alliance_then_engagement():
 def test_series_skips_forms_no_longer_in_rules():
     """Scores for a form removed from fit.toml stay stored but are not charted."""
     rules = fit_rules()
-    without_srs = dataclasses.replace(rules, instruments=tuple(i for i in rules.instruments if i.id != "SRS"))
+    without_srs = rules._replace(instruments=tuple(i for i in rules.instruments if i.id != "SRS"))
     rows = [stored(1, day(-1), "Mor", "SRS", [9, 9, 9, 9]), stored(2, day(-1), "Mor", "ORS", [7, 7, 7, 7])]
     assert [e["skema"] for e in fit.series(rows, rules=without_srs)] == ["ORS"]
 
@@ -553,7 +552,7 @@ def test_cors_uses_its_own_sd():
 
 def test_reliable_effect_size_comes_from_rules():
     """With reliable_effect_size 0.5 in the rules, +5 points is a reliable improvement."""
-    rules = dataclasses.replace(fit_rules(), reliable_effect_size=0.5)
+    rules = fit_rules()._replace(reliable_effect_size=0.5)
     rows = totals(20, 25)
     assert only(fit.series(rows), "ORS")["vurdering"] == "Ingen pålidelig ændring endnu"
     assert only(fit.series(rows, rules=rules), "ORS")["vurdering"] == "Pålidelig forbedring siden første måling"

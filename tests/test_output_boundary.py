@@ -119,8 +119,8 @@ def test_both_consoles_are_the_cleaning_console():
     from rettidig_cli.ui import output, prompts
 
     assert isinstance(prompts.console, output.CleanConsole)
-    assert isinstance(cli_common._console(), output.CleanConsole)
-    assert isinstance(cli_common._console(stderr=True), output.CleanConsole)
+    assert isinstance(cli_common.out_console(), output.CleanConsole)
+    assert isinstance(cli_common.out_console(stderr=True), output.CleanConsole)
 
 
 def test_json_text_cleans_values_and_keys_and_keeps_the_rest():

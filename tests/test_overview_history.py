@@ -4,7 +4,6 @@ operations in rettidig_cli/workflow/followup.py, and planned with plan.build(tod
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -267,7 +266,7 @@ def test_inactive_days_come_from_rules(cli, data_home, store, monkeypatch):
     code = new_case(cli, data_home)
     touch(store, code, T - DAY * 10)
     assert row_at(store, code, T)["niveau"] == overview.CALM
-    monkeypatch.setattr(overview, "followup_rules", lambda: dataclasses.replace(followup_rules(), inactive_days=10))
+    monkeypatch.setattr(overview, "followup_rules", lambda: followup_rules()._replace(inactive_days=10))
     assert row_at(store, code, T)["opgaver"] == ["Intet registreret i 10 dage"]
 
 
@@ -275,7 +274,7 @@ def test_soon_days_come_from_rules(cli, data_home, store, monkeypatch):
     """With soon_days = 14 in the rules, an agreement due in 10 days is coming up."""
     code = new_case(cli, data_home, due=T + DAY * 10)
     assert row_at(store, code, T)["niveau"] == overview.CALM
-    monkeypatch.setattr(overview, "followup_rules", lambda: dataclasses.replace(followup_rules(), soon_days=14))
+    monkeypatch.setattr(overview, "followup_rules", lambda: followup_rules()._replace(soon_days=14))
     assert row_at(store, code, T)["niveau"] == overview.SOON
 
 

@@ -10,8 +10,8 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.commands.common import (
-    AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, _console, _count, _home, _open, _read_answers, _say,
-    _warn,
+    AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, out_console, counted_noun, home_folder, open_store, read_answers, say_plain,
+    warn,
 )
 from rettidig_cli.commands import data as cli_data, export as cli_export, followup as cli_followup
 from rettidig_cli.domain.errors import Interrupted, NoTerminalError, RettidigError
@@ -33,9 +33,9 @@ def _file_source(path: Path, ctx):
     """Read and validate a whole answers file; say which of its answers will not be used."""
     from rettidig_cli.workflow import wizard
 
-    source = wizard.FileSource(_read_answers(path), ctx)
+    source = wizard.FileSource(read_answers(path), ctx)
     for warning in source.warnings:
-        _say(("Bemærk: ", "yellow"), warning)
+        say_plain(("Bemærk: ", "yellow"), warning)
     return source
 
 
@@ -61,10 +61,10 @@ def _run_wizard(store, case: dict, guide, source=None) -> None:
             hint=f"Fortsæt i en terminal med: rettidig resume {case['code']}, eller brug --answers FIL.",
         ) from None
     if outcome == "paused":
-        _say("Sag ", (case["code"], "bold"), " er gemt. Fortsæt, når du er klar: ",
+        say_plain("Sag ", (case["code"], "bold"), " er gemt. Fortsæt, når du er klar: ",
              (f"rettidig resume {case['code']}", "bold"))
     elif from_file:
-        _say("Sag ", (case["code"], "bold"), " er gemt. Se handleplanen: ", (f"rettidig plan {case['code']}", "bold"))
+        say_plain("Sag ", (case["code"], "bold"), " er gemt. Se handleplanen: ", (f"rettidig plan {case['code']}", "bold"))
 
 
 def _require_terminal(answers: Path | None, command: str) -> None:
@@ -90,7 +90,7 @@ def new(
     from rettidig_cli.workflow import wizard
 
     _require_terminal(answers, "new")
-    home = _home()
+    home = home_folder()
     chosen = guides.find(guide, home) if guide else None
     if chosen is None and answers is None:
         from rettidig_cli.ui import prompts
@@ -104,9 +104,9 @@ def new(
     chosen = chosen or guides.default_guide(home)
     # Validate the whole file before a case exists, so a mistake leaves nothing half-made.
     source = _file_source(answers, wizard.Context(guide=chosen)) if answers is not None else None
-    store = _open(db)
+    store = open_store(db)
     case = store.create_case(chosen, abuse_path=False)
-    _say("Ny sag: ", (case["code"], "bold"), f" (guide: {chosen.short or chosen.name}). Hvert svar gemmes med det samme.")
+    say_plain("Ny sag: ", (case["code"], "bold"), f" (guide: {chosen.short or chosen.name}). Hvert svar gemmes med det samme.")
     _run_wizard(store, case, chosen, source)
 
 
@@ -116,7 +116,7 @@ def resume(case: CaseArg, answers: AnswersOption = None, db: DbOption = None) ->
     _require_terminal(answers, f"resume {case}")
     from rettidig_cli.workflow import followup
 
-    store = _open(db)
+    store = open_store(db)
     row = store.case(case)
     followup.require_open(row)
     guide = store.guide_for(row)
@@ -125,7 +125,7 @@ def resume(case: CaseArg, answers: AnswersOption = None, db: DbOption = None) ->
         from rettidig_cli.workflow import wizard
 
         source = _file_source(answers, wizard.context_for(store, row, guide))
-    _say("Fortsætter sag ", (row["code"], "bold"), ".")
+    say_plain("Fortsætter sag ", (row["code"], "bold"), ".")
     _run_wizard(store, row, guide, source)
 
 
@@ -138,7 +138,7 @@ def plan(
     """Vis handleplanen for en sag: hvem gør hvad, tovholder og statusmøder."""
     from rettidig_cli.views import plan as plans
 
-    store = _open(db)
+    store = open_store(db)
     data = plans.build(store, store.case(case))
     if as_json:
         from rettidig_cli.ui.output import write_json
@@ -147,7 +147,7 @@ def plan(
         return
     from rettidig_cli.ui import render
 
-    render.print_plan(data, _console())
+    render.print_plan(data, out_console())
 
 
 LIST_LIMIT = 25  # cases in the morning view; the rest are counted under it ("og 40 flere")
@@ -171,7 +171,7 @@ def list_cases(
     from rettidig_cli.domain import dates
     from rettidig_cli.views import overview
 
-    store = _open(db)
+    store = open_store(db)
     today = dates.today()
     with store.atomic():  # one transaction: the summaries made now are kept, and the search logged
         # In a terminal the most urgent cases are shown; --alle and --json show every one.
@@ -189,17 +189,17 @@ def list_cases(
     from rettidig_cli.ui import render
 
     title = "Lukkede sager" if closed_only else "Dine sager – det vigtigste først"
-    render.print_list(rows, _console(), title, hidden=hidden)
+    render.print_list(rows, out_console(), title, hidden=hidden)
     from rettidig_cli.storage import erase, settings
 
-    months, log_months = settings.retention(_home(), warn=_warn)  # a reminder only: a bad file is a warning
+    months, log_months = settings.retention(home_folder(), warn=warn)  # a reminder only: a bad file is a warning
     due = erase.expired_cases(store, months, today)
     old_log = erase.old_audit_rows(store, log_months, today)
     if due or old_log:  # past the retention periods: a reminder, never an automatic erasure
-        what = [f"{_count(len(due), 'lukket sag', 'lukkede sager')} har været lukket i mere end {months} måneder"] \
+        what = [f"{counted_noun(len(due), 'lukket sag', 'lukkede sager')} har været lukket i mere end {months} måneder"] \
             if due else []
-        what += [f"{_count(old_log, 'logpost', 'logposter')} er ældre end {log_months} måneder"] if old_log else []
-        _say(("Bemærk: ", "bold yellow"), " og ".join(what) + ". Ryd op med: ", ("rettidig oprydning", "bold"))
+        what += [f"{counted_noun(old_log, 'logpost', 'logposter')} er ældre end {log_months} måneder"] if old_log else []
+        say_plain(("Bemærk: ", "bold yellow"), " og ".join(what) + ". Ryd op med: ", ("rettidig oprydning", "bold"))
 
 
 @guide_app.command(name="list", cls=DanishCommand)
@@ -211,7 +211,7 @@ def guide_list() -> None:
     from rettidig_cli.guide import reader as guides
     from rettidig_cli.domain.privacy import for_terminal
 
-    home = _home()
+    home = home_folder()
     table = Table(title=Text("Installerede guides"), title_justify="left")
     for name in ("Navn", "Guide", "Faser", "Fil"):
         table.add_column(name)
@@ -219,7 +219,7 @@ def guide_list() -> None:
     for g in guides.available(home):
         table.add_row(Text(g.id + ("\n(standard)" if g.id == default.id else ""), style="bold"), Text(g.name),
                       str(len(g.phases)), Text(for_terminal(Path(g.path).name)))
-    _console().print(table)
+    out_console().print(table)
 
 
 @guide_app.command(name="show", cls=DanishCommand)
@@ -232,8 +232,8 @@ def guide_show(
 
     from rettidig_cli.guide import reader as guides
 
-    g = guides.find(name, _home())
-    console = _console()
+    g = guides.find(name, home_folder())
+    console = out_console()
     console.print(Panel(Text(f"{g.name}\n{g.source}"), title=Text(g.id)))
     body = Text(f"{g.safety.question}\n", style="bold")
     body.append(f"trin-id: sikkerhed   ·   {g.safety.rule}")
@@ -303,7 +303,7 @@ def _fail(message: str, hint: str | None, code: int) -> None:
 
     from rettidig_cli.domain.privacy import for_terminal
 
-    console = _console(stderr=True)
+    console = out_console(stderr=True)
     # soft_wrap: the terminal wraps long lines itself, so a path or a command is never cut in two.
     console.print(Text(for_terminal(message), style="bold red"), soft_wrap=True)
     if hint:
@@ -400,10 +400,11 @@ def main() -> None:
     except Exception as exc:  # never show a traceback: locals can hold a child's data
         if os.environ.get("RETTIDIG_DEBUG"):
             raise
+        from rettidig_cli.commands import common
         from rettidig_cli.storage import store
 
         if isinstance(exc, store.database_errors()):  # a read outside a transaction met a damaged or locked file
-            error = store.translate_error(exc, store.opened)
+            error = store.translate_error(exc, common.opened_path)
             _fail(error.message, error.hint, error.exit_code)
         _fail(f"Der skete en uventet fejl ({exc.__class__.__name__}). Det, der allerede er gemt, er ikke tabt.",
               "Kør igen med RETTIDIG_DEBUG=1 for detaljer, og fortæl det til den, der har installeret rettidig.", 70)

@@ -312,14 +312,14 @@ AnswersOption = Annotated[
 ]
 
 
-def _console(stderr: bool = False):
+def out_console(stderr: bool = False):
     # The output boundary: this console cleans every text it writes (rettidig_cli.ui.output).
     from rettidig_cli.ui.output import make_console
 
     return make_console(stderr)
 
 
-def _say(*parts: str | tuple[str, str]) -> None:
+def say_plain(*parts: str | tuple[str, str]) -> None:
     """Print plain and (text, style) parts; nothing is read as rich markup, since paths,
     guide names and case data may contain brackets."""
     from rich.text import Text
@@ -327,15 +327,19 @@ def _say(*parts: str | tuple[str, str]) -> None:
     from rettidig_cli.domain.privacy import for_terminal
 
     clean = [(for_terminal(p[0]), p[1]) if isinstance(p, tuple) else for_terminal(p) for p in parts]
-    _console().print(Text.assemble(*clean), soft_wrap=True)  # commands and paths stay whole for copying
+    out_console().print(Text.assemble(*clean), soft_wrap=True)  # commands and paths stay whole for copying
 
 
-def _count(n: int, one: str, many: str) -> str:
+def counted_noun(n: int, one: str, many: str) -> str:
     """'1 sag', '3 sager'."""
     return f"{n} {one if n == 1 else many}"
 
 
-def _open(db: Path | None, create: bool = True):
+# The data file this command opened: a database error met outside a transaction names it.
+opened_path: Path | None = None
+
+
+def open_store(db: Path | None, create: bool = True):
     """Open the data file: offer encryption the first time, ask a passphrase if one locks it,
     and say where the file is unsafe. Every audit row names the command (its purpose)."""
     from rich.text import Text
@@ -343,20 +347,21 @@ def _open(db: Path | None, create: bool = True):
     from rettidig_cli.storage import settings
     from rettidig_cli.storage.store import Store, check_place, db_path
 
-    path = db_path(db)
+    global opened_path
+    path = opened_path = db_path(db)
     check_place(path)
     chosen = None
-    if create and not path.exists() and settings.encryption(_home()) is None:
+    if create and not path.exists() and settings.encryption(home_folder()) is None:
         chosen = _offer_encryption()
     store = Store(path, ask_passphrase=_ask_passphrase, ask_new_passphrase=_ask_new_passphrase, create=create,
-                  encryption=chosen, tell=lambda note: _console(stderr=True).print(Text(note, style="bold"),
+                  encryption=chosen, tell=lambda note: out_console(stderr=True).print(Text(note, style="bold"),
                                                                                  soft_wrap=True))
     if chosen:  # remembered once the file exists: Ctrl-C at the passphrase leaves the question open
-        settings.save(_home(), kryptering=chosen)
+        settings.save(home_folder(), kryptering=chosen)
     for warning in store.warnings:
-        _warn(warning)
+        warn(warning)
     for notice in store.notices:  # stderr: stdout may be JSON for a script
-        _console(stderr=True).print(Text(notice, style="bold"), soft_wrap=True)
+        out_console(stderr=True).print(Text(notice, style="bold"), soft_wrap=True)
     from typer._click.globals import get_current_context
 
     context = get_current_context(silent=True)
@@ -365,22 +370,22 @@ def _open(db: Path | None, create: bool = True):
     return store
 
 
-def _warn(text: str) -> None:
+def warn(text: str) -> None:
     from rich.text import Text
 
     from rettidig_cli.domain.privacy import for_terminal
 
-    _console(stderr=True).print(Text.assemble(("Advarsel: ", "bold yellow"), for_terminal(text)), soft_wrap=True)
+    out_console(stderr=True).print(Text.assemble(("Advarsel: ", "bold yellow"), for_terminal(text)), soft_wrap=True)
 
 
-def _terminal() -> bool:
+def in_terminal() -> bool:
     from rettidig_cli.ui import prompts
 
     return prompts.terminal_available()
 
 
 @contextlib.contextmanager
-def _asking(saved_hint: str = "Intet nyt er gemt."):
+def asking_guard(saved_hint: str = "Intet nyt er gemt."):
     """Around questions: Ctrl-C and a missing terminal become Danish messages that say what is kept."""
     try:
         yield
@@ -396,20 +401,20 @@ def _offer_encryption() -> str | None:
     from rettidig_cli.ui import prompts
     from rettidig_cli.domain.errors import StoreError
 
-    if not _terminal():
+    if not in_terminal():
         from rich.text import Text
 
-        _console(stderr=True).print(Text("Datafilen oprettes uden kryptering. Kryptér den senere med: "
+        out_console(stderr=True).print(Text("Datafilen oprettes uden kryptering. Kryptér den senere med: "
                                          "rettidig kryptering til"), soft_wrap=True)
         return None
-    _say("rettidig gemmer oplysninger om børn. Krypteres datafilen, kan ingen læse den, "
+    say_plain("rettidig gemmer oplysninger om børn. Krypteres datafilen, kan ingen læse den, "
          "hvis computeren bliver væk eller stjålet.")
     choices = []
     try:
         keys.keyring_backend()
         choices.append(("Ja – med en nøgle i computerens nøglering (anbefalet)", keys.KEYRING))
     except StoreError:
-        _say("(Computerens nøglering kan ikke bruges her, så nøglen må være en adgangskode.)")
+        say_plain("(Computerens nøglering kan ikke bruges her, så nøglen må være en adgangskode.)")
     choices += [("Ja – med en adgangskode, som jeg skriver, hver gang jeg bruger rettidig", keys.PASSPHRASE),
                 ("Nej – ikke nu (kan slås til senere med: rettidig kryptering til)", "ingen")]
     return prompts.select("Skal datafilen krypteres?", choices, default=choices[0][1])
@@ -418,11 +423,11 @@ def _offer_encryption() -> str | None:
 def _ask_passphrase(attempt: int) -> str:
     import questionary
 
-    if not _terminal():
+    if not in_terminal():
         raise NoTerminalError("Datafilen er krypteret med en adgangskode, og der er ingen terminal at spørge i.",
                               hint="Kør kommandoen i en terminal.")
     if attempt:
-        _say(("Forkert adgangskode. ", "bold red"), f"Prøv igen ({attempt + 1}. af 3 forsøg).")
+        say_plain(("Forkert adgangskode. ", "bold red"), f"Prøv igen ({attempt + 1}. af 3 forsøg).")
     return questionary.password("Adgangskode til datafilen:").unsafe_ask()
 
 
@@ -431,25 +436,25 @@ def _ask_new_passphrase() -> str:
 
     from rettidig_cli.storage import keys
 
-    if not _terminal():
+    if not in_terminal():
         raise NoTerminalError("Nye datafiler krypteres med en adgangskode, og der er ingen terminal at spørge i.",
                               hint="Kør kommandoen i en terminal, eller vælg nøgleringen i indstillinger.toml.")
-    _say((keys.LOST_KEY_WARNING.format(what="adgangskoden"), "bold"))
+    say_plain((keys.LOST_KEY_WARNING.format(what="adgangskoden"), "bold"))
     while True:
         # Checked after Enter, not while typing: a validator would keep the refused text in the field.
         first = questionary.password("Vælg en adgangskode til datafilen:").unsafe_ask()
         try:
             keys.check_new_passphrase(first)
         except ValueError as exc:
-            _say((str(exc), "bold red"))
+            say_plain((str(exc), "bold red"))
             continue
         second = questionary.password("Skriv den samme adgangskode igen:").unsafe_ask()
         if first == second:
             return first
-        _say(("De to adgangskoder er ikke ens. ", "bold red"), "Prøv igen.")
+        say_plain(("De to adgangskoder er ikke ens. ", "bold red"), "Prøv igen.")
 
 
-def _home() -> Path:
+def home_folder() -> Path:
     from rettidig_cli.storage.store import data_home
 
     return data_home()
@@ -462,7 +467,7 @@ def _answers_limits() -> tuple[int, int]:
     return limits().answers_max_bytes, limits().answers_max_depth
 
 
-def _read_answers(path: Path) -> dict:
+def read_answers(path: Path) -> dict:
     """An answers file (TOML, or JSON by its suffix) as a table, or a Danish UsageError. The size is
     checked before the file is read (never more than the limit is read: a huge file or a device
     that never ends is refused at once), and the depth before anything else looks at it."""

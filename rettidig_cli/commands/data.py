@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.commands.common import (
-    CaseArg, DanishCommand, DanishGroup, DbOption, _asking, _console, _count, _home, _open, _say, _terminal, _warn,
+    CaseArg, DanishCommand, DanishGroup, DbOption, asking_guard, out_console, counted_noun, home_folder, open_store, say_plain, in_terminal, warn,
 )
 from rettidig_cli.domain.errors import NoTerminalError, RettidigError, StoreError, UsageError
 
@@ -33,9 +33,9 @@ def _method(keyring: bool, passphrase: bool) -> str:
         raise UsageError("Vælg enten --noeglering eller --adgangskode, ikke begge.")
     if keyring or passphrase:
         return keys.KEYRING if keyring else keys.PASSPHRASE
-    if not _terminal():
+    if not in_terminal():
         raise NoTerminalError("Vælg, hvor nøglen skal ligge.", hint="Tilføj --noeglering (eller kør i en terminal).")
-    with _asking(UNCHANGED):
+    with asking_guard(UNCHANGED):
         return prompts.select("Hvor skal nøglen ligge?", [
             ("I computerens nøglering (anbefalet: du skal ikke huske noget)", keys.KEYRING),
             ("I en adgangskode, som jeg skriver, hver gang jeg bruger rettidig", keys.PASSPHRASE)])
@@ -47,7 +47,7 @@ def _new_key(method: str):
 
     if method == keys.KEYRING:
         return keys.new_keyring_key()  # refuses a plain-text or missing keyring before anything happens
-    with _asking(UNCHANGED):
+    with asking_guard(UNCHANGED):
         return keys.from_passphrase(cli_common._ask_new_passphrase())
 
 
@@ -60,7 +60,7 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
         raise StoreError(f"Der er ingen datafil i {path} endnu.",
                          hint="Vælg kryptering, når datafilen oprettes, eller sæt kryptering = \"nøglering\" "
                          "i indstillinger.toml.")
-    store = _open(db)
+    store = open_store(db)
     if encrypting and store.key is not None:
         store.close()
         raise UsageError("Datafilen er allerede krypteret.", hint="Skift nøglen med: rettidig kryptering skift")
@@ -94,34 +94,34 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
                 safefile.unlink(keys.sidecar(taken), "kopi")
         raise
     if outcome.interrupted:
-        _say(("Du trykkede Ctrl-C, ", "bold yellow"), "mens nøglen blev skiftet. Skiftet blev gjort færdigt først, "
+        say_plain(("Du trykkede Ctrl-C, ", "bold yellow"), "mens nøglen blev skiftet. Skiftet blev gjort færdigt først, "
              "så datafilen og nøglen passer sammen.")
     if encrypting and encrypt.opens_with(path, new_key) and not encrypt.wal_path(path).exists():
         # It held the children's data in clear text: it was the way back only while the switch ran,
         # and the encrypted file has just been seen to open with its key.
         safefile.unlink(taken, "kopi")
-        _say("Sikkerhedskopien fra før krypteringen er slettet igen, fordi den ikke var krypteret.")
+        say_plain("Sikkerhedskopien fra før krypteringen er slettet igen, fordi den ikke var krypteret.")
     elif encrypting:
-        _warn(f"Sikkerhedskopien fra før krypteringen er beholdt ({taken}), fordi den krypterede fil ikke "
+        warn(f"Sikkerhedskopien fra før krypteringen er beholdt ({taken}), fordi den krypterede fil ikke "
               "kunne kontrolleres. Kør: rettidig doctor")
     else:
-        _say("En sikkerhedskopi fra før skiftet ligger i ", (str(taken), "bold"), " og åbnes med den gamle "
+        say_plain("En sikkerhedskopi fra før skiftet ligger i ", (str(taken), "bold"), " og åbnes med den gamle "
              + ("nøgle, som derfor bliver i nøgleringen, til kopien slettes." if old_key.key_id else "adgangskode."))
     where = "nøglen i computerens nøglering" if method == keys.KEYRING else "din adgangskode"
     if encrypting:
-        _say(("Datafilen er nu krypteret", "bold green"), f" (AES-256). Den åbnes med {where}.")
+        say_plain(("Datafilen er nu krypteret", "bold green"), f" (AES-256). Den åbnes med {where}.")
     else:
-        _say(("Nøglen er skiftet.", "bold green"), f" Datafilen åbnes nu med {where}.")
+        say_plain(("Nøglen er skiftet.", "bold green"), f" Datafilen åbnes nu med {where}.")
     if method == keys.KEYRING:  # a passphrase got this warning before it was chosen
-        _say((keys.LOST_KEY_WARNING.format(what=where), "bold"))
+        say_plain((keys.LOST_KEY_WARNING.format(what=where), "bold"))
     if old_backups and not encrypting:
-        _say(("Bemærk: ", "bold yellow"), f"{_count(len(old_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
+        say_plain(("Bemærk: ", "bold yellow"), f"{counted_noun(len(old_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
              f"er krypteret med en tidligere nøgle eller adgangskode. Slet {'den' if len(old_backups) == 1 else 'dem'}, "
              "hvis en tidligere nøgle eller adgangskode kan være kendt af andre.")
     if not encrypting:
-        _say("Ingen sikkerhedskopi åbnes endnu med den nye nøgle. Tag en nu: ", ("rettidig backup", "bold"))
+        say_plain("Ingen sikkerhedskopi åbnes endnu med den nye nøgle. Tag en nu: ", ("rettidig backup", "bold"))
     if plain_backups:
-        _say(("Bemærk: ", "bold yellow"), f"{_count(len(plain_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
+        say_plain(("Bemærk: ", "bold yellow"), f"{counted_noun(len(plain_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
              f"i {backup_folder} er ikke krypteret og indeholder børnenes data i klar tekst. "
              f"Slet {'den' if len(plain_backups) == 1 else 'dem'}, når du ikke skal bruge "
              f"{'den' if len(plain_backups) == 1 else 'dem'}.")
@@ -153,17 +153,17 @@ def encrypt_change(
 def _erased(store, what: str, codes: list[str]) -> None:
     """Compact the file, then say where copies of the erased text may still be."""
     complete = store.compact()
-    _say((what, "bold"), " Teksten er fjernet fra datafilen.")
+    say_plain((what, "bold"), " Teksten er fjernet fra datafilen.")
     if not complete:
-        _warn("Et andet rettidig-vindue har datafilen åben, så en rest kan ligge i filen "
+        warn("Et andet rettidig-vindue har datafilen åben, så en rest kan ligge i filen "
               f"{store.path.name}-wal, til det lukkes. Luk det, og kør: rettidig doctor")
     copies = store.backups()
     exported = store.exports_of(codes)
-    still_there = ([f"{_count(len(copies), 'sikkerhedskopi', 'sikkerhedskopier')} i {store.backup_folder()}"]
-              if copies else []) + ([f"{_count(exported, 'eksporteret dokument', 'eksporterede dokumenter')}"
+    still_there = ([f"{counted_noun(len(copies), 'sikkerhedskopi', 'sikkerhedskopier')} i {store.backup_folder()}"]
+              if copies else []) + ([f"{counted_noun(exported, 'eksporteret dokument', 'eksporterede dokumenter')}"
                                      " (se rettidig indsigt)"] if exported else [])
     if still_there:
-        _say(("Husk: ", "bold yellow"), " og ".join(still_there) + " indeholder stadig det slettede. "
+        say_plain(("Husk: ", "bold yellow"), " og ".join(still_there) + " indeholder stadig det slettede. "
              "Slet dem, når de ikke skal bruges.")
 
 
@@ -179,11 +179,11 @@ def slet(
     from rettidig_cli.ui import prompts
     from rettidig_cli.domain.privacy import printable
 
-    store = _open(db)
+    store = open_store(db)
     row = store.case(case, log=False)
     counts = erase.record_counts(store, row)
     if confirm is None:
-        if not _terminal():
+        if not in_terminal():
             raise NoTerminalError("Sletning skal bekræftes.", hint=f"Skriv sagens kode igen: rettidig slet {row['code']} "
                                   f"--bekraeft {row['code']}")
         from rettidig_cli.domain import dates
@@ -194,11 +194,11 @@ def slet(
         # a parent's insight must still list that the case was shown. erase_case keeps audit rows.
         with store.atomic(row):
             store.audit("visning", row["code"], ERASE_PROMPT_DETAIL)
-        _say("Sag ", (row["code"], "bold"), f" – {child} – ({row['status']}, oprettet {created}) har "
+        say_plain("Sag ", (row["code"], "bold"), f" – {child} – ({row['status']}, oprettet {created}) har "
              f"{sum(counts.values())} poster. Sletningen kan ikke fortrydes.")
-        _say("Det, der skal gemmes, hører hjemme i kommunens ESDH: eksportér det først med ",
+        say_plain("Det, der skal gemmes, hører hjemme i kommunens ESDH: eksportér det først med ",
              (f"rettidig export {row['code']}", "bold"), ".")
-        with _asking(UNCHANGED):
+        with asking_guard(UNCHANGED):
             # prompt_toolkit writes the question past the cleaning console: the code is cleaned here.
             confirm = prompts.ask_text(f"Skriv sagens kode ({printable(row['code'])}) for at slette den for altid:",
                                        lambda raw: raw)
@@ -226,41 +226,41 @@ def oprydning(
 
     if any(months is not None and months < 1 for months in (closed_after, log_after)):
         raise UsageError("En opbevaringsperiode skal være mindst 1 måned.")
-    home = _home()
+    home = home_folder()
     default_closed, default_log = settings.retention(home)
     closed_months, log_months = closed_after or default_closed, log_after or default_log
     if remember:
         settings.save(home, lukkede_sager_maaneder=closed_months, log_maaneder=log_months)
-        _say(f"Gemt: lukkede sager slettes efter {closed_months} måneder, logposter efter {log_months} måneder.")
-    store = _open(db)
+        say_plain(f"Gemt: lukkede sager slettes efter {closed_months} måneder, logposter efter {log_months} måneder.")
+    store = open_store(db)
     today = dates.today()
     due = erase.expired_cases(store, closed_months, today)
     old_log = erase.old_audit_rows(store, log_months, today)
     if not due and not old_log:
-        _say(f"Intet at rydde op: ingen lukkede sager ældre end {closed_months} måneder og ingen logposter "
+        say_plain(f"Intet at rydde op: ingen lukkede sager ældre end {closed_months} måneder og ingen logposter "
              f"ældre end {log_months} måneder.")
         return
     for row in due:
-        _say("  ", (row["code"], "bold"), f" lukket {dates.format_date(dt.date.fromisoformat(row['closed_at'][:10]))}")
-    found = [f"{_count(len(due), 'lukket sag', 'lukkede sager')} (opbevares {_count(closed_months, 'måned', 'måneder')})"] \
+        say_plain("  ", (row["code"], "bold"), f" lukket {dates.format_date(dt.date.fromisoformat(row['closed_at'][:10]))}")
+    found = [f"{counted_noun(len(due), 'lukket sag', 'lukkede sager')} (opbevares {counted_noun(closed_months, 'måned', 'måneder')})"] \
         if due else []
-    found += [f"{_count(old_log, 'logpost', 'logposter')} (opbevares {_count(log_months, 'måned', 'måneder')})"] \
+    found += [f"{counted_noun(old_log, 'logpost', 'logposter')} (opbevares {counted_noun(log_months, 'måned', 'måneder')})"] \
         if old_log else []
-    _say(f"{' og '.join(found)} er ældre end opbevaringsperioden.")
+    say_plain(f"{' og '.join(found)} er ældre end opbevaringsperioden.")
     if not yes:
-        if not _terminal():
+        if not in_terminal():
             raise NoTerminalError("Sletningen skal bekræftes.", hint="Tilføj --ja for at slette dem.")
-        with _asking(UNCHANGED):
+        with asking_guard(UNCHANGED):
             erase_now = prompts.yes("Slet dem for altid?" if len(due) + old_log > 1 else "Slet den for altid?",
                                     default=False)
         if not erase_now:
-            _say("Intet er slettet.")
+            say_plain("Intet er slettet.")
             return
     for row in due:
         erase.erase_case(store, row, action="slet-opbevaring")
     removed = erase.prune_audit(store, log_months, today)
-    done = [_count(len(due), "sag", "sager")] if due else []
-    done += [_count(removed, "logpost", "logposter")] if removed else []
+    done = [counted_noun(len(due), "sag", "sager")] if due else []
+    done += [counted_noun(removed, "logpost", "logposter")] if removed else []
     _erased(store, f"{' og '.join(done)} er slettet.", [row["code"] for row in due])
 
 
@@ -310,7 +310,7 @@ def indsigt(
 
     from rettidig_cli.domain.errors import NotFoundError
 
-    store = _open(db)
+    store = open_store(db)
     from rettidig_cli.storage.store import normalise_code
 
     rows = store.audit_rows(case)
@@ -340,7 +340,7 @@ def indsigt(
         table.add_row(Text(f"{moment:%d-%m-%Y %H.%M}"), Text(entry["bruger"]),
                       Text(ACTION_WORDS.get(entry["handling"], entry["handling"])), Text(entry["formål"]),
                       Text(entry["detalje"]))
-    console = _console()
+    console = out_console()
     console.print(table)
     console.print(Text("Loggen viser aldrig indhold, kun hvem der brugte sagen, hvornår og til hvad."))
 
@@ -381,16 +381,16 @@ def backup(
         from rettidig_cli.export import check_name
 
         check_name(str(out))  # the name is seen more widely than the file: no CPR number in it
-    store = _open(db)
+    store = open_store(db)
     target, codes = _logged_backup(store, "kopi", out.expanduser() if out else None)
     with store.atomic():
         # The general row: a backup of a file without cases is logged too, and it says how many.
-        store.audit("backup", None, _count(len(codes), "sag", "sager"))
-    _say(("Sikkerhedskopi gemt: ", "bold green"), str(target))
-    _say("Den er kontrolleret (integrity_check), før den fik sit navn.")
+        store.audit("backup", None, counted_noun(len(codes), "sag", "sager"))
+    say_plain(("Sikkerhedskopi gemt: ", "bold green"), str(target))
+    say_plain("Den er kontrolleret (integrity_check), før den fik sit navn.")
     if store.key is not None:
-        _say("Kopien er krypteret med samme nøgle som datafilen.")
-    _say("Læg den på plads igen med: ", (f"rettidig gendan {target}", "bold"))
+        say_plain("Kopien er krypteret med samme nøgle som datafilen.")
+    say_plain("Læg den på plads igen med: ", (f"rettidig gendan {target}", "bold"))
 
 
 def doctor(db: DbOption = None) -> None:
@@ -402,7 +402,7 @@ def doctor(db: DbOption = None) -> None:
     from rettidig_cli.storage.store import db_path
 
     results = checks.run(db_path(db), ask_passphrase=cli_common._ask_passphrase)
-    console = _console()
+    console = out_console()
     marks = {checks.OK: ("OK", "green"), checks.WARNING: ("Advarsel", "yellow"), checks.ERROR: ("Fejl", "bold red")}
     for check in results:
         label, style = marks[check.status]
@@ -416,12 +416,12 @@ def _ask_passphrase_for(what: str):
     def ask(attempt: int) -> str:
         import questionary
 
-        if not _terminal():
+        if not in_terminal():
             raise NoTerminalError(f"{what[0].upper()}{what[1:]} er krypteret med en adgangskode, og der er ingen "
                                   "terminal at spørge i.", hint="Kør kommandoen i en terminal.")
         if attempt:
-            _say(("Forkert adgangskode. ", "bold red"), f"Prøv igen ({attempt + 1}. af 3 forsøg).")
-        with _asking(UNCHANGED):
+            say_plain(("Forkert adgangskode. ", "bold red"), f"Prøv igen ({attempt + 1}. af 3 forsøg).")
+        with asking_guard(UNCHANGED):
             return questionary.password(f"Adgangskode til {what}:").unsafe_ask()
 
     return ask
@@ -445,42 +445,42 @@ def gendan(
 
     path = db_path(db)
     backup_file = source.expanduser()
-    if not yes and not _terminal():
+    if not yes and not in_terminal():
         raise NoTerminalError("Gendannelse skal bekræftes, og der er ingen terminal at spørge i. Intet er ændret.",
                               hint=f"Tilføj --ja for at gendanne uden spørgsmål: rettidig gendan {backup_file} --ja")
     checked = restore.check_backup(path, backup_file, _ask_passphrase_for("sikkerhedskopien"))
     try:
         newest = dt.datetime.fromisoformat(checked.newest) if checked.newest else None
-        _say(("Sikkerhedskopien er hel", "bold green"), f" (tjekket med integrity_check): {backup_file}")
-        _say(f"Den er taget {_when(checked.taken)}"
+        say_plain(("Sikkerhedskopien er hel", "bold green"), f" (tjekket med integrity_check): {backup_file}")
+        say_plain(f"Den er taget {_when(checked.taken)}"
              + (f"; det seneste, der er registreret i den, er fra {_when(newest)}." if newest else "."))
-        _say(("Alt, hvad der er gemt efter sikkerhedskopien blev taget, kommer ikke med.", "bold"),
+        say_plain(("Alt, hvad der er gemt efter sikkerhedskopien blev taget, kommer ikke med.", "bold"),
              " Og en sag, der er slettet efter, kommer tilbage: slet den igen bagefter (se rettidig indsigt SAG).")
         if not yes:
-            _say(f"Den nuværende datafil {path} bliver ikke slettet: den gemmes i {restore.aside_folder(path)}.")
-            with _asking(UNCHANGED):
+            say_plain(f"Den nuværende datafil {path} bliver ikke slettet: den gemmes i {restore.aside_folder(path)}.")
+            with asking_guard(UNCHANGED):
                 go = prompts.yes("Læg sikkerhedskopien på plads som datafil?", default=False)
             if not go:
-                _say(UNCHANGED)
+                say_plain(UNCHANGED)
                 return
         lock = restore.lock_current(path, checked, _ask_passphrase_for("den nuværende datafil"))
         restored = restore.swap(path, checked, lock)
     finally:
         restore.discard_copy(path)  # the checked copy, unless swap put it in place
     restore.audit(path, checked)
-    _say(("Sikkerhedskopien er lagt på plads som datafil: ", "bold green"), str(path))
+    say_plain(("Sikkerhedskopien er lagt på plads som datafil: ", "bold green"), str(path))
     if restored.kept is not None:
-        _say("Den tidligere datafil er gemt (ikke slettet) her: ", (str(restored.kept), "bold"))
+        say_plain("Den tidligere datafil er gemt (ikke slettet) her: ", (str(restored.kept), "bold"))
         if not restored.locked:
-            _say("Den kunne ikke åbnes (beskadiget, eller nøglen passer ikke). Giv den til IT, hvis den skal undersøges.")
+            say_plain("Den kunne ikke åbnes (beskadiget, eller nøglen passer ikke). Giv den til IT, hvis den skal undersøges.")
         else:
-            _say("Fortryd med: ", (f"rettidig gendan {restored.kept}", "bold"))
+            say_plain("Fortryd med: ", (f"rettidig gendan {restored.kept}", "bold"))
     if checked.passphrase is not None:
-        _say(("Datafilen åbnes nu med sikkerhedskopiens adgangskode", "bold yellow"),
+        say_plain(("Datafilen åbnes nu med sikkerhedskopiens adgangskode", "bold yellow"),
              " (den, du skrev for kopien) – også hvis du har skiftet adgangskode, siden kopien blev taget.")
-    _say(f"Datafilen indeholder nu det, der var gemt, da sikkerhedskopien blev taget ({_when(checked.taken)}). "
+    say_plain(f"Datafilen indeholder nu det, der var gemt, da sikkerhedskopien blev taget ({_when(checked.taken)}). "
          "Det, der blev gemt efter, er ikke i den.")
-    _say("Tjek den med: ", ("rettidig doctor", "bold"))
+    say_plain("Tjek den med: ", ("rettidig doctor", "bold"))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from rettidig_cli.commands.common import CaseArg, DanishCommand, DbOption, _console, _open, _say, _terminal, _warn
+from rettidig_cli.commands.common import CaseArg, DanishCommand, DbOption, out_console, open_store, say_plain, in_terminal, warn
 from rettidig_cli.domain.errors import Interrupted, NoTerminalError, UsageError
 
 TERM_MAX = 80
@@ -68,7 +68,7 @@ def _preview(content: str | bytes, fmt: str, plan: dict, purpose, today, redacto
         body = Markdown(markdown.document(documents.build(plan, purpose, today, redactor, meeting)))
     else:
         body = Text(content if isinstance(content, str) else content.decode("utf-8"))
-    _console().print(Panel(body, title=Text("Det her kommer med i filen"), title_align="left", border_style="yellow"))
+    out_console().print(Panel(body, title=Text("Det her kommer med i filen"), title_align="left", border_style="yellow"))
 
 
 def _confirm_anonymous(store, case, terms: list[str]) -> list[str] | None:
@@ -76,7 +76,7 @@ def _confirm_anonymous(store, case, terms: list[str]) -> list[str] | None:
     from rettidig_cli.ui import prompts
 
     if terms:
-        _say(("Skjules også: ", "bold"), ", ".join(terms))
+        say_plain(("Skjules også: ", "bold"), ", ".join(terms))
     choice = prompts.select(
         "Er teksten fri for navne og andet, der kan genkende barnet eller familien?",
         [("Ja – skriv filen", "write"), ("Nej – skjul flere ord", "more"), ("Afbryd – skriv ingenting", "stop")],
@@ -133,7 +133,7 @@ def export(
     if new_terms and not purpose.anonymous:
         raise UsageError("--skjul bruges kun med --til anonym.")
 
-    store = _open(db)
+    store = open_store(db)
     row = store.case(case, log=False)
     today = dates.today()
     plan = plans.build(store, row, today)
@@ -175,7 +175,7 @@ def export(
     exporters.check_target(path, store)
     if exporters.exists(path) and not path.is_dir():
         exporters.check_replaceable(path, store)  # refused before asking: never a file the user made
-    if exporters.exists(path) and not path.is_dir() and not overwrite and _terminal():
+    if exporters.exists(path) and not path.is_dir() and not overwrite and in_terminal():
         from rettidig_cli.ui import prompts
 
         try:
@@ -197,13 +197,13 @@ def export(
         store.audit("eksport", row["code"], f"{purpose.id}/{fmt}")
     what = {"docx": "Word-dokumentet", "markdown": "Dokumentet", "ics": "Kalenderfilen", "json": "JSON-filen",
             "csv": "CSV-filen"}[fmt]
-    _say(f"{what} «{purpose.title}» er skrevet til ",
+    say_plain(f"{what} «{purpose.title}» er skrevet til ",
          (str(written.resolve()), "bold"), " (kun læsbar for dig).")
     from rettidig_cli.storage import places
 
     warning = places.location_warning(written, what)
     if warning:
-        _warn(warning)
+        warn(warning)
 
 
 def register(app: typer.Typer) -> None:

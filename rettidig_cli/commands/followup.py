@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.commands.common import (
-    CaseArg, DanishCommand, DanishGroup, DbOption, _asking, _console, _home, _open, _read_answers, _say, _warn,
+    CaseArg, DanishCommand, DanishGroup, DbOption, asking_guard, out_console, home_folder, open_store, read_answers, say_plain, warn,
 )
 from rettidig_cli.domain.errors import NoTerminalError, UsageError
 
@@ -33,7 +33,7 @@ YesFlag = Annotated[bool, typer.Option("--ja", help="Bekræft uden at spørge (t
 def _load(db, code: str, must_be_open: bool = True):
     from rettidig_cli.workflow import followup
 
-    store = _open(db)
+    store = open_store(db)
     case = store.case(code)
     if must_be_open:
         followup.require_open(case)
@@ -58,7 +58,7 @@ def _checked(call):
 
 
 def _done(what: str, code: str) -> None:
-    _say(what, " i sag ", (code, "bold"), ". Se handleplanen: ", (f"rettidig plan {code}", "bold"))
+    say_plain(what, " i sag ", (code, "bold"), ". Se handleplanen: ", (f"rettidig plan {code}", "bold"))
 
 
 # ---------------------------------------------------------------- observation, faktor, aftale
@@ -83,7 +83,7 @@ def observation(
         from rettidig_cli.domain.vocabulary import StepKind
 
         step = followup.step_of_kind(guide, StepKind.OBSERVATIONS)
-        with _asking():
+        with asking_guard():
             done = store.rows("observations", row["id"])  # the last observer and method are suggested
             last = {"hvem": done[-1]["observer"] or "", "metode": done[-1]["method"]} if done else {}
             raw = prompts.ask_observation(step, wizard.context_for(store, row, guide), last)
@@ -106,7 +106,7 @@ def faktor(
         _need_terminal(["--type", "--tekst"], "faktor")
         from rettidig_cli.ui import prompts
 
-        with _asking():
+        with asking_guard():
             raw = prompts.ask_factor(followup.factor_step(guide), wizard.context_for(store, row, guide), {})
     followup.add_item(store, row, guide, "factors", raw)
     _done("Faktoren er gemt", row["code"])
@@ -131,7 +131,7 @@ def agreement_new(
         from rettidig_cli.domain.vocabulary import StepKind
 
         step = followup.step_of_kind(guide, StepKind.AGREEMENTS)
-        with _asking():
+        with asking_guard():
             done = store.rows("agreements", row["id"])  # who did the last agreement is suggested
             raw = prompts.ask_agreement(step, wizard.context_for(store, row, guide),
                                         {"hvem": done[-1]["who"]} if done else {})
@@ -162,7 +162,7 @@ def agreement_status(
         _need_terminal(["NR", "--status"], "aftale status")
         from rettidig_cli.ui import followup_prompts as ask
 
-        with _asking():
+        with asking_guard():
             agreement = followup.pick(rows, nr, "aftale", row) if nr is not None else ask.choose_agreement(rows)
             value = ask.ask_status_change(agreement)
     followup.change_agreement(store, row, agreement, value)
@@ -188,7 +188,7 @@ def tovholder(
         from rettidig_cli.ui import followup_prompts as ask
 
         current = store.rows("tovholders", row["id"])
-        with _asking():
+        with asking_guard():
             raw = ask.ask_tovholder(current[-1]["name"] if current else "")
     value = followup.change_tovholder(store, row, guide, raw)
     _done(f"{value['navn']} er nu tovholder", row["code"])
@@ -214,7 +214,7 @@ def placering(
         if not guide.ruler:
             raise UsageError(f"Guiden «{guide.short or guide.name}» har ingen børnelineal.")
         rows = store.rows("positions", row["id"])
-        with _asking():
+        with asking_guard():
             value = ask.ask_position(guide, rows[-1]["label"] if rows else None, parse=parse)
     followup.record_position(store, row, guide, value)
     label = next(p.label for p in guide.ruler if p.id == value["placering"])
@@ -246,7 +246,7 @@ def meeting_new(
 
         planned = [m for m in followup.planned_meetings(store, row) if followup.is_status_meeting(guide, m)]
         after = max([dates.today()] + _plausible_days(planned, row["code"]))
-        with _asking():
+        with asking_guard():
             value = ask.ask_new_meeting(store, row, guide, followup.suggested_next_day(store, row, guide, after))
     followup.add_meeting(store, row, guide, value)
     _done(f"{guide.meetings.label} {_long(value['dato'])} kl. {value['tidspunkt'].replace(':', '.')} er gemt", row["code"])
@@ -257,14 +257,14 @@ def _plausible_days(meetings: list[dict], code: str) -> list:
     outside the plausible range (year 9999: written by hand or by an older version), is named as a
     probable typo and left out, so the next meeting is suggested from the others."""
     from rettidig_cli.domain import dates
-    from rettidig_cli.commands.common import _warn
+    from rettidig_cli.commands.common import warn
 
     days = []
     for meeting in meetings:
         try:
             days.append(dates.check_plausible(dates.from_iso(meeting["day"])))
         except (ValueError, TypeError):
-            _warn(f"{meeting['kind']} nr. {meeting['nr']} står til {dates.format_iso(meeting['day'])}, og det ligner "
+            warn(f"{meeting['kind']} nr. {meeting['nr']} står til {dates.format_iso(meeting['day'])}, og det ligner "
                   "en tastefejl; det tælles ikke med, når næste møde foreslås. Flyt det med: rettidig møde flyt "
                   f"{code} {meeting['nr']} – eller aflys det med: rettidig møde aflys {code} {meeting['nr']}")
     return days
@@ -309,25 +309,25 @@ def meeting_move(
     if nr is not None and dato is not None:
         meeting = _planned(store, row, nr, "")
         value = _checked(lambda: followup.parse_move({"dato": dato, "tidspunkt": tid, "grund": grund}, meeting, guide))
-        _say(f"{meeting['kind']} nr. {meeting['nr']}: {_long(meeting['day'])} → ",
+        say_plain(f"{meeting['kind']} nr. {meeting['nr']}: {_long(meeting['day'])} → ",
              (f"{_long(value['dato'])} kl. {value['tidspunkt'].replace(':', '.')}", "bold"))
         if not confirmed:
             _need_terminal(["--ja (for at bekræfte)"], "møde flyt")
             from rettidig_cli.ui import followup_prompts as ask
 
-            with _asking():
+            with asking_guard():
                 if not ask.confirm_move(meeting, value):
-                    _say("Mødet er ikke flyttet.")
+                    say_plain("Mødet er ikke flyttet.")
                     return
     else:
         _need_terminal(["NR", "--dato"], "møde flyt")
         from rettidig_cli.ui import followup_prompts as ask
 
-        with _asking():
+        with asking_guard():
             meeting = _planned(store, row, nr, "Hvilket møde skal flyttes?")
             value = ask.ask_move(meeting, guide)
         if value is None:
-            _say("Mødet er ikke flyttet.")
+            say_plain("Mødet er ikke flyttet.")
             return
     followup.move_meeting(store, row, meeting, value)
     _done(f"{meeting['kind']} nr. {meeting['nr']} er flyttet til {_long(value['dato'])}", row["code"])
@@ -348,7 +348,7 @@ def meeting_cancel(
     if nr is None or not confirmed:
         _need_terminal(["NR", "--ja"], "møde aflys")
     from_flags = nr is not None and confirmed
-    with _asking():
+    with asking_guard():
         meeting = _planned(store, row, nr, "Hvilket møde skal aflyses?")
         if not from_flags:
             from rettidig_cli.domain import fields
@@ -358,7 +358,7 @@ def meeting_cancel(
                 grund = prompts.ask_text("Hvorfor aflyses mødet?", lambda v: fields.text(
                     v, "Grund", required=False, max_length=fields.SHORT_MAX), instruction="(kan springes over)")
             if not prompts.yes(f"Aflys {followup.definite(meeting['kind'].lower())} {_long(meeting['day'])}?", False):
-                _say("Mødet er ikke aflyst.")
+                say_plain("Mødet er ikke aflyst.")
                 return
     followup.cancel_meeting(store, row, meeting, grund or "")
     _done(f"{meeting['kind']} nr. {meeting['nr']} {_long(meeting['day'])} er aflyst", row["code"])
@@ -392,32 +392,32 @@ def meeting_hold(
         if answers is None and meeting["day"] != dates.today().isoformat() and len(planned) > 1:
             from rettidig_cli.ui import followup_prompts as ask
 
-            with _asking():  # not today's: let the user say which meeting this is
+            with asking_guard():  # not today's: let the user say which meeting this is
                 meeting = ask.choose_meeting(planned, "Hvilket møde holder I? (det første er valgt)")
     from rettidig_cli.domain.vocabulary import MeetingState
 
     if meeting["state"] == MeetingState.CANCELLED:
         raise UsageError(f"Møde nr. {meeting['nr']} er aflyst.", hint=f"Tilføj et nyt med: rettidig møde ny {row['code']}")
     if answers is not None:
-        source = followup.MeetingFile(_read_answers(answers), store, row, guide, meeting)
+        source = followup.MeetingFile(read_answers(answers), store, row, guide, meeting)
     else:
         from rettidig_cli.ui import followup_prompts as ask
 
         source = ask.InteractiveMeeting(store, row, guide)
         again = " (det er allerede registreret som holdt – du supplerer det)" if meeting["state"] == MeetingState.HELD else ""
-        _say((f"{meeting['kind']} nr. {meeting['nr']}, {_long(meeting['day'])}", "bold"), again)
-    with _asking(f"Det, du nåede at registrere, er gemt i sag {row['code']}."):
+        say_plain((f"{meeting['kind']} nr. {meeting['nr']}, {_long(meeting['day'])}", "bold"), again)
+    with asking_guard(f"Det, du nåede at registrere, er gemt i sag {row['code']}."):
         followup.hold_meeting(store, row, guide, meeting, source)
-    _say(f"{followup.definite(meeting['kind'])} er registreret i sag ", (row["code"], "bold"), ".")
+    say_plain(f"{followup.definite(meeting['kind'])} er registreret i sag ", (row["code"], "bold"), ".")
     from rettidig_cli.views import plan as plans
     from rettidig_cli.ui import render
 
     data = plans.build(store, row)
-    console = _console()
+    console = out_console()
     if data.fit:
         console.print(render.fit_panel(data.fit))
     nxt = data.next_status_meeting
-    _say("Næste statusmøde: ", (_long(nxt.day) if nxt else "ikke aftalt", "bold"),
+    say_plain("Næste statusmøde: ", (_long(nxt.day) if nxt else "ikke aftalt", "bold"),
          f". Se hele handleplanen: rettidig plan {row['code']}")
 
 
@@ -459,7 +459,7 @@ def eskaler(
         from rettidig_cli.domain import fields
         from rettidig_cli.ui import prompts
 
-        with _asking():
+        with asking_guard():
             labels = {o[0].to: next(x.label for x in o[1].options if x.id == o[0].to) for o in options}
             esc = prompts.select("Hvad skal sagen optrappes til?", [(labels[o[0].to], o[0]) for o in options])
             reason = prompts.ask_text("Hvorfor?", lambda v: fields.text(v, "Begrundelse"))
@@ -468,7 +468,7 @@ def eskaler(
     consequences = followup.escalate(store, row, guide, esc, reason)
     ctx = wizard.context_for(store, row, guide)
     new_steps = [s.title or s.id for _, s in wizard.pending(ctx) if s.when and s.when[0] == esc.step]
-    _console().print(render.consequences_panel(label, consequences, new_steps, row["code"]))
+    out_console().print(render.consequences_panel(label, consequences, new_steps, row["code"]))
     _done(f"Sagen er optrappet til «{label}»", row["code"])
 
 
@@ -489,21 +489,21 @@ def luk(
         from rettidig_cli.ui import prompts
 
         open_count = len(followup.open_agreements(store, row))
-        with _asking():
+        with asking_guard():
             reason = ask.ask_close_reason()
             counted = "1 åben aftale" if open_count == 1 else f"{open_count} åbne aftaler"
             if open_count and not prompts.yes(f"Der er {counted}. Luk sagen alligevel?", False):
-                _say("Sagen er ikke lukket.")
+                say_plain("Sagen er ikke lukket.")
                 return
     cancelled = followup.close_case(store, row, reason)
-    _say("Sag ", (row["code"], "bold"), f" er lukket: {reason}.")
+    say_plain("Sag ", (row["code"], "bold"), f" er lukket: {reason}.")
     for meeting in cancelled:
-        _say(f"  {meeting['kind']} {_long(meeting['day'])} er aflyst.")
-    _say(f"Genåbn den med: rettidig genåbn {row['code']}")
+        say_plain(f"  {meeting['kind']} {_long(meeting['day'])} er aflyst.")
+    say_plain(f"Genåbn den med: rettidig genåbn {row['code']}")
     from rettidig_cli.storage import settings
 
-    months, _ = settings.retention(_home(), warn=_warn)  # the case is closed: a bad file is only a warning
-    _say(f"Når den har været lukket i {months} måneder, slettes den med: rettidig oprydning")
+    months, _ = settings.retention(home_folder(), warn=warn)  # the case is closed: a bad file is only a warning
+    say_plain(f"Når den har været lukket i {months} måneder, slettes den med: rettidig oprydning")
 
 
 def genaabn(
@@ -520,10 +520,10 @@ def genaabn(
         from rettidig_cli.domain import fields
         from rettidig_cli.ui import prompts
 
-        with _asking():
+        with asking_guard():
             grund = prompts.ask_text("Hvorfor genåbnes sagen?", lambda v: fields.text(v, "Grunden"))
     followup.reopen_case(store, row, grund)
-    _say("Sag ", (row["code"], "bold"), " er åben igen. Tilføj et statusmøde med: ",
+    say_plain("Sag ", (row["code"], "bold"), " er åben igen. Tilføj et statusmøde med: ",
          (f"rettidig møde ny {row['code']}", "bold"))
 
 
@@ -551,15 +551,15 @@ def mistanke(
             raise UsageError("--fjern bruges kun med --grund.")
         if grund is None:
             _need_terminal(["--grund"], "mistanke")
-            with _asking():
-                _warn("Tager du mistanken af sagen, viser rettidig igen guidens trin om kontakt til forældrene. "
+            with asking_guard():
+                warn("Tager du mistanken af sagen, viser rettidig igen guidens trin om kontakt til forældrene. "
                       "Det bliver skrevet i historikken og loggen.")
                 grund = prompts.ask_text("Hvorfor tages mistanken af sagen?", lambda v: fields.text(v, "Begrundelsen"))
                 if not prompts.yes("Tag mistanken af sagen?", False):
-                    _say("Intet er ændret.")
+                    say_plain("Intet er ændret.")
                     return
         followup.remove_suspicion(store, row, grund)
-        _say("Mistanken er taget af sag ", (row["code"], "bold"), ". Begrundelsen står i historikken.")
+        say_plain("Mistanken er taget af sag ", (row["code"], "bold"), ". Begrundelsen står i historikken.")
         return
     if grund is not None:
         raise UsageError("--grund bruges kun med --fjern.")
@@ -576,21 +576,21 @@ def mistanke(
             followup.register_suspicion(store, row, None)
             row = store.case(row["code"], log=False)
             ctx.abuse_path = True
-        with _asking(f"Mistanken er gemt. Registrér underretningen med: rettidig mistanke {row['code']}"):
+        with asking_guard(f"Mistanken er gemt. Registrér underretningen med: rettidig mistanke {row['code']}"):
             raw = prompts.InteractiveSource(row["code"]).underretning(ctx)
     else:
         raw = {"dato": dato, "modtager": modtager, "hvordan": hvordan, "leder_informeret": leder}
     underretning = _checked(lambda: wizard.parse_underretning_fields(raw, ctx))
     followup.register_suspicion(store, row, underretning)
-    _say("Mistanken og underretningen er gemt i sag ", (row["code"], "bold"), ". Guidens trin om kontakt til "
+    say_plain("Mistanken og underretningen er gemt i sag ", (row["code"], "bold"), ". Guidens trin om kontakt til "
          "forældrene vises ikke længere.")
-    _warn(guide.safety.rule)
+    warn(guide.safety.rule)
     if not underretning["leder_informeret"]:
-        _warn("Lederen er ikke registreret som informeret om underretningen.")
+        warn("Lederen er ikke registreret som informeret om underretningen.")
     with_parents = [m for m in followup.planned_meetings(store, row)
                     if any(parents.is_parent(p) for p in json.loads(m["participants"] or "[]"))]
     for meeting in with_parents:
-        _warn(f"{meeting['kind']} nr. {meeting['nr']} {_long(meeting['day'])} har forældrene som deltagere, men de må "
+        warn(f"{meeting['kind']} nr. {meeting['nr']} {_long(meeting['day'])} har forældrene som deltagere, men de må "
               f"ikke kontaktes om bekymringen: aflys eller flyt mødet (rettidig møde aflys {row['code']} {meeting['nr']}).")
 
 
@@ -611,7 +611,7 @@ def historik(
         return
     from rettidig_cli.ui import render
 
-    render.print_history(row["code"], entries, _console())
+    render.print_history(row["code"], entries, out_console())
 
 
 def register(app: typer.Typer) -> None:

@@ -1,15 +1,13 @@
-"""Loads guide files (TOML) into frozen dataclasses and validates them.
+"""Loads guide files (TOML) into immutable records (NamedTuple) and validates them.
 
 The engine knows record kinds, never a municipality: everything a guide says lives in its file,
 and every mistake in a file is reported with the file, the key and what was expected."""
-
-from __future__ import annotations
 
 import hashlib
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 
 from rettidig_cli.domain.dates import parse_time
@@ -23,8 +21,7 @@ SAFETY_STEP_ID = "sikkerhed"
 SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """A text of the guide. parent_contact marks one that means contacting the parents: on the
     abuse path it is hidden, or replaced by its abuse_path wording (see parents.shown)."""
 
@@ -33,8 +30,7 @@ class Item:
     abuse_path: str = ""
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     id: str
     label: str
     description: str = ""
@@ -42,8 +38,7 @@ class Option:
     parent_contact: bool = False  # a choice that means working with the parents: not offered on the abuse path
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     id: str
     kind: StepKind
     message: str
@@ -60,8 +55,7 @@ class Step:
     title: str = ""  # short heading for plans and exports
 
 
-@dataclass(frozen=True)
-class Phase:
+class Phase(NamedTuple):
     id: str
     title: str
     guidance: tuple[Item, ...]
@@ -70,8 +64,7 @@ class Phase:
     next_hint: Item | None = None
 
 
-@dataclass(frozen=True)
-class Safety:
+class Safety(NamedTuple):
     question: str
     help: str
     rule: str
@@ -83,8 +76,7 @@ class Safety:
     law: str
 
 
-@dataclass(frozen=True)
-class MeetingRules:
+class MeetingRules(NamedTuple):
     rhythm_weeks: tuple[int, ...] = (4, 6, 8)
     default_rhythm: int = 6
     default_count: int = 3
@@ -95,23 +87,20 @@ class MeetingRules:
     plural: str = "Statusmøder"
 
 
-@dataclass(frozen=True)
-class LawRef:
+class LawRef(NamedTuple):
     id: str
     ref: str
     text: str
 
 
-@dataclass(frozen=True)
-class RulerPosition:
+class RulerPosition(NamedTuple):
     id: str
     label: str
     colour: str
     description: str = ""
 
 
-@dataclass(frozen=True)
-class Escalation:
+class Escalation(NamedTuple):
     """A decision that may later be changed to a heavier option, e.g. a small case becoming a large one."""
 
     step: str
@@ -119,8 +108,7 @@ class Escalation:
     to: str
 
 
-@dataclass(frozen=True)
-class Guide:
+class Guide(NamedTuple):
     id: str
     name: str
     short: str
@@ -142,8 +130,11 @@ class Guide:
     escalations: tuple[Escalation, ...] = ()
     parent_words: tuple[str, ...] = ()  # the guide's own words for the parents, besides data/parents.toml
     sha: str = ""
-    text: str = field(default="", repr=False)
+    text: str = ""
     is_default: bool = False
+
+    def __repr__(self) -> str:  # not the whole file's text
+        return f"Guide(id={self.id!r}, path={self.path!r})"
 
     def steps(self) -> list[Step]:
         return [step for phase in self.phases for step in phase.steps]

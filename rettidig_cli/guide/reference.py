@@ -3,11 +3,9 @@ following a case (data/followup.toml) and the limits on dates and guide files (d
 Numbers a municipality may need to correct live there, not here; this module only reads and
 checks them."""
 
-from __future__ import annotations
-
 import functools
 import tomllib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rettidig_cli.domain.errors import GuideError
 from rettidig_cli.guide.reader import Item, Option, Reader, builtin_guide_dir
@@ -15,8 +13,7 @@ from rettidig_cli.guide.reader import Item, Option, Reader, builtin_guide_dir
 INSTRUMENT_KINDS = ("outcome", "alliance", "engagement")
 
 
-@dataclass(frozen=True)
-class Instrument:
+class Instrument(NamedTuple):
     id: str
     name: str
     kind: str  # outcome (ORS, CORS), alliance (SRS, CSRS) or engagement (YCORS: a note, no score)
@@ -37,8 +34,7 @@ class Instrument:
         return self.items * self.item_max
 
 
-@dataclass(frozen=True)
-class FitRules:
+class FitRules(NamedTuple):
     reliable_effect_size: float
     decimals: int
     instruments: tuple[Instrument, ...]
@@ -52,8 +48,7 @@ class FitRules:
         raise ValueError(f"skema skal være en af: {', '.join(i.id for i in self.instruments)}.")
 
 
-@dataclass(frozen=True)
-class FollowUpRules:
+class FollowUpRules(NamedTuple):
     inactive_days: int
     soon_days: int
     close_reasons: tuple[str, ...]
@@ -110,8 +105,7 @@ def fit_rules() -> FitRules:
     ))
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """What rettidig accepts (data/limits.toml): the plausible range of a date, and how big a
     guide may be. Checked before the expensive work, so bad input fails within a moment."""
 
@@ -164,8 +158,7 @@ def limits() -> Limits:
     ))
 
 
-@dataclass(frozen=True)
-class PrivacyRules:
+class PrivacyRules(NamedTuple):
     closed_case_months: int
     audit_months: int
     passphrase_min_length: int
@@ -212,8 +205,7 @@ META_FIELDS = ("child", "tovholder", "phase", "position", "created", "printed", 
                "period", "printed_month")
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     heading: str
     source: str
     help: Item | None = None
@@ -227,8 +219,7 @@ PARENT_SOURCES = ("parents", "parents_view", "consent")
 SIGNATURE_SOURCES = ("signature", "request_signature")
 
 
-@dataclass(frozen=True)
-class Purpose:
+class Purpose(NamedTuple):
     id: str
     names: tuple[str, ...]
     title: str
@@ -244,8 +235,7 @@ class Purpose:
     csv: str
 
 
-@dataclass(frozen=True)
-class AnonymousWords:
+class AnonymousWords(NamedTuple):
     child: str
     child_possessive: str
     person: str
@@ -254,8 +244,7 @@ class AnonymousWords:
     role_words: frozenset[str]
 
 
-@dataclass(frozen=True)
-class DocumentRules:
+class DocumentRules(NamedTuple):
     meeting_minutes: int
     reminder_hours: int
     anonymous: AnonymousWords

@@ -166,7 +166,7 @@ def run(path: Path, ask_passphrase=None, today: dt.date | None = None) -> list[C
             checks.append(Check(OK, "Sammenhæng", "Alle poster hører til en sag.") if not broken else
                           Check(ERROR, "Sammenhæng", f"{broken} poster peger på noget, der ikke findes."))
         try:
-            schema = schema_state(store.db)
+            schema = schema_state(store.conn)
         except Exception:
             return checks
         if schema == "newer":

@@ -12,8 +12,8 @@ from rettidig_cli.domain.vocabulary import CaseStatus
 
 def case_tables(store) -> list[str]:
     """Every table with a case_id column, found in the schema so a future table is not forgotten."""
-    names = [r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return [n for n in names if any(c[1] == "case_id" for c in store.db.execute(f'PRAGMA table_info("{n}")'))]
+    names = [r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return [n for n in names if any(c[1] == "case_id" for c in store.conn.execute(f'PRAGMA table_info("{n}")'))]
 
 
 def record_counts(store, case: dict) -> dict[str, int]:
@@ -22,7 +22,7 @@ def record_counts(store, case: dict) -> dict[str, int]:
     for table in case_tables(store):
         if table == "case_summaries":
             continue
-        n = store.db.execute(f'SELECT count(*) FROM "{table}" WHERE case_id = ?', [case["id"]]).fetchone()[0]
+        n = store.conn.execute(f'SELECT count(*) FROM "{table}" WHERE case_id = ?', [case["id"]]).fetchone()[0]
         if n:
             counts[table] = n
     return counts
@@ -32,12 +32,12 @@ def erase_case(store, case: dict, action: str = "slet") -> None:
     """Delete the case and every row that belongs to it, in one transaction with its audit row."""
     with store.atomic(case):
         # Child tables refer to each other (an agreement's events, a meeting's scores): checked at commit.
-        store.db.execute("PRAGMA defer_foreign_keys = ON")
+        store.conn.execute("PRAGMA defer_foreign_keys = ON")
         for table in case_tables(store):
-            store.db.execute(f'DELETE FROM "{table}" WHERE case_id = ?', [case["id"]])
-        store.db.execute("DELETE FROM cases WHERE id = ?", [case["id"]])
+            store.conn.execute(f'DELETE FROM "{table}" WHERE case_id = ?', [case["id"]])
+        store.conn.execute("DELETE FROM cases WHERE id = ?", [case["id"]])
         # The guide snapshot holds no child data, but nothing needs it once its last case is gone.
-        store.db.execute("DELETE FROM guides WHERE sha = ? AND NOT EXISTS "
+        store.conn.execute("DELETE FROM guides WHERE sha = ? AND NOT EXISTS "
                          "(SELECT 1 FROM cases WHERE guide_sha = ?)", [case["guide_sha"], case["guide_sha"]])
         store.audit(action, case["code"])
 
@@ -60,20 +60,20 @@ def months_before(day: dt.date, months: int) -> dt.date:
 def expired_cases(store, months: int, today: dt.date) -> list[dict]:
     """Closed cases whose closing lies more than `months` months back."""
     cutoff = months_before(today, months).isoformat()
-    return list(store.db["cases"].rows_where("status != ? AND closed_at IS NOT NULL AND closed_at < ?",
-                                             [CaseStatus.OPEN, cutoff], order_by="closed_at"))
+    return store.query("SELECT * FROM cases WHERE status != ? AND closed_at IS NOT NULL AND closed_at < ? "
+                       "ORDER BY closed_at", [CaseStatus.OPEN, cutoff])
 
 
 def old_audit_rows(store, months: int, today: dt.date) -> int:
     cutoff = months_before(today, months).isoformat()
-    return store.db.execute("SELECT count(*) FROM audit_log WHERE at < ?", [cutoff]).fetchone()[0]
+    return store.conn.execute("SELECT count(*) FROM audit_log WHERE at < ?", [cutoff]).fetchone()[0]
 
 
 def prune_audit(store, months: int, today: dt.date) -> int:
     """Delete audit rows older than the period; the pruning itself is logged (with the count)."""
     cutoff = months_before(today, months).isoformat()
     with store.atomic():
-        removed = store.db.execute("DELETE FROM audit_log WHERE at < ?", [cutoff]).rowcount
+        removed = store.conn.execute("DELETE FROM audit_log WHERE at < ?", [cutoff]).rowcount
         if removed:
             store.audit("log-oprydning", None, f"{removed} poster før {cutoff}")
     return removed

@@ -1,13 +1,17 @@
 """Schema changes, one function each, applied in order. Never edit one that has shipped:
 add a new function instead."""
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from __future__ import annotations
 
-migrations = Migrations("rettidig")
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # sqlite_utils is imported only when a file has migrations to apply
+    from sqlite_utils import Database
+
+# The name the applied steps are recorded under in _sqlite_migrations.
+SET_NAME = "rettidig"
 
 
-@migrations()
 def m001_initial(db: Database) -> None:
     # Guide snapshots: a case keeps the exact guide it was opened with, even if the file changes.
     db["guides"].create(
@@ -62,7 +66,6 @@ def m001_initial(db: Database) -> None:
     )
 
 
-@migrations()
 def m002_follow_up(db: Database) -> None:
     # Following a case over weeks: what happened at each meeting, the history of each agreement,
     # FIT scores, and case events (a meeting moved or cancelled, escalation, closing, reopening).
@@ -95,7 +98,6 @@ def m002_follow_up(db: Database) -> None:
                 [("meeting_id", "meetings", "id")])
 
 
-@migrations()
 def m003_redaction_terms(db: Database) -> None:
     # Words the user marked to hide in anonymous documents (an institution, a street): kept per
     # case, so next month's anonymous discussion hides them too.
@@ -107,7 +109,6 @@ def m003_redaction_terms(db: Database) -> None:
     db["redaction_terms"].create_index(["case_id", "term"], unique=True)
 
 
-@migrations()
 def m004_audit_purpose(db: Database) -> None:
     # The audit log answers a parent's request for insight (all rows of one case code) and is
     # pruned by age, so it needs the command's purpose and indexes on both.
@@ -116,7 +117,6 @@ def m004_audit_purpose(db: Database) -> None:
     db["audit_log"].create_index(["at"])
 
 
-@migrations()
 def m005_case_ids_never_reused(db: Database) -> None:
     # A case's id is never given to another child, also after erasure and VACUUM: a window that
     # read a case before it was erased could otherwise save its text into a new child's case.
@@ -145,7 +145,6 @@ def m005_case_ids_never_reused(db: Database) -> None:
     db.execute('CREATE UNIQUE INDEX "idx_cases_code" ON "cases" ("code")')
 
 
-@migrations()
 def m006_exports(db: Database) -> None:
     # `export --overskriv` may only replace a file rettidig itself wrote as an export and nobody has
     # changed since: the SHA-256 of each export is remembered (a hash, no content, no path).
@@ -156,7 +155,6 @@ def m006_exports(db: Database) -> None:
                                not_null={"path", "pid", "started_at"})
 
 
-@migrations()
 def m007_overview(db: Database) -> None:
     # `list` reads one kept summary per case (made from its plan, removed by every write to the
     # case) instead of building every plan; and a search is logged as one row naming the cases it
@@ -171,7 +169,6 @@ def m007_overview(db: Database) -> None:
     db["audit_log"].add_column("shown", str)
 
 
-@migrations()
 def m008_decision_kept_once(db: Database) -> None:
     # A decision's choices live in `decisions` (with their history); its row in `answers` says only
     # that the step is answered. A choice found only in the answer (a file edited by hand) gets its
@@ -197,3 +194,27 @@ def m008_decision_kept_once(db: Database) -> None:
             db.execute("INSERT INTO decisions (case_id, step_id, choice, label, note, decided_on, created_at) "
                        "VALUES (?, ?, ?, ?, '', ?, ?)", [case_id, step_id, choice, label, created_at[:10], created_at])
         db.execute("UPDATE answers SET value = 'null' WHERE id = ?", [answer_id])
+
+
+# Every step, in the order they are applied. A new step is added at the end.
+STEPS = (
+    m001_initial,
+    m002_follow_up,
+    m003_redaction_terms,
+    m004_audit_purpose,
+    m005_case_ids_never_reused,
+    m006_exports,
+    m007_overview,
+    m008_decision_kept_once,
+)
+NAMES = tuple(step.__name__ for step in STEPS)
+
+
+def migration_set():
+    """sqlite-utils' Migrations holding every step."""
+    from sqlite_utils.migrations import Migrations
+
+    steps = Migrations(SET_NAME)
+    for step in STEPS:
+        steps()(step)
+    return steps

@@ -102,20 +102,15 @@ def _opens(conn) -> bool:
 def _content(conn) -> tuple[str, str | None]:
     """('current' | 'pending' | 'newer' | 'foreign', the newest audit time). Raises a database
     error for a damaged file."""
-    from sqlite_utils import Database
-
-    from rettidig_cli.storage.store import schema_state
+    from rettidig_cli.storage.store import applied_migrations, schema_state
 
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if not {"_sqlite_migrations", "cases", "audit_log"} <= tables:
         return "foreign", None
-    db = Database(conn, execute_plugins=False)
-    from rettidig_cli.storage.migrations import migrations
-
-    if not migrations.applied(db):
+    if not applied_migrations(conn):
         return "foreign", None
     newest = conn.execute("SELECT max(at) FROM audit_log").fetchone()[0]
-    return schema_state(db), newest
+    return schema_state(conn), newest
 
 
 def _checked(conn, pragma: str) -> tuple[list[str], str, str | None]:

@@ -11,6 +11,7 @@ import functools
 import getpass
 import json
 import os
+import secrets
 import sqlite3
 import stat
 import sys
@@ -25,11 +26,6 @@ DB_NAME = "rettidig.db"
 BACKUP_FOLDER = "sikkerhedskopier"
 # A second rettidig window may hold the write lock for a moment; wait this long before giving up.
 BUSY_SECONDS = 10
-# Pragmas run on every connection after the standard ones; tests add max_page_count here to
-# simulate a full disk.
-EXTRA_PRAGMAS: list[str] = []
-# The file this process opened last: an error met outside a transaction is reported with it.
-opened: Path | None = None
 
 
 def data_home() -> Path:
@@ -208,8 +204,6 @@ class Store:
                  encryption: str | None = None, tell=None):
         from rettidig_cli.storage import places
 
-        global opened
-        opened = path
         self.path = path
         self.key = None
         self.purpose = ""  # the command, written with every audit row
@@ -234,8 +228,6 @@ class Store:
             raise
 
     def _open(self, state: str, ask_passphrase, ask_new_passphrase, create: bool, encryption: str | None) -> None:
-        from sqlite_utils import Database  # slow import; only commands that need data pay for it
-
         path = self.path
         try:
             if state == "new":
@@ -247,23 +239,60 @@ class Store:
             self._identity = _identity(path)
             if create and state != "new":
                 self._settle_switch()
-            self.db = Database(conn, execute_plugins=False)
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
-            if create and self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            # Freed pages are overwritten with zeros, so erased text does not linger in the file.
-            self.db.execute("PRAGMA secure_delete=ON")
-            for pragma in EXTRA_PRAGMAS:
-                self.db.execute(pragma)
+            self.conn = conn
+            self._set_pragmas(create)
             self._refuse_foreign_schema()
             if create:
                 self._migrate()
-                if self.db["pending_files"].count:  # a temporary export left by kill -9
+                if self.conn.execute("SELECT 1 FROM pending_files LIMIT 1").fetchone():  # left by kill -9
                     self.sweep_pending()
         except database_errors() as exc:
             raise translate_error(exc, path, opening=True) from None
+
+    def _set_pragmas(self, create: bool) -> None:
+        conn = self.conn
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
+        if create and conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        # Freed pages are overwritten with zeros, so erased text does not linger in the file.
+        conn.execute("PRAGMA secure_delete=ON")
+
+    @functools.cached_property
+    def db(self):
+        """sqlite-utils' Database on the same connection, for the migrations (and the tests).
+        Made only when asked: importing sqlite_utils costs more than the rest of `plan`, so
+        reading and writing records here uses sqlite3 directly."""
+        from sqlite_utils import Database
+
+        return Database(self.conn, execute_plugins=False)
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        """Rows as dicts (column name → value)."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, values)) for values in cursor]
+
+    def _insert(self, table: str, row: dict) -> int:
+        """Insert one row; its id."""
+        columns = ", ".join(f'"{name}"' for name in row)
+        return self.conn.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(row))})',
+                                 [_stored(v) for v in row.values()]).lastrowid
+
+    def _update(self, table: str, row_id: int, fields: dict, case_id: int | None = None) -> None:
+        """Change one row (of one case, when case_id is given). A row that is not there is a fault
+        in the caller: atomic(case) has just checked the case."""
+        if not fields:
+            return
+        assignments = ", ".join(f'"{name}" = ?' for name in fields)
+        sql = f'UPDATE "{table}" SET {assignments} WHERE id = ?'
+        params = [*(_stored(v) for v in fields.values()), row_id]
+        if case_id is not None:
+            sql += " AND case_id = ?"
+            params.append(case_id)
+        if self.conn.execute(sql, params).rowcount != 1:
+            raise RuntimeError(f"no row {row_id} in {table}")
 
     # ------------------------------------------------------------ opening
 
@@ -320,7 +349,7 @@ class Store:
     def _refuse_foreign_schema(self) -> None:
         """rettidig makes no triggers or views. One planted in the file could copy or keep rows that
         are saved or erased (slet would then not really erase), so such a file is not used."""
-        foreign = self.db.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall()
+        foreign = self.conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall()
         if foreign:
             kinds = sorted({"trigger" if kind == "trigger" else "visning" for kind, _ in foreign})
             raise StoreError(
@@ -350,9 +379,9 @@ class Store:
         return conn
 
     def _migrate(self) -> None:
-        from rettidig_cli.storage.migrations import migrations
+        from rettidig_cli.storage.migrations import migration_set
 
-        state = schema_state(self.db)
+        state = schema_state(self.conn)
         if state == "newer":
             raise StoreError(
                 f"Datafilen {self.path} er lavet af en nyere version af rettidig. Filen er ikke ændret.",
@@ -360,22 +389,22 @@ class Store:
             )
         if state == "current":
             return
-        copied = bool(migrations.applied(self.db))  # a file with data in it, not a brand-new one
+        copied = bool(applied_migrations(self.conn))  # a file with data in it, not a brand-new one
         if copied:
             self.backup("før-opdatering")
         # A migration may rebuild a table (drop and rename), which foreign keys would block; they
         # are switched off for it and the whole file is checked before the commit instead.
-        self.db.execute("PRAGMA foreign_keys=OFF")
+        self.conn.execute("PRAGMA foreign_keys=OFF")
         try:
             with self.atomic():  # IMMEDIATE: a second window starting at the same moment waits here
-                migrations.apply(self.db)
+                migration_set().apply(self.db)
                 if copied:
                     self.audit_every_case("backup", "før-opdatering")
-                if self.db.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                if self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
                     raise StoreError(f"Datafilen {self.path} kunne ikke opdateres: nogle poster peger på noget, "
                                      "der ikke findes. Filen er ikke ændret.", hint="Kør: rettidig doctor")
         finally:
-            self.db.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA foreign_keys=ON")
 
     # ------------------------------------------------------------ backups and compaction
 
@@ -413,7 +442,7 @@ class Store:
             try:
                 copy = connect(temporary, self.key)
                 try:
-                    source = self.db.conn
+                    source = self.conn
                     own = not source.in_transaction
                     if own:  # one read snapshot for the copy and the migrations it is compared with
                         source.execute("BEGIN")
@@ -516,15 +545,15 @@ class Store:
         """Move the WAL into the file, rebuild the file without free pages, empty the WAL.
         False if another window kept part of the WAL (then text may linger there until it closes)."""
         try:
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self.db.execute("VACUUM")
-            busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.conn.execute("VACUUM")
+            busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         except database_errors() as exc:
             raise translate_error(exc, self.path) from None
         return busy == 0
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     @contextlib.contextmanager
     def atomic(self, case: dict | None = None):
@@ -534,15 +563,15 @@ class Store:
         With a case: the transaction first checks that the case read before the user was asked
         still exists and is the same case in the same state. A prompt can wait for minutes, and in
         the meantime another window may have erased or closed it, or made a new case."""
-        conn = self.db.conn
+        conn = self.conn
         try:
             if conn.in_transaction:
                 if case is not None and case["id"] != self._writing_case:
                     self._check_same_case(case)
                     self._forget_summary(case)
                     self._writing_case = case["id"]  # until the outer transaction ends
-                with self.db.atomic():
-                    yield self.db
+                with self._savepoint():
+                    yield self
                 return
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -551,7 +580,7 @@ class Store:
                     self._check_same_case(case)
                     self._forget_summary(case)
                 self._writing_case = case["id"] if case is not None else None
-                yield self.db
+                yield self
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -564,6 +593,20 @@ class Store:
                 conn.execute("ROLLBACK")
             raise translate_error(exc, self.path) from None
 
+    @contextlib.contextmanager
+    def _savepoint(self):
+        """A nested atomic(): undone alone if it fails, kept with the outer transaction."""
+        name = f"rettidig_{secrets.token_hex(8)}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:  # an error may already have ended the whole transaction
+                self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                self.conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        self.conn.execute(f"RELEASE SAVEPOINT {name}")
+
     def _check_same_file(self) -> None:
         """The file at the path is still the one this connection opened. Another window may have
         encrypted it, changed its key or restored a backup (each puts a new file in its place)
@@ -575,7 +618,7 @@ class Store:
                 hint="Start kommandoen igen.")
 
     def _check_same_case(self, case: dict) -> None:
-        row = self.db.execute("SELECT status FROM cases WHERE id = ? AND code = ? AND created_at = ?",
+        row = self.conn.execute("SELECT status FROM cases WHERE id = ? AND code = ? AND created_at = ?",
                               [case["id"], case["code"], case["created_at"]]).fetchone()
         if row is None:
             raise CaseChangedError(
@@ -591,7 +634,7 @@ class Store:
     def _forget_summary(self, case: dict) -> None:
         """Every write to a case goes through atomic(case), so the case's kept summary goes here, in
         the same transaction: `list` makes it again from the plan (a rollback keeps the old one)."""
-        self.db.execute("DELETE FROM case_summaries WHERE case_id = ?", [case["id"]])
+        self.conn.execute("DELETE FROM case_summaries WHERE case_id = ?", [case["id"]])
 
     def overview_rows(self, include_closed: bool, facts: tuple[str, ...]):
         """Every case (open ones only unless asked) with the named facts of its kept summary and
@@ -599,7 +642,7 @@ class Store:
         summaries(). Read one at a time: 10,000 cases."""
         where, params = ("", []) if include_closed else ("WHERE c.status = ?", [CaseStatus.OPEN])
         kept = ", ".join(f"s.{name} AS summary_{name}" for name in facts)
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             f"SELECT c.*, s.version AS summary_version, {kept} FROM cases c "
             f"LEFT JOIN case_summaries s ON s.case_id = c.id {where} ORDER BY c.id", params)
         names = [d[0] for d in cursor.description]
@@ -611,7 +654,7 @@ class Store:
         found = {}
         for start in range(0, len(case_ids), 500):  # SQLite's limit on ? in one statement
             chunk = case_ids[start:start + 500]
-            found.update(self.db.execute(f"SELECT case_id, data FROM case_summaries WHERE case_id IN "
+            found.update(self.conn.execute(f"SELECT case_id, data FROM case_summaries WHERE case_id IN "
                                          f"({','.join('?' * len(chunk))})", chunk).fetchall())
         return found
 
@@ -619,10 +662,10 @@ class Store:
         """(case id, version, JSON, *facts) for each case whose summary was made. Inside the
         transaction the cases were read in, so no other window's write can come between the plan
         and its summary."""
-        if not self.db.conn.in_transaction:
+        if not self.conn.in_transaction:
             raise RuntimeError("summaries are kept inside the transaction that read the cases")
         columns = ("case_id", "version", "data", *facts)
-        self.db.conn.executemany(f"INSERT OR REPLACE INTO case_summaries ({', '.join(columns)}) "
+        self.conn.executemany(f"INSERT OR REPLACE INTO case_summaries ({', '.join(columns)}) "
                                  f"VALUES ({', '.join('?' * len(columns))})", summaries)
 
     def _require_checked(self, case: dict) -> None:
@@ -645,23 +688,22 @@ class Store:
         """Name a temporary file (with a child's data) before it is made, so kill -9 cannot leave it
         behind unnoticed: the next start removes it."""
         with self.atomic():
-            return self.db["pending_files"].insert(
-                {"path": str(path), "pid": os.getpid(), "started_at": now()}).last_pk
+            return self._insert("pending_files", {"path": str(path), "pid": os.getpid(), "started_at": now()})
 
     def export_written(self, sha256: str, pending: int) -> None:
         """The export has its name: remember it as ours, and forget its temporary file."""
         with self.atomic():
             self.remember_export(sha256)
-            self.db.execute("DELETE FROM pending_files WHERE id = ?", [pending])
+            self.conn.execute("DELETE FROM pending_files WHERE id = ?", [pending])
 
     def end_pending(self, row_id: int) -> None:
         with self.atomic():
-            self.db.execute("DELETE FROM pending_files WHERE id = ?", [row_id])
+            self.conn.execute("DELETE FROM pending_files WHERE id = ?", [row_id])
 
     def pending_leftovers(self) -> list[tuple[int, Path]]:
         """Temporary files named by a process that is gone (or that began over an hour ago)."""
         cutoff = (dt.datetime.now() - dt.timedelta(hours=1)).isoformat(timespec="microseconds")
-        return [(row["id"], Path(row["path"])) for row in self.db["pending_files"].rows
+        return [(row["id"], Path(row["path"])) for row in self.query("SELECT * FROM pending_files ORDER BY id")
                 if not _alive(row["pid"]) or row["started_at"] < cutoff]
 
     def sweep_pending(self) -> int:
@@ -678,10 +720,10 @@ class Store:
         return removed
 
     def remember_export(self, sha256: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO export_hashes (sha256, written_at) VALUES (?, ?)", [sha256, now()])
+        self.conn.execute("INSERT OR IGNORE INTO export_hashes (sha256, written_at) VALUES (?, ?)", [sha256, now()])
 
     def is_own_export(self, sha256: str) -> bool:
-        return self.db.execute("SELECT 1 FROM export_hashes WHERE sha256 = ?", [sha256]).fetchone() is not None
+        return self.conn.execute("SELECT 1 FROM export_hashes WHERE sha256 = ?", [sha256]).fetchone() is not None
 
     # ------------------------------------------------------------ audit
 
@@ -689,7 +731,7 @@ class Store:
         """One row per use of personal data: who, when, what kind of action, which case, for which
         purpose (the command). Never content: detail holds only a kind, a format or a count.
         `shown`: the codes of the cases a search put on the screen (one row, not one per case)."""
-        self.db["audit_log"].insert(
+        self._insert("audit_log",
             {"at": now(), "os_user": self._os_user, "action": action, "case_code": case_code, "purpose": self.purpose,
              "detail": detail, "shown": " ".join(shown) or None}
         )
@@ -697,9 +739,9 @@ class Store:
     def audit_rows(self, code: str) -> list[dict]:
         """Every audit row about one case: its own, and the searches that showed it."""
         wanted = normalise_code(code)
-        return list(self.db["audit_log"].rows_where(
-            "upper(case_code) = ? OR instr(' ' || upper(shown) || ' ', ' ' || ? || ' ') > 0", [wanted, wanted],
-            order_by="id"))
+        return self.query(
+            "SELECT * FROM audit_log WHERE upper(case_code) = ? OR instr(' ' || upper(shown) || ' ', ' ' || ? || ' ') > 0 "
+            "ORDER BY id", [wanted, wanted])
 
     @functools.cached_property
     def _os_user(self) -> str:
@@ -710,7 +752,7 @@ class Store:
         """One audit row per case in the file (a copy of the file, or a file brought back, holds every
         child's data, so every case's insight log must name it); inside the caller's transaction.
         Returns the case codes."""
-        codes = [code for (code,) in self.db.execute("SELECT code FROM cases ORDER BY id").fetchall()]
+        codes = [code for (code,) in self.conn.execute("SELECT code FROM cases ORDER BY id").fetchall()]
         for code in codes:
             self.audit(action, code, detail)
         return codes
@@ -718,8 +760,8 @@ class Store:
     # ------------------------------------------------------------ guides and cases
 
     def remember_guide(self, guide) -> None:
-        if not self.db["guides"].count_where("sha = ?", [guide.sha]):
-            self.db["guides"].insert(
+        if not self.conn.execute("SELECT 1 FROM guides WHERE sha = ?", [guide.sha]).fetchone():
+            self._insert("guides",
                 {"sha": guide.sha, "guide_id": guide.id, "name": guide.name,
                  "source_path": guide.path, "toml": guide.text, "stored_at": now()}
             )
@@ -730,15 +772,15 @@ class Store:
 
         sha = case["guide_sha"]
         if sha not in self._guides:
-            row = self.db["guides"].get(sha)
-            self._guides[sha] = parse_guide(row["toml"], row["source_path"])
+            toml, source_path = self.conn.execute("SELECT toml, source_path FROM guides WHERE sha = ?", [sha]).fetchone()
+            self._guides[sha] = parse_guide(toml, source_path)
         return self._guides[sha]
 
     def next_code(self, year: int) -> str:
         # The audit log is asked too: an erased case's code is never given to a new child, or
         # one child's insight log would show the other's.
         prefix = f"RT-{year}-"
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT max(n) FROM (SELECT CAST(substr(code, ?1) AS INTEGER) AS n FROM cases WHERE code LIKE ?2 "
             "UNION ALL SELECT CAST(substr(case_code, ?1) AS INTEGER) FROM audit_log WHERE case_code LIKE ?2)",
             [len(prefix) + 1, prefix + "%"],
@@ -750,7 +792,7 @@ class Store:
             self.remember_guide(guide)
             stamp = now()
             code = self.next_code(dt.date.today().year)
-            self.db["cases"].insert(
+            self._insert("cases",
                 {"code": code, "guide_sha": guide.sha, "abuse_path": int(abuse_path),
                  "status": CaseStatus.OPEN, "created_at": stamp, "updated_at": stamp}
             )
@@ -759,7 +801,7 @@ class Store:
 
     def case(self, code: str, log: bool = True) -> dict:
         wanted = normalise_code(code)
-        rows = list(self.db["cases"].rows_where("upper(code) = ?", [wanted]))
+        rows = self.query("SELECT * FROM cases WHERE upper(code) = ?", [wanted])
         if not rows:
             raise NotFoundError(
                 f"Sagen «{code}» findes ikke i {self.path}.",
@@ -772,24 +814,24 @@ class Store:
 
     def cases(self, include_closed: bool = False) -> list[dict]:
         if include_closed:
-            return list(self.db["cases"].rows_where(order_by="id"))
-        return list(self.db["cases"].rows_where("status = ?", [CaseStatus.OPEN], order_by="id"))
+            return self.query("SELECT * FROM cases ORDER BY id")
+        return self.query("SELECT * FROM cases WHERE status = ? ORDER BY id", [CaseStatus.OPEN])
 
     def update_case(self, case: dict, **fields) -> None:
         self._require_checked(case)
-        self.db["cases"].update(case["id"], {**fields, "updated_at": now()})
+        self._update("cases", case["id"], {**fields, "updated_at": now()})
         case.update(fields)
 
     # ------------------------------------------------------------ answers
 
     def answers(self, case_id: int) -> dict[str, dict]:
-        rows = self.db["answers"].rows_where("case_id = ?", [case_id], order_by="id")
+        rows = self.query("SELECT * FROM answers WHERE case_id = ? ORDER BY id", [case_id])
         return {row["step_id"]: {**row, "value": json.loads(row["value"])} for row in rows}
 
     def save_answer(self, case: dict, step_id: str, phase_id: str, kind: str, value) -> None:
         """Mark a step answered. Call inside atomic(case) together with the step's records."""
         self._require_checked(case)
-        self.db.execute(
+        self.conn.execute(
             "INSERT INTO answers (case_id, step_id, phase_id, kind, value, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(case_id, step_id) DO UPDATE SET "
             "value = excluded.value, created_at = excluded.created_at",
@@ -801,53 +843,58 @@ class Store:
         """Insert one record belonging to a case. Call inside atomic(case)."""
         self._require_checked(case)
         full = {"case_id": case["id"], "step_id": step_id, **row, "created_at": now()}
-        return self.db[table].insert(full).last_pk
+        return self._insert(table, full)
 
     def insert(self, table: str, case: dict, row: dict) -> int:
         """Insert one row of a case's table without a guide step (events, scores, hidden words).
         Call inside atomic(case)."""
         self._require_checked(case)
-        return self.db[table].insert({"case_id": case["id"], **row, "created_at": now()}).last_pk
+        return self._insert(table, {"case_id": case["id"], **row, "created_at": now()})
 
     def change(self, table: str, case: dict, row_id: int, fields: dict) -> None:
         """Change one record of a case (and only of that case). Call inside atomic(case)."""
         self._require_checked(case)
-        self.db[table].update(row_id, fields)
+        self._update(table, row_id, fields, case_id=case["id"])
 
     def current(self, table: str, case: dict, row_id: int, columns: tuple[str, ...]) -> tuple | None:
         """Some columns of one record of the case as they are in the file now, or None if it is gone."""
-        found = self.db.execute(f'SELECT {", ".join(columns)} FROM "{table}" WHERE id = ? AND case_id = ?',
+        found = self.conn.execute(f'SELECT {", ".join(columns)} FROM "{table}" WHERE id = ? AND case_id = ?',
                                 [row_id, case["id"]]).fetchone()
         return None if found is None else tuple(found)
 
     def number_in_case(self, table: str, case: dict, row_id: int) -> int:
         """A record's number in its case: counted up to its own row, so a record another window
         saves meanwhile does not shift it."""
-        return self.db.execute(f'SELECT count(*) FROM "{table}" WHERE case_id = ? AND id <= ?',
+        return self.conn.execute(f'SELECT count(*) FROM "{table}" WHERE case_id = ? AND id <= ?',
                                [case["id"], row_id]).fetchone()[0]
 
     def exports_of(self, codes: list[str]) -> int:
         """How many exports the audit log names for these cases."""
         if not codes:
             return 0
-        return self.db.execute(f"SELECT count(*) FROM audit_log WHERE action = 'eksport' AND case_code IN "
+        return self.conn.execute(f"SELECT count(*) FROM audit_log WHERE action = 'eksport' AND case_code IN "
                                f"({','.join('?' * len(codes))})", codes).fetchone()[0]
 
     def last_audit_id(self) -> int:
-        return self.db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
 
     def unlog_backup(self, first: int, last: int) -> None:
         """Remove the backup rows a failed copy had written (see cli_data._logged_backup)."""
-        self.db.execute("DELETE FROM audit_log WHERE action = 'backup' AND id BETWEEN ? AND ?", [first, last])
+        self.conn.execute("DELETE FROM audit_log WHERE action = 'backup' AND id BETWEEN ? AND ?", [first, last])
 
     def check(self, pragma: str) -> list:
         """What one of SQLite's own checks says (quick_check, integrity_check, foreign_key_check)."""
         if pragma not in ("quick_check", "integrity_check", "foreign_key_check"):
             raise ValueError(pragma)
-        return [r[0] for r in self.db.execute(f"PRAGMA {pragma}")]
+        return [r[0] for r in self.conn.execute(f"PRAGMA {pragma}")]
 
     def rows(self, table: str, case_id: int, order_by: str = "id") -> list[dict]:
-        return list(self.db[table].rows_where("case_id = ?", [case_id], order_by=order_by))
+        return self.query(f'SELECT * FROM "{table}" WHERE case_id = ? ORDER BY {order_by}', [case_id])
+
+
+def _stored(value):
+    """A value as a column holds it: lists and dicts as JSON (as sqlite-utils keeps them)."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict, tuple)) else value
 
 
 def backups_in(folder: Path) -> list[Path]:
@@ -883,12 +930,21 @@ def normalise_code(code: str) -> str:
     return wanted if wanted.startswith("RT-") else f"RT-{wanted}"
 
 
-def schema_state(db) -> str:
-    """'newer' (made by a newer rettidig), 'pending' (migrations to apply) or 'current'."""
-    from rettidig_cli.storage.migrations import migrations
+def applied_migrations(conn) -> list[str]:
+    """The names of the migrations the file has had, in order."""
+    from rettidig_cli.storage.migrations import SET_NAME
 
-    applied = {m.name for m in migrations.applied(db)}
-    known = {m.name for m in migrations._migrations}
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'").fetchone():
+        return []
+    return [name for (name,) in conn.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", [SET_NAME])]
+
+
+def schema_state(conn) -> str:
+    """'newer' (made by a newer rettidig), 'pending' (migrations to apply) or 'current'."""
+    from rettidig_cli.storage.migrations import NAMES
+
+    applied, known = set(applied_migrations(conn)), set(NAMES)
     if applied - known:
         return "newer"
     return "pending" if known - applied else "current"
