@@ -470,11 +470,11 @@ def guides_parsed_once(monkeypatch):
 
     original = guide.parse_guide
 
-    def parse_guide(text: str, path: str):
+    def parse_guide(text: str, path: str, sha: str | None = None):
         limits, rule = reference.limits(), parents.rule()
-        key = (text, path, id(limits), id(rule))
+        key = (text, path, sha, id(limits), id(rule))
         if key not in _GUIDES:
-            _GUIDES[key] = (original(text, path), limits, rule)  # limits and rule kept: their ids stay theirs
+            _GUIDES[key] = (original(text, path, sha), limits, rule)  # limits and rule kept: their ids stay theirs
         return _GUIDES[key][0]
 
     monkeypatch.setattr(guide, "parse_guide", parse_guide)

@@ -415,7 +415,7 @@ def test_document_meeting_table_with_a_stored_day_that_is_not_a_date():
     builder = documents._Builder.__new__(documents._Builder)
     builder.plan = SimpleNamespace(meetings=lambda: [meeting])
     rows = builder.meetings(None)[0]["raekker"]
-    assert rows[0][0] == "snart"
+    assert rows[0][1] == "snart"
 
 
 @pytest.mark.parametrize("total", ["9e999", "-9e999", "-5", "1000"],

@@ -340,24 +340,25 @@ def _totals(block: str) -> list[str]:
 
 
 def test_plan_in_a_terminal_shows_fit_chart_ruler_timeline_and_agreement_history(followed):
+    """The handleplan as a 140-column terminal shows it (the handleplan document, drawn wide)."""
     screen = followed.screens["plan"]
     today = danish_short(dt.date.today())
-    assert f"Handleplan {followed.code}" in screen
+    assert f"Sag {followed.code} · Handleplan" in screen
     assert f"Barn: {CHILD}" in screen
-    assert f"Børnelinealen: I trivsel ({today})" in screen
+    assert f"Børnelinealen: I trivsel ({danish_long(dt.date.today())})" in screen
 
-    fit_box = section(screen, "FIT – udvikling fra møde til møde", "Forældrenes del")
+    fit_box = section(screen, "Barnets udvikling målt med FIT", "─ Børnelinealen ─")
     assert "Pålidelig forbedring" in fit_box
     ors, srs = section(fit_box, "ORS – Mor", "SRS – Mor"), section(fit_box, "SRS – Mor")
     assert _totals(ors) == ["16", "23", "32,5"], ors
     assert _totals(srs) == ["36", "38"], srs
     assert "grænse 25" in ors and "grænse 36" in srs
 
-    ruler = section(screen, "Børnelinealen over tid", "FIT – udvikling")
-    for label in ("I trivsel", "Bekymringsbarn", "Udsat barn"):
-        assert label in ruler
+    ruler = section(screen, "─ Børnelinealen ─", "Forældrenes del")
+    assert "Trinene: I trivsel → Bekymringsbarn → Udsat barn." in ruler
     assert ruler.index("Sproget påvirker legen") < ruler.index(RULER_REASON)
-    assert ruler.count("●") == 2
+    placements = re.findall(rf"│ {re.escape(today)} +(I trivsel|Bekymringsbarn|Udsat barn) ", ruler)
+    assert len(placements) == 2, ruler
 
     agreements = section(screen, "Aftaler – hvem gør hvad", "Statusmøder")
     for line in (f"{today}: aftalt", f"{today}: i gang – {NOTE_STARTED}", f"{today}: udført – {NOTE_DONE}",
@@ -366,9 +367,9 @@ def test_plan_in_a_terminal_shows_fit_chart_ruler_timeline_and_agreement_history
     assert agreements.count("udført") >= 6  # three histories + three status cells
     assert NEW_AGREEMENT in agreements and NEW_AGREEMENT_WHO in agreements
 
-    meetings = section(screen, "Statusmøder", "Børnelinealen over tid")
-    states = re.findall(r"│ (holdt|planlagt|aflyst) +│$", meetings, flags=re.M)  # the Status column
-    assert states == ["holdt", "holdt", "holdt", "planlagt"], states
+    meetings = section(screen, "Statusmøder", "Barnets udvikling")
+    states = re.findall(r" (afholdt|planlagt|aflyst) +│$", meetings, flags=re.M)  # the Status column
+    assert states == ["afholdt", "afholdt", "afholdt", "planlagt"], states
     assert f"Forældrene deltog ikke: {ABSENCE_REASON}" in " ".join(
         line.strip("│ ") for line in meetings.splitlines())
     for minutes in MINUTES:
@@ -482,11 +483,13 @@ def test_held_meetings_are_shown_on_the_day_they_were_held(followed):
     """Regression: the plan printed a held meeting on its PLANNED day and sorted by it, so a meeting
     held today read 'torsdag 10. december 2026 … holdt', and the planned fourth meeting was listed
     between held meetings 1 and 2."""
-    meetings = section(followed.screens["plan"], "Statusmøder", "Børnelinealen over tid")
-    assert meetings.count(danish_long(dt.date.today())) == 3, meetings
+    from rettidig_cli.domain import dates
+
+    meetings = section(followed.screens["plan"], "Statusmøder", "Barnets udvikling")
+    assert meetings.count(dates.format_compact(dt.date.today())) == 3, meetings
     for planned in followed.data["plan-start"]["statusmoeder"]:
         assert f"planlagt til {danish_short(dt.date.fromisoformat(planned['dato']))}" in meetings
-    numbers = re.findall(r"^│ +(\d+) │", meetings, flags=re.M)
+    numbers = re.findall(r"^│ (\d+) +", meetings, flags=re.M)
     assert numbers == ["1", "2", "3", "4"], numbers
 
 

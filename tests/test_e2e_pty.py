@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pexpect  # in the [test] extra; a missing package should fail loudly, not skip
 import pytest
-from conftest import CTRL_C, DOWN, ENTER, danish_long
+from conftest import CTRL_C, DOWN, ENTER
 
 # These walks share one data folder per module (plain); encryption has its own real-terminal tests.
 pytestmark = pytest.mark.plain_only
@@ -205,7 +205,7 @@ def test_plan_in_a_terminal_shows_tovholder_and_danish_meeting_dates(walk):
     status, output = run_in_terminal(["plan", walk.code], walk.home, walk.work)
     assert status == 0, output
     assert "Traceback" not in output
-    assert f"Handleplan {walk.code}" in output
+    assert f"Sag {walk.code} · Handleplan" in output
     assert f"Tovholder: {TOVHOLDER} (pædagog)" in output
     assert f"Barn: {CHILD}" in output
     assert "Alle faser er gennemgået" in output
@@ -229,11 +229,12 @@ def test_plan_in_a_terminal_shows_tovholder_and_danish_meeting_dates(walk):
         assert meeting["tidspunkt"] == "14:00"
         assert meeting["deltagere"] == ["Forældre", TOVHOLDER, EXTRA_PARTICIPANT]
 
-    # Each meeting is printed in Danish form, in the status-meeting table.
+    # Each meeting is printed in Danish form ("man. 1. feb. 2027"), in the status-meeting table.
+    from rettidig_cli.domain import dates
+
     section = output[output.index("Statusmøder"):]
-    printed = [m.group(0) for m in DANISH_DATE.finditer(section)]
     for meeting in meetings:
-        assert danish_long(dt.date.fromisoformat(meeting["dato"])) in printed, (printed, meeting)
+        assert dates.format_compact(dt.date.fromisoformat(meeting["dato"])) in section, (section, meeting)
     assert "kl. 14.00" in section
     assert EXTRA_PARTICIPANT in section
 

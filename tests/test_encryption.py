@@ -459,7 +459,7 @@ def test_wrong_passphrase_is_asked_again_and_three_wrong_change_nothing(cli, dat
     assert result.code == 0, result.err
     assert "Forkert adgangskode" in flat(result.out)
     assert "2. af 3 forsøg" in flat(result.out)
-    assert f"Handleplan {code}" in flat(result.out)
+    assert f"Sag {code} · Handleplan" in flat(result.out)
     for word in NOISE:
         assert word not in box[0] + result.out + result.err
 
@@ -507,7 +507,7 @@ def test_ctrl_c_at_the_passphrase_prompt(cli, data_home):
     before = db_file(data_home).read_bytes()
     result = cli(["plan", code], keys=CTRL_C)
     assert "Traceback" not in result.err + result.out
-    assert f"Handleplan {code}" not in result.out
+    assert f"Sag {code} · Handleplan" not in result.out
     assert db_file(data_home).read_bytes() == before
     assert result.code == 130
     assert "Afbrudt" in flat(result.err)
@@ -567,7 +567,7 @@ def test_passphrase_in_a_real_terminal_never_shows_sqlcipher_noise(tmp_path):
     term.answer("Adgangskode til datafilen:", WRONG + "\r")
     term.expect("Forkert adgangskode")
     term.answer("Adgangskode til datafilen:", PASSPHRASE + "\r")
-    term.expect(f"Handleplan {code}")
+    term.expect(f"Sag {code} · Handleplan")
     assert term.finish() == 0, term.text[-2000:]
     shown = term.text
     for word in NOISE:
@@ -587,7 +587,7 @@ def test_ctrl_c_at_the_passphrase_prompt_in_a_real_terminal(tmp_path):
     term.answer("Adgangskode til datafilen:", CTRL_C)
     status = term.finish()
     assert (home / "rettidig.db").read_bytes() == before
-    assert f"Handleplan {code}" not in term.text
+    assert f"Sag {code} · Handleplan" not in term.text
     assert "Traceback" not in term.text
     assert status == 130, status
     assert "Afbrudt" in term.text

@@ -33,7 +33,7 @@ COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 CLOSED_DAYS = holidays.Denmark(categories=("public", "optional"), language="da")
 
 SUFFIX = {"docx": "docx", "markdown": "md", "ics": "ics", "json": "json", "csv": "csv"}
-AGREEMENT_HEADER_MD = "| Nr. | Hvad | Hvem | Senest | Status | Seneste bemærkning |"
+AGREEMENT_HEADER_MD = "| Nr. | Hvad | Hvem | Senest | Status |"
 CSV_COLUMNS = ["Nr.", "Hvad", "Hvem", "Aftalt", "Senest", "Status", "Seneste bemærkning"]
 WRITE_IN_LINE = "\\_" * 60
 
@@ -342,11 +342,11 @@ def test_handleplan_docx_structure(cli, tmp_path, ikast):
     assert order == sorted(order)
     assert "Mistanke om vold eller overgreb" not in headings  # only on the abuse path
 
-    agreements = find_table(doc, "Nr.", "Hvad", "Hvem", "Senest", "Status", "Seneste bemærkning")
+    agreements = find_table(doc, "Nr.", "Hvad", "Hvem", "Senest", "Status")
     rows = table_rows(agreements)
     assert [r[0] for r in rows[1:]] == ["1", "2"]
     assert rows[1][2] == "Stuens pædagoger" and rows[1][4] == "i gang"
-    assert rows[1][5].endswith("Kører to gange om ugen")
+    assert rows[1][1].endswith("i gang – Kører to gange om ugen")  # the agreement's history under its text
     assert rows[2][1] == "Sprogvurdering" and rows[2][4] == "aftalt"
     assert "w:tblHeader" in agreements.rows[0]._tr.xml
     assert "w:tblHeader" not in agreements.rows[1]._tr.xml
@@ -390,9 +390,10 @@ def test_handleplan_docx_page_header_footer_and_properties(cli, tmp_path):
 def test_handleplan_docx_meetings_in_danish_with_signature_table(cli, tmp_path, ikast):
     doc = word(export(cli, tmp_path, ikast))
     first, second, third = meeting_days()
-    meetings = table_rows(find_table(doc, "Dato", "Tid", "Møde", "Deltagere", "Status"))
-    assert all(r[0] in danish_day_cells(d) for r, d in zip(meetings[1:], (first, second, third), strict=True))
-    assert all(r[1] == "kl. 14.00" and r[2] == "Statusmøde" and r[4] == "planlagt" for r in meetings[1:])
+    meetings = table_rows(find_table(doc, "Nr.", "Dato", "Tid", "Møde", "Deltagere", "Status"))
+    assert [r[0] for r in meetings[1:]] == ["1", "2", "3"]
+    assert all(r[1] in danish_day_cells(d) for r, d in zip(meetings[1:], (first, second, third), strict=True))
+    assert all(r[2] == "kl. 14.00" and r[3] == "Statusmøde" and r[5] == "planlagt" for r in meetings[1:])
     assert f"Næste statusmøde: {danish_long(first)} kl. 14.00." in section_text(doc, "Næste skridt")
 
     (signature,) = section_tables(doc, "Underskrifter")
@@ -408,9 +409,9 @@ def test_example_file_as_is_gives_the_example_dates(cli, tmp_path):
     code = new_case(cli, tmp_path, IKAST_EXAMPLE)
     doc = word(export(cli, tmp_path, code))
     assert "Næste statusmøde: mandag 14. december 2026 kl. 14.00." in section_text(doc, "Næste skridt")
-    meetings = table_rows(find_table(doc, "Dato", "Tid", "Møde", "Deltagere", "Status"))[1:]
+    meetings = table_rows(find_table(doc, "Nr.", "Dato", "Tid", "Møde", "Deltagere", "Status"))[1:]
     for row, day in zip(meetings, (dt.date(2026, 12, 14), dt.date(2027, 1, 25), dt.date(2027, 3, 8)), strict=True):
-        assert row[0] in danish_day_cells(day)
+        assert row[1] in danish_day_cells(day)
     md = export(cli, tmp_path, code, "handleplan", "markdown").read_text(encoding="utf-8")
     assert "Næste statusmøde: mandag 14. december 2026 kl. 14.00." in md
     assert any(f"| {cell} | kl. 14.00 | Statusmøde |" in md for cell in danish_day_cells(dt.date(2026, 12, 14)))
@@ -948,9 +949,9 @@ def test_resen_handleplan_renders(cli, tmp_path, resen):
     assert agreements[2][1] == "Læse højt hver aften" and agreements[2][3] == ""
     observations = table_rows(find_table(doc, "Dato", "Hvad", "Metode", "Hvem"))
     assert observations[1][2] == "TRAS"
-    meetings = table_rows(find_table(doc, "Dato", "Tid", "Møde", "Deltagere", "Status"))
-    assert all(r[0] in danish_day_cells(d) for r, d in zip(meetings[1:], meeting_days(), strict=True))
-    assert all(r[3].startswith("Forældre") for r in meetings[1:])  # Resen always has the parents there
+    meetings = table_rows(find_table(doc, "Nr.", "Dato", "Tid", "Møde", "Deltagere", "Status"))
+    assert all(r[1] in danish_day_cells(d) for r, d in zip(meetings[1:], meeting_days(), strict=True))
+    assert all(r[4].startswith("Forældre") for r in meetings[1:])  # Resen always has the parents there
     assert [r[0] for r in table_rows(section_tables(doc, "Underskrifter")[0])[1:]] == [
         "Forælder", "Forælder", "Tovholder"]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import io
 import re
 import typing
 
@@ -142,6 +143,15 @@ SAMPLE_BLOCKS = {
 }
 
 
+# The blocks only the screen gets (documents.build(screen=True)): the next command, a FIT chart.
+SCREEN_BLOCKS = {
+    "kommando": {"label": "Fortsæt med", "kommando": "rettidig resume RT-2026-001"},
+    "graf": {"serie": {"skema": "ORS", "hvem": "Barnets mor", "type": "outcome", "max": 40, "graense": 25,
+                       "vurdering": "Første måling", "effektstoerrelse": None, "advarsler": [],
+                       "punkter": [{"dato": "2026-11-02", "total": 21.5, "note": "", "under_graense": True}]}},
+}
+
+
 def block_types_written() -> set[str]:
     from rettidig_cli.views import documents
 
@@ -150,7 +160,25 @@ def block_types_written() -> set[str]:
 
 @pytest.mark.plain_only
 def test_every_block_type_documents_write_has_a_sample_here():
-    assert block_types_written() == set(SAMPLE_BLOCKS)
+    assert block_types_written() == set(SAMPLE_BLOCKS) | set(SCREEN_BLOCKS)
+
+
+@pytest.mark.plain_only
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("kind", sorted(SAMPLE_BLOCKS | SCREEN_BLOCKS))
+def test_the_screen_writes_every_block_type(kind, width):
+    """`rettidig plan` draws the same document: every block type, with its text, narrow and wide."""
+    from rich.console import Console
+
+    from rettidig_cli.ui import render
+
+    block = {"type": kind, **(SAMPLE_BLOCKS | SCREEN_BLOCKS)[kind]}
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(render.document_renderable(document_with(block)))
+    shown = " ".join(console.export_text().replace("│", " ").split())
+    wanted = ["ORS – Barnets mor", "21,5"] if kind == "graf" else words_in((SAMPLE_BLOCKS | SCREEN_BLOCKS)[kind])
+    for text in wanted:
+        assert " ".join(text.split()) in shown, (kind, text, shown)
 
 
 def document_with(block: dict) -> dict:

@@ -319,7 +319,7 @@ def out_console(stderr: bool = False):
     return make_console(stderr)
 
 
-def say_plain(*parts: str | tuple[str, str]) -> None:
+def say(*parts: str | tuple[str, str]) -> None:
     """Print plain and (text, style) parts; nothing is read as rich markup, since paths,
     guide names and case data may contain brackets."""
     from rich.text import Text
@@ -330,7 +330,7 @@ def say_plain(*parts: str | tuple[str, str]) -> None:
     out_console().print(Text.assemble(*clean), soft_wrap=True)  # commands and paths stay whole for copying
 
 
-def counted_noun(n: int, one: str, many: str) -> str:
+def plural(n: int, one: str, many: str) -> str:
     """'1 sag', '3 sager'."""
     return f"{n} {one if n == 1 else many}"
 
@@ -407,14 +407,14 @@ def _offer_encryption() -> str | None:
         out_console(stderr=True).print(Text("Datafilen oprettes uden kryptering. Kryptér den senere med: "
                                          "rettidig kryptering til"), soft_wrap=True)
         return None
-    say_plain("rettidig gemmer oplysninger om børn. Krypteres datafilen, kan ingen læse den, "
+    say("rettidig gemmer oplysninger om børn. Krypteres datafilen, kan ingen læse den, "
          "hvis computeren bliver væk eller stjålet.")
     choices = []
     try:
         keys.keyring_backend()
         choices.append(("Ja – med en nøgle i computerens nøglering (anbefalet)", keys.KEYRING))
     except StoreError:
-        say_plain("(Computerens nøglering kan ikke bruges her, så nøglen må være en adgangskode.)")
+        say("(Computerens nøglering kan ikke bruges her, så nøglen må være en adgangskode.)")
     choices += [("Ja – med en adgangskode, som jeg skriver, hver gang jeg bruger rettidig", keys.PASSPHRASE),
                 ("Nej – ikke nu (kan slås til senere med: rettidig kryptering til)", "ingen")]
     return prompts.select("Skal datafilen krypteres?", choices, default=choices[0][1])
@@ -427,7 +427,7 @@ def _ask_passphrase(attempt: int) -> str:
         raise NoTerminalError("Datafilen er krypteret med en adgangskode, og der er ingen terminal at spørge i.",
                               hint="Kør kommandoen i en terminal.")
     if attempt:
-        say_plain(("Forkert adgangskode. ", "bold red"), f"Prøv igen ({attempt + 1}. af 3 forsøg).")
+        say(("Forkert adgangskode. ", "bold red"), f"Prøv igen ({attempt + 1}. af 3 forsøg).")
     return questionary.password("Adgangskode til datafilen:").unsafe_ask()
 
 
@@ -439,19 +439,19 @@ def _ask_new_passphrase() -> str:
     if not in_terminal():
         raise NoTerminalError("Nye datafiler krypteres med en adgangskode, og der er ingen terminal at spørge i.",
                               hint="Kør kommandoen i en terminal, eller vælg nøgleringen i indstillinger.toml.")
-    say_plain((keys.LOST_KEY_WARNING.format(what="adgangskoden"), "bold"))
+    say((keys.LOST_KEY_WARNING.format(what="adgangskoden"), "bold"))
     while True:
         # Checked after Enter, not while typing: a validator would keep the refused text in the field.
         first = questionary.password("Vælg en adgangskode til datafilen:").unsafe_ask()
         try:
             keys.check_new_passphrase(first)
         except ValueError as exc:
-            say_plain((str(exc), "bold red"))
+            say((str(exc), "bold red"))
             continue
         second = questionary.password("Skriv den samme adgangskode igen:").unsafe_ask()
         if first == second:
             return first
-        say_plain(("De to adgangskoder er ikke ens. ", "bold red"), "Prøv igen.")
+        say(("De to adgangskoder er ikke ens. ", "bold red"), "Prøv igen.")
 
 
 def home_folder() -> Path:

@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.commands.common import (
-    CaseArg, DanishCommand, DanishGroup, DbOption, asking_guard, out_console, counted_noun, home_folder, open_store, say_plain, in_terminal, warn,
+    CaseArg, DanishCommand, DanishGroup, DbOption, asking_guard, home_folder, in_terminal, open_store,
+    out_console, plural, say, warn,
 )
 from rettidig_cli.domain.errors import NoTerminalError, RettidigError, StoreError, UsageError
 
@@ -94,34 +95,34 @@ def _rewrap(db: Path | None, method: str, encrypting: bool) -> None:
                 safefile.unlink(keys.sidecar(taken), "kopi")
         raise
     if outcome.interrupted:
-        say_plain(("Du trykkede Ctrl-C, ", "bold yellow"), "mens nøglen blev skiftet. Skiftet blev gjort færdigt først, "
+        say(("Du trykkede Ctrl-C, ", "bold yellow"), "mens nøglen blev skiftet. Skiftet blev gjort færdigt først, "
              "så datafilen og nøglen passer sammen.")
     if encrypting and encrypt.opens_with(path, new_key) and not encrypt.wal_path(path).exists():
         # It held the children's data in clear text: it was the way back only while the switch ran,
         # and the encrypted file has just been seen to open with its key.
         safefile.unlink(taken, "kopi")
-        say_plain("Sikkerhedskopien fra før krypteringen er slettet igen, fordi den ikke var krypteret.")
+        say("Sikkerhedskopien fra før krypteringen er slettet igen, fordi den ikke var krypteret.")
     elif encrypting:
         warn(f"Sikkerhedskopien fra før krypteringen er beholdt ({taken}), fordi den krypterede fil ikke "
               "kunne kontrolleres. Kør: rettidig doctor")
     else:
-        say_plain("En sikkerhedskopi fra før skiftet ligger i ", (str(taken), "bold"), " og åbnes med den gamle "
+        say("En sikkerhedskopi fra før skiftet ligger i ", (str(taken), "bold"), " og åbnes med den gamle "
              + ("nøgle, som derfor bliver i nøgleringen, til kopien slettes." if old_key.key_id else "adgangskode."))
     where = "nøglen i computerens nøglering" if method == keys.KEYRING else "din adgangskode"
     if encrypting:
-        say_plain(("Datafilen er nu krypteret", "bold green"), f" (AES-256). Den åbnes med {where}.")
+        say(("Datafilen er nu krypteret", "bold green"), f" (AES-256). Den åbnes med {where}.")
     else:
-        say_plain(("Nøglen er skiftet.", "bold green"), f" Datafilen åbnes nu med {where}.")
+        say(("Nøglen er skiftet.", "bold green"), f" Datafilen åbnes nu med {where}.")
     if method == keys.KEYRING:  # a passphrase got this warning before it was chosen
-        say_plain((keys.LOST_KEY_WARNING.format(what=where), "bold"))
+        say((keys.LOST_KEY_WARNING.format(what=where), "bold"))
     if old_backups and not encrypting:
-        say_plain(("Bemærk: ", "bold yellow"), f"{counted_noun(len(old_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
+        say(("Bemærk: ", "bold yellow"), f"{plural(len(old_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
              f"er krypteret med en tidligere nøgle eller adgangskode. Slet {'den' if len(old_backups) == 1 else 'dem'}, "
              "hvis en tidligere nøgle eller adgangskode kan være kendt af andre.")
     if not encrypting:
-        say_plain("Ingen sikkerhedskopi åbnes endnu med den nye nøgle. Tag en nu: ", ("rettidig backup", "bold"))
+        say("Ingen sikkerhedskopi åbnes endnu med den nye nøgle. Tag en nu: ", ("rettidig backup", "bold"))
     if plain_backups:
-        say_plain(("Bemærk: ", "bold yellow"), f"{counted_noun(len(plain_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
+        say(("Bemærk: ", "bold yellow"), f"{plural(len(plain_backups), 'ældre sikkerhedskopi', 'ældre sikkerhedskopier')} "
              f"i {backup_folder} er ikke krypteret og indeholder børnenes data i klar tekst. "
              f"Slet {'den' if len(plain_backups) == 1 else 'dem'}, når du ikke skal bruge "
              f"{'den' if len(plain_backups) == 1 else 'dem'}.")
@@ -153,17 +154,17 @@ def encrypt_change(
 def _erased(store, what: str, codes: list[str]) -> None:
     """Compact the file, then say where copies of the erased text may still be."""
     complete = store.compact()
-    say_plain((what, "bold"), " Teksten er fjernet fra datafilen.")
+    say((what, "bold"), " Teksten er fjernet fra datafilen.")
     if not complete:
         warn("Et andet rettidig-vindue har datafilen åben, så en rest kan ligge i filen "
               f"{store.path.name}-wal, til det lukkes. Luk det, og kør: rettidig doctor")
     copies = store.backups()
     exported = store.exports_of(codes)
-    still_there = ([f"{counted_noun(len(copies), 'sikkerhedskopi', 'sikkerhedskopier')} i {store.backup_folder()}"]
-              if copies else []) + ([f"{counted_noun(exported, 'eksporteret dokument', 'eksporterede dokumenter')}"
+    still_there = ([f"{plural(len(copies), 'sikkerhedskopi', 'sikkerhedskopier')} i {store.backup_folder()}"]
+              if copies else []) + ([f"{plural(exported, 'eksporteret dokument', 'eksporterede dokumenter')}"
                                      " (se rettidig indsigt)"] if exported else [])
     if still_there:
-        say_plain(("Husk: ", "bold yellow"), " og ".join(still_there) + " indeholder stadig det slettede. "
+        say(("Husk: ", "bold yellow"), " og ".join(still_there) + " indeholder stadig det slettede. "
              "Slet dem, når de ikke skal bruges.")
 
 
@@ -194,9 +195,9 @@ def slet(
         # a parent's insight must still list that the case was shown. erase_case keeps audit rows.
         with store.atomic(row):
             store.audit("visning", row["code"], ERASE_PROMPT_DETAIL)
-        say_plain("Sag ", (row["code"], "bold"), f" – {child} – ({row['status']}, oprettet {created}) har "
+        say("Sag ", (row["code"], "bold"), f" – {child} – ({row['status']}, oprettet {created}) har "
              f"{sum(counts.values())} poster. Sletningen kan ikke fortrydes.")
-        say_plain("Det, der skal gemmes, hører hjemme i kommunens ESDH: eksportér det først med ",
+        say("Det, der skal gemmes, hører hjemme i kommunens ESDH: eksportér det først med ",
              (f"rettidig export {row['code']}", "bold"), ".")
         with asking_guard(UNCHANGED):
             # prompt_toolkit writes the question past the cleaning console: the code is cleaned here.
@@ -231,22 +232,22 @@ def oprydning(
     closed_months, log_months = closed_after or default_closed, log_after or default_log
     if remember:
         settings.save(home, lukkede_sager_maaneder=closed_months, log_maaneder=log_months)
-        say_plain(f"Gemt: lukkede sager slettes efter {closed_months} måneder, logposter efter {log_months} måneder.")
+        say(f"Gemt: lukkede sager slettes efter {closed_months} måneder, logposter efter {log_months} måneder.")
     store = open_store(db)
     today = dates.today()
     due = erase.expired_cases(store, closed_months, today)
     old_log = erase.old_audit_rows(store, log_months, today)
     if not due and not old_log:
-        say_plain(f"Intet at rydde op: ingen lukkede sager ældre end {closed_months} måneder og ingen logposter "
+        say(f"Intet at rydde op: ingen lukkede sager ældre end {closed_months} måneder og ingen logposter "
              f"ældre end {log_months} måneder.")
         return
     for row in due:
-        say_plain("  ", (row["code"], "bold"), f" lukket {dates.format_date(dt.date.fromisoformat(row['closed_at'][:10]))}")
-    found = [f"{counted_noun(len(due), 'lukket sag', 'lukkede sager')} (opbevares {counted_noun(closed_months, 'måned', 'måneder')})"] \
+        say("  ", (row["code"], "bold"), f" lukket {dates.format_date(dt.date.fromisoformat(row['closed_at'][:10]))}")
+    found = [f"{plural(len(due), 'lukket sag', 'lukkede sager')} (opbevares {plural(closed_months, 'måned', 'måneder')})"] \
         if due else []
-    found += [f"{counted_noun(old_log, 'logpost', 'logposter')} (opbevares {counted_noun(log_months, 'måned', 'måneder')})"] \
+    found += [f"{plural(old_log, 'logpost', 'logposter')} (opbevares {plural(log_months, 'måned', 'måneder')})"] \
         if old_log else []
-    say_plain(f"{' og '.join(found)} er ældre end opbevaringsperioden.")
+    say(f"{' og '.join(found)} er ældre end opbevaringsperioden.")
     if not yes:
         if not in_terminal():
             raise NoTerminalError("Sletningen skal bekræftes.", hint="Tilføj --ja for at slette dem.")
@@ -254,13 +255,13 @@ def oprydning(
             erase_now = prompts.yes("Slet dem for altid?" if len(due) + old_log > 1 else "Slet den for altid?",
                                     default=False)
         if not erase_now:
-            say_plain("Intet er slettet.")
+            say("Intet er slettet.")
             return
     for row in due:
         erase.erase_case(store, row, action="slet-opbevaring")
     removed = erase.prune_audit(store, log_months, today)
-    done = [counted_noun(len(due), "sag", "sager")] if due else []
-    done += [counted_noun(removed, "logpost", "logposter")] if removed else []
+    done = [plural(len(due), "sag", "sager")] if due else []
+    done += [plural(removed, "logpost", "logposter")] if removed else []
     _erased(store, f"{' og '.join(done)} er slettet.", [row["code"] for row in due])
 
 
@@ -385,12 +386,12 @@ def backup(
     target, codes = _logged_backup(store, "kopi", out.expanduser() if out else None)
     with store.atomic():
         # The general row: a backup of a file without cases is logged too, and it says how many.
-        store.audit("backup", None, counted_noun(len(codes), "sag", "sager"))
-    say_plain(("Sikkerhedskopi gemt: ", "bold green"), str(target))
-    say_plain("Den er kontrolleret (integrity_check), før den fik sit navn.")
+        store.audit("backup", None, plural(len(codes), "sag", "sager"))
+    say(("Sikkerhedskopi gemt: ", "bold green"), str(target))
+    say("Den er kontrolleret (integrity_check), før den fik sit navn.")
     if store.key is not None:
-        say_plain("Kopien er krypteret med samme nøgle som datafilen.")
-    say_plain("Læg den på plads igen med: ", (f"rettidig gendan {target}", "bold"))
+        say("Kopien er krypteret med samme nøgle som datafilen.")
+    say("Læg den på plads igen med: ", (f"rettidig gendan {target}", "bold"))
 
 
 def doctor(db: DbOption = None) -> None:
@@ -420,7 +421,7 @@ def _ask_passphrase_for(what: str):
             raise NoTerminalError(f"{what[0].upper()}{what[1:]} er krypteret med en adgangskode, og der er ingen "
                                   "terminal at spørge i.", hint="Kør kommandoen i en terminal.")
         if attempt:
-            say_plain(("Forkert adgangskode. ", "bold red"), f"Prøv igen ({attempt + 1}. af 3 forsøg).")
+            say(("Forkert adgangskode. ", "bold red"), f"Prøv igen ({attempt + 1}. af 3 forsøg).")
         with asking_guard(UNCHANGED):
             return questionary.password(f"Adgangskode til {what}:").unsafe_ask()
 
@@ -451,36 +452,36 @@ def gendan(
     checked = restore.check_backup(path, backup_file, _ask_passphrase_for("sikkerhedskopien"))
     try:
         newest = dt.datetime.fromisoformat(checked.newest) if checked.newest else None
-        say_plain(("Sikkerhedskopien er hel", "bold green"), f" (tjekket med integrity_check): {backup_file}")
-        say_plain(f"Den er taget {_when(checked.taken)}"
+        say(("Sikkerhedskopien er hel", "bold green"), f" (tjekket med integrity_check): {backup_file}")
+        say(f"Den er taget {_when(checked.taken)}"
              + (f"; det seneste, der er registreret i den, er fra {_when(newest)}." if newest else "."))
-        say_plain(("Alt, hvad der er gemt efter sikkerhedskopien blev taget, kommer ikke med.", "bold"),
+        say(("Alt, hvad der er gemt efter sikkerhedskopien blev taget, kommer ikke med.", "bold"),
              " Og en sag, der er slettet efter, kommer tilbage: slet den igen bagefter (se rettidig indsigt SAG).")
         if not yes:
-            say_plain(f"Den nuværende datafil {path} bliver ikke slettet: den gemmes i {restore.aside_folder(path)}.")
+            say(f"Den nuværende datafil {path} bliver ikke slettet: den gemmes i {restore.aside_folder(path)}.")
             with asking_guard(UNCHANGED):
                 go = prompts.yes("Læg sikkerhedskopien på plads som datafil?", default=False)
             if not go:
-                say_plain(UNCHANGED)
+                say(UNCHANGED)
                 return
         lock = restore.lock_current(path, checked, _ask_passphrase_for("den nuværende datafil"))
         restored = restore.swap(path, checked, lock)
     finally:
         restore.discard_copy(path)  # the checked copy, unless swap put it in place
     restore.audit(path, checked)
-    say_plain(("Sikkerhedskopien er lagt på plads som datafil: ", "bold green"), str(path))
+    say(("Sikkerhedskopien er lagt på plads som datafil: ", "bold green"), str(path))
     if restored.kept is not None:
-        say_plain("Den tidligere datafil er gemt (ikke slettet) her: ", (str(restored.kept), "bold"))
+        say("Den tidligere datafil er gemt (ikke slettet) her: ", (str(restored.kept), "bold"))
         if not restored.locked:
-            say_plain("Den kunne ikke åbnes (beskadiget, eller nøglen passer ikke). Giv den til IT, hvis den skal undersøges.")
+            say("Den kunne ikke åbnes (beskadiget, eller nøglen passer ikke). Giv den til IT, hvis den skal undersøges.")
         else:
-            say_plain("Fortryd med: ", (f"rettidig gendan {restored.kept}", "bold"))
+            say("Fortryd med: ", (f"rettidig gendan {restored.kept}", "bold"))
     if checked.passphrase is not None:
-        say_plain(("Datafilen åbnes nu med sikkerhedskopiens adgangskode", "bold yellow"),
+        say(("Datafilen åbnes nu med sikkerhedskopiens adgangskode", "bold yellow"),
              " (den, du skrev for kopien) – også hvis du har skiftet adgangskode, siden kopien blev taget.")
-    say_plain(f"Datafilen indeholder nu det, der var gemt, da sikkerhedskopien blev taget ({_when(checked.taken)}). "
+    say(f"Datafilen indeholder nu det, der var gemt, da sikkerhedskopien blev taget ({_when(checked.taken)}). "
          "Det, der blev gemt efter, er ikke i den.")
-    say_plain("Tjek den med: ", ("rettidig doctor", "bold"))
+    say("Tjek den med: ", ("rettidig doctor", "bold"))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from rettidig_cli.commands.common import CaseArg, DanishCommand, DbOption, out_console, open_store, say_plain, in_terminal, warn
+from rettidig_cli.commands.common import (
+    CaseArg, DanishCommand, DbOption, in_terminal, open_store, out_console, say, warn,
+)
 from rettidig_cli.domain.errors import Interrupted, NoTerminalError, UsageError
 
 TERM_MAX = 80
@@ -76,7 +78,7 @@ def _confirm_anonymous(store, case, terms: list[str]) -> list[str] | None:
     from rettidig_cli.ui import prompts
 
     if terms:
-        say_plain(("Skjules også: ", "bold"), ", ".join(terms))
+        say(("Skjules også: ", "bold"), ", ".join(terms))
     choice = prompts.select(
         "Er teksten fri for navne og andet, der kan genkende barnet eller familien?",
         [("Ja – skriv filen", "write"), ("Nej – skjul flere ord", "more"), ("Afbryd – skriv ingenting", "stop")],
@@ -197,7 +199,7 @@ def export(
         store.audit("eksport", row["code"], f"{purpose.id}/{fmt}")
     what = {"docx": "Word-dokumentet", "markdown": "Dokumentet", "ics": "Kalenderfilen", "json": "JSON-filen",
             "csv": "CSV-filen"}[fmt]
-    say_plain(f"{what} «{purpose.title}» er skrevet til ",
+    say(f"{what} «{purpose.title}» er skrevet til ",
          (str(written.resolve()), "bold"), " (kun læsbar for dig).")
     from rettidig_cli.storage import places
 

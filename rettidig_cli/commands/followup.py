@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.commands.common import (
-    CaseArg, DanishCommand, DanishGroup, DbOption, asking_guard, out_console, home_folder, open_store, read_answers, say_plain, warn,
+    CaseArg, DanishCommand, DanishGroup, DbOption, asking_guard, home_folder, open_store, out_console,
+    read_answers, say, warn,
 )
 from rettidig_cli.domain.errors import NoTerminalError, UsageError
 
@@ -58,7 +59,7 @@ def _checked(call):
 
 
 def _done(what: str, code: str) -> None:
-    say_plain(what, " i sag ", (code, "bold"), ". Se handleplanen: ", (f"rettidig plan {code}", "bold"))
+    say(what, " i sag ", (code, "bold"), ". Se handleplanen: ", (f"rettidig plan {code}", "bold"))
 
 
 # ---------------------------------------------------------------- observation, faktor, aftale
@@ -309,7 +310,7 @@ def meeting_move(
     if nr is not None and dato is not None:
         meeting = _planned(store, row, nr, "")
         value = _checked(lambda: followup.parse_move({"dato": dato, "tidspunkt": tid, "grund": grund}, meeting, guide))
-        say_plain(f"{meeting['kind']} nr. {meeting['nr']}: {_long(meeting['day'])} → ",
+        say(f"{meeting['kind']} nr. {meeting['nr']}: {_long(meeting['day'])} → ",
              (f"{_long(value['dato'])} kl. {value['tidspunkt'].replace(':', '.')}", "bold"))
         if not confirmed:
             _need_terminal(["--ja (for at bekræfte)"], "møde flyt")
@@ -317,7 +318,7 @@ def meeting_move(
 
             with asking_guard():
                 if not ask.confirm_move(meeting, value):
-                    say_plain("Mødet er ikke flyttet.")
+                    say("Mødet er ikke flyttet.")
                     return
     else:
         _need_terminal(["NR", "--dato"], "møde flyt")
@@ -327,7 +328,7 @@ def meeting_move(
             meeting = _planned(store, row, nr, "Hvilket møde skal flyttes?")
             value = ask.ask_move(meeting, guide)
         if value is None:
-            say_plain("Mødet er ikke flyttet.")
+            say("Mødet er ikke flyttet.")
             return
     followup.move_meeting(store, row, meeting, value)
     _done(f"{meeting['kind']} nr. {meeting['nr']} er flyttet til {_long(value['dato'])}", row["code"])
@@ -358,7 +359,7 @@ def meeting_cancel(
                 grund = prompts.ask_text("Hvorfor aflyses mødet?", lambda v: fields.text(
                     v, "Grund", required=False, max_length=fields.SHORT_MAX), instruction="(kan springes over)")
             if not prompts.yes(f"Aflys {followup.definite(meeting['kind'].lower())} {_long(meeting['day'])}?", False):
-                say_plain("Mødet er ikke aflyst.")
+                say("Mødet er ikke aflyst.")
                 return
     followup.cancel_meeting(store, row, meeting, grund or "")
     _done(f"{meeting['kind']} nr. {meeting['nr']} {_long(meeting['day'])} er aflyst", row["code"])
@@ -405,10 +406,10 @@ def meeting_hold(
 
         source = ask.InteractiveMeeting(store, row, guide)
         again = " (det er allerede registreret som holdt – du supplerer det)" if meeting["state"] == MeetingState.HELD else ""
-        say_plain((f"{meeting['kind']} nr. {meeting['nr']}, {_long(meeting['day'])}", "bold"), again)
+        say((f"{meeting['kind']} nr. {meeting['nr']}, {_long(meeting['day'])}", "bold"), again)
     with asking_guard(f"Det, du nåede at registrere, er gemt i sag {row['code']}."):
         followup.hold_meeting(store, row, guide, meeting, source)
-    say_plain(f"{followup.definite(meeting['kind'])} er registreret i sag ", (row["code"], "bold"), ".")
+    say(f"{followup.definite(meeting['kind'])} er registreret i sag ", (row["code"], "bold"), ".")
     from rettidig_cli.views import plan as plans
     from rettidig_cli.ui import render
 
@@ -417,7 +418,7 @@ def meeting_hold(
     if data.fit:
         console.print(render.fit_panel(data.fit))
     nxt = data.next_status_meeting
-    say_plain("Næste statusmøde: ", (_long(nxt.day) if nxt else "ikke aftalt", "bold"),
+    say("Næste statusmøde: ", (_long(nxt.day) if nxt else "ikke aftalt", "bold"),
          f". Se hele handleplanen: rettidig plan {row['code']}")
 
 
@@ -493,17 +494,17 @@ def luk(
             reason = ask.ask_close_reason()
             counted = "1 åben aftale" if open_count == 1 else f"{open_count} åbne aftaler"
             if open_count and not prompts.yes(f"Der er {counted}. Luk sagen alligevel?", False):
-                say_plain("Sagen er ikke lukket.")
+                say("Sagen er ikke lukket.")
                 return
     cancelled = followup.close_case(store, row, reason)
-    say_plain("Sag ", (row["code"], "bold"), f" er lukket: {reason}.")
+    say("Sag ", (row["code"], "bold"), f" er lukket: {reason}.")
     for meeting in cancelled:
-        say_plain(f"  {meeting['kind']} {_long(meeting['day'])} er aflyst.")
-    say_plain(f"Genåbn den med: rettidig genåbn {row['code']}")
+        say(f"  {meeting['kind']} {_long(meeting['day'])} er aflyst.")
+    say(f"Genåbn den med: rettidig genåbn {row['code']}")
     from rettidig_cli.storage import settings
 
     months, _ = settings.retention(home_folder(), warn=warn)  # the case is closed: a bad file is only a warning
-    say_plain(f"Når den har været lukket i {months} måneder, slettes den med: rettidig oprydning")
+    say(f"Når den har været lukket i {months} måneder, slettes den med: rettidig oprydning")
 
 
 def genaabn(
@@ -523,7 +524,7 @@ def genaabn(
         with asking_guard():
             grund = prompts.ask_text("Hvorfor genåbnes sagen?", lambda v: fields.text(v, "Grunden"))
     followup.reopen_case(store, row, grund)
-    say_plain("Sag ", (row["code"], "bold"), " er åben igen. Tilføj et statusmøde med: ",
+    say("Sag ", (row["code"], "bold"), " er åben igen. Tilføj et statusmøde med: ",
          (f"rettidig møde ny {row['code']}", "bold"))
 
 
@@ -556,10 +557,10 @@ def mistanke(
                       "Det bliver skrevet i historikken og loggen.")
                 grund = prompts.ask_text("Hvorfor tages mistanken af sagen?", lambda v: fields.text(v, "Begrundelsen"))
                 if not prompts.yes("Tag mistanken af sagen?", False):
-                    say_plain("Intet er ændret.")
+                    say("Intet er ændret.")
                     return
         followup.remove_suspicion(store, row, grund)
-        say_plain("Mistanken er taget af sag ", (row["code"], "bold"), ". Begrundelsen står i historikken.")
+        say("Mistanken er taget af sag ", (row["code"], "bold"), ". Begrundelsen står i historikken.")
         return
     if grund is not None:
         raise UsageError("--grund bruges kun med --fjern.")
@@ -582,7 +583,7 @@ def mistanke(
         raw = {"dato": dato, "modtager": modtager, "hvordan": hvordan, "leder_informeret": leder}
     underretning = _checked(lambda: wizard.parse_underretning_fields(raw, ctx))
     followup.register_suspicion(store, row, underretning)
-    say_plain("Mistanken og underretningen er gemt i sag ", (row["code"], "bold"), ". Guidens trin om kontakt til "
+    say("Mistanken og underretningen er gemt i sag ", (row["code"], "bold"), ". Guidens trin om kontakt til "
          "forældrene vises ikke længere.")
     warn(guide.safety.rule)
     if not underretning["leder_informeret"]:

@@ -3,7 +3,6 @@
 The engine knows record kinds, never a municipality: everything a guide says lives in its file,
 and every mistake in a file is reported with the file, the key and what was expected."""
 
-import hashlib
 import os
 import re
 import tomllib
@@ -455,7 +454,15 @@ def _check_counts(top: Reader, limits) -> None:
                            f"har {len(options)} valgmuligheder; højst {limits.max_options}")
 
 
-def parse_guide(text: str, path: str) -> Guide:
+def _sha256(text: str) -> str:
+    import hashlib  # ~3 ms to import: only a guide read from its file needs it
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def parse_guide(text: str, path: str, sha: str | None = None) -> Guide:
+    """The guide in `text`; `sha` is the text's SHA-256 where it is already known (a snapshot in
+    the data file is stored under it)."""
     from rettidig_cli.guide.reference import limits as load_limits
 
     limits = load_limits()
@@ -546,7 +553,7 @@ def parse_guide(text: str, path: str) -> Guide:
             Escalation(r.ident("step"), r.texts("from", required=True), r.ident("to"))
             for r in top.tables("escalations")
         ),
-        path=path, sha=hashlib.sha256(text.encode()).hexdigest(), text=text,
+        path=path, sha=sha or _sha256(text), text=text,
         is_default=top.boolean("default"),
     )
     _check_references(guide, top)

@@ -11,7 +11,6 @@ import functools
 import getpass
 import json
 import os
-import secrets
 import sqlite3
 import stat
 import sys
@@ -212,6 +211,7 @@ class Store:
         self._guides: dict = {}
         self._identity: tuple[int, int] | None = None  # the file this connection opened
         self._writing_case: int | None = None  # the case atomic(case) has checked in this transaction
+        self._savepoints = 0  # names each nested atomic() apart
         state = _prepare_file(path, create)
         warning = places.location_warning(path)
         self.warnings = [warning] if warning else []
@@ -596,7 +596,8 @@ class Store:
     @contextlib.contextmanager
     def _savepoint(self):
         """A nested atomic(): undone alone if it fails, kept with the outer transaction."""
-        name = f"rettidig_{secrets.token_hex(8)}"
+        self._savepoints += 1
+        name = f"rettidig_{self._savepoints}"
         self.conn.execute(f"SAVEPOINT {name}")
         try:
             yield
@@ -773,7 +774,7 @@ class Store:
         sha = case["guide_sha"]
         if sha not in self._guides:
             toml, source_path = self.conn.execute("SELECT toml, source_path FROM guides WHERE sha = ?", [sha]).fetchone()
-            self._guides[sha] = parse_guide(toml, source_path)
+            self._guides[sha] = parse_guide(toml, source_path, sha)
         return self._guides[sha]
 
     def next_code(self, year: int) -> str:

@@ -27,14 +27,18 @@ def clean_segments(segments: Iterable[Segment]) -> list[Segment]:
     movement, a window title it was asked for) and is passed on as it is. A link in a style is
     cleaned too: rich writes it into an OSC 8 sequence, so an ESC or BEL in it would end that
     sequence early and start one of its own."""
-    cleaned = []
+    cleaned, seen = [], {}
     for text, style, control in segments:
         if control:
             cleaned.append(Segment(text, style, control))
             continue
         if style is not None and style.link:
             style = style.update_link(printable(style.link) or None)
-        cleaned.append(Segment(printable(text), style, control))
+        if not (text.isascii() and text.isprintable()):  # else nothing printable() removes can be in it
+            if text not in seen:  # a screen repeats its pieces (spaces, borders): each cleaned once
+                seen[text] = printable(text)
+            text = seen[text]
+        cleaned.append(Segment(text, style, control))
     return cleaned
 
 

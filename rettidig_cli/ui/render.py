@@ -3,16 +3,12 @@ rich never reads '[bold]' or '[/]' typed by a user as markup."""
 
 from __future__ import annotations
 
-
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from rettidig_cli.domain import dates, fit
-from rettidig_cli.views.model import Plan, Ruler
-from rettidig_cli.views.plan import overdue_sentence
-from rettidig_cli.domain.vocabulary import OPEN_AGREEMENT, AgreementStatus, MeetingState
+from rettidig_cli.views.model import Plan
 from rettidig_cli.views.overview import OVERDUE, clip
 
 COLOURS = {"green": "green", "yellow": "yellow", "red": "red", "orange": "dark_orange", "blue": "blue"}
@@ -40,209 +36,120 @@ def _field(label: str, value: str, style: str = "") -> Text:
     return text
 
 
-def plan_renderable(plan: Plan):
-    parts = []
-    child = plan.child
+# A section's border on the screen, by its tone (documents.build(screen=True)).
+_TONE_STYLES = {"alarm": "red", "naeste": "green", "": ""}
+
+
+def document_renderable(doc: dict):
+    """A document (documents.build) on the screen: the same sections and blocks the Word and
+    Markdown writers put on paper, each section in a panel."""
     head = Text()
-    head.append(f"Handleplan {plan.code}", style="bold")
-    head.append(f"  ·  {plan.guide.name}\n", style="dim")
-    head.append(_field("Barn", child.name or ""))
-    head.append(f"   ({child.age_group or '?'}, {child.setting or '?'})\n")
-    phase = plan.phase
-    head.append(_field("Fase", "Alle faser er gennemgået" if plan.done
-                       else f"{phase.number} af {phase.count}: {phase.title}"))
-    head.append("\n")
-    tov = plan.tovholder
-    head.append(_field("Tovholder", tov.name + (f" ({tov.role})" if tov.role else "")
-                       if tov else "ikke valgt endnu", "bold cyan"))
-    if plan.position:
-        pos = plan.position
+    head.append(doc["hoved"], style="bold")
+    if doc["undertitel"]:
+        head.append(f"  ·  {doc['undertitel']}", style="dim")
+    for label, value in doc["felter"]:
         head.append("\n")
-        head.append(_field("Børnelinealen", f"{pos.label} ({_day(pos.day, True)})", COLOURS.get(pos.colour, "")))
-    if plan.closed:
-        head.append("\n")
-        head.append(_field("Lukket", f"{_day(plan.closed.day)}: {plan.closed.reason}", "bold"))
-    parts.append(Panel(head, border_style="dim" if plan.closed else "cyan"))
-
-    if plan.abuse_path:
-        body = Text(plan.safety_rule or "", style="bold")
-        for u in plan.underretninger:
-            body.append(f"\nUnderretning {_day(u.day)} til {u.recipient} ({u.method}). ")
-            body.append("Leder informeret." if u.leader_informed else "Leder IKKE informeret endnu.",
-                        style="" if u.leader_informed else "bold red")
-        if not plan.underretninger:
-            body.append("\nIngen underretning registreret – lav den nu.", style="bold red")
-        parts.append(Panel(body, title=Text("Mistanke om vold eller overgreb"), border_style="red"))
-
-    overdue = [overdue_sentence(d) for d in plan.overdue()]
-    if overdue:
-        parts.append(Panel(_lines(overdue, "! "), title=Text("Overskredet"), border_style="red"))
-
-    if plan.concern:
-        parts.append(Panel(_lines(plan.concern, ""), title=Text("Bekymringen"), title_align="left"))
-
-    deadline_open = plan.observation_deadline and not plan.observations_done
-    if plan.observations or deadline_open:
-        table = Table(title=Text("Observationer"), title_justify="left", expand=True)
-        table.add_column("Dato", no_wrap=True)
-        table.add_column("Hvad", ratio=3)
-        table.add_column("Metode", ratio=1)
-        table.add_column("Hvem", ratio=1)
-        for o in plan.observations:
-            table.add_row(Text(_day(o.day, True)), Text(o.what), Text(o.method), Text(o.who))
-        if deadline_open and not plan.closed:
-            table.caption = Text(f"Frist for iagttagelser: {_day(plan.observation_deadline)}")
-        parts.append(table)
-
-    if plan.factors:
-        parts.append(Panel(_lines([f"{f.kind}: {f.text}" for f in plan.factors]),
-                           title=Text("Trivselstegn og faktorer"), title_align="left"))
-
-    # The parents' own words are shown under "Forældrenes del" below.
-    # On the abuse path the parents' part is not shown at all (a suspicion registered later).
-    others = [t for t in plan.texts if t.role not in ("concern", "parents_view")]
-    if others:
-        body = Text()
-        for i, t in enumerate(others):
-            if i:
-                body.append("\n")
-            body.append(f"{t.title}: ", style="bold")
-            body.append(t.text)
-        parts.append(Panel(body, title=Text("Perspektiver og analyse"), title_align="left"))
-
-    if plan.decisions:
-        body = Text()
-        for i, d in enumerate(plan.decisions):
-            if i:
-                body.append("\n")
-            body.append(f"{d.title}: ", style="bold")
-            body.append(", ".join(d.choices))
-            for earlier in d.earlier:
-                body.append(f"  (før: {earlier.choice}, {_day(earlier.day, True)})", style="dim")
-            if d.earlier and d.reason:
-                body.append(f"\n   Begrundelse: {d.reason}")
-            for c in d.meaning:
-                body.append(f"\n   – {c}")
-        parts.append(Panel(body, title=Text("Beslutninger"), title_align="left"))
-
-    parts.append(agreements_table(plan))
-    parts.append(meetings_table(plan))
-    if plan.ruler.history:
-        parts.append(ruler_timeline(plan.ruler))
-    if plan.fit:
-        parts.append(fit_panel(plan.fit))
-
-    if not plan.abuse_path:
-        parents = plan.parents
-        body = Text()
-        for t in parents.views:
-            body.append(f"{t.title}: ", style="bold")
-            body.append(t.text + "\n")
-        for c in parents.consents:
-            body.append(f"{c.title}: ", style="bold")
-            body.append(c.answer + (f" – {c.name}" if c.name else "") + (f", {_day(c.day, True)}" if c.day else ""))
-            body.append("\n")
-        sig = parents.signature
-        if sig is None or sig.answer != "ja":
-            body.append("Handleplanen er ikke underskrevet af forældrene endnu.", style="yellow")
-        body.rstrip()
-        parts.append(Panel(body if body.plain.strip() else Text("Intet registreret endnu.", style="dim"),
-                           title=Text("Forældrenes del"), title_align="left"))
-
-    nxt = plan.next_step
-    body = Text()
-    code = plan.code
-    if plan.closed:
-        body.append("Sagen er lukket og står ikke i den daglige oversigt.\n")
-        body.append(f"Genåbn den med: rettidig genåbn {code}", style="dim")
-    elif nxt.phase:
-        body.append(f"{nxt.phase}\n", style="bold")
-        body.append(nxt.step or "")
-        if nxt.guidance:
-            body.append("\n")
-            body.append(_lines(nxt.guidance))
-        body.append(f"\n\nFortsæt med: rettidig resume {code}", style="dim")
-    else:
-        body.append(nxt.step or "Følg op på aftalerne på statusmøderne.")
-    meeting = plan.next_status_meeting
-    if meeting and not plan.closed:
-        body.append("\n\nNæste statusmøde: ", style="bold")
-        body.append(f"{_day(meeting.day)} {_clock(meeting.time)}")
-        body.append(f"\nHold det med: rettidig møde hold {code}", style="dim")
-    parts.append(Panel(body, title=Text("Næste skridt"), title_align="left", border_style="green"))
-
-    if plan.sparring:
-        parts.append(Panel(Text(" · ".join(plan.sparring)), title=Text("Husk, du også kan få sparring hos"),
-                           title_align="left"))
+        head.append(_field(label, value, "bold cyan" if label == "Tovholder" else ""))
+    parts = [Panel(head, border_style="cyan")]
+    if doc["indledning"]:
+        parts.append(Text(doc["indledning"]))
+    for section in doc["afsnit"]:
+        tone = section.get("tone", "")
+        body = [_screen_block(b, tone) for b in section["blokke"]]
+        parts.append(Panel(Group(*body), title=Text(section["overskrift"]), title_align="left",
+                           border_style=_TONE_STYLES[tone]))
     return Group(*parts)
 
 
-def agreements_table(plan: Plan) -> Table:
-    table = Table(title=Text("Aftaler – hvem gør hvad"), title_justify="left", expand=True)
-    table.add_column("Nr.", justify="right", no_wrap=True)
-    table.add_column("Hvad", ratio=3)
-    table.add_column("Hvem", ratio=1)
-    table.add_column("Senest", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    for a in plan.agreements:
-        what = Text(a.what)
-        if a.history:
-            steps = [f"{_day(a.agreed, True)}: aftalt"] + [
-                f"{_day(e.day, True)}: {e.status}" + (f" – {e.note}" if e.note else "") for e in a.history]
-            what.append("\n" + "\n".join(steps), style="dim")
-        closed = a.status not in OPEN_AGREEMENT
-        table.add_row(str(a.nr), what, Text(a.who), Text(_day(a.due, True)),
-                      Text(a.status + (" (overskredet)" if a.overdue else ""),
-                           style="bold red" if a.overdue else ("green" if a.status == AgreementStatus.DONE else
-                                                               "dim" if closed else "")))
-    if not plan.agreements:
-        table.add_row("", Text("Ingen aftaler endnu", style="dim"), "", "", "")
-    return table
+def _screen_block(b: dict, tone: str):
+    kind = b["type"]
+    if kind == "afsnit":
+        return Text(b["tekst"], style="bold" if tone == "alarm" else "")
+    if kind == "punkter":
+        return _lines(b["punkter"], "! " if tone == "alarm" else "• ")
+    if kind == "nummereret":
+        return Text("\n".join(f"{i}. {item}" for i, item in enumerate(b["punkter"], start=1)))
+    if kind == "tabel":
+        return _Rows(b["kolonner"], b["raekker"])
+    if kind == "udfyld":  # a line to write on, on paper; on the screen: not filled in yet
+        return Text(f"{b['label']} (ikke udfyldt)" if b["label"] else "(ikke udfyldt)", style="dim")
+    if kind == "underskrift":
+        return Text(f"Underskrives af: {', '.join(b['parter'])}", style="dim")
+    if kind == "kommando":
+        return Text.assemble((f"{b['label']}: ", "dim"), (b["kommando"], "bold"))
+    if kind == "graf":
+        return fit_chart(b["serie"])
+    raise ValueError(f"unknown block type {kind}")
 
 
-def meetings_table(plan: Plan) -> Table:
-    title = "Statusmøder og andre møder" if plan.other_meetings else "Statusmøder"
-    table = Table(title=Text(title), title_justify="left", expand=True)
-    table.add_column("Nr.", justify="right", no_wrap=True)
-    table.add_column("Dato", ratio=3)
-    table.add_column("Tid", no_wrap=True)
-    table.add_column("Deltagere", ratio=2)
-    table.add_column("Status", no_wrap=True)
-    for m in plan.meetings():
-        shown = m.held_on or m.day
-        label = Text(_day(shown) if m.status_meeting else f"{m.kind}: {_day(shown)}")
-        if m.held_on and m.held_on != m.day:
-            label.append(f"\nplanlagt til {_day(m.day, True)}", style="dim")
-        elif m.moved_from:
-            label.append(f"\nflyttet fra {_day(m.moved_from, True)}" + (f": {m.reason}" if m.reason else ""),
-                         style="dim")
-        people = Text(", ".join(m.people()))
-        if m.parents_present is False:
-            people.append(f"\nForældrene deltog ikke: {m.absence_reason}", style="yellow")
-        if m.minutes:
-            people.append(f"\nReferat: {m.minutes}", style="dim")
-        state = {MeetingState.HELD: ("holdt", "green"), MeetingState.CANCELLED: ("aflyst", "dim"),
-                 MeetingState.PLANNED: ("planlagt", "")}
-        word, style = state.get(m.status, (m.status, ""))
-        if m.status == MeetingState.CANCELLED and m.cancel_reason:
-            word += f"\n({m.cancel_reason})"
-        table.add_row(str(m.nr), label, Text(_clock(m.time)), people, Text(word, style=style))
-    if not plan.meetings():
-        table.add_row("", Text("Ingen møder aftalt endnu", style="dim"), "", "", "")
-    return table
+# Below this width a table is shown as one card per row: five columns in 80 do not fit.
+WIDE = 100
+# First columns whose value needs no name on a card.
+_DATE_COLUMNS = ("Dato", "Hvornår")
 
 
-def ruler_timeline(ruler: Ruler) -> Table:
-    """The Børnelineal positions over time: one column per position, in the guide's order and colours."""
-    table = Table(title=Text("Børnelinealen over tid"), title_justify="left", expand=True)
-    table.add_column("Dato", no_wrap=True)
-    for step in ruler.steps:
-        table.add_column(Text(step.label, style=f"bold {COLOURS.get(step.colour, '')}"), justify="center")
-    table.add_column("Begrundelse", ratio=2)
-    for entry in ruler.history:
-        cells = [Text("●", style=f"bold {COLOURS.get(entry.colour, '')}") if step.id == entry.id else Text("")
-                 for step in ruler.steps]
-        table.add_row(Text(_day(entry.day, True)), *cells, Text(entry.reason))
+class _Rows:
+    """A table of a document, laid out when the width is known: a table on a wide screen, a card
+    per row on a narrow one (and in a pipe, which rich takes as 80 columns)."""
+
+    def __init__(self, columns: list[str], rows: list[list[str]]):
+        self.columns, self.rows = columns, rows
+
+    def __rich_console__(self, console, options):
+        yield _table(self.columns, self.rows) if options.max_width >= WIDE else _cards(self.columns, self.rows)
+
+
+def _cards(columns: list[str], rows: list[list[str]]) -> Text:
+    """Each row as a short card: its first cell as the title ("Nr. 2", a date), short cells after
+    it with their column names, long ones on lines of their own. Nothing is cut."""
+    text = Text()
+    for n, row in enumerate(rows):
+        if n:
+            text.append("\n")
+        name, value = columns[0], row[0] or "–"
+        if name.endswith("."):  # "Nr. 2"
+            text.append(f"{name} {value}", style="bold")
+        elif name in _DATE_COLUMNS:  # a date says what it is
+            text.append(value, style="bold")
+        else:
+            text.append(f"{name}: ", style="dim")
+            text.append(value, style="bold")
+        short = [(name, value) for name, value in zip(columns[1:], row[1:]) if value and len(value) <= 24
+                 and "\n" not in value]
+        for name, value in short:
+            text.append(f" · {name}: ", style="dim")
+            text.append(value)
+        for name, value in zip(columns[1:], row[1:]):
+            if value and (name, value) not in short:
+                head, _, rest = value.partition("\n")
+                text.append(f"\n  {name}: ", style="dim")
+                text.append(head)
+                if rest:
+                    text.append("\n  " + rest.replace("\n", "\n  "), style="dim")
+    return text
+
+
+def _table(columns: list[str], rows: list[list[str]]):
+    """A table as wide as the screen: short columns (dates, numbers) kept on one line, the rest
+    sharing the width; a cell's second line (a note, a reason) dimmed."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(expand=True, box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1), pad_edge=False)
+    for i, name in enumerate(columns):
+        longest = max((len(line) for row in rows for line in [name, *row[i].split("\n")]), default=0)
+        # Short columns (numbers, times, a status) keep their width; the others share the rest by
+        # how much they hold. Folded, never cut: a long word is broken, never hidden.
+        table.add_column(name, overflow="fold", ratio=None if longest <= 12 else min(longest, 40))
+    for row in rows:
+        cells = []
+        for value in row:
+            first, _, rest = value.partition("\n")
+            cell = Text(first)
+            if rest:
+                cell.append("\n" + rest, style="dim")
+            cells.append(cell)
+        table.add_row(*cells)
     return table
 
 
@@ -296,7 +203,12 @@ def fit_panel(series: list[dict]) -> Panel:
 
 
 def print_plan(plan: Plan, console: Console) -> None:
-    console.print(plan_renderable(plan))
+    """The handleplan on the screen: the handleplan document, as the exports have it."""
+    from rettidig_cli.guide.reference import document_rules
+    from rettidig_cli.views import documents
+
+    purpose = document_rules().purpose("handleplan")
+    console.print(document_renderable(documents.build(plan, purpose, plan.today, screen=True)))
 
 
 LEVEL_STYLES = {0: "bold red", 1: "bold yellow", 2: "yellow", 3: "magenta", 4: "dim", 5: "dim"}
@@ -309,6 +221,8 @@ def print_list(rows: list[dict], console: Console, title: str = "Dine sager – 
     if not rows and not hidden:
         console.print(Text("Der er ingen sager, der passer. Opret en ny med: rettidig new"))
         return
+    from rich.table import Table
+
     table = Table(title=Text(title), title_justify="left", expand=True)
     table.add_column("Sag", no_wrap=True)
     table.add_column("Barn", ratio=1)
@@ -344,6 +258,8 @@ def _number(n: int) -> str:
 
 
 def print_history(code: str, entries: list[dict], console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title=Text(f"Historik for sag {code} – nyeste nederst"), title_justify="left", expand=True)
     table.add_column("Dato", no_wrap=True)
     table.add_column("Hvad", no_wrap=True)

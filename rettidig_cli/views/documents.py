@@ -1,8 +1,11 @@
-"""Builds the content of an exported document as plain data, from a handleplan (plan.build).
+"""Builds the content of a document as plain data, from a handleplan (plan.build).
 
 Which purposes exist and which sections each holds is data (data/documents.toml); this module
-has one builder per kind of section. The result is format-neutral: the Markdown and Word
-writers lay out the same blocks, and --format json writes them as they are.
+has one builder per kind of section. The result is format-neutral: one layout, several writers.
+`rettidig plan` draws the handleplan on the screen (ui/render.py), the Markdown and Word writers
+put the same blocks on paper, and --format json writes them as they are. Where a screen and a
+page differ, the blocks say so: on the screen (screen=True) the next command to run is a block,
+FIT is drawn as a chart, and nothing is left to write in by hand.
 
 A block is a dict with a "type":
   afsnit      {"tekst"}                          a paragraph
@@ -11,6 +14,11 @@ A block is a dict with a "type":
   tabel       {"kolonner": [...], "raekker": [[...]]}  a table with a header row
   udfyld      {"label", "linjer"}                lines to write on by hand
   underskrift {"parter": [...]}                  signature lines: name, date, signature
+  kommando    {"label", "kommando"}              the command that does the next step (screen only)
+  graf        {"serie": {...}}                   one FIT series as a chart (screen only; fit.series)
+
+A section may carry a "tone" on the screen: "alarm" (the abuse path, what is overdue) or "naeste"
+(the next step).
 """
 
 from __future__ import annotations
@@ -42,6 +50,14 @@ def table(columns: list[str], rows: list[list[str]]) -> dict:
 
 def write_in(label: str, lines: int = 3) -> dict:
     return {"type": "udfyld", "label": label, "linjer": lines}
+
+
+def command(label: str, text: str) -> dict:
+    return {"type": "kommando", "label": label, "kommando": text}
+
+
+# How the screen marks a section, by its source.
+_TONES = {"safety": "alarm", "overdue": "alarm", "next_step": "naeste"}
 
 
 def _without_empty(block: dict, *optional: str) -> dict:
@@ -93,10 +109,12 @@ class ShownSection:
     parties: tuple[str, ...]
 
 
-def build(plan: Plan, purpose: Purpose, today: dt.date, redactor=None, meeting: Meeting | None = None) -> dict:
-    """The document for one purpose. `meeting` is the status meeting a statusmøde document is for."""
+def build(plan: Plan, purpose: Purpose, today: dt.date, redactor=None, meeting: Meeting | None = None,
+          screen: bool = False) -> dict:
+    """The document for one purpose. `meeting` is the status meeting a statusmøde document is for;
+    `screen`: for the terminal rather than a page (see the module's docstring)."""
     r = redactor or redactor_for(plan, purpose)
-    builder = _Builder(clean(plan), purpose, today, r, clean(meeting))
+    builder = _Builder(clean(plan), purpose, today, r, clean(meeting), screen)
     abuse = builder.abuse
     sections = []
     for section in purpose.sections:
@@ -106,7 +124,8 @@ def build(plan: Plan, purpose: Purpose, today: dt.date, redactor=None, meeting: 
                             tuple(parents.visible(section.parties, abuse)))
         blocks = getattr(builder, spec.source)(spec)
         if blocks:
-            sections.append({"overskrift": spec.heading, "blokke": blocks})
+            sections.append({"overskrift": spec.heading, "blokke": blocks,
+                             **({"tone": _TONES.get(spec.source, "")} if screen else {})})
     code = plan.code
     month = r.day(today.isoformat()) if r.anonymous else ""  # an anonymous document knows only the month
     return {
@@ -125,9 +144,9 @@ def build(plan: Plan, purpose: Purpose, today: dt.date, redactor=None, meeting: 
 
 
 class _Builder:
-    def __init__(self, plan: Plan, purpose: Purpose, today: dt.date, r, meeting: Meeting | None):
+    def __init__(self, plan: Plan, purpose: Purpose, today: dt.date, r, meeting: Meeting | None, screen: bool):
         self.plan, self.purpose, self.today, self.r = plan, purpose, today, r
-        self.meeting = meeting
+        self.meeting, self.screen = meeting, screen
         self.abuse = plan.abuse_path
 
     # ------------------------------------------------------------ helpers
@@ -171,7 +190,7 @@ class _Builder:
         values = {
             "child": ("Barn", f"{child.name} ({child.age_group}, {child.setting})"),
             "tovholder": ("Tovholder", (tov.name + (f" ({tov.role})" if tov.role else "")) if tov else "ikke valgt endnu"),
-            "phase": ("Fase", "alle faser er gennemgået" if p.done
+            "phase": ("Fase", "Alle faser er gennemgået" if p.done
                       else f"{p.phase.number} af {p.phase.count}: {p.phase.title}"),
             "position": ("Børnelinealen", f"{self.t(p.position.label)} ({self.day(p.position.day)})"
                          if p.position else ""),
@@ -183,7 +202,8 @@ class _Builder:
             "period": ("Forløb", f"siden {self.day(p.created)}"),
             "printed_month": ("Udskrevet", self.day(self.today.isoformat())),
         }
-        rows = [values[name] for name in self.purpose.meta]
+        shown = [name for name in self.purpose.meta if not (self.screen and name in ("printed", "printed_month"))]
+        rows = [values[name] for name in shown]
         if p.closed and not self.r.anonymous:
             rows.append(("Lukket", f"{self.day(p.closed.day)}: {p.closed.reason}"))
         return rows
@@ -199,11 +219,12 @@ class _Builder:
         if not self.abuse:
             return []
         blocks = [paragraph(self.plan.safety_rule)]
-        blocks += [bullets([
+        if not self.plan.underretninger:
+            return blocks + [paragraph("Ingen underretning er registreret – lav den nu.")]
+        return blocks + [bullets([
             f"Underretning {self.day(u.day)} til {self.t(u.recipient)} ({self.t(u.method)}); "
             + ("lederen er informeret." if u.leader_informed else "lederen er IKKE informeret endnu.")
-            for u in self.plan.underretninger])] if self.plan.underretninger else []
-        return blocks
+            for u in self.plan.underretninger])]
 
     def overdue(self, spec):
         overdue = [overdue_sentence(d) for d in self.plan.overdue()]
@@ -214,14 +235,17 @@ class _Builder:
         return items or ([write_in(spec.help)] if spec.help else [])
 
     def observations(self, spec):
-        obs = self.plan.observations
+        p = self.plan
+        obs = p.observations
+        deadline = ([paragraph(f"Frist for iagttagelser: {self.day(p.observation_deadline)}.")]
+                    if p.observation_deadline and not p.observations_done and not p.closed else [])
         if not obs:
-            return [paragraph("Der er ikke registreret observationer endnu.")]
+            return [paragraph("Der er ikke registreret observationer endnu."), *deadline]
         if self.r.anonymous:
             return [table(["Hvornår", "Hvad", "Metode"],
                           [[self.day(o.day), self.t(o.what), self.t(o.method)] for o in obs])]
         return [table(["Dato", "Hvad", "Metode", "Hvem"],
-                      [[dates.format_iso(o.day, short=True), o.what, o.method, o.who] for o in obs])]
+                      [[dates.format_iso(o.day, short=True), o.what, o.method, o.who] for o in obs]), *deadline]
 
     def factors(self, spec):
         rows = [[f.kind, self.t(f.text)] for f in self.plan.factors]
@@ -249,25 +273,40 @@ class _Builder:
         return blocks
 
     def agreements(self, spec):
-        rows = [[str(a.nr), a.what, a.who, dates.format_iso(a.due, short=True), self._status(a),
-                 self._last_note(a)] for a in self.plan.agreements]
+        rows = [[str(a.nr), a.what + self._history(a), a.who, dates.format_iso(a.due, short=True), self._status(a)]
+                for a in self.plan.agreements]
         if not rows:
             return [paragraph("Der er ingen aftaler endnu.")]
-        return [_without_empty(table(["Nr.", "Hvad", "Hvem", "Senest", "Status", "Seneste bemærkning"], rows),
-                               "Seneste bemærkning")]
+        return [table(["Nr.", "Hvad", "Hvem", "Senest", "Status"], rows)]
+
+    def _history(self, a: Agreement) -> str:
+        """An agreement's changes under its text, one line each: what was done, and when."""
+        if not a.history:
+            return ""
+        steps = [f"{self.r.short(a.agreed)}: aftalt"] + [
+            f"{self.r.short(e.day)}: {e.status}" + (f" – {self.t(e.note)}" if e.note else "") for e in a.history]
+        return "\n" + "\n".join(steps)
 
     def meetings(self, spec):
         rows = []
         for m in self.plan.meetings():
             state = m.status
-            if m.held_on and m.held_on != m.day:
-                state += f" ({dates.format_iso(m.held_on, short=True)})"
             if m.cancel_reason:
                 state += f": {m.cancel_reason}"
-            rows.append([self._compact(m.day), self._time(m), m.kind, ", ".join(m.people()), state])
+            when = self._compact(m.held_on or m.day)  # a meeting is where it was held
+            if m.held_on and m.held_on != m.day:
+                when += f"\nplanlagt til {dates.format_iso(m.day, short=True)}"
+            elif m.moved_from:
+                when += f"\nflyttet fra {dates.format_iso(m.moved_from, short=True)}" + (f": {m.reason}" if m.reason else "")
+            people = ", ".join(m.people())
+            if m.parents_present is False and not self.abuse:
+                people += f"\nForældrene deltog ikke: {m.absence_reason}"
+            if m.minutes and not self.r.anonymous:
+                people += f"\nReferat: {m.minutes}"
+            rows.append([str(m.nr), when, self._time(m), m.kind, people, state])
         if not rows:
             return [paragraph("Der er ingen møder planlagt endnu.")]
-        return [table(["Dato", "Tid", "Møde", "Deltagere", "Status"], rows)]
+        return [table(["Nr.", "Dato", "Tid", "Møde", "Deltagere", "Status"], rows)]
 
     def fit(self, spec):
         rows, warnings = [], []
@@ -282,7 +321,10 @@ class _Builder:
             warnings += [self.t(w) for w in e["advarsler"]]
         if not rows:
             return []
-        blocks = [table(["Skema", "Hvem", "Score", "Periode", "Grænse", "Vurdering"], rows)]
+        if self.screen:
+            blocks = [{"type": "graf", "serie": e} for e in self.plan.fit]
+        else:
+            blocks = [table(["Skema", "Hvem", "Score", "Periode", "Grænse", "Vurdering"], rows)]
         return blocks + ([bullets(warnings)] if warnings else [])
 
     def ruler(self, spec):
@@ -301,15 +343,23 @@ class _Builder:
         return blocks + ([bullets(consents)] if consents else [])
 
     def next_step(self, spec):
-        nxt = self.plan.next_step
+        nxt, code = self.plan.next_step, self.plan.code
         if self.plan.closed:
+            if self.screen:
+                return [paragraph("Sagen er lukket og står ikke i den daglige oversigt."),
+                        command("Genåbn den med", f"rettidig genåbn {code}")]
             return [paragraph("Sagen er lukket.")]
-        blocks = [paragraph(f"{nxt.phase}: {nxt.step}" if nxt.phase else (nxt.step or ""))]
+        blocks = [paragraph(f"{nxt.phase}: {nxt.step}" if nxt.phase
+                            else (nxt.step or "Følg op på aftalerne på statusmøderne."))]
         if nxt.guidance:
             blocks.append(bullets(nxt.guidance))
+        if nxt.phase and self.screen:
+            blocks.append(command("Fortsæt med", f"rettidig resume {code}"))
         status = self.plan.next_status_meeting
         if status:
             blocks.append(paragraph(f"Næste statusmøde: {dates.format_iso(status.day)} {self._time(status)}."))
+            if self.screen:
+                blocks.append(command("Hold det med", f"rettidig møde hold {code}"))
         return blocks
 
     def sparring(self, spec):
@@ -317,15 +367,18 @@ class _Builder:
 
     def signature(self, spec):
         blocks = [paragraph(spec.help)] if spec.help else []
+        lines = [] if self.screen else [{"type": "underskrift", "parter": list(spec.parties)}]  # paper is signed
         if self.abuse:
             blocks.append(paragraph("Der er ingen underskrift fra forældrene: der er mistanke om vold eller overgreb."))
-            return blocks + [{"type": "underskrift", "parter": list(spec.parties)}] if spec.parties else blocks
+            return blocks + lines if spec.parties else blocks
         signed = self.plan.parents.signature
         if signed and signed.answer == "ja":
             who = f" af {signed.name}" if signed.name else ""
             when = f" {dates.format_iso(signed.day)}" if signed.day else ""
             blocks.append(paragraph(f"Registreret som underskrevet{who}{when}."))
-        return blocks + [{"type": "underskrift", "parter": list(spec.parties)}]
+        elif self.screen:
+            blocks.append(paragraph("Handleplanen er ikke underskrevet af forældrene endnu."))
+        return blocks + lines
 
     # ------------------------------------------------------------ a request for a meeting
 
