@@ -38,7 +38,7 @@ def erase_case(store, case: dict, action: str = "slet") -> None:
         store.conn.execute("DELETE FROM cases WHERE id = ?", [case["id"]])
         # The guide snapshot holds no child data, but nothing needs it once its last case is gone.
         store.conn.execute("DELETE FROM guides WHERE sha = ? AND NOT EXISTS "
-                         "(SELECT 1 FROM cases WHERE guide_sha = ?)", [case["guide_sha"], case["guide_sha"]])
+                           "(SELECT 1 FROM cases WHERE guide_sha = ?)", [case["guide_sha"], case["guide_sha"]])
         store.audit(action, case["code"])
 
 

@@ -568,7 +568,6 @@ class Store:
             if conn.in_transaction:
                 if case is not None and case["id"] != self._writing_case:
                     self._check_same_case(case)
-                    self._forget_summary(case)
                     self._writing_case = case["id"]  # until the outer transaction ends
                 with self._savepoint():
                     yield self
@@ -578,7 +577,6 @@ class Store:
                 self._check_same_file()
                 if case is not None:
                     self._check_same_case(case)
-                    self._forget_summary(case)
                 self._writing_case = case["id"] if case is not None else None
                 yield self
             except BaseException:
@@ -620,7 +618,7 @@ class Store:
 
     def _check_same_case(self, case: dict) -> None:
         row = self.conn.execute("SELECT status FROM cases WHERE id = ? AND code = ? AND created_at = ?",
-                              [case["id"], case["code"], case["created_at"]]).fetchone()
+                                [case["id"], case["code"], case["created_at"]]).fetchone()
         if row is None:
             raise CaseChangedError(
                 f"Sag {case['code']} er slettet i et andet vindue, mens du skrev. Det, du skrev nu, er ikke gemt "
@@ -633,8 +631,9 @@ class Store:
                 hint=f"Se sagen med: rettidig plan {case['code']}")
 
     def _forget_summary(self, case: dict) -> None:
-        """Every write to a case goes through atomic(case), so the case's kept summary goes here, in
-        the same transaction: `list` makes it again from the plan (a rollback keeps the old one)."""
+        """The case's kept summary goes with each change, in the same transaction (and savepoint):
+        `list` makes it again from the plan; a rollback keeps the old one. A transaction that only
+        checks the case or logs its use keeps it."""
         self.conn.execute("DELETE FROM case_summaries WHERE case_id = ?", [case["id"]])
 
     def overview_rows(self, include_closed: bool, facts: tuple[str, ...]):
@@ -656,7 +655,7 @@ class Store:
         for start in range(0, len(case_ids), 500):  # SQLite's limit on ? in one statement
             chunk = case_ids[start:start + 500]
             found.update(self.conn.execute(f"SELECT case_id, data FROM case_summaries WHERE case_id IN "
-                                         f"({','.join('?' * len(chunk))})", chunk).fetchall())
+                                           f"({','.join('?' * len(chunk))})", chunk).fetchall())
         return found
 
     def keep_summaries(self, facts: tuple[str, ...], summaries: list[tuple]) -> None:
@@ -667,13 +666,15 @@ class Store:
             raise RuntimeError("summaries are kept inside the transaction that read the cases")
         columns = ("case_id", "version", "data", *facts)
         self.conn.executemany(f"INSERT OR REPLACE INTO case_summaries ({', '.join(columns)}) "
-                                 f"VALUES ({', '.join('?' * len(columns))})", summaries)
+                              f"VALUES ({', '.join('?' * len(columns))})", summaries)
 
     def _require_checked(self, case: dict) -> None:
         """Every write that belongs to a case goes through atomic(case): a write that skipped the
-        check could land in another child's case."""
+        check could land in another child's case. Called by every write, so it also forgets the
+        case's summary."""
         if self._writing_case != case["id"]:
             raise RuntimeError("a case write outside atomic(case)")
+        self._forget_summary(case)
 
     # ------------------------------------------------------------ files written beside the data file
 
@@ -860,21 +861,21 @@ class Store:
     def current(self, table: str, case: dict, row_id: int, columns: tuple[str, ...]) -> tuple | None:
         """Some columns of one record of the case as they are in the file now, or None if it is gone."""
         found = self.conn.execute(f'SELECT {", ".join(columns)} FROM "{table}" WHERE id = ? AND case_id = ?',
-                                [row_id, case["id"]]).fetchone()
+                                  [row_id, case["id"]]).fetchone()
         return None if found is None else tuple(found)
 
     def number_in_case(self, table: str, case: dict, row_id: int) -> int:
         """A record's number in its case: counted up to its own row, so a record another window
         saves meanwhile does not shift it."""
         return self.conn.execute(f'SELECT count(*) FROM "{table}" WHERE case_id = ? AND id <= ?',
-                               [case["id"], row_id]).fetchone()[0]
+                                 [case["id"], row_id]).fetchone()[0]
 
     def exports_of(self, codes: list[str]) -> int:
         """How many exports the audit log names for these cases."""
         if not codes:
             return 0
         return self.conn.execute(f"SELECT count(*) FROM audit_log WHERE action = 'eksport' AND case_code IN "
-                               f"({','.join('?' * len(codes))})", codes).fetchone()[0]
+                                 f"({','.join('?' * len(codes))})", codes).fetchone()[0]
 
     def last_audit_id(self) -> int:
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
