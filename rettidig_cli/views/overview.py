@@ -229,14 +229,17 @@ def from_store(store, today: dt.date, include_closed: bool, closed_only: bool = 
             # One case that cannot be planned (its guide beyond the limits, a value written by hand)
             # is a line saying so; the overview of the other cases goes on.
             try:
-                known = plans.build(store, {k: v for k, v in row.items() if not k.startswith("summary_")},
-                                    today).summary()
+                summary = plans.build(store, {k: v for k, v in row.items() if not k.startswith("summary_")},
+                                      today).summary()
             except (plans.CaseGuideError, plans.CaseUnreadableError) as exc:
                 unreadable.append(unreadable_row(row, exc.reason))
                 continue
-            facts = known.facts()
-            made.append((row["id"], SUMMARY_VERSION, json.dumps(known.to_stored(), ensure_ascii=False),
+            facts, known = summary.facts(), row["id"]  # read back like the others, if it is shown
+            made.append((row["id"], SUMMARY_VERSION, json.dumps(summary.to_stored(), ensure_ascii=False),
                          *facts.columns()))
+            if len(made) == 500:  # kept as they are made: 10,000 new summaries are never all in memory
+                store.keep_summaries(Facts.COLUMNS, made)
+                made = []
         if matches(facts, tovholder, setting, phase):
             ranked.append((rank(facts, today), known))
     if made:
