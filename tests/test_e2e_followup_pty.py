@@ -357,7 +357,7 @@ def test_plan_in_a_terminal_shows_fit_chart_ruler_timeline_and_agreement_history
     ruler = section(screen, "─ Børnelinealen ─", "Forældrenes del")
     assert "Trinene: I trivsel → Bekymringsbarn → Udsat barn." in ruler
     assert ruler.index("Sproget påvirker legen") < ruler.index(RULER_REASON)
-    placements = re.findall(rf"│ {re.escape(today)} +(I trivsel|Bekymringsbarn|Udsat barn) ", ruler)
+    placements = re.findall(rf"│ {re.escape(today)}[ │]+(I trivsel|Bekymringsbarn|Udsat barn) ", ruler)
     assert len(placements) == 2, ruler
 
     agreements = section(screen, "Aftaler – hvem gør hvad", "Statusmøder")

@@ -150,3 +150,12 @@ def test_the_rank_from_the_kept_facts_is_the_first_task_of_the_case():
             assert (level, date) == (overview.CALM, "9999")
 
     agree()
+
+
+def test_the_summary_table_holds_the_facts_in_their_order():
+    """A row of case_summaries' fact columns is the rest of a Facts after code, open and setting
+    (overview.from_store builds Facts from it by position)."""
+    from rettidig_cli.views.model import Facts
+
+    assert Facts._fields[:3] == ("code", "open", "setting")
+    assert Facts._fields[3:] == Facts.COLUMNS

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 MONTHS = (
@@ -144,8 +144,7 @@ def days_closed(years: range, include_optional: bool) -> dict[dt.date, str]:
     return closed
 
 
-@dataclass(frozen=True)
-class ProposedDate:
+class ProposedDate(NamedTuple):
     day: dt.date
     moved_from: dt.date | None = None
     reason: str = ""

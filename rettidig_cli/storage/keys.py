@@ -7,9 +7,7 @@ and never written to a file: the small file beside the database (rettidig.db.kry
 
 from __future__ import annotations
 
-import secrets
 import tomllib
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,6 +148,9 @@ def new_keyring_key() -> Key:
     from rettidig_cli.guide.reference import privacy_rules
 
     backend = keyring_backend()
+    import secrets  # with hmac and hashlib, ~3 ms at every start; only a new key needs it
+    import uuid
+
     key_id = f"datafil-{uuid.uuid4()}"
     hex_key = secrets.token_hex(32)
     try:

@@ -55,10 +55,25 @@ def document_renderable(doc: dict):
         parts.append(Text(doc["indledning"]))
     for section in doc["afsnit"]:
         tone = section.get("tone", "")
-        body = [_screen_block(b, tone) for b in section["blokke"]]
-        parts.append(Panel(Group(*body), title=Text(section["overskrift"]), title_align="left",
-                           border_style=_TONE_STYLES[tone]))
+        parts.append(_Section(section["overskrift"], [_screen_block(b, tone) for b in section["blokke"]], tone))
     return Group(*parts)
+
+
+class _Section:
+    """A section in a panel under its heading; on a wide screen a section that is one table is
+    the table itself, titled with the heading (a table inside a panel is measured twice)."""
+
+    def __init__(self, heading: str, body: list, tone: str):
+        self.heading, self.body, self.tone = heading, body, tone
+
+    def __rich_console__(self, console, options):
+        if len(self.body) == 1 and isinstance(self.body[0], _Rows) and options.max_width >= WIDE:
+            table = _table(self.body[0].columns, self.body[0].rows)
+            table.title, table.title_justify, table.title_style = Text(self.heading), "left", "bold"
+            yield table
+            return
+        yield Panel(Group(*self.body), title=Text(self.heading), title_align="left",
+                    border_style=_TONE_STYLES[self.tone])
 
 
 def _screen_block(b: dict, tone: str):
@@ -130,12 +145,12 @@ def _cards(columns: list[str], rows: list[list[str]]) -> Text:
 
 
 def _table(columns: list[str], rows: list[list[str]]):
-    """A table as wide as the screen: short columns (dates, numbers) kept on one line, the rest
-    sharing the width; a cell's second line (a note, a reason) dimmed."""
+    """A table as wide as the screen (under its section's heading): short columns (dates, numbers)
+    kept on one line, the rest sharing the width; a cell's second line (a note, a reason) dimmed."""
     from rich import box
     from rich.table import Table
 
-    table = Table(expand=True, box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1), pad_edge=False)
+    table = Table(expand=True, box=box.ROUNDED, border_style="dim", padding=(0, 1))
     for i, name in enumerate(columns):
         longest = max((len(line) for row in rows for line in [name, *row[i].split("\n")]), default=0)
         # Short columns (numbers, times, a status) keep their width; the others share the rest by

@@ -324,6 +324,7 @@ class Facts(NamedTuple):
 
     code: str
     open: bool
+    setting: str
     has_undated_duty: bool  # a duty without a day (the abuse path's) is always overdue
     first_duty: str | None  # the earliest day of any dated duty (ISO)
     first_soon_duty: str | None  # the earliest observation or agreement deadline
@@ -331,12 +332,12 @@ class Facts(NamedTuple):
     updated: str
     needs_tovholder: bool
     tovholder: str
-    setting: str
     phase_number: int
     phase_id: str
     phase_title: str
 
-    # The columns of the summary table, in this order (code, open and setting come from the case).
+    # The columns of the summary table: the fields after code, open and setting (which come from
+    # the case), in the same order, so a row of the table is the rest of a Facts as it is.
     COLUMNS = ("has_undated_duty", "first_duty", "first_soon_duty", "next_status_meeting", "updated",
                "needs_tovholder", "tovholder", "phase_number", "phase_id", "phase_title")
 

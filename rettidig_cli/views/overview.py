@@ -218,30 +218,28 @@ def from_store(store, today: dt.date, include_closed: bool, closed_only: bool = 
     from rettidig_cli.views import plan as plans
 
     ranked, unreadable, made = [], [], []
-    for row in store.overview_rows(include_closed, Facts.COLUMNS):
-        if closed_only and row["status"] == CaseStatus.OPEN:
+    for case_id, code, status, case_setting, version, *kept in store.overview_rows(include_closed, Facts.COLUMNS):
+        if closed_only and status == CaseStatus.OPEN:
             continue
-        if row["summary_version"] == SUMMARY_VERSION:
-            facts = Facts(code=row["code"], open=row["status"] == CaseStatus.OPEN, setting=row["setting"] or "",
-                          **{name: row[f"summary_{name}"] for name in Facts.COLUMNS})
-            known = row["id"]
+        if version == SUMMARY_VERSION:
+            facts = Facts(code, status == CaseStatus.OPEN, case_setting or "", *kept)
         else:
             # One case that cannot be planned (its guide beyond the limits, a value written by hand)
             # is a line saying so; the overview of the other cases goes on.
+            row = store.case_row(case_id)
             try:
-                summary = plans.build(store, {k: v for k, v in row.items() if not k.startswith("summary_")},
-                                      today).summary()
+                summary = plans.build(store, row, today).summary()
             except (plans.CaseGuideError, plans.CaseUnreadableError) as exc:
                 unreadable.append(unreadable_row(row, exc.reason))
                 continue
-            facts, known = summary.facts(), row["id"]  # read back like the others, if it is shown
-            made.append((row["id"], SUMMARY_VERSION, json.dumps(summary.to_stored(), ensure_ascii=False),
+            facts = summary.facts()
+            made.append((case_id, SUMMARY_VERSION, json.dumps(summary.to_stored(), ensure_ascii=False),
                          *facts.columns()))
             if len(made) == 500:  # kept as they are made: 10,000 new summaries are never all in memory
                 store.keep_summaries(Facts.COLUMNS, made)
                 made = []
         if matches(facts, tovholder, setting, phase):
-            ranked.append((rank(facts, today), known))
+            ranked.append((rank(facts, today), case_id))  # its summary is read back if it is shown
     if made:
         store.keep_summaries(Facts.COLUMNS, made)
 
