@@ -6,11 +6,9 @@ Guide content that means contacting them is marked in data (parent_contact); `vi
 `shown` are the only way such content reaches an output, and `parent_wording` is the rule that
 finds unmarked parent wording, used when a guide is loaded and by the tests on every output."""
 
-from __future__ import annotations
-
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rettidig_cli.domain.vocabulary import StepKind
 
@@ -18,19 +16,19 @@ _SENTENCE = re.compile(r"[^.!?;\n]+")
 _WORD = re.compile(r"\w+")
 
 
-@dataclass(frozen=True)
-class ParentRule:
-    words: frozenset[str]
-    phrases: tuple[re.Pattern, ...]  # words of more than one token
-    stems: tuple[str, ...]
-    negations: tuple[re.Pattern, ...]
+class ParentRule(NamedTuple):
+    words: frozenset  # single words, casefolded
+    phrase_texts: tuple  # words of more than one token, as written
+    stems: tuple  # parts of a word that make it a parent word ("forældre" in "forældremøde")
+    negations: re.Pattern | None  # "ikke kontakte forældrene" and the like: one pattern for all
+    phrases: re.Pattern | None  # phrase_texts as one pattern
 
     def with_words(self, extra) -> "ParentRule":
         if not extra:
             return self
         single = {w.casefold() for w in extra if " " not in w.strip()}
-        phrases = tuple(_phrase(w) for w in extra if " " in w.strip())
-        return ParentRule(self.words | single, self.phrases + phrases, self.stems, self.negations)
+        texts = self.phrase_texts + tuple(w for w in extra if " " in w.strip())
+        return self._replace(words=self.words | single, phrase_texts=texts, phrases=_phrases(texts))
 
     def parent_word(self, sentence: str) -> str | None:
         """The first word in the sentence that speaks of the parents, or None."""
@@ -38,19 +36,20 @@ class ParentRule:
             token = match.group().casefold()
             if token in self.words or any(s in token for s in self.stems):
                 return match.group()
-        for phrase in self.phrases:
-            found = phrase.search(sentence)
-            if found:
-                return found.group()
-        return None
+        found = self.phrases.search(sentence) if self.phrases else None
+        return found.group() if found else None
 
     def negated(self, sentence: str) -> bool:
-        return any(n.search(sentence) for n in self.negations)
+        return bool(self.negations and self.negations.search(sentence))
 
 
-def _phrase(text: str) -> re.Pattern:
-    parts = [re.escape(p) for p in text.casefold().split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
+def _phrases(texts) -> re.Pattern | None:
+    """One pattern matching any of the phrases as whole words, any whitespace between them (one
+    pattern, not one per phrase: compiling them was a millisecond at every start)."""
+    if not texts:
+        return None
+    alternatives = (r"\s+".join(re.escape(part) for part in text.casefold().split()) for text in texts)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
 @functools.cache
@@ -61,9 +60,9 @@ def rule() -> ParentRule:
     reader, _ = _load("parents.toml")
     words = reader.texts("words", required=True)
     stems = tuple(s.casefold() for s in reader.texts("stems"))
-    negations = tuple(_phrase(n) for n in reader.texts("negations", required=True))
+    negations = _phrases(reader.texts("negations", required=True))
     _all_read(reader, None)
-    base = ParentRule(frozenset(), (), stems, negations)
+    base = ParentRule(frozenset(), (), stems, negations, None)
     return base.with_words(words)
 
 

@@ -24,16 +24,17 @@ A section may carry a "tone" on the screen: "alarm" (the abuse path, what is ove
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from rettidig_cli.domain import dates, fit, privacy
 from rettidig_cli.guide import parents
 from rettidig_cli.domain.vocabulary import OPEN_AGREEMENT, MeetingState
-from rettidig_cli.domain.anonymize import Plain, Redactor
 from rettidig_cli.views.model import Agreement, Meeting, Plan, cleaned
 from rettidig_cli.views.plan import overdue_sentence
 from rettidig_cli.guide.reference import Purpose, document_rules
 
+if TYPE_CHECKING:
+    from rettidig_cli.domain.anonymize import Plain, Redactor
 
 
 def paragraph(text: str) -> dict:
@@ -73,6 +74,8 @@ def clean(value):
 
 
 def redactor_for(plan: Plan, purpose: Purpose, marked: list[str] = ()) -> Redactor | Plain:
+    from rettidig_cli.domain.anonymize import Plain, Redactor  # its word lists: only when a document is made
+
     if not purpose.anonymous:
         return Plain()
     return Redactor(document_rules().anonymous, plan.child.name, person_fields(plan), marked)
@@ -81,6 +84,8 @@ def redactor_for(plan: Plan, purpose: Purpose, marked: list[str] = ()) -> Redact
 def calendar_redactor(plan: Plan) -> Redactor:
     """Calendars sync to the cloud: the child's and the parents' names are replaced, dates kept.
     A parent is whoever gave consent, and any name field that mentions mor, far or forældre."""
+    from rettidig_cli.domain.anonymize import Redactor
+
     parent_names = [c.name or "" for c in plan.parents.consents]
     parent_names += [f for f in person_fields(plan) if parents.names_a_parent(f)]
     return Redactor(document_rules().anonymous, plan.child.name, parent_names, exact_dates=True)
@@ -98,8 +103,7 @@ def person_fields(plan: Plan) -> list[str]:
     return fields
 
 
-@dataclass(frozen=True)
-class ShownSection:
+class ShownSection(NamedTuple):
     """A section of data/documents.toml as one case may see it (see parents.shown)."""
 
     heading: str
