@@ -111,7 +111,10 @@ class _Rows:
         self.columns, self.rows = columns, rows
 
     def __rich_console__(self, console, options):
-        yield _table(self.columns, self.rows) if options.max_width >= WIDE else _cards(self.columns, self.rows)
+        if options.max_width >= WIDE:
+            yield _table(self.columns, self.rows, boxed=False)  # inside its section's panel
+        else:
+            yield _cards(self.columns, self.rows)
 
 
 def _cards(columns: list[str], rows: list[list[str]]) -> Text:
@@ -144,18 +147,19 @@ def _cards(columns: list[str], rows: list[list[str]]) -> Text:
     return text
 
 
-def _table(columns: list[str], rows: list[list[str]]):
-    """A table as wide as the screen (under its section's heading): short columns (dates, numbers)
-    kept on one line, the rest sharing the width; a cell's second line (a note, a reason) dimmed."""
+def _table(columns: list[str], rows: list[list[str]], boxed: bool = True):
+    """A table as wide as the screen, boxed under its section's heading or plain inside a panel:
+    short columns (dates, numbers, names) keep their width, long ones share the rest; a cell's
+    second line (a note, a reason) dimmed."""
     from rich import box
     from rich.table import Table
 
-    table = Table(expand=True, box=box.ROUNDED, border_style="dim", padding=(0, 1))
+    table = Table(expand=True, box=box.ROUNDED if boxed else box.SIMPLE_HEAD, show_edge=boxed,
+                  border_style="dim", padding=(0, 1), pad_edge=boxed)
     for i, name in enumerate(columns):
         longest = max((len(line) for row in rows for line in [name, *row[i].split("\n")]), default=0)
-        # Short columns (numbers, times, a status) keep their width; the others share the rest by
-        # how much they hold. Folded, never cut: a long word is broken, never hidden.
-        table.add_column(name, overflow="fold", ratio=None if longest <= 12 else min(longest, 40))
+        # Folded, never cut: a long word is broken, never hidden.
+        table.add_column(name, overflow="fold", ratio=min(longest, 60) if longest > 24 else None)
     for row in rows:
         cells = []
         for value in row:
