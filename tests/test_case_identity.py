@@ -155,3 +155,19 @@ def test_an_anonymous_export_read_through_after_the_case_was_erased_writes_no_fi
     assert window.finish() == 5, window.text[-1500:]
     assert "slettet i et andet vindue" in window.text
     assert [p.name for p in work.iterdir() if not p.name.startswith(".")] == []
+
+
+def test_a_code_is_found_as_typed_and_as_changed_by_hand_in_the_file(cli, tmp_path, data_home):
+    """The index finds a code as rettidig wrote it, in any case and without "RT-"; a code another
+    program wrote in lower case into the file is still found."""
+    from conftest import execute
+
+    result = cli(["new", "--guide", "resen", "--answers", str(EXAMPLES / "resen-svar.toml")])
+    assert result.code == 0, result.err
+    code = next(w for w in result.out.split() if w.startswith("RT-"))
+    for typed in (code, code.lower(), code.removeprefix("RT-")):
+        assert cli(["plan", typed, "--json"]).code == 0, typed
+    execute(data_home, "UPDATE cases SET code = lower(code)")
+    result = cli(["plan", code, "--json"])
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["kode"] == code.lower()
