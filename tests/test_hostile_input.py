@@ -554,7 +554,7 @@ def test_values_echoed_in_errors(cli, tmp_path, data_home, storage, h):
 # ================================================================ summary
 
 
-@pytest.mark.plain_only  # printed once, after the tests above have run with both data files
+@pytest.mark.plain_only  # printed once, after the tests above (with the data files this run uses)
 def test_zz_summary(capsys):
     """The figure to read with -s: hostile inputs x paths tried, per test and in all."""
     lines = []
@@ -563,7 +563,7 @@ def test_zz_summary(capsys):
         paths = {path for _, path in pairs}
         runs = sum(n for (t, _, _), n in TRIED.items() if t == test)
         lines.append(f"  {test:8} {len({h for h, _ in pairs})} inputs x {len(paths)} paths: "
-                     f"{len(pairs)} input x path combinations, {runs} command runs (both data files)")
+                     f"{len(pairs)} input x path combinations, {runs} command runs")
     tried = {key: n for key, n in TRIED.items() if key[0] != "control"}
     pairs = {(h, (t, path)) for (t, h, path) in tried}
     with capsys.disabled():

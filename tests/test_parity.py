@@ -323,3 +323,13 @@ def test_every_step_kinds_answer_is_shown_in_the_plan_and_the_handleplan(cli, se
         text = " ".join(text.split())
         assert text in console, f"{kind} ({guide_id}): {text!r} not in `plan`"
         assert text in document, f"{kind} ({guide_id}): {text!r} not in the handleplan"
+
+
+@pytest.mark.plain_only
+def test_every_step_kind_has_a_word_in_the_insight_log():
+    """`rettidig indsigt` says in Danish what each logged change was about: every step kind."""
+    from rettidig_cli.commands import data
+    from rettidig_cli.domain.vocabulary import StepKind
+
+    missing = [kind.value for kind in StepKind if kind.value not in data.AUDIT_WORDS]
+    assert not missing, f"add to commands.data.AUDIT_WORDS: {missing}"
