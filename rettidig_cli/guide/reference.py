@@ -195,7 +195,7 @@ def followup_rules() -> FollowUpRules:
 # The kinds of content a document section can hold (data/documents.toml `source`); documents.py
 # has one builder for each.
 SECTION_SOURCES = (
-    "safety", "overdue", "concern", "observations", "factors", "perspectives", "decisions", "agreements",
+    "safety", "underretninger", "overdue", "concern", "observations", "factors", "perspectives", "decisions", "agreements",
     "meetings", "fit", "ruler", "parents", "next_step", "sparring", "signature", "tried", "parents_view",
     "child_view", "analysis", "meeting_question", "wished_participants", "consent", "request_signature",
     "agenda", "attendance", "review", "latest_fit", "position_now", "new_agreements", "minutes",

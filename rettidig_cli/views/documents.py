@@ -230,6 +230,15 @@ class _Builder:
             + ("lederen er informeret." if u.leader_informed else "lederen er IKKE informeret endnu.")
             for u in self.plan.underretninger])]
 
+    def underretninger(self, spec):
+        """An underretning made at a step of the guide, without a suspicion of violence or abuse
+        (on the abuse path the safety section shows them)."""
+        if self.abuse or not self.plan.underretninger:
+            return []
+        return [bullets([f"{self.day(u.day)} til {self.t(u.recipient)} ({self.t(u.method)}); "
+                         + ("lederen er informeret." if u.leader_informed else "lederen er ikke informeret endnu.")
+                         for u in self.plan.underretninger])]
+
     def overdue(self, spec):
         overdue = [overdue_sentence(d) for d in self.plan.overdue()]
         return [bullets([self.t(x) for x in overdue])] if overdue else []
