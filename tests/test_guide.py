@@ -83,7 +83,7 @@ def good_text():
     (lambda t: t.replace('kind = "text"', 'kind = "nonsense"', 1), "kind", "skal være en af"),
     (lambda t: t.replace("observations_days = 30", 'observations_days = "30"', 1), "deadlines.observations_days", "et helt tal"),
     (lambda t: t.replace('when = "sagstype=stor"', 'when = "sagstype=mellem"', 1), "when", "mellem"),
-    (lambda t: t.replace('id = "stikord"', 'id = "barn"', 1), "phases.steps", "to gange"),
+    (lambda t: t.replace('id = "stikord"', 'id = "barn"', 1), "trin «barn»", "kun én gang"),
     (lambda t: t.replace("schema = 1", "schema = 9", 1), "schema", "kan kun læse"),
 ])
 def test_broken_guide_names_file_key_and_expectation(tmp_path, change, key, expected):

@@ -49,6 +49,7 @@ def test_guide_list_and_show_clean_a_hostile_guide_file(cli, data_home):
     guides.mkdir()
     text = (EXAMPLES.parent / "data" / "guides" / "resen.toml").read_text(encoding="utf-8")
     text = text.replace('name = "', 'name = "\\u001b]52;c;aGVq\\u0007\\u061cFjendtlig ', 1)
+    text = text.replace('id = "resen"', 'id = "fjendtlig"', 1)  # its own id: a copy keeping "resen" is refused
     (guides / "fjendtlig.toml").write_text(text, encoding="utf-8")
     listed = cli(["guide", "list"])
     assert listed.code == 0, listed.err

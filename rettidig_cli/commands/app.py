@@ -213,7 +213,7 @@ def list_cases(
 
 @guide_app.command(name="list", cls=DanishCommand)
 def guide_list() -> None:
-    """Vis de installerede guides."""
+    """Vis de installerede guides, også dem, der ikke kan bruges, og hvorfor."""
     from rich.table import Table
     from rich.text import Text
 
@@ -221,14 +221,82 @@ def guide_list() -> None:
     from rettidig_cli.domain.privacy import for_terminal
 
     home = home_folder()
+    installed, broken = guides.catalogue(home)
     table = Table(title=Text("Installerede guides"), title_justify="left")
     for name in ("Navn", "Guide", "Faser", "Fil"):
         table.add_column(name)
-    default = guides.default_guide(home)
-    for g in guides.available(home):
-        table.add_row(Text(g.id + ("\n(standard)" if g.id == default.id else ""), style="bold"), Text(g.name),
-                      str(len(g.phases)), Text(for_terminal(Path(g.path).name)))
+    default = next((g for g in installed if g.is_default), installed[0]) if installed else None
+    for g in installed:
+        table.add_row(Text(g.id + ("\n(standard)" if default and g.id == default.id else ""), style="bold"),
+                      Text(g.name), str(len(g.phases)), Text(for_terminal(Path(g.path).name)))
+    for bad in broken:
+        first = guides.problems_of(bad.error, bad.path)
+        table.add_row(Text(Path(bad.path).stem, style="bold red"),
+                      Text(f"Kan ikke bruges: {first[0].message}" + (f" (og {len(first) - 1} fejl mere)"
+                                                                     if len(first) > 1 else ""), style="red"),
+                      "–", Text(for_terminal(Path(bad.path).name)))
     out_console().print(table)
+    for bad in broken:
+        say("Se alle fejl i ", (Path(bad.path).name, "bold"), " med: ",
+            (f"rettidig guide tjek {for_terminal(bad.path)}", "bold"))
+
+
+@guide_app.command(name="tjek", cls=DanishCommand)
+def guide_check(
+    files: Annotated[list[Path], typer.Argument(help="Guidefilen eller -filerne, der skal tjekkes.", metavar="FIL...",
+                                                show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv fejlene som JSON (til en editor eller CI).")] = False,
+) -> None:
+    """Tjek guidefiler: alle fejl på én gang, hver med linje, fase og trin, og hvad der forventes.
+
+    Exit-kode 0, når alle filer er gyldige, og 3, når mindst én har fejl."""
+    from rettidig_cli.guide import reader as guides
+
+    installed, _ = guides.catalogue(home_folder())
+    results = []
+    for path in files:
+        try:
+            guide = guides.load_file(path)
+        except RettidigError as exc:
+            results.append((path, None, guides.problems_of(exc, str(path))))
+            continue
+        others = [g for g in installed if g.id == guide.id and Path(g.path).resolve() != path.resolve()]
+        problems = [guides.duplicate_id(guide, others[0].path).problem] if others else []
+        results.append((path, guide, problems))
+    if as_json:
+        from rettidig_cli.ui.output import write_json
+
+        write_json({"filer": [{"fil": str(path), "gyldig": not problems, "guide": guide.id if guide else None,
+                               "fejl": [p.as_json() for p in problems]} for path, guide, problems in results]})
+    else:
+        _print_check(results)
+    if any(problems for _, _, problems in results):
+        raise typer.Exit(3)
+
+
+def _print_check(results) -> None:
+    from rich.text import Text
+
+    from rettidig_cli.domain.privacy import for_terminal
+    from rettidig_cli.guide import reader as guides
+
+    console = out_console()
+    for path, guide, problems in results:
+        name = for_terminal(str(path))
+        if not problems:
+            steps = sum(len(phase.steps) for phase in guide.phases)
+            console.print(Text.assemble(("✓ ", "bold green"), (name, "bold"),
+                                        f": gyldig – guiden «{guide.id}», {len(guide.phases)} faser, {steps} trin."),
+                          soft_wrap=True)
+            continue
+        console.print(Text.assemble(("✗ ", "bold red"), (name, "bold"),
+                                    f": {plural(len(problems), 'fejl', 'fejl')}."), soft_wrap=True)
+        for number, problem in enumerate(sorted(problems, key=lambda p: (p.line is None, p.line or 0)), start=1):
+            console.print(Text(f"  {number}. {for_terminal(problem.short())}"))
+            if problem.hint and problem.hint != guides.HINT:
+                console.print(Text(f"     {for_terminal(problem.hint)}", style="dim"))
+    if any(problems for _, _, problems in results):
+        console.print(Text(f"\n{guides.HINT}", style="dim"))
 
 
 @guide_app.command(name="show", cls=DanishCommand)
@@ -388,6 +456,8 @@ def main() -> None:
         result = _app_for(sys.argv[1:])(standalone_mode=False, prog_name="rettidig")
         if result == 130:  # typer turns Ctrl-C at a prompt outside our own handlers into a return code
             raise KeyboardInterrupt
+        if isinstance(result, int) and result:  # typer.Exit(code) from a command, e.g. guide tjek
+            sys.exit(result)
     except RettidigError as exc:
         _fail(exc.message, exc.hint, exc.exit_code)
     except click_exc.UsageError as exc:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from pathlib import Path
 
 from rettidig_cli.domain.dates import parse_time
-from rettidig_cli.domain.errors import GuideError, NotFoundError
+from rettidig_cli.domain.errors import GuideError, NotFoundError, RettidigError
 from rettidig_cli.domain.vocabulary import StepKind
 
 # The fixed vocabulary of record kinds the wizard knows how to ask for, store and render.
@@ -165,22 +165,119 @@ class Guide(NamedTuple):
 # ---------------------------------------------------------------- validation helpers
 
 
-class Reader:
-    """Reads one table of a guide file, naming the file and the key path in every error."""
+class Problem(NamedTuple):
+    """One mistake in a guide file: where it is and what is wrong (and what was expected)."""
 
-    def __init__(self, path: str, table: dict, where: str, keys: tuple = (), text: str = "", readers=None):
+    path: str
+    line: int | None
+    column: int | None
+    place: str  # "fase «trin-1», trin «iagttagelser»", or "" at the top of the file
+    message: str  # the whole Danish sentence, file and line included
+    hint: str
+    what: str = ""  # what is wrong and what is expected, without the file and the place
+
+    def short(self) -> str:
+        """The problem under its file's name: "linje 12, kolonne 3 (fase …, trin …): …"."""
+        if not self.what:
+            return self.message
+        at = ", ".join(x for x in (f"linje {self.line}" if self.line else "",
+                                   f"kolonne {self.column}" if self.column else "") if x)
+        where = " ".join(x for x in (at, f"({self.place})" if self.place else "") if x)
+        return f"{where[:1].upper()}{where[1:]}: {self.what}" if where else self.what[:1].upper() + self.what[1:]
+
+    def as_json(self) -> dict:
+        return {"fil": self.path, "linje": self.line, "kolonne": self.column, "sted": self.place,
+                "fejl": self.what or self.message, "besked": self.message, "hjaelp": self.hint}
+
+
+class GuideProblems(GuideError):
+    """Every mistake found in one guide file. The message is the first; `guide tjek` shows all."""
+
+    def __init__(self, problems: list[Problem]):
+        first = problems[0]  # in the order found: a misspelt key before what it caused
+        more = len(problems) - 1
+        message = first.message + (f" (Og {more} fejl mere i filen.)" if more else "")
+        hint = (f"Se alle fejl med: rettidig guide tjek {first.path}" if more else first.hint)
+        super().__init__(message, hint=hint)
+        self.problems = problems
+
+
+HINT = "Ret filen og prøv igen. Se de medfølgende guides i data/guides/ som eksempel."
+
+
+class Reader:
+    """Reads one table of a guide file, naming the file, the line and the phase and step in every
+    problem. With a `problems` list (a guide file) every problem is collected there and reading
+    goes on with a stand-in value, so one run finds them all; without one (the reference files) the
+    first problem is raised."""
+
+    def __init__(self, path: str, table: dict, where: str, keys: tuple = (), text: str = "", readers=None,
+                 problems: list[Problem] | None = None, parent: "Reader | None" = None):
         self.path, self.table, self.where = path, table, where
         self.keys = keys  # the key path into the parsed file, for finding the line
         self.file_text = text  # the file's text, for line numbers
         self.seen: set[str] = set()
         self.readers = readers if readers is not None else []  # every table read, for done()
         self.readers.append(self)
+        self.problems = problems
+        self.parent = parent
 
     def child(self, value: dict, key) -> "Reader":
         """A reader for a table inside this one; `key` is a key or (key, index)."""
         keys = self.keys + (key if isinstance(key, tuple) else (key,))
         where = self._sub(f"{key[0]}[{key[1]}]" if isinstance(key, tuple) else key)
-        return Reader(self.path, value, where, keys, self.file_text, self.readers)
+        return Reader(self.path, value, where, keys, self.file_text, self.readers, self.problems, self)
+
+    # ------------------------------------------------------------ problems
+
+    def bad(self, error: GuideError, value=None):
+        """A problem: raised at once, or (collecting) kept, and `value` read in its place."""
+        if self.problems is None:
+            raise error
+        self.problems.append(error.problem)
+        return value
+
+    def problem(self, keys: tuple, text: str, hint: str = HINT) -> GuideError:
+        """A GuideError for the key at `keys`, its line and column and its phase and step named,
+        carrying the Problem it describes."""
+        place = self.place()
+        found = self._locate(keys)
+        line, column = found if found else (None, None)
+        at = f", linje {line}, kolonne {column}" if found else ""
+        message = f"Fejl i guidefilen {self.path}{at}{f' ({place})' if place else ''}: {text}"
+        error = GuideError(message, hint=hint)
+        error.problem = Problem(self.path, line, column, place, message, hint, text)
+        return error
+
+    def place(self) -> str:
+        """The phase and step (or the table) this reader is inside, in a user's words."""
+        names = []
+        reader = self
+        while reader is not None and reader.keys:
+            head = reader.keys[-2] if len(reader.keys) > 1 and isinstance(reader.keys[-1], int) else None
+            ident = reader.table.get("id") if isinstance(reader.table.get("id"), str) else None
+            if head == "phases":
+                names.append(f"fase «{ident}»" if ident else f"fase nr. {reader.keys[-1] + 1}")
+            elif head == "steps":
+                names.append(f"trin «{ident}»" if ident else f"trin nr. {reader.keys[-1] + 1}")
+            elif head == "options":
+                names.append(f"valget «{ident}»" if ident else f"valg nr. {reader.keys[-1] + 1}")
+            elif head is not None:
+                names.append(f"[[{head}]] nr. {reader.keys[-1] + 1}")
+            elif isinstance(reader.keys[-1], str) and reader.parent is not None and not reader.parent.keys:
+                names.append(f"[{reader.keys[-1]}]")
+            reader = reader.parent
+        return ", ".join(reversed(names))
+
+    def _locate(self, keys: tuple):
+        from rettidig_cli.guide.toml_lines import locate
+
+        while keys and self.file_text:
+            found = locate(self.file_text, keys)
+            if found:
+                return found
+            keys = keys[:-1]  # a key that is not written: the line of the table it belongs in
+        return None
 
     def done(self) -> None:
         """Refuse a key nobody asked for in any table read so far: a typo such as
@@ -188,26 +285,22 @@ class Reader:
         for reader in self.readers:
             for key in reader.table:
                 if key not in reader.seen:
-                    raise reader.unknown(key)
+                    reader.bad(reader.unknown(key))
 
     def _line(self, keys: tuple) -> str:
         """", linje N" for the key path in the file, or "" if it cannot be found."""
-        from rettidig_cli.guide.toml_lines import locate
-
-        place = locate(self.file_text, keys) if self.file_text and keys else None
-        return f", linje {place[0]}" if place else ""
+        found = self._locate(keys)
+        return f", linje {found[0]}" if found else ""
 
     def unknown(self, key: str) -> GuideError:
         from rettidig_cli.guide.toml_lines import nearest
 
-        line = self._line(self.keys + (key,))
         guess = nearest(key, sorted(self.seen))
-        where = f" i «{self.where}»" if self.where else ""
-        return GuideError(
-            f"Fejl i {self.path}{line}: nøglen «{key}»{where} kendes ikke"
-            + (f" – mente du «{guess}»?" if guess else "."),
-            hint="Ret stavningen, eller fjern nøglen. Se de medfølgende guides i data/guides/ som eksempel.",
-        )
+        where = f" i «{self.where}»" if self.where and self.problems is None else ""
+        return self.problem(self.keys + (key,), f"nøglen «{key}»{where} kendes ikke"
+                            + (f" – mente du «{guess}»?" if guess else "."),
+                            hint="Ret stavningen, eller fjern nøglen. Se de medfølgende guides i data/guides/ som "
+                                 "eksempel.")
 
     def missing(self, key: str, expected: str) -> GuideError:
         """A required key that is not there, named with the table it belongs in and that table's line;
@@ -216,43 +309,48 @@ class Reader:
 
         names = ".".join(k for k in self.keys if isinstance(k, str))
         if not self.keys:
-            table = "filens øverste del (før den første [tabel])"
+            table = " i filens øverste del (før den første [tabel])"
         elif isinstance(self.keys[-1], int):
             step = self.table.get("id")
-            table = f"[[{names}]] ({self.where}" + (f", «{step}»" if isinstance(step, str) else "") + ")"
+            table = "" if self.problems is not None else (  # a guide names the phase and step before
+                f" i [[{names}]] ({self.where}" + (f", «{step}»" if isinstance(step, str) else "") + ")")
         else:
-            table = f"[{names}]"
+            table = f" i [{names}]"
         typo = next((k for k in self.table if k not in self.seen and nearest(k, [key])), None)
+        if typo:
+            self.seen.add(typo)  # said here: not a second time as an unknown key
         # The misspelt key's own line if there is one, else the line of the table's header.
-        line = self._line(self.keys + (typo,) if typo else self.keys)
-        return GuideError(
-            f"Fejl i guidefilen {self.path}{line}: nøglen «{key}» mangler i {table} (forventet {expected})."
-            + (f" Der står «{typo}» – mente du «{key}»?" if typo else ""),
-            hint="Ret filen og prøv igen. Se de medfølgende guides i data/guides/ som eksempel.",
-        )
+        return self.problem(self.keys + (typo,) if typo else self.keys,
+                            f"nøglen «{key}» mangler{table} (forventet {expected})."
+                            + (f" Der står «{typo}» – mente du «{key}»?" if typo else ""))
 
-    def fail(self, key: str, expected: str) -> GuideError:
-        name = f"{self.where}.{key}" if self.where else key
-        return GuideError(
-            f"Fejl i guidefilen {self.path}: nøglen «{name}» {expected}.",
-            hint="Ret filen og prøv igen. Se de medfølgende guides i data/guides/ som eksempel.",
-        )
+    def fail(self, key, expected: str) -> GuideError:
+        """`key` is a key of this table, or (key, index) for an element of a list in it."""
+        keys = self.keys + (key if isinstance(key, tuple) else (key,))
+        name = f"{key[0]}[{key[1]}]" if isinstance(key, tuple) else key
+        if self.where and (self.problems is None or all(isinstance(k, str) for k in self.keys)):
+            # A reference file, or a table such as [deadlines]: the dotted key says where, as in TOML.
+            # In a phase or a step the place names them instead.
+            name = f"{self.where}.{name}"
+        return self.problem(keys, f"nøglen «{name}» {expected}.")
+
+    # ------------------------------------------------------------ values
 
     def _get(self, key, kind, expected, required, default):
         self.seen.add(key)
         if key not in self.table:
             if required:
-                raise self.missing(key, expected)
+                return self.bad(self.missing(key, expected), default)
             return default
         value = self.table[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(key, f"skal være {expected}, men er {_describe(value)}")
+            return self.bad(self.fail(key, f"skal være {expected}, men er {_describe(value)}"), default)
         return value
 
     def text(self, key, required=True, default=""):
         value = _printable(self._get(key, str, "en tekst", required, default))
-        if required and not value.strip():
-            raise self.fail(key, "må ikke være tom")
+        if required and not value.strip() and key in self.table and isinstance(self.table[key], str):
+            self.bad(self.fail(key, "må ikke være tom"))
         return value.strip()
 
     def boolean(self, key, default=False):
@@ -261,26 +359,33 @@ class Reader:
     def integer(self, key, required=False, default=None, minimum=0, maximum=None):
         value = self._get(key, int, "et helt tal", required, default)
         if value is not None and maximum is not None and not minimum <= value <= maximum:
-            raise self.fail(key, f"skal være et helt tal fra {minimum} til {maximum}, men er {_number(value)}")
+            return self.bad(self.fail(key, f"skal være et helt tal fra {minimum} til {maximum}, men er "
+                                           f"{_number(value)}"), default)
         if value is not None and value < minimum:
-            raise self.fail(key, f"skal være mindst {minimum}")
+            return self.bad(self.fail(key, f"skal være mindst {minimum}"), default)
         return value
 
     def texts(self, key, required=False):
         values = self._get(key, list, "en liste af tekster", required, [])
+        good = []
         for i, value in enumerate(values):
             if not isinstance(value, str) or not value.strip():
-                raise self.fail(f"{key}[{i}]", "skal være en ikke-tom tekst")
-        return tuple(_printable(v).strip() for v in values)
+                self.bad(self.fail((key, i), "skal være en ikke-tom tekst"))
+            else:
+                good.append(_printable(value).strip())
+        return tuple(good)
 
     def tables(self, key, required=False):
         values = self._get(key, list, "en liste af tabeller ([[...]])", required, [])
-        if required and not values:
-            raise self.fail(key, "skal have mindst ét element")
+        if required and not values and key in self.table:
+            self.bad(self.fail(key, "skal have mindst ét element"))
+        readers = []
         for i, value in enumerate(values):
             if not isinstance(value, dict):
-                raise self.fail(f"{key}[{i}]", f"skal være en tabel, men er {_describe(value)}")
-        return [self.child(v, (key, i)) for i, v in enumerate(values)]
+                self.bad(self.fail((key, i), f"skal være en tabel, men er {_describe(value)}"))
+            else:
+                readers.append(self.child(value, (key, i)))
+        return readers
 
     def table_(self, key, required=True):
         value = self._get(key, dict, "en tabel ([...])", required, None)
@@ -289,8 +394,8 @@ class Reader:
     def items(self, key, required=False):
         """A list where each entry is a text or {text = "...", parent_contact = true, abuse_path = "..."}."""
         values = self._get(key, list, "en liste", required, [])
-        if required and not values:
-            raise self.fail(key, "skal have mindst ét element")
+        if required and not values and key in self.table:
+            self.bad(self.fail(key, "skal have mindst ét element"))
         items = []
         for i, value in enumerate(values):
             if isinstance(value, str) and value.strip():
@@ -298,7 +403,7 @@ class Reader:
             elif isinstance(value, dict):
                 items.append(self.child(value, (key, i)).as_item())
             else:
-                raise self.fail(f"{key}[{i}]", "skal være en tekst eller { text = \"...\" }")
+                self.bad(self.fail((key, i), "skal være en tekst eller { text = \"...\" }"))
         return tuple(items)
 
     def item(self, key) -> Item | None:
@@ -313,13 +418,13 @@ class Reader:
     def as_item(self) -> Item:
         item = Item(self.text("text"), self.boolean("parent_contact"), self.text("abuse_path", required=False))
         if item.abuse_path and not item.parent_contact:
-            raise self.fail("abuse_path", "bruges kun sammen med parent_contact = true")
+            self.bad(self.fail("abuse_path", "bruges kun sammen med parent_contact = true"))
         return item
 
     def ident(self, key):
         value = self.text(key)
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
-            raise self.fail(key, "må kun indeholde små bogstaver a-z, tal, - og _")
+        if value and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+            self.bad(self.fail(key, "må kun indeholde små bogstaver a-z, tal, - og _"))
         return value
 
     def _sub(self, key):
@@ -356,23 +461,26 @@ def _options(step: Reader) -> tuple[Option, ...]:
 def _step(reader: Reader, phase_id: str) -> Step:
     kind = reader.text("kind")
     if kind not in STEP_KINDS:
-        raise reader.fail("kind", f"skal være en af {', '.join(STEP_KINDS)} (ikke «{kind}»)")
+        if "kind" in reader.table:
+            reader.bad(reader.fail("kind", f"skal være en af {', '.join(STEP_KINDS)} (ikke «{kind}»)"))
+        kind = StepKind.TEXT  # read on as a text step: the rest of the step is still checked
     role = reader.text("role", required=False, default="note") or "note"
     if role not in TEXT_ROLES:
-        raise reader.fail("role", f"skal være en af {', '.join(TEXT_ROLES)}")
+        reader.bad(reader.fail("role", f"skal være en af {', '.join(TEXT_ROLES)}"))
     when = None
     if "when" in reader.table:
         raw = reader.text("when")
         if "=" not in raw:
-            raise reader.fail("when", "skal have formen \"trin-id=valg-id\"")
-        left, right = (part.strip() for part in raw.split("=", 1))
-        when = (left, right)
+            reader.bad(reader.fail("when", "skal have formen \"trin-id=valg-id\""))
+        else:
+            left, right = (part.strip() for part in raw.split("=", 1))
+            when = (left, right)
     options = _options(reader)
     if kind == StepKind.DECISION and len(options) < 2:
-        raise reader.fail("options", "skal have mindst to valgmuligheder for en beslutning")
+        reader.bad(reader.fail("options", "skal have mindst to valgmuligheder for en beslutning"))
     step_id = reader.ident("id")
     if step_id == SAFETY_STEP_ID:
-        raise reader.fail("id", f"«{SAFETY_STEP_ID}» er reserveret til sikkerhedsspørgsmålet")
+        reader.bad(reader.fail("id", f"«{SAFETY_STEP_ID}» er reserveret til sikkerhedsspørgsmålet"))
     return Step(
         id=step_id, kind=StepKind(kind), message=reader.text("message"), phase_id=phase_id,
         help=reader.text("help", required=False), required=reader.boolean("required", True),
@@ -474,10 +582,12 @@ def parse_guide(text: str, path: str, sha: str | None = None) -> Guide:
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"line (\d+), column (\d+)", str(exc))
         place = f" i linje {where.group(1)}, kolonne {where.group(2)}" if where else ""
-        raise GuideError(
-            f"Guidefilen {path} er ikke gyldig TOML{place}.",
-            hint="Tjek anførselstegn, = og [ ] på den linje.",
-        ) from None
+        error = GuideError(f"Guidefilen {path} er ikke gyldig TOML{place}.",
+                           hint="Tjek anførselstegn, = og [ ] på den linje.")
+        line, column = (int(where.group(1)), int(where.group(2))) if where else (None, None)
+        error.problem = Problem(path, line, column, "", error.message, error.hint,
+                                "filen er ikke gyldig TOML. Tjek anførselstegn, = og [ ] på linjen")
+        raise error from None
     except RecursionError:  # tomllib recurses once per nested [ or {
         raise _too_deep(path, limits.max_depth) from None
     except ValueError:  # not a TOMLDecodeError: a whole number of more than 4300 digits
@@ -485,10 +595,12 @@ def parse_guide(text: str, path: str, sha: str | None = None) -> Guide:
                          hint=LIMITS_HINT) from None
     _check_size(data, path, limits)
     _check_no_cpr(text, path)
-    top = Reader(path, data, "", text=text)
+    problems: list[Problem] = []
+    top = Reader(path, data, "", text=text, problems=problems)
     _check_counts(top, limits)
     schema = top.integer("schema", required=True, minimum=1)
-    if schema > SCHEMA_VERSION:
+    if schema and schema > SCHEMA_VERSION:
+        # A newer format: its other keys would only be reported as unknown.
         raise top.fail("schema", f"er {_number(schema)}, men denne version af rettidig kan kun læse {SCHEMA_VERSION}")
 
     safety_r = top.table_("safety")
@@ -504,7 +616,8 @@ def parse_guide(text: str, path: str, sha: str | None = None) -> Guide:
     rhythms = meet_r._get("rhythm_weeks", list, "en liste af hele tal", False, list(defaults.rhythm_weeks))
     low, high = limits.rhythm_weeks
     if not rhythms or not all(isinstance(r, int) and not isinstance(r, bool) and low <= r <= high for r in rhythms):
-        raise meet_r.fail("rhythm_weeks", f"skal være en liste af hele tal mellem {low} og {high}")
+        meet_r.bad(meet_r.fail("rhythm_weeks", f"skal være en liste af hele tal mellem {low} og {high}"))
+        rhythms = list(defaults.rhythm_weeks)
     meetings = MeetingRules(
         rhythm_weeks=tuple(rhythms),
         default_rhythm=meet_r.integer("default_rhythm", default=defaults.default_rhythm, minimum=low, maximum=high),
@@ -517,11 +630,11 @@ def parse_guide(text: str, path: str, sha: str | None = None) -> Guide:
         plural=meet_r.text("plural", required=False) or defaults.plural,
     )
     if meetings.default_rhythm not in meetings.rhythm_weeks:
-        raise meet_r.fail("default_rhythm", "skal være en af værdierne i rhythm_weeks")
+        meet_r.bad(meet_r.fail("default_rhythm", "skal være en af værdierne i rhythm_weeks"))
     try:
         parse_time(meetings.default_time)
     except ValueError:
-        raise meet_r.fail("default_time", "skal være et klokkeslæt, fx \"14:00\"") from None
+        meet_r.bad(meet_r.fail("default_time", "skal være et klokkeslæt, fx \"14:00\""))
 
     phases = []
     for phase_r in top.tables("phases", required=True):
@@ -559,26 +672,27 @@ def parse_guide(text: str, path: str, sha: str | None = None) -> Guide:
     _check_references(guide, top)
     top.done()
     _check_parent_contact(guide, top)
+    if problems:
+        raise GuideProblems(problems)
     return guide
 
 
 def _check_parent_contact(guide: Guide, top: Reader) -> None:
     """A guide that speaks of the parents where a case on the abuse path can see it, without
-    marking the text, is refused: a municipality's new guide cannot forget the rule."""
+    marking the text, is refused: a municipality's new guide cannot forget the rule. Every such
+    text is a problem of its own, with its line."""
     from rettidig_cli.guide.parents import guide_problems
 
-    problems = guide_problems(guide)
-    if not problems:
-        return
-    where, sentence = problems[0]
-    line = _line_of(top.file_text, sentence)
-    raise GuideError(
-        f"Fejl i guidefilen {guide.path}{f', linje {line}' if line else ''} ({where}): «{sentence}» handler om "
-        "forældrene, men er ikke markeret. Ved mistanke om vold eller overgreb må intet foreslå at kontakte "
-        "forældrene." + (f" ({len(problems) - 1} steder mere.)" if len(problems) > 1 else ""),
-        hint="Skriv teksten som { text = \"...\", parent_contact = true } (evt. med abuse_path = \"tekst uden "
-             "forældrene\"), eller sæt parent_contact = true på trinnet eller valget.",
-    )
+    hint = ("Skriv teksten som { text = \"...\", parent_contact = true } (evt. med abuse_path = \"tekst uden "
+            "forældrene\"), eller sæt parent_contact = true på trinnet eller valget.")
+    for where, sentence in guide_problems(guide):
+        line = _line_of(top.file_text, sentence)
+        what = (f"«{sentence}» handler om forældrene, men er ikke markeret. Ved mistanke om vold eller overgreb "
+                "må intet foreslå at kontakte forældrene.")
+        message = f"Fejl i guidefilen {guide.path}{f', linje {line}' if line else ''} ({where}): {what}"
+        error = GuideError(message, hint=hint)
+        error.problem = Problem(guide.path, line, None, where, message, hint, what)
+        top.bad(error)
 
 
 def _line_of(text: str, sentence: str) -> int | None:
@@ -600,40 +714,110 @@ def _completion(top: Reader) -> Item | None:
     return item
 
 
+def _at(top: Reader, *keys) -> Reader:
+    """A reader placed at a table of the file (a phase, a step), to name it in a problem; it is
+    not one of the readers whose keys done() checks."""
+    reader, table = top, top.table
+    for i in range(0, len(keys), 2):
+        key, index = keys[i], keys[i + 1]
+        listed = table.get(key) if isinstance(table, dict) else None
+        table = listed[index] if isinstance(listed, list) and index < len(listed) else {}
+        table = table if isinstance(table, dict) else {}
+        reader = Reader(top.path, table, "", reader.keys + (key, index), top.file_text, [], top.problems, reader)
+    return reader
+
+
+def _step_places(top: Reader) -> dict[str, tuple[int, int]]:
+    """Each step id's (phase index, step index) in the file, the first place it is written."""
+    places: dict[str, tuple[int, int]] = {}
+    phases = top.table.get("phases")
+    for pi, phase in enumerate(phases if isinstance(phases, list) else []):
+        steps = phase.get("steps") if isinstance(phase, dict) else None
+        for si, step in enumerate(steps if isinstance(steps, list) else []):
+            if isinstance(step, dict) and isinstance(step.get("id"), str):
+                places.setdefault(step["id"], (pi, si))
+    return places
+
+
 def _check_references(guide: Guide, top: Reader) -> None:
+    """What the keys say together: ids used once, a `when` that can be true, every step reachable,
+    every choice of a branching decision leading somewhere, escalations and law references."""
     seen: dict[str, Step] = {}
-    phase_ids = set()
-    for phase in guide.phases:
+    phase_ids: set[str] = set()
+    unreachable: set[str] = set()
+    followed: set[tuple[str, str]] = set()  # (decision, choice) some step's `when` names
+    raw_phases = top.table.get("phases") if isinstance(top.table.get("phases"), list) else []
+    for pi, phase in enumerate(guide.phases):
+        phase_at = _at(top, "phases", pi)
         if phase.id in phase_ids:
-            raise top.fail("phases", f"har fasen «{phase.id}» to gange")
+            top.bad(phase_at.fail("id", f"er «{phase.id}», som en fase før den også har. Et id bruges kun én gang"))
         phase_ids.add(phase.id)
-        for step in phase.steps:
+        for si, step in enumerate(phase.steps):
+            at = _at(top, "phases", pi, "steps", si) if pi < len(raw_phases) else top
             if step.id in seen:
-                raise top.fail("phases.steps", f"har trin-id «{step.id}» to gange")
+                top.bad(at.fail("id", f"er «{step.id}», som et trin før det også har. Et trin-id bruges kun én gang "
+                                      "i hele guiden"))
             if step.when:
-                source = seen.get(step.when[0])
+                decision, choice = step.when
+                source = seen.get(decision)
                 if source is None or source.kind != StepKind.DECISION:
-                    raise top.fail(f"{phase.id}.{step.id}.when",
-                                   f"peger på «{step.when[0]}», som ikke er en beslutning før dette trin")
-                if step.when[1] not in {o.id for o in source.options}:
-                    raise top.fail(f"{phase.id}.{step.id}.when",
-                                   f"peger på valget «{step.when[1]}», som «{source.id}» ikke har")
+                    later = decision in _step_places(top) and decision not in seen
+                    why = ("kommer først senere i guiden" if later else
+                           "er ikke en beslutning (kind = \"decision\")" if source else "findes ikke")
+                    top.bad(at.fail("when", f"kan aldrig være sand: «{decision}» {why}. Forventet: "
+                                            f"\"id-på-en-beslutning-før-trinnet=valg-id\""))
+                    unreachable.add(step.id)
+                elif choice not in {o.id for o in source.options}:
+                    top.bad(at.fail("when", f"kan aldrig være sand: beslutningen «{decision}» har ikke valget "
+                                            f"«{choice}» (den har {', '.join(o.id for o in source.options)})"))
+                    unreachable.add(step.id)
+                elif decision in unreachable:
+                    top.bad(at.fail("when", f"kan aldrig være sand: beslutningen «{decision}» bliver selv aldrig "
+                                            "stillet"))
+                    unreachable.add(step.id)
+                else:
+                    followed.add((decision, choice))
             if step.kind == StepKind.POSITION and not guide.ruler:
-                raise top.fail(f"{phase.id}.{step.id}", "bruger børnelinealen, men guiden har ingen [[ruler]]")
+                top.bad(at.fail("kind", "er \"position\" (børnelinealen), men guiden har ingen [[ruler]]"))
             seen[step.id] = step
     kinds = {s.kind for s in seen.values()}
-    if "child" not in kinds:
-        raise top.fail("phases", "skal have et trin med kind = \"child\" (barnet)")
+    if guide.phases and StepKind.CHILD not in kinds:
+        top.bad(top.fail("phases", "skal have et trin med kind = \"child\" (barnet)"))
+    escalated: set[tuple[str, str]] = set()
     for i, esc in enumerate(guide.escalations):
+        at = _at(top, "escalations", i)
         step = seen.get(esc.step)
         if step is None or step.kind != StepKind.DECISION or step.multiple:
-            raise top.fail(f"escalations[{i}].step", f"peger på «{esc.step}», som ikke er en beslutning med ét valg")
+            top.bad(at.fail("step", f"peger på «{esc.step}», som ikke er en beslutning med ét valg"))
+            continue
         option_ids = {o.id for o in step.options}
         for option in (*esc.from_options, esc.to):
             if option not in option_ids:
-                raise top.fail(f"escalations[{i}]", f"nævner valget «{option}», som «{esc.step}» ikke har")
+                top.bad(at.fail("from" if option in esc.from_options else "to",
+                                f"nævner valget «{option}», som «{esc.step}» ikke har"))
+            escalated.add((esc.step, option))
+    _check_choices_lead_somewhere(guide, top, followed, escalated)
     if guide.safety.law and guide.law_ref(guide.safety.law) is None:
-        raise top.fail("safety.law", f"peger på «{guide.safety.law}», som ikke findes under [[law]]")
+        safety = Reader(top.path, {}, "safety", ("safety",), top.file_text, [], top.problems, top)
+        top.bad(safety.fail("law", f"peger på «{guide.safety.law}», som ikke findes under [[law]]"))
+
+
+def _check_choices_lead_somewhere(guide: Guide, top: Reader, followed: set, escalated: set) -> None:
+    """A decision whose choices lead to steps of their own (`when`): a choice that leads to no step,
+    says nothing about what it means (consequences) and is no escalation, leads nowhere, and the
+    case stops there without a word. Usually a misspelt `when`."""
+    places = _step_places(top)
+    for step in guide.steps():
+        if step.kind != StepKind.DECISION or not any(d == step.id for d, _ in followed):
+            continue
+        for oi, option in enumerate(step.options):
+            if (step.id, option.id) in followed or option.consequences or (step.id, option.id) in escalated:
+                continue
+            pi, si = places.get(step.id, (0, 0))
+            at = _at(top, "phases", pi, "steps", si, "options", oi)
+            top.bad(at.fail("id", f"er et valg, som intet trin følger: intet trin har when = "
+                                  f"\"{step.id}={option.id}\", og valget har ingen consequences. Forventet: et trin "
+                                  "med den when, eller consequences, der siger, hvad valget betyder"))
 
 
 # ---------------------------------------------------------------- discovery
@@ -673,24 +857,67 @@ def load_file(path: Path) -> Guide:
     return parse_guide(text, str(path))
 
 
-def available(home: Path | None) -> list[Guide]:
-    guides = []
+class Broken(NamedTuple):
+    """An installed guide file that cannot be used, and why."""
+
+    path: str
+    error: RettidigError
+
+
+def problems_of(error: RettidigError, path: str) -> list[Problem]:
+    """Every problem an error about a guide file names (one, unless it is GuideProblems)."""
+    found = getattr(error, "problems", None) or [getattr(error, "problem", None)]
+    return [p for p in found if p is not None] or [Problem(path, None, None, "", error.message, error.hint or "")]
+
+
+def catalogue(home: Path | None) -> tuple[list[Guide], list[Broken]]:
+    """The installed guides that can be used, and the files that cannot: one broken file (or a
+    copy that kept another guide's id) never stops the others."""
+    guides: list[Guide] = []
+    broken: list[Broken] = []
+    owners: dict[str, str] = {}
     for folder in guide_dirs(home):
-        guides.extend(load_file(path) for path in sorted(folder.glob("*.toml")))
-    return guides
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                guide = load_file(path)
+            except RettidigError as exc:
+                broken.append(Broken(str(path), exc))
+                continue
+            if guide.id in owners:
+                broken.append(Broken(str(path), duplicate_id(guide, owners[guide.id])))
+                continue
+            owners[guide.id] = guide.path
+            guides.append(guide)
+    return guides, broken
+
+
+def duplicate_id(guide: Guide, owner: str) -> GuideError:
+    """The error of a guide whose id another installed guide already has."""
+    reader = Reader(guide.path, {}, "", text=guide.text, problems=[])
+    return reader.problem(("id",), f"id = «{guide.id}» bruges allerede af guiden {owner}. To guides kan ikke "
+                                   "have samme id (så ved rettidig ikke, hvilken der menes).",
+                          hint="Giv guiden sit eget id, fx kommunens navn: id = \"min-kommune\".")
+
+
+def available(home: Path | None) -> list[Guide]:
+    return catalogue(home)[0]
 
 
 def find(name_or_path: str, home: Path | None) -> Guide:
-    """A guide by id, file name, unique id prefix, or a path to a .toml file."""
+    """A guide by id, file name, unique id prefix, or a path to a .toml file. A broken installed
+    guide asked for by its file name says what is wrong with it."""
     candidate = Path(name_or_path).expanduser()
     if candidate.suffix == ".toml" or os.sep in name_or_path:
         return load_file(candidate)
-    guides = available(home)
+    guides, broken = catalogue(home)
     wanted = name_or_path.strip().lower()
     exact = [g for g in guides if wanted in (g.id, Path(g.path).stem)]
     matches = exact or [g for g in guides if g.id.startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
+    for bad in broken:
+        if not matches and Path(bad.path).stem.lower() == wanted:
+            raise bad.error
     names = ", ".join(g.id for g in guides)
     if not matches:
         raise NotFoundError(f"Guiden «{name_or_path}» findes ikke.", hint=f"Installerede guides: {names}.")
@@ -702,5 +929,8 @@ def default_guide(home: Path | None) -> Guide:
     chosen = os.environ.get("RETTIDIG_GUIDE")
     if chosen:
         return find(chosen, home)
-    guides = available(home)
+    guides, broken = catalogue(home)
+    if not guides:
+        raise broken[0].error if broken else GuideError("Der er ingen guides installeret.",
+                                                       hint="Installér rettidig igen.")
     return next((g for g in guides if g.is_default), guides[0])

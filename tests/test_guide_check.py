@@ -1,0 +1,157 @@
+"""A municipality checks its own guide: `rettidig guide tjek` reports every problem of a file in one
+run, each with its line, phase and step and what was expected; a broken guide in the guides
+folder never stops the others."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import flat
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDE_DIR = ROOT / "data" / "guides"
+
+pytestmark = pytest.mark.plain_only  # guide files, not the data file
+
+
+def resen_text() -> str:
+    return (GUIDE_DIR / "resen.toml").read_text(encoding="utf-8")
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, row in enumerate(text.split("\n"), start=1) if needle in row)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def three_mistakes(text: str) -> str:
+    """A misspelt key, a step kind that does not exist and a `when` that can never be true."""
+    text = text.replace('id = "resen"', 'id = "testby"', 1)
+    text = text.replace("message = ", "mesage = ", 1)
+    text = text.replace('kind = "text"', 'kind = "tekst"', 1)
+    return text.replace('when = "sagstype=stor"', 'when = "sagstype=mellem"', 1)
+
+
+def test_every_shipped_guide_passes_the_check(cli):
+    files = sorted(str(p) for p in GUIDE_DIR.glob("*.toml"))
+    result = cli(["guide", "tjek", *files])
+    assert result.code == 0, result.out + result.err
+    for path in files:
+        assert f"✓ {path}: gyldig" in flat(result.out)
+
+
+def test_every_problem_is_reported_in_one_run_with_its_line_and_step(cli, tmp_path):
+    text = three_mistakes(resen_text())
+    path = write(tmp_path, "testby.toml", text)
+    result = cli(["guide", "tjek", str(path)])
+    assert result.code == 3, result.out
+    out = flat(result.out)
+    assert f"✗ {path}: 3 fejl." in out
+    misspelt = line_of(text, "mesage = ")
+    assert (f"Linje {misspelt}, kolonne 1 (fase «trin-1», trin «barn»): nøglen «message» mangler (forventet en "
+            "tekst). Der står «mesage» – mente du «message»?") in out
+    kind = line_of(text, 'kind = "tekst"')
+    assert f"Linje {kind}, kolonne 1 (fase «trin-1», trin «stikord»): nøglen «kind» skal være en af" in out
+    assert "(ikke «tekst»)" in out
+    when = line_of(text, 'when = "sagstype=mellem"')
+    assert (f"Linje {when}, kolonne 1 (fase «vurdering», trin «sagsbehandler»): nøglen «when» kan aldrig være "
+            "sand: beslutningen «sagstype» har ikke valget «mellem» (den har lille, stor).") in out
+    # In the order of the file, numbered.
+    assert out.index(f"Linje {misspelt}") < out.index(f"Linje {kind}") < out.index(f"Linje {when}")
+
+
+def test_the_check_as_json_for_an_editor_or_ci(cli, tmp_path):
+    good = GUIDE_DIR / "resen.toml"
+    bad = write(tmp_path, "testby.toml", three_mistakes(resen_text()))
+    result = cli(["guide", "tjek", "--json", str(good), str(bad)])
+    assert result.code == 3
+    data = json.loads(result.out)
+    first, second = data["filer"]
+    assert first == {"fil": str(good), "gyldig": True, "guide": "resen", "fejl": []}
+    assert second["gyldig"] is False and second["guide"] is None
+    assert [(p["linje"], p["sted"]) for p in sorted(second["fejl"], key=lambda p: p["linje"])] == [
+        (line_of(bad.read_text(encoding="utf-8"), "mesage = "), "fase «trin-1», trin «barn»"),
+        (line_of(bad.read_text(encoding="utf-8"), 'kind = "tekst"'), "fase «trin-1», trin «stikord»"),
+        (line_of(bad.read_text(encoding="utf-8"), 'when = "sagstype=mellem"'), "fase «vurdering», trin «sagsbehandler»"),
+    ]
+    assert all(p["fil"] == str(bad) and p["kolonne"] == 1 and p["fejl"] and p["besked"].startswith(
+        f"Fejl i guidefilen {bad}, linje ") for p in second["fejl"])
+
+
+def test_a_toml_syntax_error_is_one_problem_with_line_and_column(cli, tmp_path):
+    path = write(tmp_path, "testby.toml", 'schema = 1\nid = "x\n')
+    result = cli(["guide", "tjek", "--json", str(path)])
+    assert result.code == 3
+    (problem,) = json.loads(result.out)["filer"][0]["fejl"]
+    assert problem["linje"] == 2 and problem["kolonne"] and "ikke gyldig TOML" in problem["besked"]
+
+
+def test_a_step_after_a_when_that_is_never_true_can_never_be_reached(cli, tmp_path):
+    """A `when` naming a decision that comes later, and a step that depends on a step that is never
+    asked: both reported, each at its own line."""
+    text = resen_text().replace('id = "resen"', 'id = "testby"', 1)
+    # The decision's first follower now names a step that does not exist.
+    text = text.replace('when = "sagstype=stor"', 'when = "sagstypen=stor"', 1)
+    path = write(tmp_path, "testby.toml", text)
+    result = cli(["guide", "tjek", str(path)])
+    assert result.code == 3
+    assert "nøglen «when» kan aldrig være sand: «sagstypen» findes ikke" in flat(result.out)
+
+
+def test_a_choice_that_leads_nowhere_is_reported(cli, tmp_path):
+    """In a decision whose choices lead to steps, a choice no step follows and that says nothing
+    about what it means (no consequences) is usually a misspelt `when`."""
+    text = resen_text().replace('id = "resen"', 'id = "testby"', 1)
+    start = text.index('id = "lille"')
+    block = text[start:text.index("[[phases.steps.options]]", start)]
+    text = text[:start] + block[:block.index("consequences")] + text[start + len(block):]
+    text = text[:text.index("[[escalations]]")]  # "lille" may become "stor" later: that leads somewhere
+    path = write(tmp_path, "testby.toml", text)
+    result = cli(["guide", "tjek", str(path)])
+    assert result.code == 3, result.out
+    lille = line_of(text, 'id = "lille"')
+    assert (f"Linje {lille}, kolonne 1 (fase «vurdering», trin «sagstype», valget "
+            "«lille»): nøglen «id» er et valg, som intet trin følger: intet trin har when = \"sagstype=lille\", og "
+            "valget har ingen consequences.") in flat(result.out)
+
+
+def test_a_copy_that_keeps_an_installed_guides_id_is_told_so(cli, tmp_path, data_home):
+    copy = write(tmp_path, "min-kopi.toml", resen_text())
+    result = cli(["guide", "tjek", str(copy)])
+    assert result.code == 3
+    out = flat(result.out)
+    line = line_of(resen_text(), 'id = "resen"')
+    assert f"Linje {line}, kolonne 1: id = «resen» bruges allerede af guiden" in out
+    assert 'Giv guiden sit eget id, fx kommunens navn: id = "min-kommune".' in out
+
+
+def test_a_copy_in_the_guides_folder_that_keeps_the_id_does_not_hide_the_original(cli, data_home):
+    write(data_home / "guides", "resen-kopi.toml", resen_text())
+    listed = flat(cli(["guide", "list"]).out)
+    assert "resen-kopi" in listed and "Kan ikke bruges: Fejl i guidefilen" in listed and "bruges allerede" in listed
+    assert f"rettidig guide tjek {data_home / 'guides' / 'resen-kopi.toml'}" in listed
+    shown = cli(["guide", "show", "resen"])
+    assert shown.code == 0, shown.err  # not "Skriv hele navnet: …, resen, resen"
+
+
+def test_a_broken_guide_never_stops_the_others(cli, data_home):
+    write(data_home / "guides", "testby.toml", three_mistakes(resen_text()))
+    listed = cli(["guide", "list"])
+    assert listed.code == 0, listed.err
+    out = flat(listed.out)
+    assert "ikast-brande-dagtilbud" in out and "resen" in out
+    assert "testby" in out and "Kan ikke bruges" in out and "(og 2 fejl mere)" in out
+    created = cli(["new", "--guide", "resen", "--answers", str(ROOT / "eksempler" / "resen-svar.toml")])
+    assert created.code == 0, created.err
+    # Asked for by name, the broken guide says what is wrong, and where to see it all.
+    asked = cli(["new", "--guide", "testby", "--answers", str(ROOT / "eksempler" / "resen-svar.toml")])
+    assert asked.code == 3
+    assert "mente du «message»?" in flat(asked.err) and "Se alle fejl med: rettidig guide tjek" in flat(asked.err)
