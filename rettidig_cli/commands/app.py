@@ -296,7 +296,7 @@ def _print_check(results) -> None:
             if problem.hint and problem.hint != guides.HINT:
                 console.print(Text(f"     {for_terminal(problem.hint)}", style="dim"))
     if any(problems for _, _, problems in results):
-        console.print(Text(f"\n{guides.HINT}", style="dim"))
+        console.print(Text(f"\n{guides.HINT} Formatet er beskrevet i docs/guide-format.md.", style="dim"))
 
 
 @guide_app.command(name="show", cls=DanishCommand)

@@ -367,6 +367,8 @@ class Reader:
 
     def texts(self, key, required=False):
         values = self._get(key, list, "en liste af tekster", required, [])
+        if required and not values and key in self.table:
+            self.bad(self.fail(key, "skal have mindst ét element"))
         good = []
         for i, value in enumerate(values):
             if not isinstance(value, str) or not value.strip():
@@ -562,15 +564,33 @@ def _check_counts(top: Reader, limits) -> None:
                            f"har {len(options)} valgmuligheder; højst {limits.max_options}")
 
 
+def vocabulary(text: str, path: str = "guide.toml") -> dict[str, set[str]]:
+    """The keys the reader asks for in each kind of table of a guide: "" (the top), "safety",
+    "phases[].steps[]", "phases[].guidance[]" (a text written as a table) … The JSON Schema and
+    docs/guide-format.md are checked against it, so neither can drift from the reader."""
+    readers: list[Reader] = []
+    try:
+        parse_guide(text, path, readers=readers)
+    except GuideError:
+        pass  # what was read still counts
+    found: dict[str, set[str]] = {}
+    for reader in readers:
+        keys = reader.keys
+        name = ".".join(f"{k}[]" if i + 1 < len(keys) and isinstance(keys[i + 1], int) else k
+                        for i, k in enumerate(keys) if isinstance(k, str))
+        found.setdefault(name, set()).update(reader.seen)
+    return found
+
+
 def _sha256(text: str) -> str:
     import hashlib  # ~3 ms to import: only a guide read from its file needs it
 
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def parse_guide(text: str, path: str, sha: str | None = None) -> Guide:
+def parse_guide(text: str, path: str, sha: str | None = None, readers: list | None = None) -> Guide:
     """The guide in `text`; `sha` is the text's SHA-256 where it is already known (a snapshot in
-    the data file is stored under it)."""
+    the data file is stored under it). `readers` is filled with every table reader (see vocabulary)."""
     from rettidig_cli.guide.reference import limits as load_limits
 
     limits = load_limits()
@@ -596,7 +616,7 @@ def parse_guide(text: str, path: str, sha: str | None = None) -> Guide:
     _check_size(data, path, limits)
     _check_no_cpr(text, path)
     problems: list[Problem] = []
-    top = Reader(path, data, "", text=text, problems=problems)
+    top = Reader(path, data, "", text=text, problems=problems, readers=readers)
     _check_counts(top, limits)
     schema = top.integer("schema", required=True, minimum=1)
     if schema and schema > SCHEMA_VERSION:
@@ -830,6 +850,11 @@ def builtin_guide_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise GuideError("De medfølgende guides blev ikke fundet. Installér rettidig igen.")
+
+
+def schema_path() -> Path:
+    """The JSON Schema of the guide format that ships with rettidig (for an editor's `#:schema`)."""
+    return builtin_guide_dir().parent / "guide.schema.json"
 
 
 def guide_dirs(home: Path | None) -> list[Path]:
