@@ -5,6 +5,7 @@ folder never stops the others."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,16 @@ def test_a_broken_guide_never_stops_the_others(cli, data_home):
     asked = cli(["new", "--guide", "testby", "--answers", str(ROOT / "eksempler" / "resen-svar.toml")])
     assert asked.code == 3
     assert "mente du «message»?" in flat(asked.err) and "Se alle fejl med: rettidig guide tjek" in flat(asked.err)
+
+
+ENGLISH = {"the", "and", "is", "are", "with", "which", "this", "when", "then", "from", "its", "it", "be", "on"}
+
+
+def test_the_shipped_guides_speak_danish_to_their_authors():
+    """A municipal consultant reads the comments of the guide she copies: they are in Danish."""
+    for path in sorted(GUIDE_DIR.glob("*.toml")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+            comment = line.strip()
+            if comment.startswith("#"):
+                words = set(re.findall(r"[a-z]+", comment.lower()))
+                assert not words & ENGLISH, f"{path.name}, linje {number}: {comment}"
