@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import flat
+from test_followup_interactive import screen as screen  # a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE_DIR = ROOT / "data" / "guides"
@@ -169,3 +170,80 @@ def test_the_shipped_guides_speak_danish_to_their_authors():
             if comment.startswith("#"):
                 words = set(re.findall(r"[a-z]+", comment.lower()))
                 assert not words & ENGLISH, f"{path.name}, linje {number}: {comment}"
+
+
+# ---------------------------------------------------------------- guide ny
+
+
+def test_guide_ny_with_flags_writes_a_commented_guide_that_passes_the_check(cli, data_home):
+    result = cli(["guide", "ny", "--kommune", "Hedensted Kommune", "--tilbud", "Vuggestue, Børnehave, SFO"])
+    assert result.code == 0, result.err
+    path = data_home / "guides" / "hedensted-kommune.toml"
+    text = path.read_text(encoding="utf-8")
+    from rettidig_cli.guide import reader
+
+    assert text.startswith(f"#:schema {reader.schema_path().as_uri()}\n")
+    assert "# Tjek filen, hver gang du har rettet den:\n#   rettidig guide tjek hedensted-kommune.toml" in text
+    guide = reader.load_file(path)
+    assert (guide.id, guide.name, guide.municipality, guide.settings) == (
+        "hedensted-kommune", "Fra bekymring til handling – Hedensted Kommune", "Hedensted Kommune",
+        ("Vuggestue", "Børnehave", "SFO"))
+    assert cli(["guide", "tjek", str(path)]).code == 0
+    assert "hedensted-kommune" in flat(cli(["guide", "list"]).out)
+    answers = write(data_home, "svar.toml", 'sikkerhed = false\n[barn]\nnavn = "Ida"\naldersgruppe = "3-4 år"\n'
+                                             'tilbud = "SFO"\n')
+    created = cli(["new", "--guide", "hedensted-kommune", "--answers", str(answers)])
+    assert created.code == 0, created.err
+    code = next(w for w in created.out.split() if w.startswith("RT-"))
+    plan = json.loads(cli(["plan", code, "--json"]).out)
+    assert plan["guide"]["id"] == "hedensted-kommune" and plan["barn"]["tilbud"] == "SFO"
+
+
+def test_guide_ny_from_a_copy_keeps_the_guide_and_gives_it_its_own_identity(cli, data_home, tmp_path):
+    target = tmp_path / "herlev.toml"
+    result = cli(["guide", "ny", "--kommune", "Herlev Kommune", "--navn", "På sporet af det gode børneliv",
+                  "--id", "herlev", "--tilbud", "Børnehave", "--fra", "resen", "--fil", str(target)])
+    assert result.code == 0, result.err
+    from rettidig_cli.guide import reader
+
+    copy, original = reader.load_file(target), reader.find("resen", data_home)
+    assert (copy.id, copy.name, copy.municipality, copy.short, copy.settings) == (
+        "herlev", "På sporet af det gode børneliv", "Herlev Kommune", "Herlev Kommune", ("Børnehave",))
+    assert [s.id for s in copy.steps()] == [s.id for s in original.steps()]
+    assert "rettidig guide tjek herlev.toml" in target.read_text(encoding="utf-8")
+
+
+def test_guide_ny_asks_in_a_terminal(cli, data_home, screen):
+    down, enter = "\x1b[B", "\r"
+    result = cli(["guide", "ny"], keys="Ishøj Kommune" + enter + enter + enter + "Vuggestue, Børnehave" + enter
+                 + down + enter)
+    assert result.code == 0, result.err
+    guide_path = data_home / "guides" / "ishoej-kommune.toml"
+    from rettidig_cli.guide import reader
+
+    guide = reader.load_file(guide_path)
+    assert (guide.id, guide.municipality, guide.settings) == ("ishoej-kommune", "Ishøj Kommune", ("Vuggestue", "Børnehave"))
+    installed = [g for g in reader.available(data_home) if g.id != "ishoej-kommune"]
+    first_copy = installed[0]
+    assert [s.id for s in guide.steps()] == [s.id for s in first_copy.steps()]  # the first guide offered
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--tilbud", "Børnehave"], "der er ingen terminal at spørge i"),
+    (["--kommune", "X", "--tilbud", "Børnehave", "--id", "Store Bogstaver"], "Et id må kun have små bogstaver"),
+    (["--kommune", "X", "--tilbud", "Børnehave", "--id", "resen"], "«resen» bruges allerede af guiden"),
+    (["--kommune", "X", "--tilbud", " , "], "Skriv mindst ét tilbud"),
+])
+def test_guide_ny_refuses_what_cannot_become_a_guide_and_writes_nothing(cli, data_home, args, message):
+    result = cli(["guide", "ny", *args])
+    assert result.code in (2, 6), result.out
+    assert message in flat(result.err)
+    assert not (data_home / "guides").exists() or not list((data_home / "guides").glob("*.toml"))
+
+
+def test_guide_ny_never_writes_over_a_file(cli, data_home, tmp_path):
+    target = tmp_path / "min.toml"
+    target.write_text("mine noter", encoding="utf-8")
+    result = cli(["guide", "ny", "--kommune", "X", "--tilbud", "Børnehave", "--fil", str(target)])
+    assert result.code == 2 and "findes allerede og overskrives ikke" in flat(result.err)
+    assert target.read_text(encoding="utf-8") == "mine noter"

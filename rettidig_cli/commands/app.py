@@ -18,11 +18,11 @@ from typing import Annotated, Optional  # noqa: E402
 import typer  # noqa: E402
 
 from rettidig_cli.commands.common import (  # noqa: E402
-    AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, home_folder, open_store, out_console,
-    plural, read_answers, say, warn,
+    AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, asking_guard, home_folder, in_terminal, open_store,
+    out_console, plural, read_answers, say, warn,
 )
 from rettidig_cli.commands import data as cli_data, export as cli_export, followup as cli_followup  # noqa: E402
-from rettidig_cli.domain.errors import Interrupted, NoTerminalError, RettidigError  # noqa: E402
+from rettidig_cli.domain.errors import Interrupted, NoTerminalError, RettidigError, UsageError  # noqa: E402
 
 app = typer.Typer(
     cls=DanishGroup,
@@ -272,6 +272,93 @@ def guide_check(
         _print_check(results)
     if any(problems for _, _, problems in results):
         raise typer.Exit(3)
+
+
+@guide_app.command(name="ny", cls=DanishCommand)
+def guide_new(
+    kommune: Annotated[Optional[str], typer.Option("--kommune", help="Kommunen (og området), fx «Hedensted Kommune, dagtilbud».",
+                                                   show_default=False)] = None,
+    navn: Annotated[Optional[str], typer.Option("--navn", help="Guidens navn, som det står på handleplanen.",
+                                                show_default=False)] = None,
+    guide_id: Annotated[Optional[str], typer.Option("--id", help="Guidens id (små bogstaver, tal, - og _); "
+                                                    "ellers lavet af kommunens navn.", show_default=False)] = None,
+    tilbud: Annotated[Optional[str], typer.Option("--tilbud", help="Tilbuddene, adskilt af komma, fx «Vuggestue, Børnehave».",
+                                                  show_default=False)] = None,
+    fra: Annotated[Optional[str], typer.Option("--fra", help="En installeret guide, der kopieres (ellers skabelonen med "
+                                               "forklaringer).", show_default=False)] = None,
+    fil: Annotated[Optional[Path], typer.Option("--fil", help="Hvor filen skrives (ellers mappen guides i datamappen).",
+                                                show_default=False)] = None,
+) -> None:
+    """Lav en ny guidefil til din kommune: skabelonen med forklaringer, eller en kopi af en
+    installeret guide med jeres eget id, navn og tilbud. Bagefter: ret den i en editor, og tjek den
+    med «rettidig guide tjek FIL»."""
+    from rettidig_cli.guide import authoring
+    from rettidig_cli.guide import reader as guides
+
+    home = home_folder()
+    installed = guides.available(home)
+    asked = kommune is None or tilbud is None
+    if asked and not in_terminal():
+        raise NoTerminalError("rettidig guide ny spørger om kommunen og tilbuddene, og der er ingen terminal at spørge i.",
+                              hint="Uden terminal: rettidig guide ny --kommune \"Min Kommune\" --tilbud \"Vuggestue, "
+                                   "Børnehave\" [--navn …] [--id …] [--fra GUIDE] [--fil sti.toml]")
+    with asking_guard("Ingen fil er skrevet."):
+        if asked:
+            from rettidig_cli.ui import prompts
+
+            kommune = kommune or prompts.ask_text("Hvilken kommune (og hvilket område) er guiden til?", _not_empty)
+            navn = navn or prompts.ask_text("Guidens navn:", _not_empty,
+                                            default=f"Fra bekymring til handling – {kommune}")
+            guide_id = guide_id or prompts.ask_text("Guidens id (små bogstaver, tal, - og _):", authoring.check_id,
+                                                    default=authoring.proposed_id(kommune))
+            tilbud = tilbud or prompts.ask_text("Hvilke tilbud gælder guiden for? (adskilt af komma)",
+                                                authoring.settings_list, default="Vuggestue, Børnehave, Dagpleje")
+            if fra is None:
+                fra = prompts.select("Hvad skal den nye guide bygge på?",
+                                     [("Skabelonen med forklaringer", "")] + [(f"En kopi af {g.name}", g.id)
+                                                                              for g in installed])
+    try:
+        ident = authoring.check_id(guide_id or authoring.proposed_id(kommune))
+        settings = authoring.settings_list(tilbud)
+        name, municipality = _not_empty(navn or f"Fra bekymring til handling – {kommune}"), _not_empty(kommune)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    taken = next((g for g in installed if g.id == ident), None)
+    if taken:
+        raise UsageError(f"Id'et «{ident}» bruges allerede af guiden {taken.name}.", hint="Vælg et andet med --id.")
+    target = (fil or home / "guides" / f"{ident}.toml").expanduser()
+    if target.exists():
+        raise UsageError(f"Filen {target} findes allerede og overskrives ikke.", hint="Vælg en anden med --fil.")
+    if fra:
+        source = guides.find(fra, home)
+        text = authoring.from_copy(source.text, Path(source.path).name, ident, name, municipality, settings,
+                                   target.name)
+    else:
+        text = authoring.from_skeleton(ident, name, municipality, settings, target.name)
+    guides.parse_guide(text, str(target))  # what is written is a guide that can be used
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _write_new(target, text)
+    say("Guiden er skrevet: ", (str(target), "bold"))
+    say("Ret den i en editor (docs/guide-format.md beskriver hver nøgle), og tjek den med: ",
+        (f"rettidig guide tjek {target}", "bold"))
+
+
+def _not_empty(value: str) -> str:
+    if not (value or "").strip():
+        raise ValueError("Skriv noget her.")
+    return value.strip()
+
+
+def _write_new(target: Path, text: str) -> None:
+    """A new file, never over one that is there (not even one made a moment ago in another window)."""
+    import os
+
+    try:
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        raise UsageError(f"Filen {target} findes allerede og overskrives ikke.", hint="Vælg en anden med --fil.") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _print_check(results) -> None:
