@@ -247,3 +247,22 @@ def test_guide_ny_never_writes_over_a_file(cli, data_home, tmp_path):
     result = cli(["guide", "ny", "--kommune", "X", "--tilbud", "Børnehave", "--fil", str(target)])
     assert result.code == 2 and "findes allerede og overskrives ikke" in flat(result.err)
     assert target.read_text(encoding="utf-8") == "mine noter"
+
+
+# ---------------------------------------------------------------- municipal wording from the guide
+
+
+def test_a_guide_names_its_own_fit_respondents_and_must_mark_the_parents(tmp_path):
+    from rettidig_cli.domain.errors import GuideError
+    from rettidig_cli.guide import parents, reader
+
+    marked = resen_text().replace('id = "resen"', 'id = "testby"', 1).replace(
+        "[[law]]", '[fit]\nrespondents = [{ text = "Plejemor", parent_contact = true }, "Barnet", "Kontaktpædagog"]\n\n'
+                   "[[law]]", 1)
+    guide = reader.load_file(write(tmp_path, "testby.toml", marked))
+    assert parents.visible(guide.fit_respondents, False) == ["Plejemor", "Barnet", "Kontaktpædagog"]
+    assert parents.visible(guide.fit_respondents, True) == ["Barnet", "Kontaktpædagog"]
+    unmarked = marked.replace('{ text = "Plejemor", parent_contact = true }', '"Mor"')
+    with pytest.raises(GuideError) as err:
+        reader.load_file(write(tmp_path, "testby2.toml", unmarked.replace('id = "testby"', 'id = "testby2"')))
+    assert "«Mor» handler om forældrene, men er ikke markeret" in err.value.message

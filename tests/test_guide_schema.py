@@ -86,11 +86,12 @@ def test_the_document_describes_every_key_the_reader_reads():
 # Which section of docs/guide-format.md describes each kind of table.
 _DOC_SECTION = {
     "": "Øverst i filen", "safety": "[safety]", "meetings": "[meetings]", "deadlines": "[deadlines]",
-    "parents": "[parents]", "law[]": "[[law]]", "ruler[]": "[[ruler]]", "escalations[]": "[[escalations]]",
+    "parents": "[parents]", "fit": "[fit]", "law[]": "[[law]]", "ruler[]": "[[ruler]]", "escalations[]": "[[escalations]]",
     "phases[]": "[[phases]]", "phases[].steps[]": "[[phases.steps]]",
     "phases[].steps[].options[]": "[[phases.steps.options]]",
     **{t: "En tekst som tabel" for t in ("tools[]", "completion", "phases[].guidance[]", "phases[].sparring[]",
-                                         "phases[].next_hint", "phases[].steps[].options[].consequences[]")},
+                                         "phases[].next_hint", "phases[].steps[].options[].consequences[]",
+                                         "fit.respondents[]")},
 }
 
 

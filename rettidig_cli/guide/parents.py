@@ -146,6 +146,7 @@ def guide_texts_on_abuse_path(guide) -> list[tuple[str, str]]:
              ("completion", shown(guide.completion, True) or "")]
     texts += [("settings", t) for t in guide.settings] + [("age_groups", t) for t in guide.age_groups]
     texts += [("tools", t) for t in visible(guide.tools, True)]
+    texts += [("fit.respondents", t) for t in visible(guide.fit_respondents, True)]
     safety = guide.safety
     texts += [(f"safety.{key}", getattr(safety, key)) for key in ("question", "help", "rule", "duty", "contact")]
     texts += [("safety.recipients", t) for t in safety.recipients] + [("safety.methods", t) for t in safety.methods]

@@ -128,6 +128,7 @@ class Guide(NamedTuple):
     path: str
     escalations: tuple[Escalation, ...] = ()
     parent_words: tuple[str, ...] = ()  # the guide's own words for the parents, besides data/parents.toml
+    fit_respondents: tuple[Item, ...] = ()  # who may fill in a FIT form; empty: data/fit.toml's suggestions
     sha: str = ""
     text: str = ""
     is_default: bool = False
@@ -673,6 +674,7 @@ def parse_guide(text: str, path: str, sha: str | None = None, readers: list | No
         tools=top.items("tools", required=True), contact=top.text("contact", required=False),
         more_info=top.text("more_info", required=False),
         completion=_completion(top), parent_words=top.table_("parents", required=False).texts("words"),
+        fit_respondents=top.table_("fit", required=False).items("respondents"),
         safety=safety, meetings=meetings,
         phases=tuple(phases),
         law=tuple(LawRef(r.ident("id"), r.text("ref"), r.text("text")) for r in top.tables("law")),

@@ -223,7 +223,7 @@ class InteractiveMeeting:
         # Whose form comes next, in the order of data/fit.toml: never a parent on the abuse path
         # or when the parents were not there.
         without_parents = bool(self.case["abuse_path"]) or self.parents_present is False
-        suggestions = parents.visible(fit_rules().respondents, without_parents)
+        suggestions = parents.visible(self.guide.fit_respondents or fit_rules().respondents, without_parents)
         defaults = iter(suggestions)
         while True:
             yield ask_fit_score(kind, child, suggestions, next(defaults, ""), fit.child_age(self.case["age_group"]),

@@ -267,7 +267,7 @@ def ask_underretning_fields(ctx, message: str):
     how = select("Hvordan?", [(m, m) for m in safety.methods])
     informed = select("Har du informeret din leder?", [("Ja", True), ("Nej, ikke endnu", False)])
     if not informed:
-        say("Husk: Du skal altid informere din leder.", "bold red")
+        say(safety.rule, "bold red")  # the guide's own rule says what to do, and that the leader is told
     return {"dato": day, "modtager": recipient, "hvordan": how, "leder_informeret": informed}
 
 
