@@ -29,6 +29,7 @@ IKAST_EXAMPLE = EXAMPLES / "ikast-svar.toml"
 RESEN_EXAMPLE = EXAMPLES / "resen-svar.toml"
 EXAMPLE = {"ikast": IKAST_EXAMPLE, "resen": RESEN_EXAMPLE}
 DOCUMENT_RULES = tomllib.loads((ROOT / "data" / "documents.toml").read_text(encoding="utf-8"))
+STATUSMOEDE = next(p for p in DOCUMENT_RULES["purposes"] if p["id"] == "statusmoede")
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 CLOSED_DAYS = holidays.Denmark(categories=("public", "optional"), language="da")
 
@@ -616,8 +617,8 @@ def test_statusmoede_docx_agenda_open_agreements_and_next_meeting(cli, tmp_path,
     first, second, _ = meeting_days()
 
     assert styled(doc, "Title") == ["Statusmøde"]
-    assert styled(doc, "Heading 1") == [s["heading"] for s in DOCUMENT_RULES["purposes"][2]["sections"]]
-    assert styled(doc, "List Number") == DOCUMENT_RULES["purposes"][2]["agenda"]
+    assert styled(doc, "Heading 1") == [s["heading"] for s in STATUSMOEDE["sections"]]
+    assert styled(doc, "List Number") == STATUSMOEDE["agenda"]
     fields = dict(table_rows(doc.tables[0]))
     assert fields["Møde"] == f"Statusmøde nr. 1, {danish_long(first)} kl. 14.00"
 
@@ -636,7 +637,7 @@ def test_statusmoede_markdown(cli, tmp_path, ikast):
     ok(cli, "aftale", "status", ikast, "2", "--status", "udført")
     text = export(cli, tmp_path, ikast, "statusmoede", "markdown").read_text(encoding="utf-8")
     sections = md_sections(text)
-    agenda = DOCUMENT_RULES["purposes"][2]["agenda"]
+    agenda = STATUSMOEDE["agenda"]
     assert [line for line in sections["Dagsorden"].splitlines() if line] == [
         f"{i}. {item}" for i, item in enumerate(agenda, start=1)]
     review = sections["Opfølgning på aftalerne"]

@@ -266,3 +266,36 @@ def test_a_guide_names_its_own_fit_respondents_and_must_mark_the_parents(tmp_pat
     with pytest.raises(GuideError) as err:
         reader.load_file(write(tmp_path, "testby2.toml", unmarked.replace('id = "testby"', 'id = "testby2"')))
     assert "«Mor» handler om forældrene, men er ikke markeret" in err.value.message
+
+
+def test_a_guide_offers_its_own_documents_and_only_those(cli, tmp_path):
+    """The K-møde request is Ikast-Brande's (with its roles as signing parties): a Resen case cannot
+    have it; a guide that offers only some of the common documents offers only those."""
+    answers = str(ROOT / "eksempler")
+    resen = cli(["new", "--guide", "resen", "--answers", f"{answers}/resen-svar.toml"])
+    ikast = cli(["new", "--guide", "ikast", "--answers", f"{answers}/ikast-svar.toml"])
+    resen_code, ikast_code = (next(w for w in r.out.split() if w.startswith("RT-")) for r in (resen, ikast))
+    refused = cli(["export", resen_code, "--til", "k-moede", "--format", "markdown", "--out", str(tmp_path)])
+    assert refused.code == 2
+    assert "«k-moede» er ikke et dokument, guiden Resen har. Brug et af: handleplan, statusmoede, anonym." in flat(
+        refused.err)
+    made = cli(["export", ikast_code, "--til", "k-moede", "--format", "markdown", "--out", str(tmp_path)])
+    assert made.code == 0, made.err
+    text = next(tmp_path.glob("anmodning-k-moede-*.md")).read_text(encoding="utf-8")
+    assert "# Anmodning om K-møde" in text and "| Modtaget af leder |" in text
+
+
+def test_a_guides_own_document_is_checked_like_the_rest_of_the_guide(cli, tmp_path):
+    own = ('\n[documents]\noffers = ["handleplan", "mødereferat"]\n\n[[documents.purposes]]\nid = "anonym"\n'
+           'title = "Til forummet"\nfile_prefix = "forum"\njson = "document"\ncalendar = "none"\ncsv = "all"\n'
+           'sections = [\n  { heading = "Bekymringen", source = "concern", help = "Ring til forældrene først." },\n'
+           '  { heading = "Samtykke", source = "consent", topic = "forum" },\n]\n')
+    text = resen_text().replace('id = "resen"', 'id = "testby"', 1) + own
+    path = write(tmp_path, "testby.toml", text)
+    result = cli(["guide", "tjek", str(path)])
+    assert result.code == 3
+    out = flat(result.out)
+    assert "nøglen «documents.offers[1]» er «mødereferat», som ikke er et dokument i data/documents.toml" in out
+    assert "nøglen «id» eller et af navnene (anonym) bruges allerede af et dokument i data/documents.toml" in out
+    assert "nøglen «parent_contact» skal være true: afsnittet «consent» handler om forældrene" in out
+    assert "«Ring til forældrene først» handler om forældrene, men er ikke markeret" in out

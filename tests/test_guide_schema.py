@@ -88,10 +88,14 @@ _DOC_SECTION = {
     "": "Øverst i filen", "safety": "[safety]", "meetings": "[meetings]", "deadlines": "[deadlines]",
     "parents": "[parents]", "fit": "[fit]", "law[]": "[[law]]", "ruler[]": "[[ruler]]", "escalations[]": "[[escalations]]",
     "phases[]": "[[phases]]", "phases[].steps[]": "[[phases.steps]]",
+    "documents": "[documents]", "documents.purposes[]": "[[documents.purposes]]",
+    "documents.purposes[].sections[]": "Afsnit i et dokument",
     "phases[].steps[].options[]": "[[phases.steps.options]]",
     **{t: "En tekst som tabel" for t in ("tools[]", "completion", "phases[].guidance[]", "phases[].sparring[]",
                                          "phases[].next_hint", "phases[].steps[].options[].consequences[]",
-                                         "fit.respondents[]")},
+                                         "fit.respondents[]", "documents.purposes[].intro",
+                                         "documents.purposes[].sections[].help",
+                                         "documents.purposes[].sections[].parties[]")},
 }
 
 
@@ -130,3 +134,12 @@ def test_the_schema_is_shipped_with_the_package():
     """An installed rettidig points an editor at its own copy (see `guide ny`)."""
     assert reader.schema_path().read_text(encoding="utf-8") == (ROOT / "data" / "guide.schema.json").read_text(
         encoding="utf-8")
+
+
+def test_the_schema_knows_the_same_section_sources_and_fields_as_the_reader():
+    from rettidig_cli.guide import reference
+
+    section = SCHEMA["definitions"]["section"]["properties"]["source"]["enum"]
+    meta = SCHEMA["definitions"]["purpose"]["properties"]["meta"]["items"]["enum"]
+    kinds = SCHEMA["definitions"]["step"]["properties"]["kind"]["enum"]
+    assert (section, meta, kinds) == (list(reference.SECTION_SOURCES), list(reference.META_FIELDS), list(reader.STEP_KINDS))

@@ -18,11 +18,12 @@ TERM_MAX = 80
 PREVIEW_DETAIL = "anonym forhåndsvisning"
 
 
-def _purpose(name: str):
-    from rettidig_cli.guide.reference import document_rules
+def _purpose(name: str, guide):
+    """The document asked for, among those the case's guide offers."""
+    from rettidig_cli.guide.reference import purpose_for
 
     try:
-        return document_rules().purpose(name)
+        return purpose_for(guide, name)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -94,7 +95,7 @@ def _confirm_anonymous(store, case, terms: list[str]) -> list[str] | None:
 
 def export(
     case: CaseArg,
-    til: Annotated[str, typer.Option("--til", help="Formål: handleplan, k-moede (anmodningsskema), statusmoede eller anonym.",
+    til: Annotated[str, typer.Option("--til", help="Dokumentet: handleplan, statusmoede, anonym eller et, sagens guide selv har.",
                                      metavar="FORMÅL")] = "handleplan",
     fmt: Annotated[Optional[str], typer.Option(
         "--format", "-f", help="docx (Word), markdown, ics (kalender), json eller csv (aftalerne). "
@@ -122,7 +123,6 @@ def export(
     from rettidig_cli.views import plan as plans
     from rettidig_cli.export.csvfile import SEPARATORS
 
-    purpose = _purpose(til)
     out = exporters.out_path(out_text)
     fmt = exporters.resolve_format(fmt, out)
     if separator.strip().lower() not in SEPARATORS and separator.strip() not in SEPARATORS.values():
@@ -132,11 +132,12 @@ def export(
         new_terms = parse_terms(hide or [])
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if new_terms and not purpose.anonymous:
-        raise UsageError("--skjul bruges kun med --til anonym.")
 
     store = open_store(db)
     row = store.case(case, log=False)
+    purpose = _purpose(til, store.guide_for(row))
+    if new_terms and not purpose.anonymous:
+        raise UsageError("--skjul bruges kun med --til anonym.")
     today = dates.today()
     plan = plans.build(store, row, today)
     meeting = exporters.meeting_for(plan, meeting_nr) if purpose.calendar == "meeting" or meeting_nr else None

@@ -129,6 +129,8 @@ class Guide(NamedTuple):
     escalations: tuple[Escalation, ...] = ()
     parent_words: tuple[str, ...] = ()  # the guide's own words for the parents, besides data/parents.toml
     fit_respondents: tuple[Item, ...] = ()  # who may fill in a FIT form; empty: data/fit.toml's suggestions
+    offers: tuple[str, ...] | None = None  # the general documents (data/documents.toml) offered; None: all
+    own_purposes: tuple = ()  # the guide's own documents (reference.Purpose), e.g. a request to its forum
     sha: str = ""
     text: str = ""
     is_default: bool = False
@@ -675,6 +677,7 @@ def parse_guide(text: str, path: str, sha: str | None = None, readers: list | No
         more_info=top.text("more_info", required=False),
         completion=_completion(top), parent_words=top.table_("parents", required=False).texts("words"),
         fit_respondents=top.table_("fit", required=False).items("respondents"),
+        **_documents(top.table_("documents", required=False)),
         safety=safety, meetings=meetings,
         phases=tuple(phases),
         law=tuple(LawRef(r.ident("id"), r.text("ref"), r.text("text")) for r in top.tables("law")),
@@ -692,11 +695,56 @@ def parse_guide(text: str, path: str, sha: str | None = None, readers: list | No
         is_default=top.boolean("default"),
     )
     _check_references(guide, top)
+    _check_documents(guide, top)
     top.done()
     _check_parent_contact(guide, top)
     if problems:
         raise GuideProblems(problems)
     return guide
+
+
+def _documents(docs: Reader) -> dict:
+    """[documents]: which general documents the guide offers, and its own ([[documents.purposes]])."""
+    from rettidig_cli.guide.reference import read_purpose
+
+    listed = docs.texts("offers")
+    return {"offers": listed if "offers" in docs.table else None,
+            "own_purposes": tuple(read_purpose(r) for r in docs.tables("purposes"))}
+
+
+def _check_documents(guide: Guide, top: Reader) -> None:
+    """Every document the guide offers exists, and its own have names of their own."""
+    from rettidig_cli.guide.reference import document_rules
+
+    general = document_rules().purposes
+    docs = Reader(top.path, top.table.get("documents") if isinstance(top.table.get("documents"), dict) else {},
+                  "documents", ("documents",), top.file_text, [], top.problems, top)
+    known = {p.id for p in general}
+    for i, wanted in enumerate(guide.offers or ()):
+        if wanted not in known:
+            top.bad(docs.fail(("offers", i), f"er «{wanted}», som ikke er et dokument i data/documents.toml "
+                                             f"(de er: {', '.join(sorted(known))})"))
+    taken = {name for p in general for name in (p.id, *p.names)}
+    for i, own in enumerate(guide.own_purposes):
+        at = Reader(top.path, {}, "", ("documents", "purposes", i), top.file_text, [], top.problems, docs)
+        clash = sorted({own.id, *own.names} & taken)
+        if clash:
+            top.bad(at.fail("id", f"eller et af navnene ({', '.join(clash)}) bruges allerede af et dokument i "
+                                  "data/documents.toml. Giv guidens eget dokument sit eget id og navne"))
+        taken |= {own.id, *own.names}
+    from types import SimpleNamespace
+
+    from rettidig_cli.guide import parents
+
+    texts = parents.document_texts_on_abuse_path(SimpleNamespace(purposes=guide.own_purposes))
+    for where, sentence in parents.unmarked(texts, guide.parent_words):
+        line = _line_of(top.file_text, sentence)
+        what = (f"«{sentence}» handler om forældrene, men er ikke markeret. Ved mistanke om vold eller overgreb må "
+                "intet foreslå at kontakte forældrene.")
+        message = f"Fejl i guidefilen {guide.path}{f', linje {line}' if line else ''} (documents.{where}): {what}"
+        error = GuideError(message, hint="Marker teksten eller afsnittet med parent_contact = true.")
+        error.problem = Problem(guide.path, line, None, f"documents.{where}", message, error.hint, what)
+        top.bad(error)
 
 
 def _check_parent_contact(guide: Guide, top: Reader) -> None:

@@ -265,35 +265,7 @@ def document_rules() -> DocumentRules:
 
     top, path = _load("documents.toml")
     anon = top.table_("anonymous")
-    purposes = []
-    for r in top.tables("purposes", required=True):
-        sections = []
-        for s in r.tables("sections", required=True):
-            source = s.text("source")
-            if source not in SECTION_SOURCES:
-                raise s.fail("source", f"skal være en af {', '.join(SECTION_SOURCES)}")
-            section = Section(s.text("heading"), source, s.item("help"), s.text("topic", required=source == "consent"),
-                              s.boolean("parent_contact"), s.items("parties", required=source in SIGNATURE_SOURCES))
-            if source in PARENT_SOURCES and not section.parent_contact:
-                raise s.fail("parent_contact", f"skal være true: afsnittet «{source}» handler om forældrene")
-            sections.append(section)
-        meta = r.texts("meta")
-        for i, name in enumerate(meta):
-            if name not in META_FIELDS:
-                raise r.fail(f"meta[{i}]", f"skal være en af {', '.join(META_FIELDS)}")
-        kinds = {}
-        for key, allowed in (("json", ("case", "document")), ("calendar", ("all", "meeting", "other_meetings", "none")),
-                             ("csv", ("all", "open"))):
-            kinds[key] = r.text(key)
-            if kinds[key] not in allowed:
-                raise r.fail(key, f"skal være en af {', '.join(allowed)}")
-        purpose_id = r.ident("id")
-        purposes.append(Purpose(
-            id=purpose_id, names=tuple(n.casefold() for n in r.texts("names")), title=r.text("title"),
-            file_prefix=r.ident("file_prefix"), description=r.text("description", required=False),
-            intro=r.item("intro"), meta=meta, sections=tuple(sections),
-            agenda=r.texts("agenda"), anonymous=r.boolean("anonymous"), **kinds,
-        ))
+    purposes = [read_purpose(r) for r in top.tables("purposes", required=True)]
     rules = DocumentRules(
         meeting_minutes=top.integer("meeting_minutes", required=True, minimum=1),
         reminder_hours=top.integer("reminder_hours", required=True),
@@ -307,6 +279,54 @@ def document_rules() -> DocumentRules:
     _all_read(top, rules)
     _check_parent_contact(path, parents.document_texts_on_abuse_path(rules))
     return rules
+
+
+def read_purpose(r: Reader) -> Purpose:
+    """One purpose of a document: in data/documents.toml, or a guide's own ([[documents.purposes]])."""
+    sections = []
+    for s in r.tables("sections", required=True):
+        source = s.text("source")
+        if source not in SECTION_SOURCES:
+            s.bad(s.fail("source", f"skal være en af {', '.join(SECTION_SOURCES)}"))
+        section = Section(s.text("heading"), source, s.item("help"), s.text("topic", required=source == "consent"),
+                          s.boolean("parent_contact"), s.items("parties", required=source in SIGNATURE_SOURCES))
+        if source in PARENT_SOURCES and not section.parent_contact:
+            s.bad(s.fail("parent_contact", f"skal være true: afsnittet «{source}» handler om forældrene"))
+        sections.append(section)
+    meta = r.texts("meta")
+    for i, name in enumerate(meta):
+        if name not in META_FIELDS:
+            r.bad(r.fail(("meta", i), f"skal være en af {', '.join(META_FIELDS)}"))
+    kinds = {}
+    for key, allowed in (("json", ("case", "document")), ("calendar", ("all", "meeting", "other_meetings", "none")),
+                         ("csv", ("all", "open"))):
+        kinds[key] = r.text(key)
+        if kinds[key] not in allowed:
+            r.bad(r.fail(key, f"skal være en af {', '.join(allowed)}"))
+    return Purpose(
+        id=r.ident("id"), names=tuple(n.casefold() for n in r.texts("names")), title=r.text("title"),
+        file_prefix=r.ident("file_prefix"), description=r.text("description", required=False),
+        intro=r.item("intro"), meta=meta, sections=tuple(sections),
+        agenda=r.texts("agenda"), anonymous=r.boolean("anonymous"), **kinds,
+    )
+
+
+def purposes_for(guide) -> tuple[Purpose, ...]:
+    """The documents a case made from this guide can have: the general ones the guide offers (all,
+    unless it lists them in [documents] offers), then the guide's own."""
+    general = document_rules().purposes
+    offered = general if guide.offers is None else tuple(p for p in general if p.id in guide.offers)
+    return offered + guide.own_purposes
+
+
+def purpose_for(guide, wanted: str) -> Purpose:
+    key = (wanted or "").strip().casefold()
+    found = purposes_for(guide)
+    for purpose in found:
+        if key == purpose.id or key in purpose.names:
+            return purpose
+    raise ValueError(f"«{wanted}» er ikke et dokument, guiden {guide.short or guide.name} har. Brug et af: "
+                     f"{', '.join(p.id for p in found)}.")
 
 
 def _check_parent_contact(path: str, texts) -> None:
