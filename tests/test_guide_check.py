@@ -299,3 +299,67 @@ def test_a_guides_own_document_is_checked_like_the_rest_of_the_guide(cli, tmp_pa
     assert "nøglen «id» eller et af navnene (anonym) bruges allerede af et dokument i data/documents.toml" in out
     assert "nøglen «parent_contact» skal være true: afsnittet «consent» handler om forældrene" in out
     assert "«Ring til forældrene først» handler om forældrene, men er ikke markeret" in out
+
+
+# ---------------------------------------------------------------- guide opdater
+
+
+def newer_version(text: str) -> str:
+    """The municipality's corrected guide: a step added for a stor sag, the ruler step gone, a
+    choice renamed, and a document of its own."""
+    text = text.replace('label = "Lille sag"', 'label = "Lille sag (stue og forældre)"', 1)
+    text = text.replace('[[phases.steps]]\nid = "sagsbehandler"', '[[phases.steps]]\nid = "ny-vurdering"\nkind = "text"\n'
+                        'title = "Ny vurdering"\nwhen = "sagstype=stor"\nmessage = "Hvad siger den nye vurdering?"\n\n'
+                        '[[phases.steps]]\nid = "sagsbehandler"', 1)
+    start = text.index('[[phases.steps]]\nid = "placering"')
+    text = text[:start] + text[text.index("# ----", start):]
+    return text + ('\n[[documents.purposes]]\nid = "forum"\ntitle = "Til forummet"\nfile_prefix = "forum"\n'
+                   'json = "document"\ncalendar = "none"\ncsv = "all"\n'
+                   'sections = [{ heading = "Bekymringen", source = "concern" }]\n')
+
+
+@pytest.fixture
+def moved(cli, data_home):
+    """A case made from a municipality's guide, and the guide file corrected afterwards."""
+    path = write(data_home / "guides", "testby.toml", resen_text().replace('id = "resen"', 'id = "testby"', 1))
+    created = cli(["new", "--guide", "testby", "--answers", str(ROOT / "eksempler" / "resen-svar.toml")])
+    assert created.code == 0, created.err
+    path.write_text(newer_version(path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert cli(["guide", "tjek", str(path)]).code == 0
+    return next(w for w in created.out.split() if w.startswith("RT-"))
+
+
+def test_guide_opdater_shows_what_changes_for_the_case_and_moves_it(cli, data_home, tmp_path, moved):
+    # The new document is not the case's until the case follows the new version, and export says so.
+    refused = cli(["export", moved, "--til", "forum", "--format", "markdown", "--out", str(tmp_path)])
+    assert refused.code == 2
+    assert f"Flyt sagen til den med: rettidig guide opdater {moved}" in flat(refused.err)
+    # Without a terminal and without --ja: shown, not moved.
+    asked = cli(["guide", "opdater", moved])
+    assert asked.code == 6
+    out = flat(asked.out)
+    assert "Nye trin: • Ny vurdering" in out
+    assert "Trin, der er væk (svarene står stadig i historikken): • Børnelinealen" in out
+    assert "Valg med nyt navn: • Lille eller stor sag: «Lille sag» hedder nu «Lille sag (stue og forældre)»" in out
+    assert "Nye dokumenter: • Til forummet" in out
+    before = json.loads(cli(["plan", moved, "--json"]).out)
+    moved_now = cli(["guide", "opdater", moved, "--ja"])
+    assert moved_now.code == 0, moved_now.err
+    after = json.loads(cli(["plan", moved, "--json"]).out)
+    # Nothing the case held is lost: the position answered at the removed step is still there.
+    assert after["placering"] == before["placering"] and after["aftaler"] == before["aftaler"]
+    assert "Sagen følger nu den nyeste udgave af guiden" in flat(cli(["historik", moved]).out)
+    again = cli(["guide", "opdater", moved])
+    assert again.code == 0 and "følger allerede den nyeste udgave" in flat(again.out)
+    assert cli(["export", moved, "--til", "forum", "--format", "markdown", "--out", str(tmp_path)]).code == 0
+
+
+def test_guide_opdater_is_logged_and_needs_an_open_case(cli, data_home, moved):
+    from conftest import query
+
+    assert cli(["guide", "opdater", moved, "--ja"]).code == 0
+    assert [r["detail"] for r in query(data_home, "SELECT detail FROM audit_log WHERE action = 'ændre'")
+            if r["detail"] == "guide opdateret"] == ["guide opdateret"]
+    assert cli(["luk", moved, "--grund", "Bekymringen er væk"]).code == 0
+    closed = cli(["guide", "opdater", moved, "--ja"])
+    assert closed.code != 0 and "lukket" in flat(closed.err)

@@ -343,6 +343,71 @@ def guide_new(
         (f"rettidig guide tjek {target}", "bold"))
 
 
+@guide_app.command(name="opdater", cls=DanishCommand)
+def guide_update(
+    case: CaseArg,
+    yes: Annotated[bool, typer.Option("--ja", help="Flyt sagen uden at spørge (til scripts).")] = False,
+    db: DbOption = None,
+) -> None:
+    """Flyt en åben sag til den nyeste udgave af sin guide: vis først, hvad det ændrer for sagen.
+
+    En sag følger den guide, den blev oprettet med, også når guidefilen siden er rettet. Intet i
+    sagen ændres: svar på trin, som den nye udgave ikke har, står stadig i historikken."""
+    from rettidig_cli.domain.errors import NotFoundError
+    from rettidig_cli.guide import reader as guides
+    from rettidig_cli.workflow import followup
+
+    store = open_store(db)
+    row = store.case(case)
+    followup.require_open(row)
+    old = store.guide_for(row)
+    try:
+        new = guides.find(old.id, home_folder())
+    except NotFoundError:
+        raise NotFoundError(f"Guiden «{old.id}», som sag {row['code']} følger, er ikke installeret længere.",
+                            hint="Se de installerede guides med: rettidig guide list") from None
+    if new.sha == old.sha:
+        say("Sag ", (row["code"], "bold"), f" følger allerede den nyeste udgave af guiden {new.name}.")
+        return
+    changes = followup.guide_changes(store, row, old, new)
+    _print_guide_changes(row["code"], new, changes)
+    if not yes:
+        if not in_terminal():
+            raise NoTerminalError("Der er ingen terminal at spørge i. Sagen er ikke flyttet.",
+                                  hint=f"Flyt den uden at spørge med: rettidig guide opdater {row['code']} --ja")
+        from rettidig_cli.ui import prompts
+
+        with asking_guard("Sagen er ikke flyttet."):
+            if not prompts.yes(f"Skal sag {row['code']} følge den nye udgave?", default=False):
+                say("Sagen er ikke flyttet.")
+                return
+    followup.update_guide(store, row, new)
+    say("Sag ", (row["code"], "bold"), " følger nu den nye udgave. Se handleplanen med: ",
+        (f"rettidig plan {row['code']}", "bold"))
+
+
+def _print_guide_changes(code: str, guide, changes) -> None:
+    from rich.text import Text
+
+    console = out_console()
+    console.print(Text(f"Det ændrer den nye udgave af {guide.name} for sag {code}:", style="bold"), soft_wrap=True)
+    lines = [("Nye trin", changes.new_steps), ("Trin, der er væk (svarene står stadig i historikken)",
+                                                changes.removed_answered),
+             ("Trin, der er væk (ikke besvaret)", changes.removed_unanswered),
+             ("Valg med nyt navn", [f"{d}: «{a}» hedder nu «{b}»" for d, a, b in changes.renamed_choices]),
+             ("Valg, som den nye udgave ikke har (står stadig i sagen)", [f"{d}: «{a}»" for d, a in changes.lost_choices]),
+             ("Nye dokumenter", changes.new_documents), ("Dokumenter, der er væk", changes.removed_documents)]
+    shown = False
+    for title, items in lines:
+        if items:
+            shown = True
+            console.print(Text(f"{title}:", style="bold"))
+            for item in items:
+                console.print(Text(f"  • {item}"), soft_wrap=True)
+    if not shown:
+        console.print(Text("Ingen trin, valg eller dokumenter ændres for sagen; kun teksterne."))
+
+
 def _not_empty(value: str) -> str:
     if not (value or "").strip():
         raise ValueError("Skriv noget her.")

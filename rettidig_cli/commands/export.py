@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.commands.common import (
-    CaseArg, DanishCommand, DbOption, in_terminal, open_store, out_console, say, warn,
+    CaseArg, DanishCommand, DbOption, home_folder, in_terminal, open_store, out_console, say, warn,
 )
 from rettidig_cli.domain.errors import Interrupted, NoTerminalError, UsageError
 
@@ -18,14 +18,26 @@ TERM_MAX = 80
 PREVIEW_DETAIL = "anonym forhåndsvisning"
 
 
-def _purpose(name: str, guide):
-    """The document asked for, among those the case's guide offers."""
+def _purpose(name: str, guide, code: str):
+    """The document asked for, among those the case's guide offers. One only the installed (newer)
+    version of the guide has is pointed out, with how to move the case to it."""
+    from rettidig_cli.domain.errors import RettidigError
+    from rettidig_cli.guide import reader
     from rettidig_cli.guide.reference import purpose_for
 
     try:
         return purpose_for(guide, name)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        hint = None
+        try:
+            newer = reader.find(guide.id, home_folder())
+            if newer.sha != guide.sha:
+                purpose_for(newer, name)
+                hint = (f"Den nyeste udgave af guiden har dokumentet. Flyt sagen til den med: "
+                        f"rettidig guide opdater {code}")
+        except (RettidigError, ValueError):
+            pass
+        raise UsageError(str(exc), hint=hint) from None
 
 
 def parse_terms(raw: list[str]) -> list[str]:
@@ -135,7 +147,7 @@ def export(
 
     store = open_store(db)
     row = store.case(case, log=False)
-    purpose = _purpose(til, store.guide_for(row))
+    purpose = _purpose(til, store.guide_for(row), row["code"])
     if new_terms and not purpose.anonymous:
         raise UsageError("--skjul bruges kun med --til anonym.")
     today = dates.today()

@@ -40,6 +40,7 @@ class EventKind(StrEnum):
     REOPENED = "genåbnet"
     SUSPICION = "mistanke"
     SUSPICION_REMOVED = "mistanke fjernet"
+    GUIDE_UPDATED = "guide opdateret"
 
 
 class StepKind(StrEnum):

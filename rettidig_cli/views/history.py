@@ -142,6 +142,8 @@ def _case_event(row: dict, meetings: dict) -> dict:
         text = f"Sagen er genåbnet: {reason}"
     elif kind == EventKind.SUSPICION:
         text = "Mistanke om vold eller overgreb registreret: underretning uden at kontakte forældrene."
+    elif kind == EventKind.GUIDE_UPDATED:
+        text = "Sagen følger nu den nyeste udgave af guiden. Svar på trin, som den ikke har, står stadig her."
     elif kind == EventKind.SUSPICION_REMOVED:
         text = f"Mistanken om vold eller overgreb er taget af sagen. Begrundelse: {reason}"
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import NamedTuple
 
 from rettidig_cli.domain import dates, fields, fit
 from rettidig_cli.guide import parents
@@ -439,6 +440,64 @@ def escalate(store, case: dict, guide: Guide, esc, reason: str) -> list[str]:
         _event(store, case, EventKind.ESCALATED, dates.today(), None, options[current].label, options[esc.to].label, reason)
         store.audit("ændre", case["code"], "eskaler")
     return parents.visible(options[esc.to].consequences, bool(case["abuse_path"]))
+
+
+# ---------------------------------------------------------------- a newer version of the guide
+
+
+class GuideChanges(NamedTuple):
+    """What moving a case to a newer version of its guide changes for that case."""
+
+    new_steps: list[str]  # titles of steps the case has not met
+    removed_answered: list[str]  # titles of answered steps the new version no longer has (kept in the history)
+    removed_unanswered: list[str]
+    renamed_choices: list[tuple[str, str, str]]  # (decision, old label, new label) of choices the case made
+    lost_choices: list[tuple[str, str]]  # (decision, label) of a choice the case made that the new version lacks
+    new_documents: list[str]
+    removed_documents: list[str]
+
+    def something(self) -> bool:
+        return any(self)
+
+
+def guide_changes(store, case: dict, old: Guide, new: Guide) -> GuideChanges:
+    from rettidig_cli.guide.reference import purposes_for
+
+    answered = set(store.answers(case["id"]))
+    old_steps, new_steps = {s.id: s for s in old.steps()}, {s.id: s for s in new.steps()}
+    renamed, lost = [], []
+    for row in store.rows("decisions", case["id"]):
+        step = new_steps.get(row["step_id"])
+        if step is None:
+            continue  # the whole step is gone: said under removed steps
+        option = next((o for o in step.options if o.id == row["choice"]), None)
+        title = step.title or step.message
+        if option is None:
+            lost.append((title, row["label"]))
+        elif option.label != row["label"]:
+            renamed.append((title, row["label"], option.label))
+    removed = [s for s in old_steps.values() if s.id not in new_steps]
+    old_docs, new_docs = ({p.id: p.title for p in purposes_for(g)} for g in (old, new))
+    return GuideChanges(
+        new_steps=[s.title or s.message for s in new.steps() if s.id not in old_steps],
+        removed_answered=[s.title or s.message for s in removed if s.id in answered],
+        removed_unanswered=[s.title or s.message for s in removed if s.id not in answered],
+        renamed_choices=list(dict.fromkeys(renamed)), lost_choices=list(dict.fromkeys(lost)),
+        new_documents=[t for i, t in new_docs.items() if i not in old_docs],
+        removed_documents=[t for i, t in old_docs.items() if i not in new_docs],
+    )
+
+
+def update_guide(store, case: dict, new: Guide) -> None:
+    """Move an open case to a newer version of its guide. Nothing the case holds is changed: an
+    answer to a step the new version lacks stays in the history."""
+    require_open(case)
+    with store.atomic(case):
+        store.remember_guide(new)
+        old_sha = case["guide_sha"]
+        store.update_case(case, guide_sha=new.sha)
+        _event(store, case, EventKind.GUIDE_UPDATED, dates.today(), None, old_sha[:12], new.sha[:12])
+        store.audit("ændre", case["code"], "guide opdateret")
 
 
 # ---------------------------------------------------------------- closing and reopening
