@@ -363,3 +363,20 @@ def test_guide_opdater_is_logged_and_needs_an_open_case(cli, data_home, moved):
     assert cli(["luk", moved, "--grund", "Bekymringen er væk"]).code == 0
     closed = cli(["guide", "opdater", moved, "--ja"])
     assert closed.code != 0 and "lukket" in flat(closed.err)
+
+
+def test_the_words_of_a_document_live_in_data_not_in_python():
+    """Signing parties and the labels over lines to write on come from data/documents.toml or the
+    guide; the builder writes none of its own."""
+    source = (ROOT / "rettidig_cli" / "views" / "documents.py").read_text(encoding="utf-8")
+    assert not re.findall(r'write_in\(\s*["f]', source)
+    for word in ("Medarbejder", "Ressourcepædagog", "Modtaget af leder", "Forælder"):
+        assert f'"{word}"' not in source
+    from rettidig_cli.guide import reader
+    from rettidig_cli.guide.reference import purpose_for
+
+    ikast = reader.find("ikast", None)
+    request = purpose_for(ikast, "k-moede")
+    assert [p.text for p in next(s for s in request.sections if s.source == "request_signature").parties] == [
+        "Medarbejder", "Ressourcepædagog", "Modtaget af leder"]
+    assert next(s for s in request.sections if s.source == "tried").write_in == "Hvad er afprøvet?"

@@ -192,6 +192,6 @@ def document_texts_on_abuse_path(rules) -> list[tuple[str, str]]:
             if section.parent_contact:
                 continue
             where = f"{purpose.id}.{section.source}"
-            texts += [(where, section.heading), (where, shown(section.help, True) or "")]
+            texts += [(where, section.heading), (where, shown(section.help, True) or ""), (where, section.write_in)]
             texts += [(where, t) for t in visible(section.parties, True)]
     return [(where, text) for where, text in texts if text]

@@ -212,6 +212,7 @@ class Section(NamedTuple):
     topic: str = ""  # for source = "consent": the guide's consent topic
     parent_contact: bool = False  # left out of the document on the abuse path
     parties: tuple[Item, ...] = ()  # for the signature sources: who signs
+    write_in: str = ""  # the label over the lines to write on, where the case has nothing to show yet
 
 
 # Sections whose whole content is the parents' part: data/documents.toml must mark them parent_contact.
@@ -289,7 +290,8 @@ def read_purpose(r: Reader) -> Purpose:
         if source not in SECTION_SOURCES:
             s.bad(s.fail("source", f"skal være en af {', '.join(SECTION_SOURCES)}"))
         section = Section(s.text("heading"), source, s.item("help"), s.text("topic", required=source == "consent"),
-                          s.boolean("parent_contact"), s.items("parties", required=source in SIGNATURE_SOURCES))
+                          s.boolean("parent_contact"), s.items("parties", required=source in SIGNATURE_SOURCES),
+                          s.text("write_in", required=False))
         if source in PARENT_SOURCES and not section.parent_contact:
             s.bad(s.fail("parent_contact", f"skal være true: afsnittet «{source}» handler om forældrene"))
         sections.append(section)

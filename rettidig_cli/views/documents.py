@@ -111,6 +111,7 @@ class ShownSection(NamedTuple):
     help: str
     topic: str
     parties: tuple[str, ...]
+    write_in: str  # data's label for the lines to write on (documents.toml or the guide)
 
 
 def build(plan: Plan, purpose: Purpose, today: dt.date, redactor=None, meeting: Meeting | None = None,
@@ -125,7 +126,7 @@ def build(plan: Plan, purpose: Purpose, today: dt.date, redactor=None, meeting: 
         if abuse and section.parent_contact:
             continue  # the parents' part: never on the abuse path
         spec = ShownSection(section.heading, section.source, parents.shown(section.help, abuse) or "", section.topic,
-                            tuple(parents.visible(section.parties, abuse)))
+                            tuple(parents.visible(section.parties, abuse)), section.write_in)
         blocks = getattr(builder, spec.source)(spec)
         if blocks:
             sections.append({"overskrift": spec.heading, "blokke": blocks,
@@ -399,7 +400,7 @@ class _Builder:
         blocks = [paragraph(spec.help)] if spec.help else []
         agreements = self.plan.agreements
         if not agreements:
-            return blocks + [write_in("Hvad er afprøvet?")]
+            return blocks + [write_in(spec.write_in)]
         if self.r.anonymous:
             rows = [[self.t(a.what), a.status, self._last_note(a)] for a in agreements]
             return blocks + [_without_empty(table(["Hvad", "Status", "Seneste bemærkning"], rows), "Seneste bemærkning")]
@@ -409,16 +410,16 @@ class _Builder:
                                         "Seneste bemærkning")]
 
     def parents_view(self, spec):
-        return self._titled("parents_view") or [write_in("Hvordan oplever forældrene barnet og bekymringen?")]
+        return self._titled("parents_view") or [write_in(spec.write_in)]
 
     def child_view(self, spec):
-        return self._titled("child_view") or [write_in("Hvad siger og viser barnet selv?")]
+        return self._titled("child_view") or [write_in(spec.write_in)]
 
     def analysis(self, spec):
         return self._titled("analysis")
 
     def meeting_question(self, spec):
-        return self._titled("meeting_question") or [write_in(spec.help or "Spørgsmål til mødet")]
+        return self._titled("meeting_question") or [write_in(spec.write_in)]
 
     def question_for_team(self, spec):
         return self.meeting_question(spec)
@@ -430,7 +431,7 @@ class _Builder:
             planned = next((m for m in self.plan.other_meetings if m.status == MeetingState.PLANNED), None)
             if planned and planned.participants:
                 blocks = [paragraph(", ".join(planned.participants))]
-        return blocks or [write_in("Hvem ønsker I med på mødet (fx PPR, sundhedsplejerske, socialfaglig medarbejder)?", 2)]
+        return blocks or [write_in(spec.write_in, 2)]
 
     def consent(self, spec):
         """The parents' consent named by the section's topic (a consent step in the guide)."""
@@ -439,7 +440,7 @@ class _Builder:
             who = f", givet af {given.name}" if given.name else ""
             when = f" {dates.format_iso(given.day)}" if given.day else ""
             return [paragraph(f"{given.title}: {given.answer}{who}{when}.")]
-        return [paragraph(f"Samtykke er ikke registreret. {spec.help}".strip()), write_in("Samtykke givet af, dato", 1)]
+        return [paragraph(f"Samtykke er ikke registreret. {spec.help}".strip()), write_in(spec.write_in, 1)]
 
     def request_signature(self, spec):
         return [{"type": "underskrift", "parter": list(spec.parties)}]
@@ -478,13 +479,13 @@ class _Builder:
         text = (f"Nu: {now.label} (siden {dates.format_iso(now.day)})"
                 + (f". {now.reason}" if now.reason else "") if now
                 else "Barnet er ikke placeret på Børnelinealen endnu.")
-        return [paragraph(text), write_in("Ny placering og begrundelse", 2)]
+        return [paragraph(text), write_in(spec.write_in, 2)]
 
     def new_agreements(self, spec):
         return [table(["Hvad", "Hvem", "Senest"], [["", "", ""] for _ in range(4)])]
 
     def minutes(self, spec):
-        return [write_in("", 6)]
+        return [write_in(spec.write_in, 6)]
 
     def next_meeting(self, spec):
         current = self.meeting
@@ -492,4 +493,4 @@ class _Builder:
                  and (current is None or (m.day, m.nr) > (current.day, current.nr))]
         if later:
             return [paragraph(f"{self._meeting_title(later[0])}.")]
-        return [write_in("Dato og tidspunkt for næste statusmøde", 1)]
+        return [write_in(spec.write_in, 1)]
