@@ -380,3 +380,46 @@ def test_the_words_of_a_document_live_in_data_not_in_python():
     assert [p.text for p in next(s for s in request.sections if s.source == "request_signature").parties] == [
         "Medarbejder", "Ressourcepædagog", "Modtaget af leder"]
     assert next(s for s in request.sections if s.source == "tried").write_in == "Hvad er afprøvet?"
+
+
+# ---------------------------------------------------------------- guide show --format
+
+
+def test_guide_show_writes_the_whole_guide_for_approval_with_the_texts_to_confirm(cli, tmp_path):
+    import io
+
+    from docx import Document
+
+    text = resen_text().replace('id = "resen"', 'id = "testby"', 1).replace(
+        '"Leder",', '{ text = "Familiehuset, tlf. 12 34 56 78", confirm = true },\n  "Leder",', 1)
+    guide = write(tmp_path, "testby.toml", text)
+    out = tmp_path / "godkendelse.docx"
+    result = cli(["guide", "show", str(guide), "--format", "docx", "--out", str(out)])
+    assert result.code == 0, result.err
+    assert "(1 tekster skal bekræftes)" in flat(result.out)
+    doc = Document(io.BytesIO(out.read_bytes()))
+    words = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
+        c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "Familiehuset, tlf. 12 34 56 78 [skal bekræftes]" in words
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings[0] == "Først: sikkerhedsspørgsmålet" and headings[-1] == "Tekster, der skal bekræftes"
+    assert [h for h in headings if h.startswith("Fase ")] == [
+        "Fase 1: Trin 1 – Når en bekymring starter", "Fase 2: Lille sag eller stor sag", "Fase 3: Trin 2 – Handleplan"]
+    assert "sagsbehandler" in words and "kun når sagstype = stor" in words  # every step id, with its condition
+    assert "(ikke ved mistanke om vold eller overgreb)" in words  # the parents' texts marked as such
+    again = cli(["guide", "show", str(guide), "--format", "docx", "--out", str(out)])
+    assert again.code == 2 and "overskrives ikke" in flat(again.err)
+
+
+def test_guide_show_as_markdown_names_every_phase_and_step(cli, tmp_path):
+    out = tmp_path / "ikast.md"
+    assert cli(["guide", "show", "ikast", "-f", "markdown", "-o", str(out)]).code == 0
+    text = out.read_text(encoding="utf-8")
+    from rettidig_cli.guide import reader
+
+    guide = reader.find("ikast", None)
+    for number, phase in enumerate(guide.phases, start=1):
+        assert f"## Fase {number}: {phase.title}" in text
+    for step in guide.steps():
+        assert f"| {step.id} |" in text.replace("\\_", "_").replace("\\-", "-"), step.id
+    assert "Anmodning om K-møde" in text  # its own document

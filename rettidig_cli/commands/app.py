@@ -408,6 +408,42 @@ def _print_guide_changes(code: str, guide, changes) -> None:
         console.print(Text("Ingen trin, valg eller dokumenter ændres for sagen; kun teksterne."))
 
 
+def _write_guide_document(guide, fmt: str | None, out: Path | None) -> None:
+    from rettidig_cli.domain import dates
+    from rettidig_cli.views import guide_document
+
+    suffixes = {"markdown": ".md", "md": ".md", "docx": ".docx", "word": ".docx"}
+    fmt = (fmt or ("docx" if out and out.suffix.lower() == ".docx" else "markdown")).strip().lower()
+    if fmt not in suffixes:
+        raise UsageError(f"Formatet «{fmt}» kendes ikke her. Brug markdown eller docx.")
+    target = (out or Path(f"guide-{guide.id}{suffixes[fmt]}")).expanduser()
+    if target.is_dir():
+        target = target / f"guide-{guide.id}{suffixes[fmt]}"
+    doc = guide_document.build(guide, dates.today())
+    if suffixes[fmt] == ".md":
+        from rettidig_cli.export import markdown
+
+        data = markdown.document(doc).encode("utf-8")
+    else:
+        from rettidig_cli.export import word
+
+        data = word.document(doc)
+    _write_new_bytes(target, data)
+    confirm = next(value for label, value in doc["felter"] if label == "Skal bekræftes")
+    say("Guiden er skrevet: ", (str(target), "bold"), f" ({confirm} tekster skal bekræftes).")
+
+
+def _write_new_bytes(target: Path, data: bytes) -> None:
+    import os
+
+    try:
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        raise UsageError(f"Filen {target} findes allerede og overskrives ikke.", hint="Vælg en anden med --out.") from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
 def _not_empty(value: str) -> str:
     if not (value or "").strip():
         raise ValueError("Skriv noget her.")
@@ -416,14 +452,7 @@ def _not_empty(value: str) -> str:
 
 def _write_new(target: Path, text: str) -> None:
     """A new file, never over one that is there (not even one made a moment ago in another window)."""
-    import os
-
-    try:
-        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        raise UsageError(f"Filen {target} findes allerede og overskrives ikke.", hint="Vælg en anden med --fil.") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    _write_new_bytes(target, text.encode("utf-8"))
 
 
 def _print_check(results) -> None:
@@ -454,14 +483,22 @@ def _print_check(results) -> None:
 @guide_app.command(name="show", cls=DanishCommand)
 def guide_show(
     name: Annotated[str, typer.Argument(help="Guidens navn (se: rettidig guide list) eller sti til en .toml-fil.", metavar="NAVN")],
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="markdown eller docx: hele guiden som et dokument "
+                                               "til kommunens godkendelse.", metavar="FORMAT", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Filen (standard: guide-ID.md eller .docx i mappen, "
+                                                "du står i).", metavar="FIL", show_default=False)] = None,
 ) -> None:
-    """Vis en guides faser, sparring og trin-id'er (til --answers)."""
+    """Vis en guides faser, sparring og trin-id'er (til --answers), eller skriv hele guiden som et
+    dokument (--format markdown|docx), der også viser, hvilke tekster der skal bekræftes."""
     from rich.panel import Panel
     from rich.text import Text
 
     from rettidig_cli.guide import reader as guides
 
     g = guides.find(name, home_folder())
+    if fmt is not None or out is not None:
+        _write_guide_document(g, fmt, out)
+        return
     console = out_console()
     console.print(Panel(Text(f"{g.name}\n{g.source}"), title=Text(g.id)))
     body = Text(f"{g.safety.question}\n", style="bold")

@@ -27,6 +27,7 @@ class Item(NamedTuple):
     text: str
     parent_contact: bool = False
     abuse_path: str = ""
+    confirm: bool = False  # wording the municipality has not approved yet (shown by `guide show --format`)
 
 
 class Option(NamedTuple):
@@ -421,7 +422,8 @@ class Reader:
         return Item(text) if text else None
 
     def as_item(self) -> Item:
-        item = Item(self.text("text"), self.boolean("parent_contact"), self.text("abuse_path", required=False))
+        item = Item(self.text("text"), self.boolean("parent_contact"), self.text("abuse_path", required=False),
+                    self.boolean("confirm"))
         if item.abuse_path and not item.parent_contact:
             self.bad(self.fail("abuse_path", "bruges kun sammen med parent_contact = true"))
         return item
