@@ -91,7 +91,8 @@ def build(guide: Guide, today: dt.date) -> dict:
             ("Kommune", guide.municipality), ("Kilde", guide.source), ("Tilbud", ", ".join(guide.settings)),
             ("Aldersgrupper", ", ".join(guide.age_groups)), ("Guide-id", guide.id),
             ("Skal bekræftes", str(len(confirm)))) if value],
-        "afsnit": sections, "kilde": guide.source, "anonym": False, "sag": None, "udskrevet": today.isoformat(),
+        # The source is one of the fields above: not a second time at the foot.
+        "afsnit": sections, "kilde": "", "anonym": False, "sag": None, "udskrevet": today.isoformat(),
     })
 
 
