@@ -10,7 +10,8 @@ on each path the case stops before every step and at the end. For each such case
 with the parent rule (rettidig_cli.guide.parents.parent_wording, plus the guide's own parent words):
 
 * `new` itself, `plan`, `plan --json`, `list`, `list --json`, `historik`, `historik --json`;
-* `export --til P --format F` for every purpose in data/documents.toml and every format the
+* `export --til P --format F` for every document the guide offers (those of data/documents.toml it
+  offers and its own [[documents.purposes]]) and every format the
   export command knows (Word is read from its XML, JSON value by value, calendar and CSV field
   by field): Markdown and JSON at every stop, every format before anything is answered and at
   the end of each path (see AT_EVERY_STOP);
@@ -43,10 +44,11 @@ ENDS = [stop for guide in GUIDES.values() for stop in path_ends(guide)]
 WIDE = 1000  # columns: no sentence is wrapped over two lines
 
 
-def purposes() -> list[str]:
-    from rettidig_cli.guide.reference import document_rules
+def purposes(guide_id: str) -> list[str]:
+    """The documents a case from this guide can have: the common ones it offers and its own."""
+    from rettidig_cli.guide.reference import purposes_for
 
-    return [p.id for p in document_rules().purposes]
+    return [p.id for p in purposes_for(GUIDES[guide_id])]
 
 
 def formats() -> list[str]:
@@ -59,17 +61,19 @@ def formats() -> list[str]:
 # the exports (see AT_EVERY_STOP), and resume in a terminal (its rich output, its questions and the
 # screen).
 def outputs_at(stop: Stop) -> int:
-    return 7 + len(purposes()) * len(export_formats(stop)) + 3
+    return 7 + len(purposes(stop.guide_id)) * len(export_formats(stop)) + 3
 
 
 @pytest.mark.plain_only
 def test_the_walk_covers_every_guide_and_counts_itself():
-    """Every shipped guide has stops on the abuse path, each with its own outputs read."""
+    """Every shipped guide has stops on the abuse path, each with its own outputs read, its own
+    documents among them (Ikast-Brande's K-møde request is the guide's, not data/documents.toml's)."""
     assert GUIDES, "no shipped guides found"
     for guide_id in GUIDES:
         assert any(s.guide_id == guide_id for s in STOPS), guide_id
         assert any(s.guide_id == guide_id for s in ENDS), guide_id
     assert len({s.id for s in STOPS}) == len(STOPS)
+    assert "k-moede" in purposes("ikast-brande-dagtilbud") and "k-moede" not in purposes("resen")
     print(f"\n{len(GUIDES)} guides, {len(STOPS)} stops, {sum(outputs_at(s) for s in STOPS)} outputs read; "
           f"{len(ENDS)} paths walked in a terminal")
 
@@ -165,12 +169,12 @@ def export_formats(stop: Stop | None) -> list[str]:
     return [f for f in formats() if every or f in AT_EVERY_STOP]
 
 
-def check_exports(cli, code: str, tmp_path, findings: Findings, stop: Stop | None = None) -> None:
+def check_exports(cli, code: str, tmp_path, findings: Findings, guide_id: str, stop: Stop | None = None) -> None:
     """Every purpose in the stop's formats (all formats without a stop). A refusal (e.g. a
     status-meeting agenda before any meeting is planned) is an output too: its message is read."""
     folder = tmp_path / "eksport"
     folder.mkdir(exist_ok=True)
-    for purpose in purposes():
+    for purpose in purposes(guide_id):
         for fmt in export_formats(stop):
             target = folder / f"{purpose}.{fmt}"
             args = ["export", code, "--til", purpose, "--format", fmt, "--out", str(target), "--ja"]
@@ -242,7 +246,7 @@ def test_every_output_at_every_stop(cli, tmp_path, wide, screen, stop):
     misplaced = stands_at(plan, guide, stop)
     if misplaced:
         findings.failed.append(f"[the stop itself] {misplaced}")
-    check_exports(cli, code, tmp_path, findings, stop)
+    check_exports(cli, code, tmp_path, findings, stop.guide_id, stop)
     # resume shows the phase the case stands in (its guidance, sparring and the rest of its steps)
     # and stops before the next one; the whole walk in a terminal is the test below.
     interactive(cli, screen, guide, stop.onward, ["resume", code], findings, "resume (terminal)",
@@ -282,5 +286,5 @@ def test_wizard_and_follow_ups_in_a_terminal_on_every_path(cli, tmp_path, wide, 
             break
         interactive(cli, screen, guide, {}, ["resume", code], findings, "resume after eskaler (terminal)")
     check_views(cli, code, findings, label="after the follow-ups: ")
-    check_exports(cli, code, tmp_path, findings)
+    check_exports(cli, code, tmp_path, findings, end.guide_id)
     findings.assert_clean()
