@@ -358,17 +358,25 @@ class InteractiveSource:
     def phase_intro(self, phase, ctx) -> None:
         phases = ctx.guide.phases
         number = phases.index(phase) + 1
-        body = bullet_list(visible(phase.guidance, ctx.abuse_path))
+        # Only the parts the phase has, a blank line between them (a phase without guidance is no
+        # panel of empty lines).
+        parts = []
+        guidance = visible(phase.guidance, ctx.abuse_path)
+        if guidance:
+            parts.append(bullet_list(guidance))
         sparring = visible(phase.sparring, ctx.abuse_path)
         if sparring:
-            body.append("\n\nHusk, du også kan få sparring hos: ", style="bold")
-            body.append(" · ".join(sparring))
+            parts.append(Text.assemble(("Husk, du også kan få sparring hos: ", "bold"), " · ".join(sparring)))
         if ctx.abuse_path:
-            body.append("\n\nMistanke om vold eller overgreb: kontakt ikke forældrene om bekymringen.", style="bold red")
+            parts.append(Text("Mistanke om vold eller overgreb: kontakt ikke forældrene om bekymringen.", style="bold red"))
         deadline = wizard.observation_deadline(ctx)
         if deadline and any(s.kind == StepKind.OBSERVATIONS for s in phase.steps):
-            body.append(f"\n\nIagttagelserne skal ligge klar senest {dates.format_date(deadline)}.", style="bold")
-        console.print(Panel(body, title=Text(f"Fase {number} af {len(phases)}: {phase.title}"), border_style="cyan"))
+            parts.append(Text(f"Iagttagelserne skal ligge klar senest {dates.format_date(deadline)}.", style="bold"))
+        if parts:
+            console.print(Panel(Text("\n\n").join(parts), title=Text(f"Fase {number} af {len(phases)}: {phase.title}"),
+                                border_style="cyan"))
+        else:
+            console.print(Text(f"Fase {number} af {len(phases)}: {phase.title}", style="bold cyan"))
 
     def step(self, step, ctx):
         while True:
