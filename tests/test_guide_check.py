@@ -423,3 +423,15 @@ def test_guide_show_as_markdown_names_every_phase_and_step(cli, tmp_path):
     for step in guide.steps():
         assert f"| {step.id} |" in text.replace("\\_", "_").replace("\\-", "-"), step.id
     assert "Anmodning om K-møde" in text  # its own document
+
+
+def test_guide_show_in_the_terminal_names_the_documents_and_the_texts_to_confirm(cli, tmp_path):
+    text = resen_text().replace('id = "resen"', 'id = "testby"', 1).replace(
+        '"Leder",', '{ text = "Familiehuset", confirm = true },\n  "Leder",', 1)
+    result = cli(["guide", "show", str(write(tmp_path, "testby.toml", text))])
+    assert result.code == 0, result.err
+    out = flat(result.out)
+    assert "Familiehuset [skal bekræftes]" in out
+    assert "handleplan: Handleplan" in out and "anonym: Anonym tværfaglig drøftelse" in out
+    assert "rettidig guide show testby --format docx" in out
+    assert "k-moede: Anmodning om K-møde" in flat(cli(["guide", "show", "ikast"]).out)

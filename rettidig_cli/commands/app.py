@@ -508,10 +508,10 @@ def guide_show(
         text = Text()
         for item in phase.guidance:
             text.append(f"• {item.text}" + (" (ikke ved mistanke om vold eller overgreb)" if item.parent_contact else "")
-                        + "\n")
+                        + (" [skal bekræftes]" if item.confirm else "") + "\n")
         if phase.sparring:
             text.append("Husk, du også kan få sparring hos: ", style="bold")
-            text.append(", ".join(i.text for i in phase.sparring) + "\n")
+            text.append(", ".join(i.text + (" [skal bekræftes]" if i.confirm else "") for i in phase.sparring) + "\n")
         text.append("\nTrin:\n", style="bold")
         for step in phase.steps:
             flags = [k for k, on in (("valgfrit", not step.required), ("kontakt til forældre", step.parent_contact)) if on]
@@ -523,6 +523,12 @@ def guide_show(
                 text.append(f"      {option.id}: {option.label}"
                             + ("  (kontakt til forældre)" if option.parent_contact else "") + "\n", style="dim")
         console.print(Panel(text, title=Text(f"Fase {number}: {phase.title}"), title_align="left"))
+    from rettidig_cli.guide.reference import purposes_for
+
+    documents = Text("\n".join(f"{p.id}: {p.title}" for p in purposes_for(g)))
+    console.print(Panel(documents, title=Text("Dokumenter (rettidig export SAG --til ID)"), title_align="left"))
+    say("Hele guiden som dokument til godkendelse, med de tekster, der skal bekræftes: ",
+        (f"rettidig guide show {g.id} --format docx", "bold"))
 
 
 cli_followup.register(app)
