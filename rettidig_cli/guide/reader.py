@@ -740,13 +740,8 @@ def _check_documents(guide: Guide, top: Reader) -> None:
 
     texts = parents.document_texts_on_abuse_path(SimpleNamespace(purposes=guide.own_purposes))
     for where, sentence in parents.unmarked(texts, guide.parent_words):
-        line = _line_of(top.file_text, sentence)
-        what = (f"«{sentence}» handler om forældrene, men er ikke markeret. Ved mistanke om vold eller overgreb må "
-                "intet foreslå at kontakte forældrene.")
-        message = f"Fejl i guidefilen {guide.path}{f', linje {line}' if line else ''} (documents.{where}): {what}"
-        error = GuideError(message, hint="Marker teksten eller afsnittet med parent_contact = true.")
-        error.problem = Problem(guide.path, line, None, f"documents.{where}", message, error.hint, what)
-        top.bad(error)
+        _unmarked_parent_text(guide, top, f"documents.{where}", sentence,
+                              "Marker teksten eller afsnittet med parent_contact = true.")
 
 
 def _check_parent_contact(guide: Guide, top: Reader) -> None:
@@ -758,13 +753,19 @@ def _check_parent_contact(guide: Guide, top: Reader) -> None:
     hint = ("Skriv teksten som { text = \"...\", parent_contact = true } (evt. med abuse_path = \"tekst uden "
             "forældrene\"), eller sæt parent_contact = true på trinnet eller valget.")
     for where, sentence in guide_problems(guide):
-        line = _line_of(top.file_text, sentence)
-        what = (f"«{sentence}» handler om forældrene, men er ikke markeret. Ved mistanke om vold eller overgreb "
-                "må intet foreslå at kontakte forældrene.")
-        message = f"Fejl i guidefilen {guide.path}{f', linje {line}' if line else ''} ({where}): {what}"
-        error = GuideError(message, hint=hint)
-        error.problem = Problem(guide.path, line, None, where, message, hint, what)
-        top.bad(error)
+        _unmarked_parent_text(guide, top, where, sentence, hint)
+
+
+def _unmarked_parent_text(guide: Guide, top: Reader, where: str, sentence: str, hint: str) -> None:
+    """A text the abuse path can show that speaks of the parents without being marked: a problem
+    at the line the sentence is written on."""
+    line = _line_of(top.file_text, sentence)
+    what = (f"«{sentence}» handler om forældrene, men er ikke markeret. Ved mistanke om vold eller overgreb "
+            "må intet foreslå at kontakte forældrene.")
+    message = f"Fejl i guidefilen {guide.path}{f', linje {line}' if line else ''} ({where}): {what}"
+    error = GuideError(message, hint=hint)
+    error.problem = Problem(guide.path, line, None, where, message, hint, what)
+    top.bad(error)
 
 
 def _line_of(text: str, sentence: str) -> int | None:

@@ -252,10 +252,9 @@ class DocumentRules(NamedTuple):
     purposes: tuple[Purpose, ...]
 
     def purpose(self, wanted: str) -> Purpose:
-        key = (wanted or "").strip().casefold()
-        for purpose in self.purposes:
-            if key == purpose.id or key in purpose.names:
-                return purpose
+        found = _named(self.purposes, wanted)
+        if found:
+            return found
         raise ValueError(f"«{wanted}» er ikke et formål, jeg kender. Brug et af: "
                          f"{', '.join(p.id for p in self.purposes)}.")
 
@@ -322,13 +321,18 @@ def purposes_for(guide) -> tuple[Purpose, ...]:
 
 
 def purpose_for(guide, wanted: str) -> Purpose:
-    key = (wanted or "").strip().casefold()
-    found = purposes_for(guide)
-    for purpose in found:
-        if key == purpose.id or key in purpose.names:
-            return purpose
+    offered = purposes_for(guide)
+    found = _named(offered, wanted)
+    if found:
+        return found
     raise ValueError(f"«{wanted}» er ikke et dokument, guiden {guide.short or guide.name} har. Brug et af: "
-                     f"{', '.join(p.id for p in found)}.")
+                     f"{', '.join(p.id for p in offered)}.")
+
+
+def _named(purposes, wanted: str) -> Purpose | None:
+    """The purpose whose id or one of whose names is `wanted` (case and spaces aside)."""
+    key = (wanted or "").strip().casefold()
+    return next((p for p in purposes if key == p.id or key in p.names), None)
 
 
 def _check_parent_contact(path: str, texts) -> None:
