@@ -337,7 +337,7 @@ def guide_new(
         text = authoring.from_skeleton(ident, name, municipality, settings, target.name)
     guides.parse_guide(text, str(target))  # what is written is a guide that can be used
     target.parent.mkdir(parents=True, exist_ok=True)
-    _write_new(target, text)
+    _write_new_file(target, text.encode("utf-8"), "--fil")
     say("Guiden er skrevet: ", (str(target), "bold"))
     say("Ret den i en editor (docs/guide-format.md beskriver hver nøgle), og tjek den med: ",
         (f"rettidig guide tjek {target}", "bold"))
@@ -428,31 +428,42 @@ def _write_guide_document(guide, fmt: str | None, out: Path | None) -> None:
         from rettidig_cli.export import word
 
         data = word.document(doc)
-    _write_new_bytes(target, data)
+    _write_new_file(target, data, "--out")
     confirm = next(value for label, value in doc["felter"] if label == "Skal bekræftes")
     say("Guiden er skrevet: ", (str(target), "bold"), f" ({confirm} tekster skal bekræftes).")
 
 
-def _write_new_bytes(target: Path, data: bytes) -> None:
+def _write_new_file(target: Path, data: bytes, flag: str) -> None:
+    """A new file, whole or not at all, never over one that is there (not even one made a moment
+    ago in another window): written under a temporary name and published with safefile.publish_new.
+    A run killed before that leaves only the temporary file, which no guide list reads."""
+    import contextlib
     import os
 
+    from rettidig_cli.storage import safefile
+
+    taken = UsageError(f"Filen {target} findes allerede og overskrives ikke.", hint=f"Vælg en anden med {flag}.")
+    if target.exists():
+        raise taken
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.ufaerdig")
     try:
-        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        safefile.publish_new(temporary, target, "guide")
     except FileExistsError:
-        raise UsageError(f"Filen {target} findes allerede og overskrives ikke.", hint="Vælg en anden med --out.") from None
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+        raise taken from None
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 def _not_empty(value: str) -> str:
     if not (value or "").strip():
         raise ValueError("Skriv noget her.")
     return value.strip()
-
-
-def _write_new(target: Path, text: str) -> None:
-    """A new file, never over one that is there (not even one made a moment ago in another window)."""
-    _write_new_bytes(target, text.encode("utf-8"))
 
 
 def _print_check(results) -> None:
