@@ -453,3 +453,25 @@ def test_guide_ny_cut_short_leaves_no_half_file(cli, data_home, monkeypatch):
     assert list((data_home / "guides").iterdir()) == []
     assert cli(args).code == 0
     assert [p.name for p in (data_home / "guides").iterdir()] == ["test-kommune.toml"]
+
+
+def test_guide_opdater_names_no_step_about_the_parents_on_the_abuse_path(cli, data_home):
+    from rettidig_cli.guide import parents
+
+    path = write(data_home / "guides", "testby.toml", resen_text().replace('id = "resen"', 'id = "testby"', 1))
+    answers = write(data_home, "mistanke.toml", 'sikkerhed = { mistanke = true, underretning = { dato = "2026-12-01", '
+                                                'leder_informeret = true } }\n[barn]\nnavn = "Ida"\n'
+                                                'aldersgruppe = "3-4 år"\ntilbud = "Børnehave"\n')
+    created = cli(["new", "--guide", "testby", "--answers", str(answers)])
+    assert created.code == 0, created.err
+    code = next(w for w in created.out.split() if w.startswith("RT-"))
+    newer = path.read_text(encoding="utf-8").replace('[[phases.steps]]\nid = "sagsbehandler"', (
+        '[[phases.steps]]\nid = "foraeldremoede"\nkind = "text"\ntitle = "Møde med forældrene"\n'
+        'parent_contact = true\nmessage = "Hvornår mødes I med forældrene?"\n\n'
+        '[[phases.steps]]\nid = "ny-vurdering"\nkind = "text"\ntitle = "Ny vurdering"\n'
+        'message = "Hvad siger den nye vurdering?"\n\n[[phases.steps]]\nid = "sagsbehandler"'), 1)
+    path.write_text(newer, encoding="utf-8")
+    shown = cli(["guide", "opdater", code])
+    out = flat(shown.out)
+    assert "Nye trin: • Ny vurdering" in out and "Møde med forældrene" not in out
+    assert not parents.parent_wording(out)

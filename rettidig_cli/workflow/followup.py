@@ -476,10 +476,12 @@ def guide_changes(store, case: dict, old: Guide, new: Guide) -> GuideChanges:
             lost.append((title, row["label"]))
         elif option.label != row["label"]:
             renamed.append((title, row["label"], option.label))
-    removed = [s for s in old_steps.values() if s.id not in new_steps]
+    # On the abuse path only what such a case can come to is named: never a step about the parents.
+    shown = (lambda g: parents.reachable_steps(g)) if case["abuse_path"] else (lambda g: g.steps())
+    removed = [s for s in shown(old) if s.id not in new_steps]
     old_docs, new_docs = ({p.id: p.title for p in purposes_for(g)} for g in (old, new))
     return GuideChanges(
-        new_steps=[s.title or s.message for s in new.steps() if s.id not in old_steps],
+        new_steps=[s.title or s.message for s in shown(new) if s.id not in old_steps],
         removed_answered=[s.title or s.message for s in removed if s.id in answered],
         removed_unanswered=[s.title or s.message for s in removed if s.id not in answered],
         renamed_choices=list(dict.fromkeys(renamed)), lost_choices=list(dict.fromkeys(lost)),
