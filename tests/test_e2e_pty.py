@@ -213,7 +213,7 @@ def test_plan_in_a_terminal_shows_tovholder_and_danish_meeting_dates(walk):
     data = json.loads(run_plain(["plan", walk.code, "--json"], walk.home, walk.work).stdout)
     assert data["faerdig"] is True
     assert data["tovholder"]["navn"] == TOVHOLDER
-    assert data["barn"] == {"navn": CHILD, "aldersgruppe": "3-4 år", "tilbud": "Børnehave"}
+    assert data["barn"] == {"navn": CHILD, "aldersgruppe": "3-4 år", "tilbud": "Børnehave", "anonym": False}
     assert data["placering"]["id"] == "bekymring"
     assert [a["senest"] for a in data["aftaler"]] == [walk.due.isoformat()]
     assert data["foraeldre"]["underskrift"]["svar"] == "ja"

@@ -25,7 +25,7 @@ def test_ikast_guide_has_the_five_phases_in_order():
     ]
     assert all(p.sparring for p in g.phases)
     assert "Visitationsudvalget" in [i.text for i in g.phase("dialog").sparring]
-    assert "30 67 04 07" in g.safety.contact
+    assert "30 67 04 07" in " ".join(i.text for i in g.safety.contact)
     assert "uden at kontakte forældrene" in g.safety.rule
     options = {o.id for o in g.step("tvaerfaglig-vej").options}
     assert {"k-moede", "u-moede"} <= options

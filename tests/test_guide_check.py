@@ -402,7 +402,7 @@ def test_guide_show_writes_the_whole_guide_for_approval_with_the_texts_to_confir
         c.text for t in doc.tables for row in t.rows for c in row.cells)
     assert "Familiehuset, tlf. 12 34 56 78 [skal bekræftes]" in words
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings[0] == "Først: sikkerhedsspørgsmålet" and headings[-1] == "Tekster, der skal bekræftes"
+    assert headings[0] == "Først: sikkerhedsspørgsmålet" and headings[-1] == "Skal bekræftes af kommunen"
     assert [h for h in headings if h.startswith("Fase ")] == [
         "Fase 1: Trin 1 – Når en bekymring starter", "Fase 2: Lille sag eller stor sag", "Fase 3: Trin 2 – Handleplan"]
     assert "sagsbehandler" in words and "kun når sagstype = stor" in words  # every step id, with its condition

@@ -22,7 +22,7 @@ def new_case(cli, guide, answers):
 def test_plan_has_every_part_of_a_handleplan(cli):
     code = new_case(cli, "ikast", EXAMPLES / "ikast-svar.toml")
     plan = plan_json(cli, code)
-    assert plan["barn"] == {"navn": "A.B.", "aldersgruppe": "3-4 år", "tilbud": "Børnehave"}
+    assert plan["barn"] == {"navn": "A.B.", "aldersgruppe": "3-4 år", "tilbud": "Børnehave", "anonym": False}
     assert plan["tovholder"] == {"navn": "Mette Hansen", "rolle": "pædagog"}
     assert plan["faerdig"] is True
     assert len(plan["observationer"]) == 2 and plan["observationer"][0]["metode"]

@@ -217,7 +217,7 @@ def test_full_ikast_journey_with_k_moede(cli, screen, data_home):
     plan = plan_json(cli, code)
     assert plan["guide"]["id"] == IKAST
     assert plan["faerdig"] is True
-    assert plan["barn"] == {"navn": "AB", "aldersgruppe": "3-4 år", "tilbud": "Børnehave"}
+    assert plan["barn"] == {"navn": "AB", "aldersgruppe": "3-4 år", "tilbud": "Børnehave", "anonym": False}
     assert plan["bekymring"] == ["Trækker sig fra legen"]
     assert plan["observationer"] == [{"dato": today.isoformat(), "hvad": "Sad alene ved bordet i 20 minutter",
                                       "metode": "TRAS", "hvem": "Anna"}]
@@ -391,7 +391,7 @@ def test_abuse_path_never_asks_about_the_parents(cli, screen, data_home):
     assert plan["mistanke_om_vold_eller_overgreb"] is True
     assert plan["sikkerhedsregel"].startswith("Ved mistanke om vold og overgreb")
     assert plan["underretninger"] == [{
-        "dato": today.isoformat(), "modtager": "Modtagelsen, Ikast-Brande Kommune",
+        "dato": today.isoformat(), "modtager": "Modtagelsen (i dag: Forebyggelse Børn og Unge), Ikast-Brande Kommune",
         "hvordan": "Telefonisk til Modtagelsen", "leder_informeret": True, "note": "",
     }]
     assert plan["foraeldre"] == {"perspektiv": [], "samtykker": [], "underskrift": None}
@@ -403,7 +403,7 @@ def test_abuse_path_never_asks_about_the_parents(cli, screen, data_home):
 
     shown = plan_text(cli, code)
     assert "Mistanke om vold eller overgreb" in shown
-    assert f"Underretning {danish_long(today)} til Modtagelsen, Ikast-Brande Kommune" in shown
+    assert f"Underretning {danish_long(today)} til Modtagelsen (i dag: Forebyggelse Børn og Unge), Ikast-Brande Kommune" in shown
     assert "Forældrenes del" not in shown
 
     # No parent-contact step has an answer row, and the underretning is a real record.

@@ -595,6 +595,42 @@ def mistanke(
               f"ikke kontaktes om bekymringen: aflys eller flyt mødet (rettidig møde aflys {row['code']} {meeting['nr']}).")
 
 
+def navngiv(
+    case: CaseArg,
+    navn: Annotated[Optional[str], Flag("Barnets navn eller initialer.", "--navn")] = None,
+    givet_af: Annotated[Optional[str], Flag("Hvem der gav samtykke (fx forældremyndighedsindehaverne).",
+                                            "--givet-af")] = None,
+    dato: Annotated[Optional[str], Flag("Hvornår samtykket blev givet (standard: i dag).", "--dato")] = None,
+    db: DbOption = None,
+) -> None:
+    """Giv en anonym sag barnets navn, når forældrene har givet samtykke til, at barnet drøftes med navn."""
+    from rettidig_cli.domain import dates, fields
+    from rettidig_cli.workflow import followup, wizard
+    from rettidig_cli.ui import prompts
+
+    store, row, guide = _load(db, case)
+    ctx = wizard.context_for(store, row, guide)
+    raw = {"navn": navn, "givet_af": givet_af, "dato": dato}
+    if navn is None:
+        _checked(lambda: followup.parse_naming({"navn": "-"}, row, ctx))  # not anonymous: said before asking
+        _need_terminal(["--navn"], "navngiv")
+        with asking_guard():
+            if not row["abuse_path"]:
+                if not prompts.yes("Har forældrene givet samtykke til, at barnet drøftes med navn?", True):
+                    say("Sagen forbliver anonym. Intet er ændret.")
+                    return
+                raw["givet_af"] = prompts.ask_text(
+                    "Hvem gav samtykke?", lambda v: fields.text(v, "Hvem", required=False, max_length=fields.SHORT_MAX),
+                    instruction="(fx forældremyndighedsindehaverne – kan springes over)")
+                raw["dato"] = prompts.ask_date("Dato for samtykket:", dates.today())
+            raw["navn"] = prompts.ask_text("Barnets navn eller initialer:", lambda v: fields.text(
+                v, "Barnets navn eller initialer", max_length=fields.NAME_MAX))
+    value = _checked(lambda: followup.parse_naming(raw, row, ctx))
+    followup.name_anonymous_case(store, row, guide, value)
+    say("Sag ", (row["code"], "bold"), " drøftes nu med barnets navn. Samtykket står i handleplanen og historikken."
+        if not row["abuse_path"] else " har nu barnets navn.")
+
+
 def historik(
     case: CaseArg,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv historikken som JSON.")] = False,
@@ -618,7 +654,7 @@ def historik(
 def register(app: typer.Typer) -> None:
     for function, name in ((observation, "observation"), (faktor, "faktor"), (tovholder, "tovholder"),
                            (placering, "placering"), (eskaler, "eskaler"), (luk, "luk"), (genaabn, "genåbn"),
-                           (historik, "historik"), (mistanke, "mistanke")):
+                           (historik, "historik"), (mistanke, "mistanke"), (navngiv, "navngiv")):
         app.command(name=name, cls=DanishCommand)(function)
     app.command(name="genaabn", cls=DanishCommand, hidden=True)(genaabn)  # for keyboards without å
     app.add_typer(agreement_app, name="aftale")

@@ -41,6 +41,7 @@ class EventKind(StrEnum):
     SUSPICION = "mistanke"
     SUSPICION_REMOVED = "mistanke fjernet"
     GUIDE_UPDATED = "guide opdateret"
+    NAMED = "navngivet"  # an anonymous case got the child's name, with consent
 
 
 class StepKind(StrEnum):
@@ -58,3 +59,4 @@ class StepKind(StrEnum):
     CONSENT = "consent"
     UNDERRETNING = "underretning"
     POSITION = "position"
+    NETWORK = "network"  # the people of the family's own network the family wants with them

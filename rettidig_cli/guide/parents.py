@@ -108,19 +108,27 @@ def take_part(guide, abuse_path: bool) -> bool:
     return guide.meetings.parents_always and not abuse_path
 
 
-def shown(item, abuse_path: bool) -> str | None:
+def shown(item, abuse_path: bool, decided=None) -> str | None:
     """The text of one guide item as the case may see it: on the abuse path an item marked
-    parent_contact shows its abuse-path wording if it has one, else nothing."""
+    parent_contact shows its abuse-path wording if it has one, else nothing. An item that depends
+    on an earlier answer (`when`) is shown when that choice was made, or while the decision is not
+    made yet (`decided(decision_id)` is the case's choices, or None before the decision; without
+    `decided`, as in the guide's own checks, every variant is shown)."""
     if item is None:
         return None
+    when = getattr(item, "when", None)
+    if when and decided is not None:
+        chosen = decided(when[0])
+        if chosen is not None and when[1] not in chosen:
+            return None
     if abuse_path and item.parent_contact:
         return item.abuse_path or None
     return item.text or None
 
 
-def visible(items, abuse_path: bool) -> list[str]:
+def visible(items, abuse_path: bool, decided=None) -> list[str]:
     """The texts of a list of guide items the case may see (see `shown`)."""
-    return [text for text in (shown(i, abuse_path) for i in items) if text]
+    return [text for text in (shown(i, abuse_path, decided) for i in items) if text]
 
 
 def reachable_steps(guide) -> list:
@@ -142,15 +150,18 @@ def reachable_steps(guide) -> list:
 def guide_texts_on_abuse_path(guide) -> list[tuple[str, str]]:
     """Every guide text a case on the abuse path can show, as (where, text)."""
     texts = [("name", guide.name), ("short", guide.short), ("municipality", guide.municipality),
-             ("contact", guide.contact), ("more_info", guide.more_info),
-             ("completion", shown(guide.completion, True) or "")]
+             ("more_info", guide.more_info), ("completion", shown(guide.completion, True) or "")]
+    texts += [("contact", t) for t in visible(guide.contact, True)]
     texts += [("settings", t) for t in guide.settings] + [("age_groups", t) for t in guide.age_groups]
     texts += [("tools", t) for t in visible(guide.tools, True)]
     texts += [("fit.respondents", t) for t in visible(guide.fit_respondents, True)]
     safety = guide.safety
-    texts += [(f"safety.{key}", getattr(safety, key)) for key in ("question", "help", "rule", "duty", "contact")]
-    texts += [("safety.recipients", t) for t in safety.recipients] + [("safety.methods", t) for t in safety.methods]
+    texts += [(f"safety.{key}", getattr(safety, key)) for key in ("question", "help", "rule", "duty")]
+    texts += [(f"safety.{key}", t) for key in ("contact", "recipients", "methods") for t in visible(getattr(safety, key), True)]
     texts += [("meetings.label", guide.meetings.label), ("meetings.plural", guide.meetings.plural)]
+    texts += [("fit.note", shown(guide.fit_note, True) or "")]
+    for part in guide.meeting_parts():
+        texts += [(f"meetings.form.{part.id or part.part}", t) for t in (part.title, part.message, *visible(part.guidance, True))]
     texts += [(f"law.{ref.id}", f"{ref.ref}: {ref.text}") for ref in guide.law]
     texts += [(f"ruler.{pos.id}", f"{pos.label}. {pos.description}") for pos in guide.ruler]
     for phase in guide.phases:

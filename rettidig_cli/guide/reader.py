@@ -18,6 +18,10 @@ STEP_KINDS = tuple(StepKind)
 TEXT_ROLES = ("concern", "parents_view", "child_view", "analysis", "meeting_question", "wished_participants", "note")
 SAFETY_STEP_ID = "sikkerhed"
 SCHEMA_VERSION = 1
+# The parts of a status meeting the product records, in their usual order ([[meetings.form]]).
+MEETING_PARTS = ("deltagere", "fit_start", "aftaler", "placering", "nye_aftaler", "referat", "fit_slut",
+                 "naeste_moede")
+NOTE_PART = "note"
 
 
 class Item(NamedTuple):
@@ -28,6 +32,27 @@ class Item(NamedTuple):
     parent_contact: bool = False
     abuse_path: str = ""
     confirm: bool = False  # wording the municipality has not approved yet (shown by `guide show --format`)
+    when: tuple[str, str] | None = None  # (decision id, option id): shown only when that choice was made
+
+
+class ToConfirm(NamedTuple):
+    """A text of the guide that comes neither from the municipality's own material nor from a
+    checked source: the municipality must confirm it (`confirm = true`, or a note saying what)."""
+
+    place: str  # "fase «x», trin «y»: message", in a user's words
+    text: str
+    note: str = ""
+
+
+class MeetingPart(NamedTuple):
+    """One part of a status meeting, in the order the guide holds it ([[meetings.form]]): one of
+    the parts the product records (MEETING_PARTS), or a note of the guide's own (part = "note")."""
+
+    part: str
+    guidance: tuple[Item, ...] = ()  # said as the part begins
+    id: str = ""  # a note's id (answers files)
+    title: str = ""  # a note's heading in the referat
+    message: str = ""  # a note's question
 
 
 class Option(NamedTuple):
@@ -53,6 +78,8 @@ class Step(NamedTuple):
     topic: str = ""
     meeting_kind: str = ""
     title: str = ""  # short heading for plans and exports
+    anonymous: bool = False  # child: the child may be discussed without a name until consent is given
+    names_child: bool = False  # consent: a "ja" is consent to discuss the child by name (an anonymous case is named)
 
 
 class Phase(NamedTuple):
@@ -69,10 +96,10 @@ class Safety(NamedTuple):
     help: str
     rule: str
     duty: str
-    contact: str
+    contact: tuple[Item, ...]
     link: str
-    recipients: tuple[str, ...]
-    methods: tuple[str, ...]
+    recipients: tuple[Item, ...]  # a recipient may depend on an earlier answer (`when`)
+    methods: tuple[Item, ...]
     law: str
 
 
@@ -85,6 +112,7 @@ class MeetingRules(NamedTuple):
     parents_always: bool = False
     label: str = "Statusmøde"
     plural: str = "Statusmøder"
+    form: tuple[MeetingPart, ...] = ()  # the order of a status meeting; empty: MEETING_PARTS in their order
 
 
 class LawRef(NamedTuple):
@@ -115,9 +143,9 @@ class Guide(NamedTuple):
     municipality: str
     source: str
     settings: tuple[str, ...]
-    age_groups: tuple[str, ...]
+    age_groups: tuple[str, ...]  # every age group or class of the guide, in order
     tools: tuple[Item, ...]
-    contact: str
+    contact: tuple[Item, ...]
     more_info: str
     completion: Item | None
     safety: Safety
@@ -132,6 +160,10 @@ class Guide(NamedTuple):
     fit_respondents: tuple[Item, ...] = ()  # who may fill in a FIT form; empty: data/fit.toml's suggestions
     offers: tuple[str, ...] | None = None  # the general documents (data/documents.toml) offered; None: all
     own_purposes: tuple = ()  # the guide's own documents (reference.Purpose), e.g. a request to its forum
+    setting_ages: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (setting, its age groups) where they differ
+    fit_use: bool = True  # whether status meetings offer the FIT forms
+    fit_note: Item | None = None  # said with the FIT question, e.g. "if you are trained in FIT"
+    to_confirm: tuple[ToConfirm, ...] = ()
     sha: str = ""
     text: str = ""
     is_default: bool = False
@@ -164,6 +196,13 @@ class Guide(NamedTuple):
 
     def law_ref(self, law_id: str) -> LawRef | None:
         return next((ref for ref in self.law if ref.id == law_id), None)
+
+    def ages_for(self, setting: str | None) -> tuple[str, ...]:
+        """The age groups (or classes) a child in the setting can be in."""
+        return dict(self.setting_ages).get(setting or "", self.age_groups)
+
+    def meeting_parts(self) -> tuple[MeetingPart, ...]:
+        return self.meetings.form or tuple(MeetingPart(p) for p in MEETING_PARTS)
 
 
 # ---------------------------------------------------------------- validation helpers
@@ -225,6 +264,10 @@ class Reader:
         self.readers.append(self)
         self.problems = problems
         self.parent = parent
+        # Shared by every table of one file: the texts marked `confirm`, and each text's `when`
+        # (checked against the guide's decisions once all of it is read).
+        self.confirmations: list[ToConfirm] = parent.confirmations if parent is not None else []
+        self.conditions: list[tuple["Reader", tuple[str, str]]] = parent.conditions if parent is not None else []
 
     def child(self, value: dict, key) -> "Reader":
         """A reader for a table inside this one; `key` is a key or (key, index)."""
@@ -397,8 +440,9 @@ class Reader:
         value = self._get(key, dict, "en tabel ([...])", required, None)
         return self.child(value or {}, key)
 
-    def items(self, key, required=False):
-        """A list where each entry is a text or {text = "...", parent_contact = true, abuse_path = "..."}."""
+    def items(self, key, required=False, conditional=False):
+        """A list where each entry is a text or {text = "...", parent_contact = true, abuse_path = "..."}
+        (with `when` where the texts can depend on an earlier answer: `conditional`)."""
         values = self._get(key, list, "en liste", required, [])
         if required and not values and key in self.table:
             self.bad(self.fail(key, "skal have mindst ét element"))
@@ -407,26 +451,76 @@ class Reader:
             if isinstance(value, str) and value.strip():
                 items.append(Item(_printable(value).strip()))
             elif isinstance(value, dict):
-                items.append(self.child(value, (key, i)).as_item())
+                items.append(self.child(value, (key, i)).as_item(conditional))
             else:
                 self.bad(self.fail((key, i), "skal være en tekst eller { text = \"...\" }"))
         return tuple(items)
 
-    def item(self, key) -> Item | None:
+    def item(self, key, conditional=False) -> Item | None:
         """One optional text, written as a text or as {text = "...", parent_contact = true, abuse_path = "..."}."""
         value = self.table.get(key)
         if isinstance(value, dict):
             self.seen.add(key)
-            return self.child(value, key).as_item()
+            return self.child(value, key).as_item(conditional)
         text = self.text(key, required=False)
         return Item(text) if text else None
 
-    def as_item(self) -> Item:
-        item = Item(self.text("text"), self.boolean("parent_contact"), self.text("abuse_path", required=False),
-                    self.boolean("confirm"))
+    def item_list(self, key, required=False, conditional=True) -> tuple[Item, ...]:
+        """A text, a text as a table, or a list of them (e.g. one contact per municipality, each with `when`)."""
+        if isinstance(self.table.get(key), list):
+            return self.items(key, required, conditional)
+        item = self.item(key, conditional)
+        if item is None and required:
+            self.bad(self.missing(key, "en tekst eller en liste af tekster"))
+        return (item,) if item else ()
+
+    def as_item(self, conditional=False) -> Item:
+        text = self.text("text")
+        item = Item(text, self.boolean("parent_contact"), self.text("abuse_path", required=False),
+                    self.confirm(text), self.when() if conditional else None)
         if item.abuse_path and not item.parent_contact:
             self.bad(self.fail("abuse_path", "bruges kun sammen med parent_contact = true"))
         return item
+
+    def wording(self, key, required=True) -> str:
+        """A text the municipality writes, as a text or as { text = "...", confirm = true }."""
+        value = self.table.get(key)
+        if isinstance(value, dict):
+            self.seen.add(key)
+            sub = self.child(value, key)
+            text = sub.text("text")
+            sub.confirm(text)
+            return text
+        return self.text(key, required=required)
+
+    def confirm(self, text: str) -> bool:
+        """This table's `confirm`: true, or a note saying what the municipality must confirm. A
+        marked text is listed with its place (Guide.to_confirm), never shown in a family's documents."""
+        self.seen.add("confirm")
+        value = self.table.get("confirm", False)
+        if value is False:
+            return False
+        if value is not True and not (isinstance(value, str) and value.strip()):
+            return self.bad(self.fail("confirm", "skal være true eller en tekst, der siger, hvad kommunen skal "
+                                                 "bekræfte"), False)
+        name = next((k for k in reversed(self.keys) if isinstance(k, str)), "")
+        place = ", ".join(x for x in (self.place(), name) if x)
+        self.confirmations.append(ToConfirm(place, text, _printable(value).strip() if value is not True else ""))
+        return True
+
+    def when(self, record=True) -> tuple[str, str] | None:
+        """`when = "decision=choice"`: the step or text applies only when that choice was made. A
+        text's `when` is recorded to be checked once the guide is read (a step's is checked in order)."""
+        if "when" not in self.table:
+            self.seen.add("when")
+            return None
+        raw = self.text("when")
+        if "=" not in raw:
+            return self.bad(self.fail("when", "skal have formen \"trin-id=valg-id\""))
+        left, right = (part.strip() for part in raw.split("=", 1))
+        if record:
+            self.conditions.append((self, (left, right)))
+        return left, right
 
     def ident(self, key):
         value = self.text(key)
@@ -458,11 +552,25 @@ def _describe(value) -> str:
 
 
 def _options(step: Reader) -> tuple[Option, ...]:
-    return tuple(
-        Option(o.ident("id"), o.text("label"), o.text("description", required=False),
-               o.items("consequences"), o.boolean("parent_contact"))
-        for o in step.tables("options")
-    )
+    options = []
+    for o in step.tables("options"):
+        label = o.wording("label")
+        o.confirm(label)
+        options.append(Option(o.ident("id"), label, o.wording("description", required=False),
+                              o.items("consequences", conditional=True), o.boolean("parent_contact")))
+    return tuple(options)
+
+
+# Step kinds that are about the parents by nature: hidden on the abuse path whatever the file says.
+ALWAYS_PARENT_CONTACT = (StepKind.CONSENT, StepKind.NETWORK)
+
+
+def _only_for(reader: Reader, key: str, kind: str, wanted: StepKind) -> bool:
+    """A step key that belongs to one kind of step (`anonymous` to the child, `names_child` to consent)."""
+    if key in reader.table and kind != wanted:
+        reader.seen.add(key)
+        return reader.bad(reader.fail(key, f"bruges kun i et trin med kind = \"{wanted}\""), False)
+    return reader.boolean(key) if kind == wanted else False
 
 
 def _step(reader: Reader, phase_id: str) -> Step:
@@ -474,27 +582,25 @@ def _step(reader: Reader, phase_id: str) -> Step:
     role = reader.text("role", required=False, default="note") or "note"
     if role not in TEXT_ROLES:
         reader.bad(reader.fail("role", f"skal være en af {', '.join(TEXT_ROLES)}"))
-    when = None
-    if "when" in reader.table:
-        raw = reader.text("when")
-        if "=" not in raw:
-            reader.bad(reader.fail("when", "skal have formen \"trin-id=valg-id\""))
-        else:
-            left, right = (part.strip() for part in raw.split("=", 1))
-            when = (left, right)
+    when = reader.when(record=False)
     options = _options(reader)
     if kind == StepKind.DECISION and len(options) < 2:
         reader.bad(reader.fail("options", "skal have mindst to valgmuligheder for en beslutning"))
     step_id = reader.ident("id")
     if step_id == SAFETY_STEP_ID:
         reader.bad(reader.fail("id", f"«{SAFETY_STEP_ID}» er reserveret til sikkerhedsspørgsmålet"))
+    message = reader.wording("message")
+    reader.confirm(message)
     return Step(
-        id=step_id, kind=StepKind(kind), message=reader.text("message"), phase_id=phase_id,
-        help=reader.text("help", required=False), required=reader.boolean("required", True),
-        role=role, parent_contact=reader.boolean("parent_contact"), when=when, options=options,
+        id=step_id, kind=StepKind(kind), message=message, phase_id=phase_id,
+        help=reader.wording("help", required=False), required=reader.boolean("required", True),
+        role=role, parent_contact=reader.boolean("parent_contact") or kind in ALWAYS_PARENT_CONTACT,
+        when=when, options=options,
         multiple=reader.boolean("multiple"), topic=reader.text("topic", required=False),
-        meeting_kind=reader.text("meeting_kind", required=kind == StepKind.MEETING),
-        title=reader.text("title", required=False),
+        meeting_kind=reader.wording("meeting_kind", required=kind == StepKind.MEETING),
+        title=reader.wording("title", required=False),
+        anonymous=_only_for(reader, "anonymous", kind, StepKind.CHILD),
+        names_child=_only_for(reader, "names_child", kind, StepKind.CONSENT),
     )
 
 
@@ -630,11 +736,11 @@ def parse_guide(text: str, path: str, sha: str | None = None, readers: list | No
 
     safety_r = top.table_("safety")
     safety = Safety(
-        question=safety_r.text("question"), help=safety_r.text("help", required=False),
-        rule=safety_r.text("rule"), duty=safety_r.text("duty"),
-        contact=safety_r.text("contact", required=False), link=safety_r.text("link", required=False),
-        recipients=safety_r.texts("recipients", required=True),
-        methods=safety_r.texts("methods", required=True), law=safety_r.text("law", required=False),
+        question=safety_r.wording("question"), help=safety_r.wording("help", required=False),
+        rule=safety_r.wording("rule"), duty=safety_r.wording("duty"),
+        contact=safety_r.item_list("contact"), link=safety_r.wording("link", required=False),
+        recipients=safety_r.items("recipients", required=True, conditional=True),
+        methods=safety_r.items("methods", required=True, conditional=True), law=safety_r.text("law", required=False),
     )
     meet_r = top.table_("meetings", required=False)
     defaults = MeetingRules()
@@ -651,8 +757,9 @@ def parse_guide(text: str, path: str, sha: str | None = None, readers: list | No
         default_time=meet_r.text("default_time", required=False) or defaults.default_time,
         skip_optional_holidays=meet_r.boolean("skip_optional_holidays", True),
         parents_always=meet_r.boolean("parents_always"),
-        label=meet_r.text("label", required=False) or defaults.label,
-        plural=meet_r.text("plural", required=False) or defaults.plural,
+        label=meet_r.wording("label", required=False) or defaults.label,
+        plural=meet_r.wording("plural", required=False) or defaults.plural,
+        form=_meeting_form(meet_r),
     )
     if meetings.default_rhythm not in meetings.rhythm_weeks:
         meet_r.bad(meet_r.fail("default_rhythm", "skal være en af værdierne i rhythm_weeks"))
@@ -665,28 +772,31 @@ def parse_guide(text: str, path: str, sha: str | None = None, readers: list | No
     for phase_r in top.tables("phases", required=True):
         phase_id = phase_r.ident("id")
         steps = tuple(_step(s, phase_id) for s in phase_r.tables("steps"))
+        title = phase_r.wording("title")
+        phase_r.confirm(title)
         phases.append(Phase(
-            id=phase_id, title=phase_r.text("title"), guidance=phase_r.items("guidance"),
-            sparring=phase_r.items("sparring"), steps=steps,
-            next_hint=phase_r.item("next_hint"),
+            id=phase_id, title=title, guidance=phase_r.items("guidance", conditional=True),
+            sparring=phase_r.items("sparring", conditional=True), steps=steps,
+            next_hint=phase_r.item("next_hint", conditional=True),
         ))
     deadlines = top.table_("deadlines", required=False)
+    fit_r = top.table_("fit", required=False)
+    settings = top.texts("settings", required=True)
+    age_groups, setting_ages = _age_groups(top, settings)
     guide = Guide(
         id=top.ident("id"), name=top.text("name"), short=top.text("short", required=False),
         municipality=top.text("municipality"), source=top.text("source"),
-        settings=top.texts("settings", required=True), age_groups=top.texts("age_groups", required=True),
-        tools=top.items("tools", required=True), contact=top.text("contact", required=False),
-        more_info=top.text("more_info", required=False),
+        settings=settings, age_groups=age_groups, setting_ages=setting_ages,
+        tools=top.items("tools", required=True), contact=top.item_list("contact"),
+        more_info=top.wording("more_info", required=False),
         completion=_completion(top), parent_words=top.table_("parents", required=False).texts("words"),
-        fit_respondents=top.table_("fit", required=False).items("respondents"),
+        fit_respondents=fit_r.items("respondents"), fit_use=fit_r.boolean("use", True),
+        fit_note=fit_r.item("note"),
         **_documents(top.table_("documents", required=False)),
         safety=safety, meetings=meetings,
         phases=tuple(phases),
-        law=tuple(LawRef(r.ident("id"), r.text("ref"), r.text("text")) for r in top.tables("law")),
-        ruler=tuple(
-            RulerPosition(r.ident("id"), r.text("label"), r.text("colour"), r.text("description", required=False))
-            for r in top.tables("ruler")
-        ),
+        law=tuple(_law(r) for r in top.tables("law")),
+        ruler=tuple(_ruler_position(r) for r in top.tables("ruler")),
         observation_deadline_days=deadlines.integer("observations_days", minimum=limits.observations_days[0],
                                                     maximum=limits.observations_days[1]),
         escalations=tuple(
@@ -694,15 +804,98 @@ def parse_guide(text: str, path: str, sha: str | None = None, readers: list | No
             for r in top.tables("escalations")
         ),
         path=path, sha=sha or _sha256(text), text=text,
-        is_default=top.boolean("default"),
+        is_default=top.boolean("default"), to_confirm=tuple(top.confirmations),
     )
     _check_references(guide, top)
+    _check_text_conditions(guide, top)
+    _check_meeting_form(guide, top)
     _check_documents(guide, top)
     top.done()
     _check_parent_contact(guide, top)
     if problems:
         raise GuideProblems(problems)
     return guide
+
+
+def _law(r: Reader) -> LawRef:
+    law = LawRef(r.ident("id"), r.wording("ref"), r.wording("text"))
+    r.confirm(f"{law.ref}: {law.text}")
+    return law
+
+
+def _ruler_position(r: Reader) -> RulerPosition:
+    position = RulerPosition(r.ident("id"), r.wording("label"), r.text("colour"), r.wording("description", required=False))
+    r.confirm(position.label)
+    return position
+
+
+def _age_groups(top: Reader, settings: tuple[str, ...]) -> tuple[tuple[str, ...], tuple]:
+    """`age_groups` as one list for every setting, or as a table with a list per setting (a school's
+    classes beside a daycare's age groups): (every group in order, (setting, groups) pairs)."""
+    raw = top.table.get("age_groups")
+    if not isinstance(raw, dict):
+        return top.texts("age_groups", required=True), ()
+    top.seen.add("age_groups")
+    sub = top.child(raw, "age_groups")
+    pairs = []
+    for setting in settings:
+        if setting in raw:
+            pairs.append((setting, sub.texts(setting, required=True)))
+        else:
+            sub.bad(sub.missing(setting, f"en liste af aldersgrupper eller klasser for tilbuddet «{setting}»"))
+    every = tuple(dict.fromkeys(group for _, groups in pairs for group in groups))
+    return every, tuple(pairs)
+
+
+def _meeting_form(meet: Reader) -> tuple[MeetingPart, ...]:
+    """[[meetings.form]]: the parts of a status meeting in the guide's order."""
+    parts = []
+    for r in meet.tables("form"):
+        part = r.text("part")
+        if part not in (*MEETING_PARTS, NOTE_PART):
+            r.bad(r.fail("part", f"skal være en af {', '.join((*MEETING_PARTS, NOTE_PART))} (ikke «{part}»)"))
+        note = part == NOTE_PART
+        parts.append(MeetingPart(part, r.items("guidance"), r.ident("id") if note else "",
+                                 r.wording("title") if note else "", r.wording("message") if note else ""))
+    return tuple(parts)
+
+
+def _check_meeting_form(guide: Guide, top: Reader) -> None:
+    """The meeting begins with who took part; each recorded part comes once; FIT only where it is used."""
+    form = guide.meetings.form
+    if not form:
+        return
+    def at(i: int) -> Reader:
+        return Reader(top.path, {}, "", ("meetings", "form", i), top.file_text, [], top.problems, top)
+
+    seen: set[str] = set()
+    for i, part in enumerate(form):
+        key = part.id if part.part == NOTE_PART else part.part
+        if key in seen:
+            top.bad(at(i).fail("id" if part.part == NOTE_PART else "part",
+                               f"er «{key}», som et punkt før det også har. Hvert punkt kommer én gang"))
+        seen.add(key)
+        if part.part.startswith("fit_") and not guide.fit_use:
+            top.bad(at(i).fail("part", f"er «{part.part}», men guiden bruger ikke FIT ([fit] use = false)"))
+        if part.part == "placering" and not guide.ruler:
+            top.bad(at(i).fail("part", "er «placering» (børnelinealen), men guiden har ingen [[ruler]]"))
+    if form[0].part != "deltagere":
+        top.bad(at(0).fail("part", f"er «{form[0].part}», men mødet begynder med, hvem der deltog: det første "
+                                   "punkt skal være part = \"deltagere\""))
+
+
+def _check_text_conditions(guide: Guide, top: Reader) -> None:
+    """A text's `when` names a decision of the guide and one of its choices (a text may depend on a
+    later decision: until it is made, every variant is shown)."""
+    decisions = {s.id: s for s in guide.steps() if s.kind == StepKind.DECISION}
+    for reader, (decision, choice) in top.conditions:
+        step = decisions.get(decision)
+        if step is None:
+            why = "er ikke en beslutning (kind = \"decision\")" if decision in {s.id for s in guide.steps()} else "findes ikke"
+            reader.bad(reader.fail("when", f"kan aldrig være sand: «{decision}» {why}"))
+        elif choice not in {o.id for o in step.options}:
+            reader.bad(reader.fail("when", f"kan aldrig være sand: beslutningen «{decision}» har ikke valget «{choice}» "
+                                           f"(den har {', '.join(o.id for o in step.options)})"))
 
 
 def _documents(docs: Reader) -> dict:

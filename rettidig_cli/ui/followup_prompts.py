@@ -215,8 +215,22 @@ class InteractiveMeeting:
             except ValueError as exc:  # e.g. nobody named while the parents were absent
                 say(str(exc), "red")
 
+    def part_intro(self, part):
+        """The guide's words for a part of the meeting, as it begins (e.g. the Åben Dialog frame)."""
+        ctx = wizard.context_for(self.store, self.case, self.guide)
+        shown = ctx.shown(part.guidance)
+        if shown:
+            say("\n".join(f"• {line}" for line in shown), "cyan")
+
+    def note(self, part):
+        return ask_text(part.message, lambda v: fields.text(v, part.title, required=False),
+                        instruction="(kan springes over: tryk Enter)")
+
     def fit_scores(self, kind):
         title = "FIT: ORS/CORS i starten af mødet" if kind == "outcome" else "FIT: SRS/CSRS sidst i mødet"
+        note = parents.shown(self.guide.fit_note, bool(self.case["abuse_path"]))
+        if note and kind == "outcome":
+            say(note, "dim")
         if not yes(f"{title} – vil du registrere scores?", kind == "outcome"):
             return
         child = fit.instrument_for_age(self.case["age_group"])

@@ -149,12 +149,35 @@ def show_help(step: Step) -> None:
 # ---------------------------------------------------------------- one ask_* per record kind
 
 
+ANONYMOUS_HELP = ("Drøftes barnet anonymt, gemmes hverken navn eller initialer. Skriv heller ikke navne eller "
+                  "andet, der kan genkende barnet, i sagen. Når forældrene giver samtykke, får sagen barnets navn.")
+
+
 def ask_child(step: Step, ctx):
     show_help(step)
-    name = ask_text(step.message, lambda v: fields.text(v, "Barnets navn eller initialer", max_length=fields.NAME_MAX))
-    age = select("Aldersgruppe:", [(a, a) for a in ctx.guide.age_groups])
-    setting = select("Tilbud:", [(s, s) for s in ctx.guide.settings])
-    return {"navn": name, "aldersgruppe": age, "tilbud": setting}
+    anonymous = False
+    if step.anonymous and not ctx.abuse_path:
+        say(ANONYMOUS_HELP, "dim")
+        anonymous = select("Drøftes barnet med navn?", [("Ja, med navn eller initialer", False),
+                                                        ("Nej, anonymt – uden navn, til forældrene har givet samtykke", True)])
+    name = None if anonymous else ask_text(
+        step.message, lambda v: fields.text(v, "Barnets navn eller initialer", max_length=fields.NAME_MAX))
+    guide = ctx.guide
+    if guide.setting_ages:  # the classes depend on the setting: the setting first
+        setting = select("Tilbud:", [(s, s) for s in guide.settings])
+        age = select("Aldersgruppe eller klasse:", [(a, a) for a in guide.ages_for(setting)])
+    else:
+        age = select("Aldersgruppe:", [(a, a) for a in guide.age_groups])
+        setting = select("Tilbud:", [(s, s) for s in guide.settings])
+    return {"navn": name, "anonym": anonymous, "aldersgruppe": age, "tilbud": setting}
+
+
+def ask_network(step: Step, ctx):
+    show_help(step)
+    value = ask_text(step.message, lambda v: wizard.parse_network(step, v, ctx),
+                     instruction="(adskil med komma, fx Mormor Else, Naboen Karin"
+                                 + (" – kan springes over: tryk Enter)" if not step.required else ")"))
+    return value or None
 
 
 def ask_plain_text(step: Step, ctx):
@@ -217,7 +240,7 @@ def ask_status_meetings(step: Step, ctx):
     first = ask_date("Dato for det første statusmøde:", dates.today() + dt.timedelta(weeks=rhythm))
     at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=rules.default_time)
     parents_first = parents.take_part(ctx.guide, ctx.abuse_path)
-    default_people = ", ".join(p for p in (("Forældre" if parents_first else ""), ctx.tovholder) if p)
+    default_people = ", ".join(p for p in (("Forældre" if parents_first else ""), ctx.tovholder, *ctx.network()) if p)
     hint = "(adskil med komma; forældrene deltager altid)" if parents_first else "(adskil med komma)"
     people = ask_text("Hvem deltager?", lambda v: wizard.meeting_participants(v, ctx), default=default_people,
                       instruction=hint)
@@ -242,29 +265,38 @@ def ask_meeting(step: Step, ctx):
     at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=ctx.guide.meetings.default_time)
     people = ask_text("Hvem deltager?", lambda v: parents.without_parents(fields.names(v, "Deltagere"), ctx.abuse_path,
                                                                           wizard.MEETING_ROLE),
-                      instruction="(adskil med komma)")
+                      default=", ".join(ctx.network()), instruction="(adskil med komma)")
     held = fields.date(day, "Dato") <= dates.today() and yes("Er mødet holdt?", True)
     return {"dato": day, "tidspunkt": at, "deltagere": people, "afholdt": held}
 
 
 def ask_consent(step: Step, ctx):
+    naming = step.names_child and ctx.anonymous
+    if naming:
+        say("Barnet drøftes anonymt. Et ja her giver sagen barnets navn.", "dim")
     answer = select(step.message, [("Ja", "ja"), ("Nej", "nej"), ("Ikke endnu", "ikke endnu")])
     raw = {"svar": answer}
     if answer == "ja":
         raw["navn"] = ask_text("Hvem har skrevet under / givet samtykke?",
                                lambda v: fields.text(v, "Navn", required=False, max_length=fields.SHORT_MAX),
-                               instruction="(fx mor og far – kan springes over)")
+                               instruction="(fx forældremyndighedsindehaverne – kan springes over)")
         raw["dato"] = ask_date("Dato:", dates.today())
+        if naming:
+            raw["barnets_navn"] = ask_text("Barnets navn eller initialer:", lambda v: fields.text(
+                v, "Barnets navn eller initialer", max_length=fields.NAME_MAX))
+    elif naming:
+        say(f"Sagen forbliver anonym. Når forældrene giver samtykke, giver du den navn med: rettidig navngiv {ctx.code}",
+            "yellow")
     return raw
 
 
 def ask_underretning_fields(ctx, message: str):
     safety = ctx.guide.safety
     day = ask_date(message, dates.today())
-    recipient = select("Til hvem?", [(r, r) for r in safety.recipients] + [("Anden modtager", OTHER)])
+    recipient = select("Til hvem?", [(r, r) for r in ctx.shown(safety.recipients)] + [("Anden modtager", OTHER)])
     if recipient == OTHER:
         recipient = ask_text("Skriv modtageren:", lambda v: fields.text(v, "Modtager", max_length=fields.SHORT_MAX))
-    how = select("Hvordan?", [(m, m) for m in safety.methods])
+    how = select("Hvordan?", [(m, m) for m in ctx.shown(safety.methods)])
     informed = select("Har du informeret din leder?", [("Ja", True), ("Nej, ikke endnu", False)])
     if not informed:
         say(safety.rule, "bold red")  # the guide's own rule says what to do, and that the leader is told
@@ -317,6 +349,7 @@ ASKERS = {
     StepKind.CHILD: ask_child, StepKind.TEXT: ask_plain_text, StepKind.DECISION: ask_decision,
     StepKind.TOVHOLDER: ask_tovholder, StepKind.STATUS_MEETINGS: ask_status_meetings, StepKind.MEETING: ask_meeting,
     StepKind.CONSENT: ask_consent, StepKind.UNDERRETNING: ask_underretning, StepKind.POSITION: ask_position,
+    StepKind.NETWORK: ask_network,
 }
 ITEM_ASKERS = {StepKind.OBSERVATIONS: ask_observation, StepKind.FACTORS: ask_factor, StepKind.AGREEMENTS: ask_agreement}
 ITEM_NAMES = {StepKind.OBSERVATIONS: "observation", StepKind.FACTORS: "faktor", StepKind.AGREEMENTS: "aftale"}
@@ -345,8 +378,8 @@ class InteractiveSource:
             body.append(f"\n{law.ref}: {law.text}\n")
         if safety.link:
             body.append(f"\nVejledning: {safety.link}\n")
-        if safety.contact:
-            body.append(f"\n{safety.contact}")
+        for contact in ctx.shown(safety.contact):
+            body.append(f"\n{contact}")
         console.print(Panel(body, title=Text("Lav en underretning nu"), border_style="red"))
         return ask_underretning_fields(ctx, "Hvornår er underretningen sendt (eller sendes den)?")
 
@@ -361,10 +394,10 @@ class InteractiveSource:
         # Only the parts the phase has, a blank line between them (a phase without guidance is no
         # panel of empty lines).
         parts = []
-        guidance = visible(phase.guidance, ctx.abuse_path)
+        guidance = ctx.shown(phase.guidance)
         if guidance:
             parts.append(bullet_list(guidance))
-        sparring = visible(phase.sparring, ctx.abuse_path)
+        sparring = ctx.shown(phase.sparring)
         if sparring:
             parts.append(Text.assemble(("Husk, du også kan få sparring hos: ", "bold"), " · ".join(sparring)))
         if ctx.abuse_path:
@@ -418,7 +451,7 @@ class InteractiveSource:
     def after_step(self, step, value, ctx) -> None:
         if step.kind == StepKind.DECISION and value:
             for option in step.options:
-                shown = visible(option.consequences, ctx.abuse_path)
+                shown = ctx.shown(option.consequences)
                 if option.id in value["valg"] and shown:
                     console.print(Panel(bullet_list(shown), title=Text(f"{option.label} betyder"),
                                         border_style="magenta"))

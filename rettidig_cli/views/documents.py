@@ -193,7 +193,7 @@ class _Builder:
         p = self.plan
         child, tov = p.child, p.tovholder
         values = {
-            "child": ("Barn", f"{child.name} ({child.age_group}, {child.setting})"),
+            "child": ("Barn", f"{child.shown_name('')} ({child.age_group}, {child.setting})"),
             "tovholder": ("Tovholder", (tov.name + (f" ({tov.role})" if tov.role else "")) if tov else "ikke valgt endnu"),
             "phase": ("Fase", "Alle faser er gennemgået" if p.done
                       else f"{p.phase.number} af {p.phase.count}: {p.phase.title}"),
@@ -351,6 +351,8 @@ class _Builder:
 
     def parents(self, spec):
         blocks = [paragraph(f"{x.title}: {x.text}") for x in self.plan.parents.views]
+        if self.plan.network and not self.r.anonymous:  # chosen with the family: their part, never on the abuse path
+            blocks.append(paragraph(f"Familiens netværk: {', '.join(self.plan.network)}"))
         consents = [f"{c.title}: {c.answer}" + (f" – {c.name}" if c.name else "")
                     + (f", {dates.format_iso(c.day)}" if c.day else "")
                     for c in self.plan.parents.consents]

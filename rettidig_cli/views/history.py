@@ -49,8 +49,12 @@ def _build(store, case: dict, guide) -> list[dict]:
         elif row["kind"] == "text" and value:
             entries.append(_entry(None, row["created_at"], "Notat", f"{guide.step_title(step_id)}: {value}"))
         elif row["kind"] == "child" and value:
-            entries.append(_entry(None, row["created_at"], "Barnet",
-                                  f"{value['navn']} ({value['aldersgruppe']}, {value['tilbud']})."))
+            # A case named later (consent) keeps the name in its child answer: the named event says when.
+            who = value["navn"] or "Drøftes anonymt, uden navn"
+            entries.append(_entry(None, row["created_at"], "Barnet", f"{who} ({value['aldersgruppe']}, {value['tilbud']})."))
+        elif row["kind"] == "network" and value:
+            entries.append(_entry(None, row["created_at"], "Netværk",
+                                  f"{guide.step_title(step_id)}: {', '.join(value)}."))
     for row in store.rows("observations", cid):
         method = f" ({row['method']})" if row["method"] else ""
         who = f" – {row['observer']}" if row["observer"] else ""
@@ -144,6 +148,8 @@ def _case_event(row: dict, meetings: dict) -> dict:
         text = "Mistanke om vold eller overgreb registreret: underretning uden at kontakte forældrene."
     elif kind == EventKind.GUIDE_UPDATED:
         text = "Sagen følger nu den nyeste udgave af guiden. Svar på trin, som den ikke har, står stadig her."
+    elif kind == EventKind.NAMED:
+        text = f"Barnet drøftes nu med navn{because}."
     elif kind == EventKind.SUSPICION_REMOVED:
         text = f"Mistanken om vold eller overgreb er taget af sagen. Begrundelse: {reason}"
     else:

@@ -42,10 +42,17 @@ class GuideRef(NamedTuple):
     source: str
 
 
+ANONYMOUS_CHILD = "Anonym drøftelse (uden navn)"
+
+
 class Child(NamedTuple):
     name: str | None
     age_group: str | None
     setting: str | None
+    anonymous: bool = False  # discussed without a name until the parents consent
+
+    def shown_name(self, missing: str = "(ikke udfyldt)") -> str:
+        return self.name or (ANONYMOUS_CHILD if self.anonymous else missing)
 
 
 class Closing(NamedTuple):
@@ -245,6 +252,7 @@ class Plan(NamedTuple):
     sparring: list[str]
     duties: list[Duty]  # every dated duty, overdue or not; see overdue()
     today: dt.date  # the day the plan was built for
+    network: tuple[str, ...] = ()  # the people of the family's own network the family wants with them
 
     def meetings(self) -> list[Meeting]:
         return self.status_meetings + self.other_meetings
@@ -387,6 +395,7 @@ JSON_KEYS = {
     "cancel_reason": "aflyst_grund", "changes": "aendringer", "since": "siden", "topic": "emne", "answer": "svar",
     "views": "perspektiv", "consents": "samtykker", "signature": "underskrift", "label": "label",
     "colour": "farve", "steps": "trin", "recipient": "modtager", "leader_informed": "leder_informeret",
+    "anonymous": "anonym", "network": "netvaerk",
 }
 # Where one attribute name is written differently on one record (kept as the output always was).
 _RECORD_KEYS = {

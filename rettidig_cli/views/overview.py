@@ -138,7 +138,7 @@ def rank(facts: Facts, today: dt.date) -> tuple:
 def _line(plan: Summary, today: dt.date, todo: list[tuple]) -> dict:
     level = rank(plan.facts(), today)[0]
     return {
-        "kode": plan.code, "barn": plan.child.name or "(ikke udfyldt)",
+        "kode": plan.code, "barn": plan.child.shown_name(),
         "tilbud": plan.child.setting or "",
         "fase": f"{plan.phase.number}/{plan.phase.count} {plan.phase.title}"
         if not plan.done else "Alle faser gennemgået",

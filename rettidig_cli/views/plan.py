@@ -12,7 +12,6 @@ from rettidig_cli.workflow import followup, wizard
 from rettidig_cli.guide import parents
 from rettidig_cli.domain.errors import UNREADABLE_VALUE, CaseGuideError, CaseUnreadableError, GuideError
 from rettidig_cli.guide.reader import SAFETY_STEP_ID
-from rettidig_cli.guide.parents import visible
 from rettidig_cli.views.model import (Agreement, AgreementEvent, Answer, Child, Closing, Consent, Decision, Duty, DutyKind,
                                 Earlier, Factor, FormerTovholder, GuideRef, Meeting, NextStep, Observation,
                                 ParentsPart, Person, PhaseRef, Plan, Position, Ruler, RulerEntry, RulerStep,
@@ -23,6 +22,9 @@ from rettidig_cli.domain.vocabulary import OPEN_AGREEMENT, CaseStatus, EventKind
 
 # What a value rettidig did not write itself can raise while a plan is built from it; database
 # errors are not among them (they concern the whole file and are reported as such).
+
+
+NAMING_CONSENT = "Samtykke til at drøfte barnet med navn"
 
 
 def build(store, case: dict, today: dt.date | None = None) -> Plan:
@@ -59,7 +61,7 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
     done = found is None and SAFETY_STEP_ID in answered
     phase = found[0] if found else guide.phases[-1]
     if found:
-        next_step = NextStep(phase.title, found[1].message, visible(phase.guidance, abuse))
+        next_step = NextStep(phase.title, found[1].message, ctx.shown(phase.guidance))
     else:
         next_step = NextStep(None, parents.shown(guide.completion, abuse) or "", [])
 
@@ -78,7 +80,7 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
                 step=step.id, title=step.title or step.message, choices=[r["label"] for r in current],
                 # A choice that means working with the parents, made before a suspicion: its meaning is not shown.
                 meaning=[c for r in current if not (abuse and options[r["choice"]].parent_contact)
-                         for c in visible(options[r["choice"]].consequences, abuse)],
+                         for c in ctx.shown(options[r["choice"]].consequences)],
                 day=chosen[-1]["decided_on"],
                 earlier=[Earlier(r["label"], r["decided_on"]) for r in chosen[:-1]] if not step.multiple else [],
                 reason=current[-1]["note"] or "",
@@ -112,7 +114,8 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
     # A meeting held early or late sits in the list on the day it was held.
     meetings.sort(key=lambda m: (m.held_on or m.day, m.time or "", m.nr))
     tovholders = rows("tovholders")
-    consents = [Consent(r["topic"], r["step_id"], r["answer"], r["given_by"], r["given_on"], guide.step_title(r["step_id"]))
+    consents = [Consent(r["topic"], r["step_id"], r["answer"], r["given_by"], r["given_on"],
+                        guide.step_title(r["step_id"]) or NAMING_CONSENT)  # `navngiv`: a consent of no step
                 for r in rows("consents")]
     positions = rows("positions")
     ruler = {p.id: p for p in guide.ruler}
@@ -141,7 +144,7 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
         created=case["created_at"][:10],
         updated=(case["updated_at"] or case["created_at"])[:10],
         guide=GuideRef(guide.id, guide.name, guide.municipality, guide.source),
-        child=Child(case["child_name"], case["age_group"], case["setting"]),
+        child=Child(case["child_name"], case["age_group"], case["setting"], ctx.anonymous),
         abuse_path=abuse,
         safety_rule=guide.safety.rule if abuse else None,
         concern=[t.text for t in texts if t.role == "concern"],
@@ -179,9 +182,10 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
         ),
         fit=fit.series(rows("fit_scores")),
         underretninger=underretninger,
-        sparring=visible(phase.sparring, abuse),
+        sparring=ctx.shown(phase.sparring) + ctx.shown(guide.contact),
         duties=duties,
         today=today,
+        network=tuple(ctx.network()),
     )
     # The guide's own texts (titles, guidance) are cleaned as the stored ones are.
     return cleaned(plan, privacy.printable)

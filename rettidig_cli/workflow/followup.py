@@ -554,6 +554,32 @@ def register_suspicion(store, case: dict, underretning: dict | None) -> None:
             store.audit("ændre", case["code"], "underretning")
 
 
+def parse_naming(raw, case: dict, ctx) -> dict:
+    """The child's name for an anonymous case, with the parents' consent (on the abuse path the
+    underretning is about the child, and no consent is asked)."""
+    require_open(case)
+    if not ctx.anonymous:
+        raise UsageError(f"Sag {case['code']} er ikke anonym: barnet har allerede navn eller initialer.")
+    raw = wizard.mapping(raw, "Navngivningen", ("navn", "givet_af", "dato"))
+    day = fields.date(raw.get("dato") or dates.today().isoformat(), "Dato for samtykket")
+    return {"navn": fields.text(raw.get("navn"), "Barnets navn eller initialer", max_length=fields.NAME_MAX),
+            "givet_af": fields.text(raw.get("givet_af"), "Hvem gav samtykke", required=False,
+                                    max_length=fields.SHORT_MAX),
+            "dato": day.isoformat()}
+
+
+def name_anonymous_case(store, case: dict, guide: Guide, value: dict) -> None:
+    """The consent and the name in one transaction: never a named case without its consent."""
+    with store.atomic(case):
+        if case["abuse_path"]:
+            reason = "Mistanke om vold eller overgreb: underretningen handler om barnet"
+        else:
+            store.insert("consents", case, {"step_id": None, "topic": "navn", "answer": "ja",
+                                            "given_by": value["givet_af"], "given_on": value["dato"]})
+            reason = "Samtykke til at drøfte barnet med navn"
+        wizard.name_child(store, case, guide, value["navn"], reason)
+
+
 def remove_suspicion(store, case: dict, reason: str) -> None:
     """The only way off the abuse path: deliberate, with a reason, kept in the history and the log."""
     if not case["abuse_path"]:
@@ -579,41 +605,56 @@ def reopen_case(store, case: dict, reason: str) -> None:
 
 
 def hold_meeting(store, case: dict, guide: Guide, meeting: dict, source) -> None:
-    """Walk a status meeting in the order it is held, saving each part the moment it is given:
-    who took part, the FIT outcome scores (start of meeting), each open agreement, the
-    Børnelineal position, new agreements, a short referat, the SRS scores (end of meeting),
-    and the next meeting. `source` is the interactive prompts or a validated answers file."""
-    attendance = source.attendance(meeting)
-    record_attendance(store, case, meeting, attendance)
-    day = attendance["dato"]
-    for score in source.fit_scores("outcome"):
-        record_fit(store, case, score, day, meeting["id"])
-    for agreement in open_agreements(store, case):
-        change = source.agreement(agreement)
-        if change is not None and (change["status"] != agreement["status"] or change["note"]):
-            change_agreement(store, case, agreement, {**change, "dato": day}, meeting["id"])
-    if guide.ruler:
-        position = source.position()
-        if position is not None:
-            record_position(store, case, guide, position, day)
-    step = step_of_kind(guide, StepKind.AGREEMENTS)
-    for item in source.new_agreements():
-        wizard.save_item(store, case, "agreements", step.id if step else None, item)
-    record_minutes(store, case, meeting, source.minutes())
-    for score in source.fit_scores("alliance"):
-        record_fit(store, case, score, day, meeting["id"])
-    later = [m for m in planned_meetings(store, case) if is_status_meeting(guide, m) and m["day"] > day]
-    suggested = suggested_next_day(store, case, guide, max(dt.date.fromisoformat(day), dates.today()))
-    value = source.next_meeting(later[0] if later else None, suggested)
-    if value is not None:
-        add_meeting(store, case, guide, value)
+    """Walk a status meeting in the order the guide holds it ([[meetings.form]]; by default: who
+    took part, the FIT outcome scores, each open agreement, the Børnelineal position, new agreements,
+    a short referat, the SRS scores, and the next meeting), saving each part the moment it is given.
+    The guide's own notes (e.g. everyone's perspective, the reflection) go into the referat under
+    their headings. `source` is the interactive prompts or a validated answers file."""
+    day = None
+    minutes: list[str] = []
+    for part in guide.meeting_parts():
+        kind = part.part
+        if kind.startswith("fit_") and not guide.fit_use or kind == "placering" and not guide.ruler:
+            continue
+        source.part_intro(part)
+        if kind == "deltagere":
+            attendance = source.attendance(meeting)
+            record_attendance(store, case, meeting, attendance)
+            day = attendance["dato"]
+        elif kind in ("fit_start", "fit_slut"):
+            for score in source.fit_scores("outcome" if kind == "fit_start" else "alliance"):
+                record_fit(store, case, score, day, meeting["id"])
+        elif kind == "aftaler":
+            for agreement in open_agreements(store, case):
+                change = source.agreement(agreement)
+                if change is not None and (change["status"] != agreement["status"] or change["note"]):
+                    change_agreement(store, case, agreement, {**change, "dato": day}, meeting["id"])
+        elif kind == "placering":
+            position = source.position()
+            if position is not None:
+                record_position(store, case, guide, position, day)
+        elif kind == "nye_aftaler":
+            step = step_of_kind(guide, StepKind.AGREEMENTS)
+            for item in source.new_agreements():
+                wizard.save_item(store, case, "agreements", step.id if step else None, item)
+        elif kind in ("note", "referat"):
+            text = source.note(part) if kind == "note" else source.minutes()
+            if text and text.strip():
+                minutes.append(f"{part.title}: {text.strip()}" if kind == "note" else text.strip())
+                record_minutes(store, case, meeting, "\n".join(minutes))  # each part saved as it is given
+        elif kind == "naeste_moede":
+            later = [m for m in planned_meetings(store, case) if is_status_meeting(guide, m) and m["day"] > day]
+            suggested = suggested_next_day(store, case, guide, max(dt.date.fromisoformat(day), dates.today()))
+            value = source.next_meeting(later[0] if later else None, suggested)
+            if value is not None:
+                add_meeting(store, case, guide, value)
 
 
 class MeetingFile:
     """A status meeting from an answers file: every part is checked before anything is saved."""
 
     FIELDS = ("dato", "deltagere", "foraeldre_deltog", "fravaer_grund", "fit", "aftaler", "placering",
-              "nye_aftaler", "referat", "naeste_moede")
+              "nye_aftaler", "referat", "noter", "naeste_moede")
 
     def __init__(self, raw: dict, store, case: dict, guide: Guide, meeting: dict):
         try:
@@ -642,6 +683,14 @@ class MeetingFile:
             ctx = wizard.context_for(store, case, guide)
             self._new = [wizard.parse_agreement(step, item, ctx) for item in _list(raw.get("nye_aftaler"), "nye_aftaler")]
             self._minutes = fields.text(raw.get("referat"), "Referatet", required=False)
+            notes = {p.id: p for p in guide.meeting_parts() if p.part == "note"}
+            given = raw.get("noter") or {}
+            if not isinstance(given, dict) or set(given) - set(notes):
+                raise ValueError("noter skal være en tabel med punkterne fra guidens møde: "
+                                 f"{', '.join(notes) or 'guiden har ingen'}.")
+            self._notes = {key: fields.text(value, notes[key].title, required=False) for key, value in given.items()}
+            if raw.get("fit") and not guide.fit_use:
+                raise ValueError("guiden bruger ikke FIT: fjern fit fra mødefilen.")
             nxt = raw.get("naeste_moede")
             self._next = None
             if nxt not in (None, False, ""):
@@ -666,6 +715,12 @@ class MeetingFile:
 
     def minutes(self):
         return self._minutes
+
+    def note(self, part):
+        return self._notes.get(part.id, "")
+
+    def part_intro(self, part):
+        pass
 
     def next_meeting(self, later, suggested):
         return self._next

@@ -44,10 +44,36 @@ class Context:
     answered: dict[str, Any] = field(default_factory=dict)
     created_on: dt.date = field(default_factory=dates.today)
     tovholder: str = ""
+    code: str = ""  # the case's code, for the commands a prompt names
 
     def chosen(self, decision_id: str) -> list[str]:
         value = self.answered.get(decision_id)
         return list(value["valg"]) if isinstance(value, dict) and value.get("valg") else []
+
+    def decided(self, decision_id: str) -> list[str] | None:
+        """The choices of a decision, or None while it is not answered (a text that depends on it
+        is then shown in every variant: see parents.shown)."""
+        return self.chosen(decision_id) if decision_id in self.answered else None
+
+    @property
+    def anonymous(self) -> bool:
+        """The child is discussed without a name (consent to name the child not given yet)."""
+        return any(isinstance(v, dict) and v.get("anonym") for k, v in self.answered.items()
+                   if k in self.guide_child_steps())
+
+    def guide_child_steps(self) -> set[str]:
+        return {s.id for s in self.guide.steps() if s.kind == StepKind.CHILD}
+
+    def network(self) -> list[str]:
+        """The people of the family's network named so far (never on the abuse path)."""
+        if self.abuse_path:
+            return []
+        return [name for s in self.guide.steps() if s.kind == StepKind.NETWORK
+                for name in (self.answered.get(s.id) or [])]
+
+    def shown(self, items) -> list[str]:
+        """The texts of guide items this case may see: the abuse path and its answers so far."""
+        return parents.visible(items, self.abuse_path, self.decided)
 
 
 def applicable(step: Step, ctx: Context) -> bool:
@@ -111,21 +137,46 @@ def parse_underretning_fields(raw, ctx: Context) -> dict:
     safety = ctx.guide.safety
     return {
         "dato": fields.date(raw.get("dato"), "Dato for underretningen").isoformat(),
-        "modtager": fields.text(raw.get("modtager") or safety.recipients[0], "Modtager", max_length=fields.SHORT_MAX),
-        "hvordan": fields.text(raw.get("hvordan") or safety.methods[0], "Hvordan", max_length=fields.SHORT_MAX),
+        "modtager": fields.text(raw.get("modtager") or ctx.shown(safety.recipients)[0], "Modtager",
+                                max_length=fields.SHORT_MAX),
+        "hvordan": fields.text(raw.get("hvordan") or ctx.shown(safety.methods)[0], "Hvordan", max_length=fields.SHORT_MAX),
         "leder_informeret": fields.yes_no(raw.get("leder_informeret", False), "leder_informeret"),
         "note": fields.text(raw.get("note"), "Note", required=False),
     }
 
 
+ANONYMOUS_ON_ABUSE_PATH = ("Ved mistanke om vold eller overgreb drøftes barnet ikke anonymt: underretningen handler "
+                           "om et bestemt barn. Skriv barnets navn eller initialer.")
+
+
 def parse_child(step, raw, ctx):
-    raw = mapping(raw, "Barnet", ("navn", "aldersgruppe", "tilbud"))
+    raw = mapping(raw, "Barnet", ("navn", "anonym", "aldersgruppe", "tilbud"))
     guide = ctx.guide
-    return {
-        "navn": fields.text(raw.get("navn"), "Barnets navn eller initialer", max_length=fields.NAME_MAX),
-        "aldersgruppe": fields.choice(raw.get("aldersgruppe"), "Aldersgruppe", list(guide.age_groups)),
-        "tilbud": fields.choice(raw.get("tilbud"), "Tilbud", list(guide.settings)),
+    anonymous = fields.yes_no(raw.get("anonym", False), "anonym")
+    if anonymous and not step.anonymous:
+        raise ValueError("guiden drøfter ikke barnet anonymt i dette trin. Skriv barnets navn eller initialer.")
+    if anonymous and ctx.abuse_path:
+        raise ValueError(ANONYMOUS_ON_ABUSE_PATH)
+    if anonymous and raw.get("navn"):
+        raise ValueError("en anonym drøftelse gemmer intet navn. Fjern navn, eller skriv anonym = false.")
+    setting = fields.choice(raw.get("tilbud"), "Tilbud", list(guide.settings))
+    value = {
+        "navn": None if anonymous else fields.text(raw.get("navn"), "Barnets navn eller initialer",
+                                                   max_length=fields.NAME_MAX),
+        "aldersgruppe": fields.choice(raw.get("aldersgruppe"), "Aldersgruppe", list(guide.ages_for(setting))),
+        "tilbud": setting,
     }
+    if anonymous:
+        value["anonym"] = True
+    return value
+
+
+def parse_network(step, raw, ctx):
+    """The people from the family's own network the family wants with them (names, comma-separated)."""
+    people = fields.names(raw, "Netværket") if raw not in (None, "", []) else []
+    if step.required and not people:
+        raise ValueError("Skriv mindst én person, eller spring trinnet over.")
+    return parents.without_parents(people, ctx.abuse_path, MEETING_ROLE) or None
 
 
 def parse_text(step, raw, ctx):
@@ -255,15 +306,23 @@ def parse_consent(step, raw, ctx):
         raw = {"svar": "ja" if raw else "nej"}
     if isinstance(raw, str):
         raw = {"svar": raw}
-    raw = mapping(raw, "Svaret", ("svar", "navn", "dato"))
+    raw = mapping(raw, "Svaret", ("svar", "navn", "dato", "barnets_navn"))
     answer = fields.choice(raw.get("svar"), "svar", list(CONSENT_ANSWERS))
     given_on = fields.date(raw.get("dato") or (dates.today().isoformat() if answer == "ja" else None),
                            "Dato", required=False)
-    return {
+    value = {
         "svar": answer,
         "navn": fields.text(raw.get("navn"), "Hvem", required=False, max_length=fields.SHORT_MAX),
         "dato": given_on.isoformat() if given_on else None,
     }
+    naming = step.names_child and ctx.anonymous and answer == "ja"
+    if raw.get("barnets_navn") and not naming:
+        raise ValueError("barnets_navn bruges kun, når samtykket giver et anonymt barn navn (svar = \"ja\").")
+    if naming:
+        # The consent to discuss the child by name: the anonymous case becomes a named one.
+        value["barnets_navn"] = fields.text(raw.get("barnets_navn"), "Barnets navn eller initialer",
+                                            max_length=fields.NAME_MAX)
+    return value
 
 
 def parse_underretning(step, raw, ctx):
@@ -287,7 +346,7 @@ PARSERS: dict[StepKind, Callable] = {
     StepKind.FACTORS: parse_factor, StepKind.AGREEMENTS: parse_agreement, StepKind.DECISION: parse_decision,
     StepKind.TOVHOLDER: parse_tovholder, StepKind.STATUS_MEETINGS: parse_status_meetings,
     StepKind.MEETING: parse_meeting, StepKind.CONSENT: parse_consent, StepKind.UNDERRETNING: parse_underretning,
-    StepKind.POSITION: parse_position,
+    StepKind.POSITION: parse_position, StepKind.NETWORK: parse_network,
 }
 
 
@@ -327,12 +386,30 @@ def _save_records(store, case: dict, step: Step, value, guide: Guide) -> None:
     elif kind == StepKind.CONSENT:
         add("consents", case, step.id, {"topic": step.topic or step.id, "answer": value["svar"],
                                         "given_by": value["navn"], "given_on": value["dato"]})
+        if value.get("barnets_navn"):
+            name_child(store, case, guide, value["barnets_navn"], "Samtykke til at drøfte barnet med navn")
     elif kind == StepKind.UNDERRETNING:
         add_underretning(store, case, step.id, value)
     elif kind == StepKind.POSITION:
         label = next(p.label for p in guide.ruler if p.id == value["placering"])
         add("positions", case, step.id, {"position": value["placering"], "label": label,
                                          "noted_on": dates.today().isoformat(), "rationale": value["begrundelse"]})
+
+
+def name_child(store, case: dict, guide: Guide, name: str, reason: str) -> None:
+    """An anonymous case gets the child's name (consent given): the case row, the child step's
+    answer and an event in the history. Call inside atomic(case)."""
+    from rettidig_cli.domain.vocabulary import EventKind
+
+    store.update_case(case, child_name=name)
+    answers = store.answers(case["id"])
+    for step in guide.steps():
+        if step.kind == StepKind.CHILD and step.id in answers:
+            store.save_answer(case, step.id, step.phase_id, step.kind, {**answers[step.id]["value"], "navn": name,
+                                                                        "anonym": False})
+    store.insert("case_events", case, {"kind": EventKind.NAMED, "on_day": dates.today().isoformat(),
+                                       "reason": reason})
+    store.audit("ændre", case["code"], "navngivet")
 
 
 def add_underretning(store, case, step_id, value) -> None:
@@ -360,7 +437,9 @@ def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
     with store.atomic(case):
         _save_records(store, case, step, value, ctx.guide)
         # A decision's choices are its decisions rows; the answer row only marks the step answered.
-        store.save_answer(case, step.id, step.phase_id, step.kind, None if step.kind == StepKind.DECISION else value)
+        # The child's name is kept once, in the case (a consent that named the child does not repeat it).
+        stored = {k: v for k, v in value.items() if k != "barnets_navn"} if isinstance(value, dict) else value
+        store.save_answer(case, step.id, step.phase_id, step.kind, None if step.kind == StepKind.DECISION else stored)
         store.audit("ændre", case["code"], step.kind)
     ctx.answered[step.id] = value
     if step.kind == StepKind.TOVHOLDER:
@@ -400,7 +479,7 @@ def context_for(store, case: dict, guide: Guide) -> Context:
     return Context(
         guide=guide, abuse_path=bool(case["abuse_path"]), answered=answered,
         created_on=dt.date.fromisoformat(case["created_at"][:10]),
-        tovholder=tovholders[-1]["name"] if tovholders else "",
+        tovholder=tovholders[-1]["name"] if tovholders else "", code=case["code"],
     )
 
 
