@@ -194,7 +194,7 @@ def answer_for(step, guide, choice=None):
     """A valid answer for one step, from its kind alone (choice: for a decision)."""
     kind = step.kind
     if kind == "child":
-        return {"navn": "T.B.", "aldersgruppe": guide.age_groups[-1], "tilbud": guide.settings[0]}
+        return {"navn": "T.B.", "aldersgruppe": guide.ages_for(guide.settings[0])[-1], "tilbud": guide.settings[0]}
     if kind == "text":
         return f"{NOTE} ({step.id})."
     if kind == "observations":

@@ -46,6 +46,17 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5 and day not in closed_days(day.year, day.year)
 
 
+def choose_guide(guide_id: str) -> str:
+    """The keys that pick a shipped guide in `new`'s guide chooser, which opens on the default guide
+    (so a test does not count the guides between them, and a new guide shipped moves nothing)."""
+    from rettidig_cli.guide import reader
+
+    installed = [g.id for g in reader.available(None)]
+    default = reader.default_guide(None).id
+    steps = installed.index(guide_id) - installed.index(default)
+    return (DOWN * steps if steps >= 0 else UP * -steps) + ENTER
+
+
 def working_day_on_or_after(day: dt.date) -> dt.date:
     while not is_working_day(day):
         day += dt.timedelta(days=1)

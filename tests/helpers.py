@@ -53,20 +53,25 @@ def working_day(days_ahead: int) -> str:
 
 
 def example_answers(path: Path) -> dict:
-    """An example answers file with its dates moved relative to today."""
+    """An example answers file with its dates moved relative to today, read by the shape of each
+    answer (any guide's example): status meetings on three working days ahead, other meetings on
+    one, observations and consents today, agreements due in 60 days."""
     today = dt.date.today()
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    data["statusmoeder"] = {k: v for k, v in data["statusmoeder"].items() if k in ("tidspunkt", "deltagere")}
-    data["statusmoeder"]["datoer"] = [working_day(d) for d in (14, 42, 70)]
-    for key in ("iagttagelser", "observationer"):
-        for item in data.get(key, []):
-            item["dato"] = today.isoformat()
-    for item in data["aftaler"]:
-        if "senest" in item:
-            item["senest"] = (today + dt.timedelta(days=60)).isoformat()
-    for key in ("foraeldre-orienteret", "underskrift"):
-        if "dato" in data.get(key, {}):
-            data[key]["dato"] = today.isoformat()
+    for key, value in data.items():
+        if isinstance(value, dict) and "rytme_uger" in value:
+            data[key] = {k: v for k, v in value.items() if k in ("tidspunkt", "deltagere")}
+            data[key]["datoer"] = [working_day(d) for d in (14, 42, 70)]
+        elif isinstance(value, dict) and "svar" in value and "dato" in value:
+            value["dato"] = today.isoformat()
+        elif isinstance(value, dict) and "deltagere" in value and "dato" in value:
+            value["dato"] = working_day(10)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict) and "hvad" in item and "dato" in item:
+                    item["dato"] = today.isoformat()
+                if isinstance(item, dict) and "senest" in item:
+                    item["senest"] = (today + dt.timedelta(days=60)).isoformat()
     return data
 
 

@@ -30,7 +30,8 @@ from conftest import EXAMPLES, ROOT, TESTS, to_toml
 from helpers import example_answers, working_day
 
 GUIDES = ROOT / "data" / "guides"
-EXAMPLE_FOR = {"resen": "resen-svar.toml", "ikast-brande-dagtilbud": "ikast-svar.toml"}
+EXAMPLE_FOR = {"resen": "resen-svar.toml", "ikast-brande-dagtilbud": "ikast-svar.toml", "hedensted": "hedensted-svar.toml",
+               "herlev": "herlev-svar.toml", "ishoej-vallensbaek-tois": "tois-svar.toml"}
 KEYRING = "nøglering.json"  # beside the seed's data folder
 
 

@@ -200,17 +200,17 @@ def test_guide_ny_with_flags_writes_a_commented_guide_that_passes_the_check(cli,
 
 
 def test_guide_ny_from_a_copy_keeps_the_guide_and_gives_it_its_own_identity(cli, data_home, tmp_path):
-    target = tmp_path / "herlev.toml"
-    result = cli(["guide", "ny", "--kommune", "Herlev Kommune", "--navn", "På sporet af det gode børneliv",
-                  "--id", "herlev", "--tilbud", "Børnehave", "--fra", "resen", "--fil", str(target)])
+    target = tmp_path / "gladsaxe.toml"
+    result = cli(["guide", "ny", "--kommune", "Gladsaxe Kommune", "--navn", "Tidlig indsats i Gladsaxe",
+                  "--id", "gladsaxe", "--tilbud", "Børnehave", "--fra", "resen", "--fil", str(target)])
     assert result.code == 0, result.err
     from rettidig_cli.guide import reader
 
     copy, original = reader.load_file(target), reader.find("resen", data_home)
     assert (copy.id, copy.name, copy.municipality, copy.short, copy.settings) == (
-        "herlev", "På sporet af det gode børneliv", "Herlev Kommune", "Herlev Kommune", ("Børnehave",))
+        "gladsaxe", "Tidlig indsats i Gladsaxe", "Gladsaxe Kommune", "Gladsaxe Kommune", ("Børnehave",))
     assert [s.id for s in copy.steps()] == [s.id for s in original.steps()]
-    assert "rettidig guide tjek herlev.toml" in target.read_text(encoding="utf-8")
+    assert "rettidig guide tjek gladsaxe.toml" in target.read_text(encoding="utf-8")
 
 
 def test_guide_ny_asks_in_a_terminal(cli, data_home, screen):

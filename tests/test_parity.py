@@ -257,6 +257,7 @@ def test_every_field_of_the_plan_has_a_danish_json_key():
 # (team meeting and its consent) and Ikast-Brande on the U-møde path (factors, the underretning step).
 RESEN_STOR = ("resen", 3, "stor")
 IKAST_U_MOEDE = ("ikast-brande-dagtilbud", 5, "u-moede")
+HERLEV = ("herlev", 4, "")  # the family's network (an anonymous child, named with consent)
 
 
 def short_day(iso: str) -> str:
@@ -279,6 +280,7 @@ SHOWN = {
     "consent": lambda p: [f"{c['titel']}: {c['svar']} – {c['navn']}" for c in p["foraeldre"]["samtykker"]],
     "underretning": lambda p: [u["modtager"] for u in p["underretninger"]],
     "position": lambda p: [p["placering"]["label"], p["placering"]["begrundelse"]] if p["placering"] else [],
+    "network": lambda p: list(p["netvaerk"]),
 }
 
 # Known gaps, kept visible: kind -> why it is not shown yet (strict xfail: when it is shown, the
@@ -288,7 +290,8 @@ NOT_SHOWN_YET: dict[str, str] = {}
 
 
 # The walk whose answers each kind is looked for in.
-WALK_OF = {**{kind: RESEN_STOR for kind in SHOWN}, "factors": IKAST_U_MOEDE, "underretning": IKAST_U_MOEDE}
+WALK_OF = {**{kind: RESEN_STOR for kind in SHOWN}, "factors": IKAST_U_MOEDE, "underretning": IKAST_U_MOEDE,
+           "network": HERLEV}
 
 
 @pytest.mark.plain_only

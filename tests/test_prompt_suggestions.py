@@ -17,7 +17,7 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, UP, is_working_day, working_day_on_or_after
+from conftest import CTRL_C, DOWN, ENTER, EXAMPLES, UP, choose_guide, is_working_day, working_day_on_or_after
 from helpers import plan_json
 from test_followup_interactive import screen  # noqa: F401  (the same view of what the prompts drew)
 
@@ -150,7 +150,7 @@ def test_wizard_loops_and_status_meetings_typed_over_suggestions(cli):
     earlier = today() - dt.timedelta(days=2)
     first_meeting = working_day_on_or_after(today() + dt.timedelta(weeks=7))  # suggested: 6 weeks
     keys = (
-        DOWN + ENTER  # guide chooser: Resen
+        choose_guide("resen")
         + ENTER  # safety question: Nej
         + "Mads" + ENTER + DOWN * 4 + ENTER + DOWN + ENTER  # 4-5 år, Børnehave
         + "Slår de andre børn" + ENTER  # stikord

@@ -24,7 +24,7 @@ import re
 
 import holidays
 import pytest
-from conftest import CTRL_C, DOWN, ENTER, SPACE, UP, closed_days, every_value, raw_connect, danish_long, is_working_day, working_day_on_or_after
+from conftest import CTRL_C, DOWN, ENTER, SPACE, UP, choose_guide, closed_days, every_value, raw_connect, danish_long, is_working_day, working_day_on_or_after
 from helpers import plan_json
 
 BACKSPACE = "\x7f"
@@ -277,7 +277,7 @@ def test_full_resen_journey_stor_sag(cli, screen):
     today = dt.date.today()
     team_day = working_day_on_or_after(today + dt.timedelta(days=7))
     keys = (
-        DOWN + ENTER  # guide chooser: Resen
+        choose_guide("resen")
         + ENTER  # safety question: Nej
         + "Mads" + ENTER + DOWN * 4 + ENTER + DOWN + ENTER  # 4-5 år, Børnehave
         + "Slår de andre børn" + ENTER  # stikord

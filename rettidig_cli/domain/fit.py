@@ -66,12 +66,18 @@ def split_items(raw) -> list:
     raise ValueError("point skal være fire tal, adskilt med mellemrum, fx 6,5 7 8 9,5.")
 
 
+# A Danish child starts in 0. klasse in the year it turns six (folkeskoleloven § 34).
+CLASS_ZERO_AGE = 6
+
+
 def child_age(age_group: str | None) -> int | None:
-    """The youngest age in an age-group label like '3-4 år'."""
+    """The youngest age in an age-group label like '3-4 år', or the age of a class ('3. klasse')."""
     # At most three digits: an age group written by hand with thousands of digits is no age (and
     # int() refuses more than 4300 digits in English).
-    found = re.match(r"\s*(\d{1,3})(?!\d)", age_group or "")
-    return int(found.group(1)) if found else None
+    found = re.match(r"\s*(\d{1,3})(?!\d)(\.\s*klasse)?", age_group or "", re.IGNORECASE)
+    if not found:
+        return None
+    return int(found.group(1)) + (CLASS_ZERO_AGE if found.group(2) else 0)
 
 
 def fits_age(instrument: Instrument, age: int | None) -> bool:

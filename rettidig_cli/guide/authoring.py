@@ -65,7 +65,26 @@ def from_copy(source: str, source_name: str, ident: str, name: str, municipality
                        ("municipality", toml_string(municipality)), ("settings", _array(settings))):
         text = _set_top_key(text, key, value)
     text = re.sub(r"(?m)^default\s*=\s*true\s*$", "default = false", text, count=1)  # one standard guide
-    return with_schema_line(text)
+    return with_schema_line(_age_groups_for(text, settings))
+
+
+def _age_groups_for(text: str, settings: list[str]) -> str:
+    """A copy whose age groups are a table per setting ([age_groups]) gets one line per new setting:
+    the original's groups for a setting of the same name, else every group of the original."""
+    import tomllib
+
+    groups = tomllib.loads(text).get("age_groups")
+    block = re.search(r"(?ms)^\[age_groups\][^\n]*\n(.*?)(?=^\s*\[|\Z)", text)
+    if not isinstance(groups, dict) or block is None:
+        return text
+    every = list(dict.fromkeys(g for listed in groups.values() for g in listed))
+    lines = [f"{_key(setting)} = {_array(groups.get(setting, every))}" for setting in settings]
+    return text[:block.start(1)] + "\n".join(lines) + "\n\n" + text[block.end(1):].lstrip("\n")
+
+
+def _key(name: str) -> str:
+    """A TOML key: bare where TOML allows it, else quoted (æ, ø, å and spaces)."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else toml_string(name)
 
 
 def with_schema_line(text: str) -> str:

@@ -22,6 +22,9 @@ SCHEMA_VERSION = 1
 MEETING_PARTS = ("deltagere", "fit_start", "aftaler", "placering", "nye_aftaler", "referat", "fit_slut",
                  "naeste_moede")
 NOTE_PART = "note"
+# The keys at the top of a guide file (the rest are tables).
+TOP_KEYS = ("schema", "id", "name", "short", "municipality", "source", "default", "settings", "age_groups", "tools",
+            "contact", "more_info", "completion", "completion_abuse_path")
 
 
 class Item(NamedTuple):
@@ -836,13 +839,20 @@ def _age_groups(top: Reader, settings: tuple[str, ...]) -> tuple[tuple[str, ...]
     if not isinstance(raw, dict):
         return top.texts("age_groups", required=True), ()
     top.seen.add("age_groups")
-    sub = top.child(raw, "age_groups")
+    # Its keys are the guide's settings, not keys of the format: read apart from the format's tables.
+    sub = Reader(top.path, raw, "age_groups", ("age_groups",), top.file_text, [], top.problems, top)
     pairs = []
     for setting in settings:
         if setting in raw:
             pairs.append((setting, sub.texts(setting, required=True)))
         else:
             sub.bad(sub.missing(setting, f"en liste af aldersgrupper eller klasser for tilbuddet «{setting}»"))
+    for key in raw:
+        if key in top.table or key in TOP_KEYS:  # written below [age_groups]: TOML puts it in the table
+            sub.bad(sub.fail(key, "står under [age_groups], så TOML læser den som et tilbud. Flyt den op over "
+                                  "[age_groups] (nøgler øverst i filen står før den første [tabel])"))
+        elif key not in settings:
+            sub.bad(sub.fail(key, f"er ikke et af guidens tilbud (settings: {', '.join(settings)})"))
     every = tuple(dict.fromkeys(group for _, groups in pairs for group in groups))
     return every, tuple(pairs)
 

@@ -303,7 +303,8 @@ class _Builder:
 
     def meetings(self, spec):
         rows = []
-        for m in self.plan.meetings():
+        # One table for the status meetings and the guide's other meetings: in the order they fall.
+        for m in sorted(self.plan.meetings(), key=lambda m: (m.held_on or m.day, m.time or "", m.nr)):
             state = m.status
             if m.cancel_reason:
                 state += f": {m.cancel_reason}"
@@ -371,6 +372,11 @@ class _Builder:
             blocks.append(bullets(nxt.guidance))
         if nxt.phase and self.screen:
             blocks.append(command("Fortsæt med", f"rettidig resume {code}"))
+        if self.plan.child.anonymous and self.screen:
+            blocks.append(paragraph("Barnet drøftes anonymt. Underretningen handler om et bestemt barn: giv sagen "
+                                    "barnets navn." if self.abuse else
+                                    "Barnet drøftes anonymt. Når forældrene giver samtykke, giver du sagen barnets navn."))
+            blocks.append(command("Giv sagen navn med", f"rettidig navngiv {code}"))
         status = self.plan.next_status_meeting
         if status:
             blocks.append(paragraph(f"Næste statusmøde: {dates.format_iso(status.day)} {self._time(status)}."))

@@ -49,7 +49,7 @@ def _build(store, case: dict, guide) -> list[dict]:
         elif row["kind"] == "text" and value:
             entries.append(_entry(None, row["created_at"], "Notat", f"{guide.step_title(step_id)}: {value}"))
         elif row["kind"] == "child" and value:
-            # A case named later (consent) keeps the name in its child answer: the named event says when.
+            # An anonymous case named later (consent) has its own entry for that (EventKind.NAMED).
             who = value["navn"] or "Drøftes anonymt, uden navn"
             entries.append(_entry(None, row["created_at"], "Barnet", f"{who} ({value['aldersgruppe']}, {value['tilbud']})."))
         elif row["kind"] == "network" and value:
@@ -149,7 +149,7 @@ def _case_event(row: dict, meetings: dict) -> dict:
     elif kind == EventKind.GUIDE_UPDATED:
         text = "Sagen følger nu den nyeste udgave af guiden. Svar på trin, som den ikke har, står stadig her."
     elif kind == EventKind.NAMED:
-        text = f"Barnet drøftes nu med navn{because}."
+        text = f"Barnet drøftes nu med navn: {row['to_value']}{because}."
     elif kind == EventKind.SUSPICION_REMOVED:
         text = f"Mistanken om vold eller overgreb er taget af sagen. Begrundelse: {reason}"
     else:

@@ -45,6 +45,7 @@ class Context:
     created_on: dt.date = field(default_factory=dates.today)
     tovholder: str = ""
     code: str = ""  # the case's code, for the commands a prompt names
+    child_named: bool = False  # the case has the child's name (an anonymous case named later has)
 
     def chosen(self, decision_id: str) -> list[str]:
         value = self.answered.get(decision_id)
@@ -57,12 +58,12 @@ class Context:
 
     @property
     def anonymous(self) -> bool:
-        """The child is discussed without a name (consent to name the child not given yet)."""
-        return any(isinstance(v, dict) and v.get("anonym") for k, v in self.answered.items()
-                   if k in self.guide_child_steps())
-
-    def guide_child_steps(self) -> set[str]:
-        return {s.id for s in self.guide.steps() if s.kind == StepKind.CHILD}
+        """The child is discussed without a name: the child step was answered anonymously, and no
+        consent has named the child since (the case's name, or a consent in this walk)."""
+        if self.child_named or any(isinstance(v, dict) and v.get("barnets_navn") for v in self.answered.values()):
+            return False
+        children = {s.id for s in self.guide.steps() if s.kind == StepKind.CHILD}
+        return any(isinstance(self.answered.get(k), dict) and self.answered[k].get("anonym") for k in children)
 
     def network(self) -> list[str]:
         """The people of the family's network named so far (never on the abuse path)."""
@@ -397,18 +398,14 @@ def _save_records(store, case: dict, step: Step, value, guide: Guide) -> None:
 
 
 def name_child(store, case: dict, guide: Guide, name: str, reason: str) -> None:
-    """An anonymous case gets the child's name (consent given): the case row, the child step's
-    answer and an event in the history. Call inside atomic(case)."""
+    """An anonymous case gets the child's name (consent given): the case row and an event in the
+    history; the child step's answer stays as given (anonymous), so the history tells both. Call
+    inside atomic(case)."""
     from rettidig_cli.domain.vocabulary import EventKind
 
     store.update_case(case, child_name=name)
-    answers = store.answers(case["id"])
-    for step in guide.steps():
-        if step.kind == StepKind.CHILD and step.id in answers:
-            store.save_answer(case, step.id, step.phase_id, step.kind, {**answers[step.id]["value"], "navn": name,
-                                                                        "anonym": False})
     store.insert("case_events", case, {"kind": EventKind.NAMED, "on_day": dates.today().isoformat(),
-                                       "reason": reason})
+                                       "to_value": name, "reason": reason})
     store.audit("ændre", case["code"], "navngivet")
 
 
@@ -480,6 +477,7 @@ def context_for(store, case: dict, guide: Guide) -> Context:
         guide=guide, abuse_path=bool(case["abuse_path"]), answered=answered,
         created_on=dt.date.fromisoformat(case["created_at"][:10]),
         tovholder=tovholders[-1]["name"] if tovholders else "", code=case["code"],
+        child_named=bool(case["child_name"]),
     )
 
 
