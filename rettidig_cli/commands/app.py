@@ -515,29 +515,42 @@ def guide_show(
     body = Text(f"{g.safety.question}\n", style="bold")
     body.append(f"trin-id: sikkerhed   ·   {g.safety.rule}")
     console.print(Panel(body, title=Text("Først: sikkerhedsspørgsmålet"), border_style="red"))
+    marked = {c.text for c in g.to_confirm}
+
+    def shown(item) -> str:
+        return ((f"(kun når {item.when[0]} = {item.when[1]}) " if item.when else "") + item.text
+                + (" (ikke ved mistanke om vold eller overgreb)" if item.parent_contact else "")
+                + (" [skal bekræftes]" if item.confirm or item.text in marked else ""))
+
     for number, phase in enumerate(g.phases, start=1):
         text = Text()
         for item in phase.guidance:
-            text.append(f"• {item.text}" + (" (ikke ved mistanke om vold eller overgreb)" if item.parent_contact else "")
-                        + (" [skal bekræftes]" if item.confirm else "") + "\n")
+            text.append(f"• {shown(item)}\n")
         if phase.sparring:
             text.append("Husk, du også kan få sparring hos: ", style="bold")
-            text.append(", ".join(i.text + (" [skal bekræftes]" if i.confirm else "") for i in phase.sparring) + "\n")
+            text.append(", ".join(shown(i) for i in phase.sparring) + "\n")
         text.append("\nTrin:\n", style="bold")
         for step in phase.steps:
-            flags = [k for k, on in (("valgfrit", not step.required), ("kontakt til forældre", step.parent_contact)) if on]
+            flags = [k for k, on in (("valgfrit", not step.required), ("kontakt til forældre", step.parent_contact),
+                                     ("flere valg", step.multiple), ("kan være anonym", step.anonymous),
+                                     ("skal bekræftes", step.message in marked)) if on]
             if step.when:
                 flags.append(f"kun når {step.when[0]} = {step.when[1]}")
             text.append(f"  {step.id}", style="cyan")
             text.append(f"  [{step.kind}]  {step.message}" + (f"  ({'; '.join(flags)})" if flags else "") + "\n")
             for option in step.options:
                 text.append(f"      {option.id}: {option.label}"
-                            + ("  (kontakt til forældre)" if option.parent_contact else "") + "\n", style="dim")
+                            + ("  (kontakt til forældre)" if option.parent_contact else "")
+                            + ("  [skal bekræftes]" if option.label in marked else "") + "\n", style="dim")
         console.print(Panel(text, title=Text(f"Fase {number}: {phase.title}"), title_align="left"))
     from rettidig_cli.guide.reference import purposes_for
 
     documents = Text("\n".join(f"{p.id}: {p.title}" for p in purposes_for(g)))
     console.print(Panel(documents, title=Text("Dokumenter (rettidig export SAG --til ID)"), title_align="left"))
+    if g.to_confirm:
+        listed = Text("\n".join(f"• {c.place}: «{c.text}»" + (f" – {c.note}" if c.note else "") for c in g.to_confirm))
+        console.print(Panel(listed, title=Text(f"Skal bekræftes af kommunen ({len(g.to_confirm)})"), title_align="left",
+                            border_style="yellow"))
     say("Hele guiden som dokument til godkendelse, med de tekster, der skal bekræftes: ",
         (f"rettidig guide show {g.id} --format docx", "bold"))
 

@@ -45,6 +45,7 @@ class ToConfirm(NamedTuple):
     place: str  # "fase «x», trin «y»: message", in a user's words
     text: str
     note: str = ""
+    line: int = 0  # the line in the file: the list is in the file's order
 
 
 class MeetingPart(NamedTuple):
@@ -506,10 +507,26 @@ class Reader:
         if value is not True and not (isinstance(value, str) and value.strip()):
             return self.bad(self.fail("confirm", "skal være true eller en tekst, der siger, hvad kommunen skal "
                                                  "bekræfte"), False)
-        name = next((k for k in reversed(self.keys) if isinstance(k, str)), "")
-        place = ", ".join(x for x in (self.place(), name) if x)
-        self.confirmations.append(ToConfirm(place, text, _printable(value).strip() if value is not True else ""))
+        found = self._locate(self.keys)
+        self.confirmations.append(ToConfirm(self._confirm_place(), text,
+                                            _printable(value).strip() if value is not True else "",
+                                            found[0] if found else 0))
         return True
+
+    def _confirm_place(self) -> str:
+        """Where a text to confirm stands, as the file says it: "[safety], contact nr. 2",
+        "fase «x», trin «y», valget «z»", "[[ruler]] «udsat»", "fase «x», guidance nr. 3"."""
+        parts = [p for p in self.place().split(", ") if p]
+        last = self.keys[-1] if self.keys else None
+        if isinstance(last, int) and parts and parts[-1].startswith("[["):
+            ident = self.table.get("id")
+            head = self.keys[-2]
+            parts[-1] = f"[[{head}]] «{ident}»" if isinstance(ident, str) else f"{head} nr. {last + 1}"
+        elif isinstance(last, str) and parts[-1:] == [f"[{last}]"] and last in TOP_KEYS:
+            parts[-1] = last  # a text at the top of the file written as a table: no [table] of its own
+        elif isinstance(last, str) and parts[-1:] != [f"[{last}]"]:
+            parts.append(last)
+        return ", ".join(parts)
 
     def when(self, record=True) -> tuple[str, str] | None:
         """`when = "decision=choice"`: the step or text applies only when that choice was made. A
@@ -807,7 +824,7 @@ def parse_guide(text: str, path: str, sha: str | None = None, readers: list | No
             for r in top.tables("escalations")
         ),
         path=path, sha=sha or _sha256(text), text=text,
-        is_default=top.boolean("default"), to_confirm=tuple(top.confirmations),
+        is_default=top.boolean("default"), to_confirm=tuple(sorted(top.confirmations, key=lambda c: c.line)),
     )
     _check_references(guide, top)
     _check_text_conditions(guide, top)
