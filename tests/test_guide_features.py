@@ -224,7 +224,7 @@ def test_the_meeting_in_a_terminal_follows_the_guides_form(cli, tmp_path, screen
     result = cli(["møde", "hold", code], keys + "\x03")  # Ctrl-C at the end: a key too few never hangs
     assert result.code == 0, result.err
     asked = screen.text()
-    order = ["Hvem deltog ellers?", "Hvem ledte mødet?", "FIT: ORS/CORS i starten", "Hvad fortalte hver enkelt?",
+    order = ["Hvem deltog?", "Hvem ledte mødet?", "FIT: ORS/CORS i starten", "Hvad fortalte hver enkelt?",
              "Hvad kom frem, da de professionelle reflekterede højt?", "FIT: SRS/CSRS sidst i mødet"]
     places = [asked.find(question) for question in order]
     assert -1 not in places and places == sorted(places), list(zip(order, places))

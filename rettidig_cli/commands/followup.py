@@ -409,7 +409,8 @@ def meeting_hold(
         say((f"{meeting['kind']} nr. {meeting['nr']}, {_long(meeting['day'])}", "bold"), again)
     with asking_guard(f"Det, du nåede at registrere, er gemt i sag {row['code']}."):
         followup.hold_meeting(store, row, guide, meeting, source)
-    say(f"{followup.definite(meeting['kind'])} er registreret i sag ", (row["code"], "bold"), ".")
+    named = followup.definite(meeting["kind"])
+    say(f"{named[:1].upper()}{named[1:]} er registreret i sag ", (row["code"], "bold"), ".")
     from rettidig_cli.views import plan as plans
     from rettidig_cli.ui import render
 
@@ -418,7 +419,7 @@ def meeting_hold(
     if data.fit:
         console.print(render.fit_panel(data.fit))
     nxt = data.next_status_meeting
-    say("Næste statusmøde: ", (_long(nxt.day) if nxt else "ikke aftalt", "bold"),
+    say(f"Næste {guide.meetings.label.lower()}: ", (_long(nxt.day) if nxt else "ikke aftalt", "bold"),
          f". Se hele handleplanen: rettidig plan {row['code']}")
 
 

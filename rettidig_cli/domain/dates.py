@@ -163,6 +163,13 @@ def next_working_day(day: dt.date, closed: dict[dt.date, str]) -> ProposedDate:
     return ProposedDate(moved, moved_from=day, reason=reason)
 
 
+def working_day_after_weeks(start: dt.date, weeks: int, include_optional: bool = True) -> dt.date:
+    """The first meeting suggested `weeks` after `start`, on a working day: the rhythm then counts
+    from a working day, and not every meeting is moved off a Sunday."""
+    day = add_days(start, 7 * weeks) or dt.date.max
+    return next_working_day(day, days_closed(range(day.year, min(dt.MAXYEAR, day.year + 1) + 1), include_optional)).day
+
+
 def propose_meetings(
     first: dt.date, every_weeks: int, count: int, include_optional: bool = True
 ) -> list[ProposedDate]:

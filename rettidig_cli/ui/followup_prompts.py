@@ -204,7 +204,7 @@ class InteractiveMeeting:
                 raw["fravaer_grund"] = ask_text("Hvorfor deltog forældrene ikke?",
                                                 lambda v: fields.text(v, "Grunden", max_length=fields.SHORT_MAX))
         while True:
-            raw["deltagere"] = ask_text("Hvem deltog ellers?",
+            raw["deltagere"] = ask_text("Hvem deltog ellers?" if "foraeldre_deltog" in raw else "Hvem deltog?",
                                         lambda v: parents.without_parents(fields.names(v, "Deltagere"),
                                                                           bool(case["abuse_path"]), wizard.MEETING_ROLE),
                                         default=", ".join(people), instruction="(adskil med komma)")
@@ -238,6 +238,9 @@ class InteractiveMeeting:
         # or when the parents were not there.
         without_parents = bool(self.case["abuse_path"]) or self.parents_present is False
         suggestions = parents.visible(self.guide.fit_respondents or fit_rules().respondents, without_parents)
+        if not without_parents:  # the family's own network can fill in a form too (chosen with the family)
+            network = wizard.context_for(self.store, self.case, self.guide).network()
+            suggestions += [name for name in network if name not in suggestions]
         defaults = iter(suggestions)
         while True:
             yield ask_fit_score(kind, child, suggestions, next(defaults, ""), fit.child_age(self.case["age_group"]),

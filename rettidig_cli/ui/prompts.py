@@ -153,13 +153,22 @@ ANONYMOUS_HELP = ("Drøftes barnet anonymt, gemmes hverken navn eller initialer.
                   "andet, der kan genkende barnet, i sagen. Når forældrene giver samtykke, får sagen barnets navn.")
 
 
+def anonymous_note(ctx, instruction: str | None = None) -> str | None:
+    """An instruction for a free text, with the reminder an anonymous case needs."""
+    if not ctx.anonymous:
+        return instruction
+    note = "sagen er anonym: skriv ikke navne eller andet, der kan genkende barnet"
+    return f"({instruction.strip('()')}; {note})" if instruction else f"({note})"
+
+
 def ask_child(step: Step, ctx):
-    show_help(step)
     anonymous = False
     if step.anonymous and not ctx.abuse_path:
         say(ANONYMOUS_HELP, "dim")
         anonymous = select("Drøftes barnet med navn?", [("Ja, med navn eller initialer", False),
-                                                        ("Nej, anonymt – uden navn, til forældrene har givet samtykke", True)])
+                                                        ("Nej, anonymt (uden navn)", True)])
+    if not anonymous:
+        show_help(step)
     name = None if anonymous else ask_text(
         step.message, lambda v: fields.text(v, "Barnets navn eller initialer", max_length=fields.NAME_MAX))
     guide = ctx.guide
@@ -174,16 +183,17 @@ def ask_child(step: Step, ctx):
 
 def ask_network(step: Step, ctx):
     show_help(step)
+    example = "fx mormor, en nabo" if ctx.anonymous else "fx Mormor Else, Naboen Karin"
     value = ask_text(step.message, lambda v: wizard.parse_network(step, v, ctx),
-                     instruction="(adskil med komma, fx Mormor Else, Naboen Karin"
-                                 + (" – kan springes over: tryk Enter)" if not step.required else ")"))
+                     instruction=anonymous_note(ctx, f"(adskil med komma, {example}"
+                                                + ("; kan springes over: tryk Enter)" if not step.required else ")")))
     return value or None
 
 
 def ask_plain_text(step: Step, ctx):
     show_help(step)
     value = ask_text(step.message, lambda v: fields.text(v, step.title or "Svaret", required=step.required),
-                     instruction="(kan springes over: tryk Enter)" if not step.required else None)
+                     instruction=anonymous_note(ctx, "(kan springes over: tryk Enter)" if not step.required else None))
     return value if value.strip() else None
 
 
@@ -195,6 +205,10 @@ def ask_decision(step: Step, ctx):
             "det eneste valg.", "bold")
         return options[0].id
     choices = [(f"{o.label}" + (f" – {o.description}" if o.description else ""), o.id) for o in options]
+    if any(len(title) > console.width - 6 for title, _ in choices):
+        # A choice longer than the screen would be cut: what each means is said first, in full.
+        console.print(bullet_list([f"{o.label}: {o.description}" for o in options if o.description]))
+        choices = [(o.label, o.id) for o in options]
     if step.multiple:
         picked = questionary.checkbox(step.message, choices=[Choice(t, value=v) for t, v in choices],
                                       instruction="(mellemrum vælger, Enter gemmer)").unsafe_ask()
@@ -234,10 +248,11 @@ def meeting_table(value: dict, plural: str) -> Table:
 def ask_status_meetings(step: Step, ctx):
     rules = ctx.guide.meetings
     rhythm = select(step.message, [(f"Hver {n}. uge", n) for n in rules.rhythm_weeks], default=rules.default_rhythm)
-    count = ask_text("Hvor mange statusmøder vil I aftale nu?",
+    count = ask_text(f"Hvor mange {rules.plural.lower()} vil I aftale nu?",
                      lambda v: fields.whole_number(v, "Antal", 1, wizard.max_meetings()),
                      default=str(rules.default_count))
-    first = ask_date("Dato for det første statusmøde:", dates.today() + dt.timedelta(weeks=rhythm))
+    first = ask_date(f"Dato for det første {rules.label.lower()}:",
+                     dates.working_day_after_weeks(dates.today(), rhythm, rules.skip_optional_holidays))
     at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=rules.default_time)
     parents_first = parents.take_part(ctx.guide, ctx.abuse_path)
     default_people = ", ".join(p for p in (("Forældre" if parents_first else ""), ctx.tovholder, *ctx.network()) if p)
@@ -320,7 +335,7 @@ def ask_observation(step: Step, ctx, last: dict):
     return {
         "dato": ask_date("Dato for observationen:", dates.today()),
         "hvad": ask_text("Hvad så du?", lambda v: fields.text(v, "Hvad du så"),
-                         instruction="(beskriv konkret, hvad barnet gjorde og sagde)"),
+                         instruction=anonymous_note(ctx, "(beskriv konkret, hvad barnet gjorde og sagde)")),
         "metode": select("Metode / værktøj:", method_choices, default=last.get("metode")),
         "hvem": ask_text("Hvem observerede?", lambda v: fields.text(v, "Hvem", required=False, max_length=fields.SHORT_MAX),
                          default=last.get("hvem", "")),
@@ -329,7 +344,8 @@ def ask_observation(step: Step, ctx, last: dict):
 
 def ask_factor(step: Step, ctx, last: dict):
     kind = select("Hvilken slags?", [(o.label, o.id) for o in step.options], default=last.get("type"))
-    text = ask_text("Beskriv:", lambda v: fields.text(v, "Faktoren", max_length=fields.SHORT_MAX * 5))
+    text = ask_text("Beskriv:", lambda v: fields.text(v, "Faktoren", max_length=fields.SHORT_MAX * 5),
+                    instruction=anonymous_note(ctx))
     return {"type": kind, "tekst": text}
 
 
@@ -449,6 +465,8 @@ class InteractiveSource:
             say(f"Gemt ({count}).", "green")
 
     def after_step(self, step, value, ctx) -> None:
+        if step.kind == StepKind.CONSENT and value.get("barnets_navn"):
+            say(f"Sagen drøftes nu med barnets navn ({value['barnets_navn']}); samtykket er gemt.", "green")
         if step.kind == StepKind.DECISION and value:
             for option in step.options:
                 shown = ctx.shown(option.consequences)

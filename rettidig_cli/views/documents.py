@@ -379,7 +379,7 @@ class _Builder:
             blocks.append(command("Giv sagen navn med", f"rettidig navngiv {code}"))
         status = self.plan.next_status_meeting
         if status:
-            blocks.append(paragraph(f"Næste statusmøde: {dates.format_iso(status.day)} {self._time(status)}."))
+            blocks.append(paragraph(f"Næste {status.kind.lower()}: {dates.format_iso(status.day)} {self._time(status)}."))
             if self.screen:
                 blocks.append(command("Hold det med", f"rettidig møde hold {code}"))
         return blocks

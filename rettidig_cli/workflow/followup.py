@@ -27,7 +27,11 @@ from rettidig_cli.domain.vocabulary import OPEN_AGREEMENT, AgreementStatus, Case
 
 
 def definite(noun: str) -> str:
-    """Danish definite form of a meeting noun: statusmøde → statusmødet, teammøde → teammødet."""
+    """Danish definite form of a meeting noun: statusmøde → statusmødet, teammøde → teammødet. A
+    guide's name of several words (»Opfølgende dialogmøde«, »Møde med Handleteamet«) has no safe
+    ending to add: it is named as it is written."""
+    if " " in noun.strip():
+        return f"mødet «{noun}»"
     return noun + ("t" if noun.endswith("e") else "et")
 
 

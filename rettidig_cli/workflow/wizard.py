@@ -276,7 +276,8 @@ def parse_status_meetings(step, raw, ctx):
     else:
         rhythm = fields.whole_number(raw.get("rytme_uger", rules.default_rhythm), "rytme_uger", 1, 52)
         count = fields.whole_number(raw.get("antal", rules.default_count), "antal", 1, max_meetings())
-        first = fields.date(raw.get("start") or (dates.today() + dt.timedelta(weeks=rhythm)).isoformat(), "start")
+        first = fields.date(raw.get("start") or dates.working_day_after_weeks(
+            dates.today(), rhythm, rules.skip_optional_holidays).isoformat(), "start")
         proposed = [
             {"dato": p.day.isoformat(), "flyttet_fra": p.moved_from.isoformat() if p.moved_from else None,
              "grund": p.reason}
