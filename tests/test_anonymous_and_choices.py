@@ -224,3 +224,17 @@ def test_before_the_choice_the_underretning_offers_every_recipient(cli):
     result = cli(["new", "--guide", TOIS], keys)
     plan = plan_json(cli, code_of(result.out))
     assert [u["modtager"] for u in plan["underretninger"]] == ["Vallensbæk Kommune, Center for Børn og Unge"]
+
+
+def test_a_choice_longer_than_the_screen_is_explained_in_full_above_the_list(cli, tmp_path, screen, monkeypatch):
+    """At 80 columns Herlev's choices with what they mean would be cut: the meanings are said first,
+    whole, and the list holds the labels."""
+    monkeypatch.setenv("COLUMNS", "80")
+    code = new_case(cli, tmp_path, HERLEV, until(herlev_answers(), HERLEV, "fagpersoner"))
+    result = cli(["resume", code], CTRL_C)
+    said = flat(result.out)
+    assert ("• Anonymt bekymringsbarn: Drøftes uden navn: du får inspiration og konsulentbistand til selv at arbejde "
+            "videre.") in said
+    asked = screen.text()
+    assert "Anonymt bekymringsbarn\r\n" in asked or "Anonymt bekymringsbarn\n" in asked
+    assert "Anonymt bekymringsbarn – Drøftes" not in asked

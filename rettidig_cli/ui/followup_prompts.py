@@ -11,7 +11,7 @@ from rettidig_cli.domain import dates, fields, fit
 from rettidig_cli.workflow import followup, wizard
 from rettidig_cli.guide import parents
 from rettidig_cli.guide.reader import Step
-from rettidig_cli.ui.prompts import ask_agreement, ask_date, ask_text, say, select, yes
+from rettidig_cli.ui.prompts import ask_agreement, ask_date, ask_text, fitted_choices, say, select, yes
 from rettidig_cli.guide.reference import fit_rules, followup_rules
 from rettidig_cli.domain.vocabulary import AgreementStatus
 
@@ -123,7 +123,7 @@ def confirm_move(meeting: dict, value: dict) -> bool:
 def ask_position(guide, current_label: str | None, during_meeting: bool = False, parse=None) -> dict | None:
     if current_label:
         say(f"Børnelinealen nu: {current_label}", "dim")
-    choices = [(p.label + (f" – {p.description}" if p.description else ""), p.id) for p in guide.ruler]
+    choices = fitted_choices([(p.label, p.description, p.id) for p in guide.ruler])
     if during_meeting and current_label:
         choices.insert(0, ("Uændret", NONE))
     while True:

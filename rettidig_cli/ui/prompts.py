@@ -204,11 +204,7 @@ def ask_decision(step: Step, ctx):
         say(f"{step.title or step.message}: {options[0].label} – ved mistanke om vold eller overgreb er det "
             "det eneste valg.", "bold")
         return options[0].id
-    choices = [(f"{o.label}" + (f" – {o.description}" if o.description else ""), o.id) for o in options]
-    if any(len(title) > console.width - 6 for title, _ in choices):
-        # A choice longer than the screen would be cut: what each means is said first, in full.
-        console.print(bullet_list([f"{o.label}: {o.description}" for o in options if o.description]))
-        choices = [(o.label, o.id) for o in options]
+    choices = fitted_choices([(o.label, o.description, o.id) for o in options])
     if step.multiple:
         picked = questionary.checkbox(step.message, choices=[Choice(t, value=v) for t, v in choices],
                                       instruction="(mellemrum vælger, Enter gemmer)").unsafe_ask()
@@ -322,8 +318,19 @@ def ask_underretning(step: Step, ctx):
     return ask_underretning_fields(ctx, step.message + " Dato:")
 
 
+def fitted_choices(options: list[tuple[str, str, object]]) -> list[tuple[str, object]]:
+    """(label, description, value) as the choices of a list: "label – description", or, where one
+    would be longer than the screen and cut, the descriptions said first in full and the labels
+    alone in the list."""
+    choices = [(label + (f" – {description}" if description else ""), value) for label, description, value in options]
+    if all(len(title) <= console.width - 6 for title, _ in choices):
+        return choices
+    console.print(bullet_list([f"{label}: {description}" for label, description, _ in options if description]))
+    return [(label, value) for label, _, value in options]
+
+
 def ask_position(step: Step, ctx):
-    choices = [(f"{p.label}" + (f" – {p.description}" if p.description else ""), p.id) for p in ctx.guide.ruler]
+    choices = fitted_choices([(p.label, p.description, p.id) for p in ctx.guide.ruler])
     position = select(step.message, choices)
     reason = ask_text("Begrundelse:", lambda v: fields.text(v, "Begrundelse", required=False),
                       instruction="(kan springes over)")
@@ -468,16 +475,22 @@ class InteractiveSource:
         if step.kind == StepKind.CONSENT and value.get("barnets_navn"):
             say(f"Sagen drøftes nu med barnets navn ({value['barnets_navn']}); samtykket er gemt.", "green")
         if step.kind == StepKind.DECISION and value:
+            # Choices made together that mean the same are said once, under all their names.
+            meanings: dict[tuple, list[str]] = {}
             for option in step.options:
-                shown = ctx.shown(option.consequences)
+                shown = tuple(ctx.shown(option.consequences))
                 if option.id in value["valg"] and shown:
-                    console.print(Panel(bullet_list(shown), title=Text(f"{option.label} betyder"),
-                                        border_style="magenta"))
+                    meanings.setdefault(shown, []).append(option.label)
+            for shown, labels in meanings.items():
+                console.print(Panel(bullet_list(shown), title=Text(f"{' og '.join(labels)} betyder"),
+                                    border_style="magenta"))
 
     def finished(self, ctx) -> None:
         text = Text("Alle faser i guiden er gennemgået.\n", style="bold green")
         completion = parents.shown(ctx.guide.completion, ctx.abuse_path)
         if completion:
             text.append(completion + "\n")
+        for contact in ctx.shown(ctx.guide.contact):
+            text.append(f"{contact}\n")
         text.append(f"\nSe handleplanen: rettidig plan {self.code}")
         console.print(Panel(text, border_style="green"))

@@ -79,8 +79,9 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
             decisions.append(Decision(
                 step=step.id, title=step.title or step.message, choices=[r["label"] for r in current],
                 # A choice that means working with the parents, made before a suspicion: its meaning is not shown.
-                meaning=[c for r in current if not (abuse and options[r["choice"]].parent_contact)
-                         for c in ctx.shown(options[r["choice"]].consequences)],
+                # Several choices that mean the same are said once.
+                meaning=list(dict.fromkeys(c for r in current if not (abuse and options[r["choice"]].parent_contact)
+                                           for c in ctx.shown(options[r["choice"]].consequences))),
                 day=chosen[-1]["decided_on"],
                 earlier=[Earlier(r["label"], r["decided_on"]) for r in chosen[:-1]] if not step.multiple else [],
                 reason=current[-1]["note"] or "",
