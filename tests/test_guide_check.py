@@ -396,7 +396,7 @@ def test_guide_show_writes_the_whole_guide_for_approval_with_the_texts_to_confir
     out = tmp_path / "godkendelse.docx"
     result = cli(["guide", "show", str(guide), "--format", "docx", "--out", str(out)])
     assert result.code == 0, result.err
-    assert "(1 tekster skal bekræftes)" in flat(result.out)
+    assert "(2 tekster skal bekræftes)" in flat(result.out)  # this one and Resen's own (the kvittering's paragraph)
     doc = Document(io.BytesIO(out.read_bytes()))
     words = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
         c.text for t in doc.tables for row in t.rows for c in row.cells)

@@ -232,3 +232,29 @@ def test_the_meeting_in_a_terminal_follows_the_guides_form(cli, tmp_path, screen
     assert "Der er ingen fast dagsorden" in said and "FIT bruges ved hvert møde, hvis du er uddannet i FIT." in said
     held = next(m for m in plan_json(cli, code)["statusmoeder"] if m["status"] == "afholdt")
     assert held["referat"].startswith("Mødeleder: Sundhedsplejersken")
+
+
+def test_the_statusmoede_agenda_is_the_guides_own_meeting(cli, tmp_path):
+    """Herlev's document lists its Åben Dialog meeting, Hedensted's has no FIT, TOIS' no Børnelineal."""
+    expected = {
+        "herlev": ["Velkommen, og hvem deltager", "Mødeleder", "Sådan går det lige nu (ORS/CORS ved mødets start)",
+                   "Alles perspektiv", "Refleksion", "Opfølgning på aftalerne", "Nye aftaler – hvem gør hvad, og hvornår",
+                   "Hvordan var mødet? (SRS/CSRS)", "Næste opfølgende dialogmøde"],
+        "hedensted": ["Velkommen, og hvem deltager", "Opfølgning på aftalerne", "Børnelinealen: er placeringen den samme?",
+                      "Nye aftaler – hvem gør hvad, og hvornår", "Næste statusmøde"],
+        "ishoej-vallensbaek-tois": ["Velkommen, og hvem deltager", "Opfølgning på aftalerne",
+                                    "Nye aftaler – hvem gør hvad, og hvornår", "Næste statusmøde"],
+    }
+    examples = {"herlev": "herlev-svar.toml", "hedensted": "hedensted-svar.toml", "ishoej-vallensbaek-tois": "tois-svar.toml"}
+    for guide_id, agenda in expected.items():
+        path = tmp_path / f"{guide_id}.toml"
+        path.write_text(to_toml(example_answers(EXAMPLES / examples[guide_id])), encoding="utf-8")
+        code = next(w for w in ok(cli, "new", "--guide", guide_id, "--answers", str(path)).out.split()
+                    if w.startswith("RT-"))
+        out = tmp_path / f"{guide_id}.md"
+        ok(cli, "export", code, "--til", "statusmoede", "--format", "md", "--out", str(out))
+        text = out.read_text(encoding="utf-8")
+        listed = text.split("## Dagsorden", 1)[1].split("##", 1)[0]
+        assert [line.split(". ", 1)[1] for line in listed.splitlines() if line.strip()] == agenda, guide_id
+        assert ("## Seneste FIT-målinger" in text) == (guide_id == "herlev")
+        assert ("## Børnelinealen" in text) == (guide_id == "hedensted")

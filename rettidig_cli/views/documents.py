@@ -456,7 +456,9 @@ class _Builder:
     # ------------------------------------------------------------ the status meeting
 
     def agenda(self, spec):
-        return [{"type": "nummereret", "punkter": list(self.purpose.agenda)}] if self.purpose.agenda else []
+        # A document's own agenda, else the guide's status meeting as `møde hold` walks it.
+        agenda = self.purpose.agenda or self.plan.meeting_agenda
+        return [{"type": "nummereret", "punkter": list(agenda)}] if agenda else []
 
     def attendance(self, spec):
         names = self.meeting.participants if self.meeting else []
@@ -472,6 +474,8 @@ class _Builder:
         return [table(["Nr.", "Hvad", "Hvem", "Senest", "Status nu", "Ny status / bemærkning"], rows)]
 
     def latest_fit(self, spec):
+        if not self.plan.fit_used and not self.plan.fit:
+            return []  # a guide without FIT
         rows = []
         for e in self.plan.fit:
             last = e["punkter"][-1]
@@ -483,6 +487,8 @@ class _Builder:
         return [table(["Skema", "Hvem", "Dato", "Score", "Grænse", "Vurdering"], rows)]
 
     def position_now(self, spec):
+        if not self.plan.ruler.steps:
+            return []  # a guide without a Børnelineal
         now = self.plan.position
         text = (f"Nu: {now.label} (siden {dates.format_iso(now.day)})"
                 + (f". {now.reason}" if now.reason else "") if now

@@ -9,6 +9,7 @@ import datetime as dt
 from rettidig_cli.guide.reader import Guide, Item
 from rettidig_cli.guide.reference import purposes_for
 from rettidig_cli.views.documents import bullets, clean, paragraph, table
+from rettidig_cli.views.plan import MEETING_PART_WORDS
 
 CONFIRM = " [skal bekræftes]"
 NOT_ON_ABUSE_PATH = " (ikke ved mistanke om vold eller overgreb)"
@@ -76,7 +77,8 @@ def build(guide: Guide, today: dt.date) -> dict:
                                                           [[flag(p.label, p.label), p.colour, p.description]
                                                            for p in guide.ruler])]))
     meetings = guide.meetings
-    form = [f"{part.title}: {part.message}" if part.part == "note" else MEETING_PART_NAMES[part.part]
+    form = [f"{part.title}: {part.message} (i en mødefil: noter.{part.id})" if part.part == "note"
+            else MEETING_PART_WORDS[part.part]
             for part in guide.meeting_parts() if guide.fit_use or not part.part.startswith("fit_")]
     fit_line = ("FIT bruges ikke i guiden" if not guide.fit_use else
                 "FIT: " + (text(guide.fit_note) or "skemaerne tilbydes ved hvert møde"))
@@ -87,7 +89,7 @@ def build(guide: Guide, today: dt.date) -> dict:
         else "Forældrene deltager, når det aftales", fit_line]),
         paragraph("Mødets gang:"), bullets([f"{n}. {line}" for n, line in enumerate(form, start=1)]),
         *[block for part in guide.meeting_parts() if part.guidance
-          for block in (paragraph(f"Ved «{part.title or MEETING_PART_NAMES.get(part.part, part.part)}»:"),
+          for block in (paragraph(f"Ved «{part.title or MEETING_PART_WORDS.get(part.part, part.part)}»:"),
                         bullets(texts(part.guidance)))]]))
     if guide.law:
         sections.append(_section("Lovhenvisninger", [bullets([flag(f"{r.ref}: {r.text}", f"{r.ref}: {r.text}")
@@ -116,14 +118,6 @@ def build(guide: Guide, today: dt.date) -> dict:
         # The source is one of the fields above: not a second time at the foot.
         "afsnit": sections, "kilde": "", "anonym": False, "sag": None, "udskrevet": today.isoformat(),
     })
-
-
-# The recorded parts of a status meeting in words ([[meetings.form]] part = ...).
-MEETING_PART_NAMES = {
-    "deltagere": "Hvem deltog", "fit_start": "FIT i starten (ORS/CORS)", "aftaler": "Gennemgang af aftalerne",
-    "placering": "Placering på Børnelinealen", "nye_aftaler": "Nye aftaler", "referat": "Kort referat",
-    "fit_slut": "FIT til sidst (SRS/CSRS)", "naeste_moede": "Næste møde – skal I mødes igen?",
-}
 
 
 def _condition(guide: Guide, when: tuple[str, str]) -> str:

@@ -253,6 +253,8 @@ class Plan(NamedTuple):
     duties: list[Duty]  # every dated duty, overdue or not; see overdue()
     today: dt.date  # the day the plan was built for
     network: tuple[str, ...] = ()  # the people of the family's own network the family wants with them
+    meeting_agenda: tuple[str, ...] = ()  # the guide's own order of a status meeting; empty: the document's
+    fit_used: bool = True  # the guide uses FIT at its meetings
 
     def meetings(self) -> list[Meeting]:
         return self.status_meetings + self.other_meetings
@@ -403,7 +405,8 @@ _RECORD_KEYS = {
     (Underretning, "method"): "hvordan",
 }
 # Attributes of the model that are not part of the output.
-_NOT_OUTPUT = {(Plan, "duties"), (Plan, "today")}
+# The guide's own meeting (agenda, FIT) shapes the documents; it is the guide's, not the case's.
+_NOT_OUTPUT = {(Plan, "duties"), (Plan, "today"), (Plan, "meeting_agenda"), (Plan, "fit_used")}
 
 
 def to_json(value: Any) -> Any:

@@ -187,9 +187,32 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
         duties=duties,
         today=today,
         network=tuple(ctx.network()),
+        meeting_agenda=meeting_agenda(guide),
+        fit_used=guide.fit_use,
     )
     # The guide's own texts (titles, guidance) are cleaned as the stored ones are.
     return cleaned(plan, privacy.printable)
+
+
+# A status meeting's parts as the lines of its agenda (the statusmøde document); the next meeting
+# is named with the guide's own word for it.
+MEETING_PART_WORDS = {
+    "deltagere": "Velkommen, og hvem deltager", "fit_start": "Sådan går det lige nu (ORS/CORS ved mødets start)",
+    "aftaler": "Opfølgning på aftalerne", "placering": "Børnelinealen: er placeringen den samme?",
+    "nye_aftaler": "Nye aftaler – hvem gør hvad, og hvornår", "referat": "Kort referat",
+    "fit_slut": "Hvordan var mødet? (SRS/CSRS)", "naeste_moede": "Næste {label}",
+}
+
+
+def meeting_agenda(guide) -> tuple[str, ...]:
+    """The agenda of the guide's status meeting, part by part as `møde hold` walks it: its own form
+    (Åben Dialog …), without FIT or the Børnelineal where the guide has none. The referat is an
+    agenda point only where the guide's form names it."""
+    return tuple(part.title if part.part == "note" else
+                 MEETING_PART_WORDS[part.part].format(label=guide.meetings.label.lower())
+                 for part in guide.meeting_parts()
+                 if (guide.fit_use or not part.part.startswith("fit_")) and (guide.ruler or part.part != "placering")
+                 and (guide.meetings.form or part.part != "referat"))
 
 
 def _duties(abuse: bool, underretninger: list[Underretning], observations_due: dt.date | None,
