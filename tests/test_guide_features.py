@@ -258,3 +258,16 @@ def test_the_statusmoede_agenda_is_the_guides_own_meeting(cli, tmp_path):
         assert [line.split(". ", 1)[1] for line in listed.splitlines() if line.strip()] == agenda, guide_id
         assert ("## Seneste FIT-målinger" in text) == (guide_id == "herlev")
         assert ("## Børnelinealen" in text) == (guide_id == "hedensted")
+
+
+def test_guide_ny_copies_classes_per_setting_for_the_new_settings(cli, tmp_path):
+    """A copy of a guide with classes per setting gets a list for each of the municipality's own
+    settings: the original's where the name is the same, every group of the original where not."""
+    from rettidig_cli.guide.reader import load_file
+
+    target = tmp_path / "gladsaxe.toml"
+    ok(cli, "guide", "ny", "--kommune", "Gladsaxe Kommune", "--tilbud", "Skole, Fritidshjem", "--fra", "herlev",
+       "--fil", str(target))
+    copy, original = load_file(target), load_file(GUIDES / "herlev.toml")
+    assert copy.ages_for("Skole") == original.ages_for("Skole")
+    assert copy.ages_for("Fritidshjem") == original.age_groups

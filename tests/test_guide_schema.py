@@ -149,3 +149,8 @@ def test_the_schema_knows_the_same_section_sources_and_fields_as_the_reader():
     meta = SCHEMA["definitions"]["purpose"]["properties"]["meta"]["items"]["enum"]
     kinds = SCHEMA["definitions"]["step"]["properties"]["kind"]["enum"]
     assert (section, meta, kinds) == (list(reference.SECTION_SOURCES), list(reference.META_FIELDS), list(reader.STEP_KINDS))
+
+
+def test_the_schema_knows_the_meeting_parts_the_reader_knows():
+    parts = SCHEMA["definitions"]["meeting_part"]["properties"]["part"]["enum"]
+    assert parts == [*reader.MEETING_PARTS, reader.NOTE_PART]
