@@ -271,3 +271,30 @@ def test_guide_ny_copies_classes_per_setting_for_the_new_settings(cli, tmp_path)
     copy, original = load_file(target), load_file(GUIDES / "herlev.toml")
     assert copy.ages_for("Skole") == original.ages_for("Skole")
     assert copy.ages_for("Fritidshjem") == original.age_groups
+
+
+@pytest.mark.plain_only
+def test_a_recipient_list_is_never_empty_whatever_the_conditions_leave():
+    """Recipients for two of three municipalities: the third still gets every recipient to choose
+    from, never an empty list (and a traceback)."""
+    from rettidig_cli.guide.reader import parse_guide
+    from rettidig_cli.workflow import wizard
+
+    text = mutate("ishoej-vallensbaek-tois", '[[phases.steps.options]]\nid = "vallensbaek"\nlabel = "Vallensbæk"',
+                  '[[phases.steps.options]]\nid = "vallensbaek"\nlabel = "Vallensbæk"\n\n'
+                  '[[phases.steps.options]]\nid = "andet"\nlabel = "En anden kommune"')
+    text = text.replace('  "Skriftlig underretning (kommunens formular)",\n  "Telefonisk, fulgt op skriftligt",\n', "")
+    guide = parse_guide(text, "variant.toml")
+    ctx = wizard.Context(guide=guide, answered={"kommune": {"valg": ["andet"]}})
+    assert ctx.shown(guide.safety.recipients) == []
+    assert ctx.offered(guide.safety.recipients) == [i.text for i in guide.safety.recipients]
+    value = wizard.parse_underretning_fields({"dato": "i dag"}, ctx)
+    assert value["modtager"] == guide.safety.recipients[0].text and value["hvordan"].startswith("Selvbetjening")
+
+
+@pytest.mark.plain_only
+def test_a_recipient_only_for_the_parents_is_refused():
+    found = problems(mutate("herlev", 'recipients = ["Børne-, Unge- og Familierådgivningen, Center for Børn, Unge og '
+                                      'Familier, Herlev Kommune"]',
+                            'recipients = [{ text = "Forældrene", parent_contact = true }]'))
+    assert any("recipients» skal have mindst én tekst uden parent_contact" in p for p in found), found

@@ -42,7 +42,7 @@ class ToConfirm(NamedTuple):
     """A text of the guide that comes neither from the municipality's own material nor from a
     checked source: the municipality must confirm it (`confirm = true`, or a note saying what)."""
 
-    place: str  # "fase «x», trin «y»: message", in a user's words
+    place: str  # where it stands: "fase «x», trin «y», valget «z»", "[safety], contact nr. 2"
     text: str
     note: str = ""
     line: int = 0  # the line in the file: the list is in the file's order
@@ -913,7 +913,14 @@ def _check_meeting_form(guide: Guide, top: Reader) -> None:
 
 def _check_text_conditions(guide: Guide, top: Reader) -> None:
     """A text's `when` names a decision of the guide and one of its choices (a text may depend on a
-    later decision: until it is made, every variant is shown)."""
+    later decision: until it is made, every variant is shown). The underretning always has a
+    recipient and a way to send it, on the abuse path too."""
+    safety = Reader(top.path, {}, "safety", ("safety",), top.file_text, [], top.problems, top)
+    for key in ("recipients", "methods"):
+        items = getattr(guide.safety, key)
+        if items and all(item.parent_contact for item in items):
+            top.bad(safety.fail(key, "skal have mindst én tekst uden parent_contact: underretningen sendes også, "
+                                     "når der er mistanke om vold eller overgreb"))
     decisions = {s.id: s for s in guide.steps() if s.kind == StepKind.DECISION}
     for reader, (decision, choice) in top.conditions:
         step = decisions.get(decision)

@@ -304,10 +304,10 @@ def ask_consent(step: Step, ctx):
 def ask_underretning_fields(ctx, message: str):
     safety = ctx.guide.safety
     day = ask_date(message, dates.today())
-    recipient = select("Til hvem?", [(r, r) for r in ctx.shown(safety.recipients)] + [("Anden modtager", OTHER)])
+    recipient = select("Til hvem?", [(r, r) for r in ctx.offered(safety.recipients)] + [("Anden modtager", OTHER)])
     if recipient == OTHER:
         recipient = ask_text("Skriv modtageren:", lambda v: fields.text(v, "Modtager", max_length=fields.SHORT_MAX))
-    how = select("Hvordan?", [(m, m) for m in ctx.shown(safety.methods)])
+    how = select("Hvordan?", [(m, m) for m in ctx.offered(safety.methods)])
     informed = select("Har du informeret din leder?", [("Ja", True), ("Nej, ikke endnu", False)])
     if not informed:
         say(safety.rule, "bold red")  # the guide's own rule says what to do, and that the leader is told

@@ -149,7 +149,7 @@ def _case_event(row: dict, meetings: dict) -> dict:
     elif kind == EventKind.GUIDE_UPDATED:
         text = "Sagen følger nu den nyeste udgave af guiden. Svar på trin, som den ikke har, står stadig her."
     elif kind == EventKind.NAMED:
-        text = f"Barnet drøftes nu med navn: {row['to_value']}{because}."
+        text = f"Barnet drøftes nu med navn{because}."
     elif kind == EventKind.SUSPICION_REMOVED:
         text = f"Mistanken om vold eller overgreb er taget af sagen. Begrundelse: {reason}"
     else:

@@ -76,6 +76,11 @@ class Context:
         """The texts of guide items this case may see: the abuse path and its answers so far."""
         return parents.visible(items, self.abuse_path, self.decided)
 
+    def offered(self, items) -> list[str]:
+        """A list to choose from (the underretning's recipients and ways): those for this case's
+        answers, or every one if the guide's conditions leave none (never an empty choice)."""
+        return self.shown(items) or parents.visible(items, self.abuse_path)
+
 
 def applicable(step: Step, ctx: Context) -> bool:
     """Hidden on the abuse path if it means contacting the parents, or if it asks for the
@@ -138,9 +143,9 @@ def parse_underretning_fields(raw, ctx: Context) -> dict:
     safety = ctx.guide.safety
     return {
         "dato": fields.date(raw.get("dato"), "Dato for underretningen").isoformat(),
-        "modtager": fields.text(raw.get("modtager") or ctx.shown(safety.recipients)[0], "Modtager",
+        "modtager": fields.text(raw.get("modtager") or ctx.offered(safety.recipients)[0], "Modtager",
                                 max_length=fields.SHORT_MAX),
-        "hvordan": fields.text(raw.get("hvordan") or ctx.shown(safety.methods)[0], "Hvordan", max_length=fields.SHORT_MAX),
+        "hvordan": fields.text(raw.get("hvordan") or ctx.offered(safety.methods)[0], "Hvordan", max_length=fields.SHORT_MAX),
         "leder_informeret": fields.yes_no(raw.get("leder_informeret", False), "leder_informeret"),
         "note": fields.text(raw.get("note"), "Note", required=False),
     }
@@ -399,14 +404,14 @@ def _save_records(store, case: dict, step: Step, value, guide: Guide) -> None:
 
 
 def name_child(store, case: dict, guide: Guide, name: str, reason: str) -> None:
-    """An anonymous case gets the child's name (consent given): the case row and an event in the
-    history; the child step's answer stays as given (anonymous), so the history tells both. Call
-    inside atomic(case)."""
+    """An anonymous case gets the child's name (consent given): the case row – the one place the
+    name is kept – and an event in the history; the child step's answer stays as given (anonymous),
+    so the history tells both. Call inside atomic(case)."""
     from rettidig_cli.domain.vocabulary import EventKind
 
     store.update_case(case, child_name=name)
     store.insert("case_events", case, {"kind": EventKind.NAMED, "on_day": dates.today().isoformat(),
-                                       "to_value": name, "reason": reason})
+                                       "reason": reason})
     store.audit("ændre", case["code"], "navngivet")
 
 
