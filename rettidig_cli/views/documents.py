@@ -100,6 +100,7 @@ def person_fields(plan: Plan) -> list[str]:
     fields += [e.name for e in plan.tovholders]
     fields += [u.recipient for u in plan.underretninger]
     fields += [p["hvem"] for p in plan.fit]
+    fields += list(plan.network)  # the family's own network: as personal as the parents' names
     return fields
 
 
