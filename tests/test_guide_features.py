@@ -121,6 +121,7 @@ def test_guide_show_docx_lists_the_texts_to_confirm_with_their_place_and_note(cl
         assert f"({len(guide.to_confirm)} tekster skal bekræftes)" in flat(result.out)
         doc = Document(io.BytesIO(out.read_bytes()))
         paragraphs = [p.text for p in doc.paragraphs]
+        assert not [p for p in paragraphs if "{" in p], guide_id  # every word filled in (the meeting's parts)
         at = paragraphs.index("Skal bekræftes af kommunen")
         listed = "\n".join(paragraphs[at:])
         for item in guide.to_confirm:
@@ -298,3 +299,10 @@ def test_a_recipient_only_for_the_parents_is_refused():
                                       'Familier, Herlev Kommune"]',
                             'recipients = [{ text = "Forældrene", parent_contact = true }]'))
     assert any("recipients» skal have mindst én tekst uden parent_contact" in p for p in found), found
+
+
+def test_guide_show_in_a_terminal_lists_the_meeting_and_what_to_confirm(cli):
+    shown = flat(ok(cli, "guide", "show", "ishoej-vallensbaek-tois").out)
+    assert ("1. Velkommen, og hvem deltager 2. Opfølgning på aftalerne 3. Nye aftaler – hvem gør hvad, og hvornår "
+            "4. Kort referat 5. Næste statusmøde FIT bruges ikke i guiden.") in shown
+    assert "Skal bekræftes af kommunen (8)" in shown and "[skal bekræftes]" in shown

@@ -544,11 +544,12 @@ def guide_show(
                             + ("  [skal bekræftes]" if option.label in marked else "") + "\n", style="dim")
         console.print(Panel(text, title=Text(f"Fase {number}: {phase.title}"), title_align="left"))
     from rettidig_cli.guide.reference import purposes_for
-    from rettidig_cli.views.plan import MEETING_PART_WORDS
+    from rettidig_cli.views.plan import part_words
 
-    parts = [p for p in g.meeting_parts() if g.fit_use or not p.part.startswith("fit_")]
-    form = Text("\n".join(f"{n}. " + (f"{p.title}: {p.message} (noter.{p.id})" if p.part == "note"
-                                       else MEETING_PART_WORDS[p.part]) for n, p in enumerate(parts, start=1)))
+    parts = [p for p in g.meeting_parts()
+             if (g.fit_use or not p.part.startswith("fit_")) and (g.ruler or p.part != "placering")]
+    form = Text("\n".join(f"{n}. " + (f"{p.title}: {p.message} (noter.{p.id})" if p.part == "note" else part_words(g, p))
+                          for n, p in enumerate(parts, start=1)))
     if not g.fit_use:
         form.append("\nFIT bruges ikke i guiden.")
     console.print(Panel(form, title=Text(f"{g.meetings.plural}: mødets gang (rettidig møde hold)"), title_align="left"))

@@ -9,7 +9,7 @@ import datetime as dt
 from rettidig_cli.guide.reader import Guide, Item
 from rettidig_cli.guide.reference import purposes_for
 from rettidig_cli.views.documents import bullets, clean, paragraph, table
-from rettidig_cli.views.plan import MEETING_PART_WORDS
+from rettidig_cli.views.plan import part_words
 
 CONFIRM = " [skal bekræftes]"
 NOT_ON_ABUSE_PATH = " (ikke ved mistanke om vold eller overgreb)"
@@ -78,8 +78,9 @@ def build(guide: Guide, today: dt.date) -> dict:
                                                            for p in guide.ruler])]))
     meetings = guide.meetings
     form = [f"{part.title}: {part.message} (i en mødefil: noter.{part.id})" if part.part == "note"
-            else MEETING_PART_WORDS[part.part]
-            for part in guide.meeting_parts() if guide.fit_use or not part.part.startswith("fit_")]
+            else part_words(guide, part)
+            for part in guide.meeting_parts()
+            if (guide.fit_use or not part.part.startswith("fit_")) and (guide.ruler or part.part != "placering")]
     fit_line = ("FIT bruges ikke i guiden" if not guide.fit_use else
                 "FIT: " + (text(guide.fit_note) or "skemaerne tilbydes ved hvert møde"))
     sections.append(_section(meetings.plural, [bullets([
@@ -89,7 +90,7 @@ def build(guide: Guide, today: dt.date) -> dict:
         else "Forældrene deltager, når det aftales", fit_line]),
         paragraph("Mødets gang:"), bullets([f"{n}. {line}" for n, line in enumerate(form, start=1)]),
         *[block for part in guide.meeting_parts() if part.guidance
-          for block in (paragraph(f"Ved «{part.title or MEETING_PART_WORDS.get(part.part, part.part)}»:"),
+          for block in (paragraph(f"Ved «{part_words(guide, part)}»:"),
                         bullets(texts(part.guidance)))]]))
     if guide.law:
         sections.append(_section("Lovhenvisninger", [bullets([flag(f"{r.ref}: {r.text}", f"{r.ref}: {r.text}")

@@ -204,13 +204,16 @@ MEETING_PART_WORDS = {
 }
 
 
+def part_words(guide, part) -> str:
+    """One part of the guide's status meeting in words: a note's title, or the recorded part's line."""
+    return part.title if part.part == "note" else MEETING_PART_WORDS[part.part].format(label=guide.meetings.label.lower())
+
+
 def meeting_agenda(guide) -> tuple[str, ...]:
     """The agenda of the guide's status meeting, part by part as `møde hold` walks it: its own form
     (Åben Dialog …), without FIT or the Børnelineal where the guide has none. The referat is an
     agenda point only where the guide's form names it."""
-    return tuple(part.title if part.part == "note" else
-                 MEETING_PART_WORDS[part.part].format(label=guide.meetings.label.lower())
-                 for part in guide.meeting_parts()
+    return tuple(part_words(guide, part) for part in guide.meeting_parts()
                  if (guide.fit_use or not part.part.startswith("fit_")) and (guide.ruler or part.part != "placering")
                  and (guide.meetings.form or part.part != "referat"))
 
