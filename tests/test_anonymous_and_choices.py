@@ -239,3 +239,15 @@ def test_a_choice_longer_than_the_screen_is_explained_in_full_above_the_list(cli
     asked = screen.text()
     assert "Anonymt bekymringsbarn\r\n" in asked or "Anonymt bekymringsbarn\n" in asked
     assert "Anonymt bekymringsbarn – Drøftes" not in asked
+
+
+def test_navngiv_in_a_terminal_asks_for_the_consent_first_and_ctrl_c_changes_nothing(cli, tmp_path, screen):
+    code = new_case(cli, tmp_path, HERLEV, until(herlev_answers(), HERLEV, "droeftelse"))
+    stopped = cli(["navngiv", code], ENTER + "Mor og far" + ENTER + ENTER + "K." + CTRL_C)
+    assert stopped.code == 130
+    plan = plan_json(cli, code)
+    assert plan["barn"]["anonym"] is True and plan["foraeldre"]["samtykker"] == []
+    assert "Har forældrene givet samtykke til, at barnet drøftes med navn?" in screen.text()
+    ok(cli, "navngiv", code, keys=ENTER + "Mor og far" + ENTER + ENTER + "K.L." + ENTER)
+    plan = plan_json(cli, code)
+    assert plan["barn"]["navn"] == "K.L." and [c["navn"] for c in plan["foraeldre"]["samtykker"]] == ["Mor og far"]
