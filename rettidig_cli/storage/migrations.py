@@ -196,6 +196,23 @@ def m008_decision_kept_once(db: Database) -> None:
         db.execute("UPDATE answers SET value = 'null' WHERE id = ?", [answer_id])
 
 
+def m009_corrections(db: Database) -> None:
+    # A record entered by mistake is removed, not erased: it stays, marked with the day and the
+    # reason, in the history; the plan and the documents leave it out.
+    for table in ("observations", "factors", "agreements", "meetings", "consents", "tovholders", "positions",
+                  "underretninger", "decisions", "fit_scores"):
+        db[table].add_column("removed_on", str)
+        db[table].add_column("removed_reason", str)
+    # Every change to a case's records, row by row, grouped by the transaction that made it: a
+    # correction keeps the earlier version (as a journal does), and `fortryd` undoes the last group.
+    db["record_changes"].create(
+        {"id": int, "case_id": int, "change_id": int, "table_name": str, "row_id": int, "action": str,
+         "before": str, "after": str, "kind": str, "reason": str, "undone": int, "created_at": str},
+        pk="id", not_null={"case_id", "change_id", "table_name", "row_id", "action", "created_at"},
+        foreign_keys=[("case_id", "cases", "id")], defaults={"undone": 0})
+    db["record_changes"].create_index(["case_id", "change_id"])
+
+
 # Every step, in the order they are applied. A new step is added at the end.
 STEPS = (
     m001_initial,
@@ -206,6 +223,7 @@ STEPS = (
     m006_exports,
     m007_overview,
     m008_decision_kept_once,
+    m009_corrections,
 )
 NAMES = tuple(step.__name__ for step in STEPS)
 

@@ -212,6 +212,8 @@ class Store:
         self._identity: tuple[int, int] | None = None  # the file this connection opened
         self._writing_case: int | None = None  # the case atomic(case) has checked in this transaction
         self._savepoints = 0  # names each nested atomic() apart
+        self._change: dict | None = None  # this transaction's group in record_changes (see _journal)
+        self._journal_off = False  # while a change is undone: the undo is not a change of its own
         state = _prepare_file(path, create)
         warning = places.location_warning(path)
         self.warnings = [warning] if warning else []
@@ -277,14 +279,26 @@ class Store:
     def _insert(self, table: str, row: dict) -> int:
         """Insert one row; its id."""
         columns = ", ".join(f'"{name}"' for name in row)
-        return self.conn.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(row))})',
-                                 [_stored(v) for v in row.values()]).lastrowid
+        row_id = self.conn.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(row))})',
+                                   [_stored(v) for v in row.values()]).lastrowid
+        if table in JOURNALED:
+            self._journal(table, row_id, "insert", None, row)
+        return row_id
 
     def _update(self, table: str, row_id: int, fields: dict, case_id: int | None = None) -> None:
         """Change one row (of one case, when case_id is given). A row that is not there is a fault
         in the caller: atomic(case) has just checked the case."""
         if not fields:
             return
+        if table in JOURNALED or (table == "cases" and set(fields) - {"updated_at"}):
+            names = [name for name in fields if name != "updated_at"]
+            found = self.conn.execute(f'SELECT {", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)} FROM "{table}" '
+                                      f'WHERE id = ?', [row_id]).fetchone()
+            if found is not None:
+                before = dict(zip(names, found))
+                after = {name: fields[name] for name in names}
+                if before != {n: _stored(v) for n, v in after.items()}:
+                    self._journal(table, row_id, "update", before, after)
         assignments = ", ".join(f'"{name}" = ?' for name in fields)
         sql = f'UPDATE "{table}" SET {assignments} WHERE id = ?'
         params = [*(_stored(v) for v in fields.values()), row_id]
@@ -585,6 +599,7 @@ class Store:
                 raise
             finally:
                 self._writing_case = None
+                self._change = None
             conn.execute("COMMIT")
         except database_errors() as exc:
             if conn.in_transaction:
@@ -837,12 +852,14 @@ class Store:
     def save_answer(self, case: dict, step_id: str, phase_id: str, kind: str, value) -> None:
         """Mark a step answered. Call inside atomic(case) together with the step's records."""
         self._require_checked(case)
-        self.conn.execute(
-            "INSERT INTO answers (case_id, step_id, phase_id, kind, value, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(case_id, step_id) DO UPDATE SET "
-            "value = excluded.value, created_at = excluded.created_at",
-            [case["id"], step_id, phase_id, kind, json.dumps(value, ensure_ascii=False), now()],
-        )
+        text = json.dumps(value, ensure_ascii=False)
+        found = self.conn.execute("SELECT id FROM answers WHERE case_id = ? AND step_id = ?",
+                                  [case["id"], step_id]).fetchone()
+        if found is None:
+            self._insert("answers", {"case_id": case["id"], "step_id": step_id, "phase_id": phase_id, "kind": kind,
+                                     "value": text, "created_at": now()})
+        else:
+            self._update("answers", found[0], {"value": text, "created_at": now()})
         self.update_case(case)
 
     def add(self, table: str, case: dict, step_id: str, row: dict) -> int:
@@ -869,8 +886,8 @@ class Store:
         return None if found is None else tuple(found)
 
     def number_in_case(self, table: str, case: dict, row_id: int) -> int:
-        """A record's number in its case: counted up to its own row, so a record another window
-        saves meanwhile does not shift it."""
+        """A record's number in its case: counted up to its own row (removed ones too, see numbered),
+        so a record another window saves meanwhile does not shift it."""
         return self.conn.execute(f'SELECT count(*) FROM "{table}" WHERE case_id = ? AND id <= ?',
                                  [case["id"], row_id]).fetchone()[0]
 
@@ -894,8 +911,60 @@ class Store:
             raise ValueError(pragma)
         return [r[0] for r in self.conn.execute(f"PRAGMA {pragma}")]
 
-    def rows(self, table: str, case_id: int, order_by: str = "id") -> list[dict]:
-        return self.query(f'SELECT * FROM "{table}" WHERE case_id = ? ORDER BY {order_by}', [case_id])
+    def rows(self, table: str, case_id: int, order_by: str = "id", removed: bool = False) -> list[dict]:
+        """A case's records of one kind. A record removed by mistake (removed_on) is left out, unless
+        `removed` asks for it (the history shows it as removed)."""
+        hide = " AND removed_on IS NULL" if table in REMOVABLE and not removed else ""
+        return self.query(f'SELECT * FROM "{table}" WHERE case_id = ?{hide} ORDER BY {order_by}', [case_id])
+
+    def numbered(self, table: str, case_id: int) -> list[dict]:
+        """A case's records with their number ("nr"), counted over every record ever made, so a record
+        removed by mistake never moves the number of the ones after it (aftale nr. 3 stays nr. 3)."""
+        numbered = [{**row, "nr": nr} for nr, row in enumerate(self.rows(table, case_id, removed=True), start=1)]
+        return [row for row in numbered if not row.get("removed_on")]
+
+    # ------------------------------------------------------------ the journal of changes
+
+    def mark_change(self, kind: str, reason: str = "") -> None:
+        """Name this transaction's change (a correction, a removal …) for the history and `fortryd`."""
+        change = self._change_group()
+        change.update(kind=kind, reason=reason)
+        self.conn.execute("UPDATE record_changes SET kind = ?, reason = ? WHERE change_id = ?", [kind, reason, change["id"]])
+
+    def _change_group(self) -> dict:
+        if self._change is None:
+            number = self.conn.execute("SELECT coalesce(max(change_id), 0) + 1 FROM record_changes").fetchone()[0]
+            self._change = {"id": number, "kind": "", "reason": ""}
+        return self._change
+
+    def _journal(self, table: str, row_id: int, action: str, before: dict | None, after: dict | None) -> None:
+        """One row of a case changed in this transaction, with what it was and what it became."""
+        case_id = self._writing_case
+        if case_id is None or self._journal_off:
+            return
+        change = self._change_group()
+        self.conn.execute(
+            "INSERT INTO record_changes (case_id, change_id, table_name, row_id, action, before, after, kind, reason, "
+            "undone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            [case_id, change["id"], table, row_id, action,
+             json.dumps(before, ensure_ascii=False, default=str) if before is not None else None,
+             json.dumps({k: v for k, v in (after or {}).items()}, ensure_ascii=False, default=str),
+             change["kind"], change["reason"], now()])
+
+    def changes(self, case_id: int, undone: bool | None = None) -> list[dict]:
+        """The journal of a case, oldest first (undone: only those undone, or not; None: all)."""
+        where = "" if undone is None else f" AND undone = {int(undone)}"
+        return self.query(f"SELECT * FROM record_changes WHERE case_id = ?{where} ORDER BY change_id, id", [case_id])
+
+
+# The tables of a case's records: every change to them is journaled (record_changes), so that a
+# correction keeps the earlier version and `fortryd` can undo the last change.
+JOURNALED = frozenset(("observations", "factors", "agreements", "agreement_events", "meetings", "consents",
+                       "tovholders", "positions", "underretninger", "decisions", "fit_scores", "case_events",
+                       "answers"))
+# The records that can be removed by mistake (kept, marked removed_on; left out of plans and documents).
+REMOVABLE = frozenset(("observations", "factors", "agreements", "meetings", "consents", "tovholders", "positions",
+                       "underretninger", "decisions", "fit_scores"))
 
 
 def _stored(value):

@@ -37,8 +37,8 @@ def build(store, case: dict) -> list[dict]:
 def _build(store, case: dict, guide) -> list[dict]:
     cid = case["id"]
     entries = [_entry(None, case["created_at"], "Sag", f"Sagen er oprettet (guide: {guide.short or guide.name}).")]
-    agreements = {row["id"]: i for i, row in enumerate(store.rows("agreements", cid), start=1)}
-    meetings = {row["id"]: (i, row) for i, row in enumerate(store.rows("meetings", cid), start=1)}
+    agreements = {row["id"]: i for i, row in enumerate(store.rows("agreements", cid, removed=True), start=1)}
+    meetings = {row["id"]: (i, row) for i, row in enumerate(store.rows("meetings", cid, removed=True), start=1)}
 
     for step_id, row in store.answers(cid).items():
         value = row["value"]

@@ -57,6 +57,9 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
         # Text saved before cleaning existed, or written by another program, reaches no output raw.
         return [privacy.printable_tree(r) for r in store.rows(table, cid, order_by=order_by)]
 
+    def numbered(table: str) -> list[dict]:
+        return [privacy.printable_tree(r) for r in store.numbered(table, cid)]
+
     found = wizard.next_step(ctx)
     done = found is None and SAFETY_STEP_ID in answered
     phase = found[0] if found else guide.phases[-1]
@@ -92,10 +95,10 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
         events.setdefault(e["agreement_id"], []).append(
             AgreementEvent(e["on_day"], e["status"], e["note"] or "", e["meeting_id"]))
     agreements = [
-        Agreement(nr=nr, what=r["what"], who=r["who"], due=r["due"], status=r["status"], agreed=r["created_at"][:10],
+        Agreement(nr=r["nr"], what=r["what"], who=r["who"], due=r["due"], status=r["status"], agreed=r["created_at"][:10],
                   history=events.get(r["id"], []),
                   overdue=bool(r["due"] and r["status"] in OPEN_AGREEMENT and dt.date.fromisoformat(r["due"]) < today))
-        for nr, r in enumerate(rows("agreements"), start=1)
+        for r in numbered("agreements")
     ]
     case_events = rows("case_events")
     changes: dict[int, int] = {}  # how often each meeting was moved or cancelled (calendar SEQUENCE)
@@ -103,14 +106,14 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
         if e["meeting_id"] and e["kind"] in (EventKind.MOVED, EventKind.CANCELLED):
             changes[e["meeting_id"]] = changes.get(e["meeting_id"], 0) + 1
     meetings = [
-        Meeting(nr=nr, kind=r["kind"], day=r["day"], time=r["time"], participants=json.loads(r["participants"] or "[]"),
+        Meeting(nr=r["nr"], kind=r["kind"], day=r["day"], time=r["time"], participants=json.loads(r["participants"] or "[]"),
                 status=r["state"], moved_from=r["moved_from"], reason=r["moved_reason"] or "",
                 status_meeting=followup.is_status_meeting(guide, r), held_on=r["held_on"],
                 attended=json.loads(r["attended"]) if r["attended"] else None,
                 parents_present=None if r["parents_present"] is None else bool(r["parents_present"]),
                 absence_reason=r["parents_absent_reason"] or "", minutes=r["minutes"] or "",
                 cancel_reason=r["cancel_reason"] or "", changes=changes.get(r["id"], 0))
-        for nr, r in enumerate(rows("meetings"), start=1)
+        for r in numbered("meetings")
     ]
     # A meeting held early or late sits in the list on the day it was held.
     meetings.sort(key=lambda m: (m.held_on or m.day, m.time or "", m.nr))

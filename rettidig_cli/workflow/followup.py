@@ -46,8 +46,9 @@ def step_of_kind(guide: Guide, kind: str) -> Step | None:
 
 
 def numbered(store, table: str, case: dict) -> list[dict]:
-    """A case's agreements or meetings with a stable number (1, 2, ...) in the order they were made."""
-    return [{**row, "nr": i} for i, row in enumerate(store.rows(table, case["id"]), start=1)]
+    """A case's records with a stable number (1, 2, ...) in the order they were made; a removed
+    record keeps its number, unused (see Store.numbered)."""
+    return store.numbered(table, case["id"])
 
 
 def pick(rows: list[dict], nr, what: str, case: dict) -> dict:
