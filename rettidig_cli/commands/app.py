@@ -21,7 +21,7 @@ from rettidig_cli.commands.common import (  # noqa: E402
     AnswersOption, CaseArg, DanishCommand, DanishGroup, DbOption, asking_guard, home_folder, in_terminal, open_store,
     out_console, plural, read_answers, say, warn,
 )
-from rettidig_cli.commands import data as cli_data, export as cli_export, followup as cli_followup  # noqa: E402
+from rettidig_cli.commands import corrections as cli_corrections, data as cli_data, export as cli_export, followup as cli_followup  # noqa: E402,E501
 from rettidig_cli.domain.errors import Interrupted, NoTerminalError, RettidigError, UsageError  # noqa: E402
 
 app = typer.Typer(
@@ -564,6 +564,7 @@ def guide_show(
 
 
 cli_followup.register(app)
+cli_corrections.register(app)
 cli_export.register(app)
 cli_data.register(app)
 

@@ -207,7 +207,7 @@ def m009_corrections(db: Database) -> None:
     # correction keeps the earlier version (as a journal does), and `fortryd` undoes the last group.
     db["record_changes"].create(
         {"id": int, "case_id": int, "change_id": int, "table_name": str, "row_id": int, "action": str,
-         "before": str, "after": str, "kind": str, "reason": str, "undone": int, "created_at": str},
+         "before": str, "after": str, "kind": str, "reason": str, "undone": int, "undone_at": str, "created_at": str},
         pk="id", not_null={"case_id", "change_id", "table_name", "row_id", "action", "created_at"},
         foreign_keys=[("case_id", "cases", "id")], defaults={"undone": 0})
     db["record_changes"].create_index(["case_id", "change_id"])

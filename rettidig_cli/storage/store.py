@@ -951,6 +951,33 @@ class Store:
              json.dumps({k: v for k, v in (after or {}).items()}, ensure_ascii=False, default=str),
              change["kind"], change["reason"], now()])
 
+    def undo_change(self, case: dict, change_id: int) -> None:
+        """Put a case's rows back as they were before one change: rows it added are deleted, rows it
+        changed get their earlier values. The change stays in the journal, marked undone. Call
+        inside atomic(case)."""
+        self._require_checked(case)
+        rows = self.query("SELECT * FROM record_changes WHERE case_id = ? AND change_id = ? ORDER BY id DESC",
+                          [case["id"], change_id])
+        self._journal_off = True
+        try:
+            for row in rows:
+                table = row["table_name"]
+                if table not in JOURNALED and table != "cases":
+                    raise RuntimeError(f"not a journaled table: {table}")
+                where = "id = ?" if table == "cases" else "id = ? AND case_id = ?"
+                key = [row["row_id"]] if table == "cases" else [row["row_id"], case["id"]]
+                if row["action"] == "insert":
+                    self.conn.execute(f'DELETE FROM "{table}" WHERE {where}', key)
+                else:
+                    before = json.loads(row["before"])
+                    assignments = ", ".join(f'"{name}" = ?' for name in before)
+                    self.conn.execute(f'UPDATE "{table}" SET {assignments} WHERE {where}', [*before.values(), *key])
+        finally:
+            self._journal_off = False
+        self.conn.execute("UPDATE record_changes SET undone = 1, undone_at = ? WHERE case_id = ? AND change_id = ?",
+                          [now(), case["id"], change_id])
+        self.update_case(case)
+
     def changes(self, case_id: int, undone: bool | None = None) -> list[dict]:
         """The journal of a case, oldest first (undone: only those undone, or not; None: all)."""
         where = "" if undone is None else f" AND undone = {int(undone)}"

@@ -115,8 +115,30 @@ def _build(store, case: dict, guide) -> list[dict]:
         leader = "lederen er informeret" if row["leader_informed"] else "lederen er IKKE informeret"
         entries.append(_entry(row["sent_on"], row["created_at"], "Underretning",
                               f"Underretning til {row['recipient']} ({row['method']}); {leader}."))
+    entries += _corrections(store, case, guide)
     entries.sort(key=lambda e: (e["dato"], e["registreret"]))
     return privacy.printable_tree(entries)
+
+
+def _corrections(store, case: dict, guide) -> list[dict]:
+    """Corrections and removals with the earlier version, and every change undone, from the journal."""
+    from rettidig_cli.workflow import corrections
+
+    groups: dict[int, list[dict]] = {}
+    for row in store.changes(case["id"]):
+        groups.setdefault(row["change_id"], []).append(row)
+    entries = []
+    for group in groups.values():
+        first = group[0]
+        if first["kind"] in ("ret", "fjern") or first["undone"]:
+            lines = " ".join(corrections.described(store, case, guide, group))
+        if first["kind"] in ("ret", "fjern"):
+            why = f" Grund: {first['reason']}" if first["kind"] == "ret" and first["reason"] else ""
+            entries.append(_entry(first["created_at"][:10], first["created_at"],
+                                  "Rettet" if first["kind"] == "ret" else "Fjernet", lines + why))
+        if first["undone"]:
+            entries.append(_entry(first["undone_at"][:10], first["undone_at"], "Fortrudt", f"Fortrudt: {lines}"))
+    return entries
 
 
 def _held(row: dict, number: int, recorded: str) -> dict:

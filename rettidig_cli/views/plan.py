@@ -118,9 +118,12 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
     # A meeting held early or late sits in the list on the day it was held.
     meetings.sort(key=lambda m: (m.held_on or m.day, m.time or "", m.nr))
     tovholders = rows("tovholders")
+    # The latest answer on each consent counts (»ikke endnu«, then »ja« with `underskrift`); the
+    # history keeps every one.
+    latest = {(r["step_id"], r["topic"]): r for r in rows("consents")}
     consents = [Consent(r["topic"], r["step_id"], r["answer"], r["given_by"], r["given_on"],
                         guide.step_title(r["step_id"]) or NAMING_CONSENT)  # `navngiv`: a consent of no step
-                for r in rows("consents")]
+                for r in latest.values()]
     positions = rows("positions")
     ruler = {p.id: p for p in guide.ruler}
     underretninger = [Underretning(r["sent_on"], r["recipient"], r["method"], bool(r["leader_informed"]), r["note"] or "")

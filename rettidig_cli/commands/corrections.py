@@ -1,0 +1,202 @@
+"""Commands that correct what was written: `ret` (a record's fields), `fjern` (a record entered by
+mistake), `fortryd` (the last change) and `underskrift` (the parents' signature, when it happens).
+Each works with flags (scripts) or asks in a terminal; both validate with workflow/corrections.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from rettidig_cli.commands.common import CaseArg, DanishCommand, DbOption, asking_guard, say
+from rettidig_cli.commands.followup import Flag, YesFlag, _checked, _load, _need_terminal
+from rettidig_cli.domain.errors import UsageError
+
+KindArg = Annotated[Optional[str], typer.Argument(
+    help="Hvad der rettes: observation, faktor, aftale, møde, samtykke, underretning, placering eller tovholder. "
+         "Udelades: du vælger.", show_default=False, metavar="HVAD")]
+NrArg = Annotated[Optional[str], typer.Argument(help="Nummeret (se rettidig plan SAG). Udelades: du vælger.",
+                                                show_default=False, metavar="NR")]
+ReasonFlag = Annotated[Optional[str], Flag("Hvorfor (står i historikken).", "--grund")]
+
+
+def _choose_record(store, row, kind_name, nr):
+    """The kind and the record: from the arguments, or chosen in a terminal from the case's records."""
+    from rettidig_cli.ui import prompts
+    from rettidig_cli.workflow import corrections
+
+    if kind_name is None:
+        _need_terminal(["HVAD", "NR"], "ret")
+        present = [k for k in corrections.KINDS.values() if corrections.records(store, row, k)]
+        if not present:
+            raise UsageError(f"Sag {row['code']} har endnu intet at rette.")
+        kind_name = prompts.select("Hvad vil du rette?", [(k.noun, k.name) for k in present])
+    which = corrections.kind(kind_name)
+    if nr is None:
+        found = corrections.records(store, row, which)
+        if not found:
+            raise UsageError(f"Sag {row['code']} har ingen {which.noun.lower()}.")
+        _need_terminal(["NR"], "ret")
+        chosen = prompts.select(f"Hvilken {which.noun.lower()}?",
+                                [(f"Nr. {r['nr']}: {which.summary(r)}", r["nr"]) for r in found])
+        return which, corrections.pick(store, row, which, chosen)
+    return which, corrections.pick(store, row, which, nr)
+
+
+def ret(
+    case: CaseArg,
+    hvad: KindArg = None,
+    nr: NrArg = None,
+    felt: Annotated[Optional[list[str]], typer.Option(
+        "--felt", "-f", help="Et felt og dets nye værdi: --felt hvem=Bo (gentag for flere felter).",
+        show_default=False)] = None,
+    grund: ReasonFlag = None,
+    confirmed: YesFlag = False,
+    db: DbOption = None,
+) -> None:
+    """Ret en observation, aftale, et møde, samtykke, en underretning, placering, faktor eller tovholder. Den tidligere udgave står i historikken.
+
+    Eksempel: rettidig ret RT-2026-001 aftale 2 --felt hvem=Bo --felt senest=1-3-2027 --grund "Bo overtager"
+    """
+    from rettidig_cli.ui import prompts
+    from rettidig_cli.workflow import corrections
+
+    store, row, _ = _load(db, case)
+    with asking_guard("Intet er rettet."):
+        which, record = _choose_record(store, row, hvad, nr)
+        if felt:
+            raw = {}
+            for item in felt:
+                key, sep, value = item.partition("=")
+                if not sep:
+                    raise UsageError(f"«{item}» skal skrives felt=værdi, fx hvem=Bo.")
+                raw[key.strip().lower()] = value.strip()
+        else:
+            _need_terminal(["--felt felt=værdi"], "ret")
+            raw = _ask_fields(which, record, row)
+        changes = _checked(lambda: corrections.parse_changes(which, record, raw, row))
+        if not changes:
+            raise UsageError(f"Intet at rette: {which.noun.lower()} nr. {record['nr']} er allerede sådan.")
+        for label, before, after in changes.values():
+            say(f"{label}: «{corrections.shown_value(before)}» → «{corrections.shown_value(after)}»")
+        if grund is None and prompts.terminal_available() and not confirmed:
+            grund = prompts.ask_text("Hvorfor? (står i historikken)", lambda v: v, instruction="(kan springes over)")
+        if not confirmed and prompts.terminal_available():
+            if not prompts.yes(f"Ret {which.noun.lower()} nr. {record['nr']}?", True):
+                say("Intet er rettet.")
+                return
+    corrections.correct(store, row, which, record, changes, grund or "")
+    say(f"{which.noun} nr. {record['nr']} er rettet i sag ", (row["code"], "bold"),
+        ". Den tidligere udgave står i historikken.")
+
+
+def _ask_fields(which, record, case) -> dict:
+    """Each field with its value now as the suggestion: Enter keeps it."""
+    from rettidig_cli.ui import prompts
+    from rettidig_cli.workflow import corrections
+
+    raw = {}
+    for field in which.fields:
+        now = corrections.shown_value(record[field.column], empty="")
+        answer = prompts.ask_text(f"{field.label}:", lambda v, f=field: f.parse(v, case), default=now)
+        raw[field.key] = answer
+    return raw
+
+
+def fjern(
+    case: CaseArg,
+    hvad: KindArg = None,
+    nr: NrArg = None,
+    grund: ReasonFlag = None,
+    confirmed: YesFlag = False,
+    db: DbOption = None,
+) -> None:
+    """Fjern en observation, aftale, et møde o.l., der er skrevet ind ved en fejl. Den står i historikken som fjernet med grunden; rettidig slet SAG sletter hele sagen.
+
+    Eksempel: rettidig fjern RT-2026-001 observation 3 --grund "Skrevet på den forkerte sag"
+    """
+    from rettidig_cli.ui import prompts
+    from rettidig_cli.workflow import corrections
+
+    store, row, _ = _load(db, case)
+    with asking_guard("Intet er fjernet."):
+        which, record = _choose_record(store, row, hvad, nr)
+        say(f"{which.noun} nr. {record['nr']}: {which.summary(record)}")
+        if grund is None:
+            _need_terminal(["--grund"], "fjern")
+            grund = prompts.ask_text("Hvorfor fjernes den? (står i historikken)",
+                                     lambda v: corrections.reason(v))
+        if not confirmed and prompts.terminal_available():
+            if not prompts.yes(f"Fjern {which.noun.lower()} nr. {record['nr']}?", False):
+                say("Intet er fjernet.")
+                return
+    corrections.remove(store, row, which, record, grund)
+    say(f"{which.noun} nr. {record['nr']} er fjernet fra sag ", (row["code"], "bold"),
+        ". Den står i historikken som fjernet. Fortryd med: ", (f"rettidig fortryd {row['code']}", "bold"))
+
+
+def fortryd(
+    case: CaseArg,
+    confirmed: YesFlag = False,
+    db: DbOption = None,
+) -> None:
+    """Fortryd den seneste ændring af sagen – den vises først. Kør igen for at gå et skridt mere tilbage.
+
+    Eksempel: rettidig fortryd RT-2026-001
+    """
+    from rettidig_cli.ui import prompts
+    from rettidig_cli.workflow import corrections
+
+    store, row, guide = _load(db, case)
+    change = corrections.last_change(store, row, guide)
+    if change is None:
+        raise UsageError(f"Sag {row['code']} har ingen ændringer at fortryde.")
+    from rettidig_cli.domain import dates
+
+    say((f"Den seneste ændring ({dates.format_iso(change.at[:10])}):", "bold"))
+    for line in change.lines:
+        say(f"  • {line}")
+    if change.refused:
+        raise UsageError(change.refused)
+    if not confirmed:
+        if not prompts.terminal_available():
+            raise UsageError("Der er ingen terminal at spørge i. Tilføj --ja for at fortryde ændringen ovenfor.",
+                             hint=f"rettidig fortryd {row['code']} --ja")
+        with asking_guard("Intet er fortrudt."):
+            if not prompts.yes("Fortryd den?", False):
+                say("Intet er fortrudt.")
+                return
+    corrections.undo(store, row, change)
+    say("Fortrudt. Ændringen står i historikken som fortrudt. Fortryd en til med: ",
+        (f"rettidig fortryd {row['code']}", "bold"))
+
+
+def underskrift(
+    case: CaseArg,
+    navn: Annotated[Optional[str], Flag("Hvem der har skrevet under (fx begge forældre).", "--navn")] = None,
+    dato: Annotated[Optional[str], Flag("Hvornår (standard: i dag).", "--dato")] = None,
+    db: DbOption = None,
+) -> None:
+    """Registrér forældrenes underskrift på handleplanen, når den sker.
+
+    Eksempel: rettidig underskrift RT-2026-001 --navn "Begge forældre" --dato 3-2-2027
+    """
+    from rettidig_cli.domain import dates, fields
+    from rettidig_cli.ui import prompts
+    from rettidig_cli.workflow import corrections
+
+    store, row, guide = _load(db, case)
+    if navn is None:
+        _need_terminal(["--navn"], "underskrift")
+        with asking_guard("Intet er gemt."):
+            navn = prompts.ask_text("Hvem har skrevet under?",
+                                    lambda v: fields.text(v, "Hvem", max_length=fields.SHORT_MAX),
+                                    instruction="(fx begge forældre)")
+            dato = dato or prompts.ask_date("Dato:", dates.today())
+    _checked(lambda: corrections.sign(store, row, guide, {"navn": navn, "dato": dato}))
+    say("Forældrenes underskrift er registreret i sag ", (row["code"], "bold"), ".")
+
+
+def register(app: typer.Typer) -> None:
+    for function, name in ((ret, "ret"), (fjern, "fjern"), (fortryd, "fortryd"), (underskrift, "underskrift")):
+        app.command(name=name, cls=DanishCommand)(function)
