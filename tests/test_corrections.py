@@ -1,0 +1,163 @@
+"""Correcting what was written: `ret` (a record's fields), `fjern` (a record entered by mistake),
+`fortryd` (the last change, step by step) and `underskrift` (the parents' signature when it
+happens). Each keeps the earlier version in the journal, the history and the audit log."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import CTRL_C, DOWN, ENTER, query
+from helpers import flat, ok, plan_json
+from test_wizard_interactive import screen  # noqa: F401 - the fixture
+
+
+@pytest.fixture
+def ikast(seeded) -> str:
+    return seeded("ikast-brande-dagtilbud", 5)  # the example walked to the end
+
+
+def history(cli, code: str) -> str:
+    return flat(ok(cli, "historik", code).out)
+
+
+def test_ret_corrects_an_agreement_and_the_history_keeps_the_earlier_version(cli, ikast, data_home):
+    before = plan_json(cli, ikast)["aftaler"][1]
+    ok(cli, "ret", ikast, "aftale", "2", "--felt", "hvem=Bo", "--felt", "senest=1-3-2027", "--grund", "Bo overtager")
+    after = plan_json(cli, ikast)["aftaler"][1]
+    assert (after["nr"], after["hvem"], after["senest"], after["hvad"]) == (2, "Bo", "2027-03-01", before["hvad"])
+    told = history(cli, ikast)
+    assert f"Aftale nr. 2: Hvem «{before['hvem']}» → «Bo»" in told and "Grund: Bo overtager" in told
+    assert query(data_home, "SELECT detail FROM audit_log WHERE detail LIKE 'rettet%'") == [{"detail": "rettet: aftale"}]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["aftale", "2", "--felt", "farve=blå"], "«farve» kan ikke rettes på en aftale. Det kan: hvad, hvem, senest"),
+    (["aftale", "9", "--felt", "hvem=Bo"], "har ingen aftale nr. 9"),
+    (["hest", "1", "--felt", "hvem=Bo"], "«hest» kan ikke rettes"),
+    (["aftale", "2", "--felt", "hvem"], "skal skrives felt=værdi"),
+    (["aftale", "2", "--felt", "senest=31-2-2027"], "Senest"),
+])
+def test_ret_refuses_what_it_cannot_correct_and_changes_nothing(cli, ikast, args, message):
+    before = plan_json(cli, ikast)
+    result = cli(["ret", ikast, *args])
+    assert result.code == (5 if "har ingen" in message else 2) and message in flat(result.err), result.err
+    assert plan_json(cli, ikast) == before
+
+
+def test_ret_with_nothing_new_says_so(cli, ikast):
+    who = plan_json(cli, ikast)["aftaler"][0]["hvem"]
+    result = cli(["ret", ikast, "aftale", "1", "--felt", f"hvem={who}"])
+    assert result.code == 2 and "Intet at rette" in flat(result.err)
+
+
+def test_fjern_takes_a_record_out_of_the_plan_and_keeps_the_numbers(cli, ikast, tmp_path):
+    ok(cli, "fjern", ikast, "aftale", "1", "--grund", "Skrevet to gange", "--ja")
+    plan = plan_json(cli, ikast)
+    assert [a["nr"] for a in plan["aftaler"]] == [2]  # nr. 2 stays nr. 2
+    ok(cli, "aftale", "status", ikast, "2", "--status", "udført")
+    assert plan_json(cli, ikast)["aftaler"][0]["status"] == "udført"
+    out = tmp_path / "handleplan.md"
+    ok(cli, "export", ikast, "--til", "handleplan", "--format", "md", "--out", str(out))
+    assert "Små legegrupper" not in out.read_text(encoding="utf-8")
+    assert "Aftale nr. 1 fjernet: «Små legegrupper" in history(cli, ikast) and "(Skrevet to gange)" in history(cli, ikast)
+    again = cli(["aftale", "status", ikast, "1", "--status", "udført"])
+    assert again.code != 0 and "har ingen aftale nr. 1" in flat(again.err)
+
+
+def test_fjern_needs_a_reason_without_a_terminal(cli, ikast):
+    result = cli(["fjern", ikast, "observation", "1"])
+    assert result.code != 0 and "--grund" in flat(result.err)
+    assert len(plan_json(cli, ikast)["observationer"]) == 2
+
+
+def test_fortryd_goes_back_one_change_at_a_time(cli, ikast):
+    start = plan_json(cli, ikast)
+    ok(cli, "ret", ikast, "observation", "2", "--felt", "hvad=Græd i 10 minutter")
+    ok(cli, "fjern", ikast, "observation", "1", "--grund", "Forkert barn", "--ja")
+    assert len(plan_json(cli, ikast)["observationer"]) == 1
+    shown = flat(ok(cli, "fortryd", ikast, "--ja").out)
+    assert "Observation nr. 1 fjernet" in shown
+    assert len(plan_json(cli, ikast)["observationer"]) == 2
+    shown = flat(ok(cli, "fortryd", ikast, "--ja").out)
+    assert "Observation nr. 2: Hvad" in shown
+    assert plan_json(cli, ikast)["observationer"] == start["observationer"]
+    told = history(cli, ikast)
+    assert told.count("Fortrudt:") == 2
+
+
+def test_fortryd_without_a_terminal_shows_the_change_and_changes_nothing(cli, ikast):
+    ok(cli, "fjern", ikast, "observation", "1", "--grund", "Forkert barn", "--ja")
+    result = cli(["fortryd", ikast])
+    assert result.code == 2 and "Observation nr. 1 fjernet" in flat(result.out) and "--ja" in flat(result.err)
+    assert len(plan_json(cli, ikast)["observationer"]) == 1
+
+
+def test_fortryd_of_a_walked_step_asks_it_again(cli, tmp_path, seeded):
+    code = seeded("resen", 1)
+    plan = plan_json(cli, code)
+    nxt = plan["naeste_skridt"]["trin"]
+    answers = tmp_path / "svar.toml"
+    answers.write_text('analyse = "Sproget"\nsagstype = "lille"\n', encoding="utf-8")
+    ok(cli, "resume", code, "--answers", str(answers))
+    assert plan_json(cli, code)["naeste_skridt"]["trin"] != nxt
+    ok(cli, "fortryd", code, "--ja")  # the decision
+    ok(cli, "fortryd", code, "--ja")  # the analysis
+    assert plan_json(cli, code)["naeste_skridt"]["trin"] == nxt
+    assert not [d for d in plan_json(cli, code)["beslutninger"] if d["trin"] == "sagstype"]
+
+
+def test_a_suspicion_is_never_undone(cli, ikast):
+    ok(cli, "mistanke", ikast, "--dato", "i dag", "--leder-informeret")
+    for _ in range(2):  # the underretning, then the suspicion itself
+        result = cli(["fortryd", ikast, "--ja"])
+        assert result.code == 2 and ("mistanke" in flat(result.err) or "underretningen bliver" in flat(result.err))
+    assert plan_json(cli, ikast)["mistanke_om_vold_eller_overgreb"] is True
+
+
+def test_on_the_abuse_path_an_underretning_is_corrected_never_removed(cli, ikast):
+    ok(cli, "mistanke", ikast, "--dato", "i dag")
+    result = cli(["fjern", ikast, "underretning", "1", "--grund", "fejl", "--ja"])
+    assert result.code == 2 and "underretningen bliver i sagen" in flat(result.err)
+    ok(cli, "ret", ikast, "underretning", "1", "--felt", "leder_informeret=ja")
+    assert plan_json(cli, ikast)["underretninger"][0]["leder_informeret"] is True
+
+
+def test_on_the_abuse_path_a_parent_is_not_made_responsible_by_a_correction(cli, ikast):
+    ok(cli, "mistanke", ikast, "--dato", "i dag", "--leder-informeret")
+    result = cli(["ret", ikast, "aftale", "2", "--felt", "hvem=Mor"])
+    assert result.code == 2 and "forældrene må ikke kontaktes" in flat(result.err)
+
+
+def test_underskrift_later_replaces_ikke_endnu_in_the_plan(cli, tmp_path, seeded):
+    code = seeded("resen", 2)
+    plan = plan_json(cli, code)
+    signature = [c for c in plan["foraeldre"]["samtykker"] if c["emne"] == "handleplan"]
+    ok(cli, "underskrift", code, "--navn", "Mor og far", "--dato", "i dag")
+    plan = plan_json(cli, code)
+    signatures = [c for c in plan["foraeldre"]["samtykker"] if c["emne"] == "handleplan"]
+    assert len(signatures) == 1 and signatures[0]["svar"] == "ja" and signatures[0]["navn"] == "Mor og far"
+    assert plan["foraeldre"]["underskrift"]["navn"] == "Mor og far"
+    assert len(signature) <= 1
+
+
+def test_underskrift_is_refused_on_the_abuse_path(cli, ikast):
+    ok(cli, "mistanke", ikast, "--dato", "i dag", "--leder-informeret")
+    result = cli(["underskrift", ikast, "--navn", "Mor"])
+    assert result.code == 2 and "underskrift indhentes ikke" in flat(result.err)
+
+
+def test_ret_in_a_terminal_keeps_what_enter_keeps_and_ctrl_c_changes_nothing(cli, ikast, screen):
+    before = plan_json(cli, ikast)
+    stopped = cli(["ret", ikast], DOWN * 2 + ENTER + DOWN + ENTER + ENTER + "B" + CTRL_C)  # aftale, nr. 2, …
+    assert stopped.code == 130 and plan_json(cli, ikast) == before
+    keys = (DOWN * 2 + ENTER  # Aftale (observation, faktor, aftale …)
+            + DOWN + ENTER  # nr. 2
+            + ENTER  # Hvad: kept
+            + "Bo" + ENTER  # Hvem
+            + ENTER  # Senest: kept
+            + "Bo overtager" + ENTER  # why
+            + ENTER)  # Ret? Ja
+    ok(cli, "ret", ikast, keys=keys)
+    after = plan_json(cli, ikast)["aftaler"][1]
+    assert (after["hvad"], after["hvem"], after["senest"]) == (before["aftaler"][1]["hvad"], "Bo",
+                                                               before["aftaler"][1]["senest"])
