@@ -68,6 +68,8 @@ def _run_wizard(store, case: dict, guide, source=None) -> None:
             "Der er ingen terminal at stille spørgsmålene i. Det, du har svaret, er gemt.",
             hint=f"Fortsæt i en terminal med: rettidig resume {case['code']}, eller brug --answers FIL.",
         ) from None
+    for notice in getattr(source, "notices", []) if from_file else []:
+        say((notice, "yellow"))
     if outcome == "paused":
         say("Sag ", (case["code"], "bold"), " er gemt. Fortsæt, når du er klar: ",
              (f"rettidig resume {case['code']}", "bold"))
@@ -160,6 +162,36 @@ def plan(
 
 
 LIST_LIMIT = 25  # cases in the morning view; the rest are counted under it ("og 40 flere")
+
+
+@app.command(name="find", cls=DanishCommand)
+def find_cases(
+    tekst: Annotated[str, typer.Argument(help="Det, du leder efter: en del af koden, barnets navn, tovholderen "
+                                              "eller et ord fra sagen.", show_default=False, metavar="TEKST")],
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv fundene som JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Find sager: koder, børnenes navne, tovholdere og det, der er skrevet i sagerne. Søgningen står i loggen.
+
+    Eksempel: rettidig find Ida
+    """
+    from rettidig_cli.storage.store import case_line
+
+    store = open_store(db)
+    with store.atomic():
+        found = store.search(tekst)
+        store.audit("søg", None, f"søgning, {len(found)} sager", shown=[case["code"] for case, _ in found])
+    rows = [{"kode": case["code"], "sag": case_line(case), "fundet_i": places} for case, places in found]
+    if as_json:
+        from rettidig_cli.ui.output import write_json
+
+        write_json(rows)
+        return
+    if not rows:
+        say(f"Ingen sager passer på «{tekst}».")
+        return
+    for row in rows:
+        say((row["kode"], "bold"), f"  {row['sag']}  (fundet i: {', '.join(row['fundet_i'])})")
 
 
 @app.command(name="list", cls=DanishCommand)

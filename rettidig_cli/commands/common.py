@@ -51,6 +51,23 @@ class _Danish:
             kwargs["subcommand_metavar"] = "KOMMANDO [ARG]..."
         super().__init__(*args, **kwargs)
 
+    def parse_args(self, ctx, args):
+        """A command that takes SAG, run in a terminal without it: the user chooses the case from a list."""
+        try:  # typer carries its own copy of click (0.17 and later); older typers use click itself
+            from typer._click.exceptions import MissingParameter
+        except ImportError:  # pragma: no cover - depends on the installed typer
+            from click.exceptions import MissingParameter
+
+        try:
+            return super().parse_args(ctx, args)
+        except MissingParameter as exc:
+            if exc.param is None or exc.param.name != "case":
+                raise
+            code = choose_case(args)
+            if code is None:
+                raise
+            return super().parse_args(ctx, [code, *args])
+
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
         if option is not None:
@@ -73,6 +90,28 @@ class _Danish:
             elif param.metavar is None and _type_name(param, ctx) in _METAVARS:
                 param.metavar = _METAVARS[_type_name(param, ctx)]
         return super().format_help(ctx, formatter)
+
+
+def choose_case(args: list[str]) -> str | None:
+    """In a terminal: the case the user picks from the open cases (most urgent first); None without
+    a terminal or without cases (then the missing SAG is said as before)."""
+    from rettidig_cli.ui import prompts
+
+    if not prompts.terminal_available():
+        return None
+    db = next((Path(args[i + 1]) for i, a in enumerate(args[:-1]) if a == "--db"), None)
+    from rettidig_cli.domain import dates
+    from rettidig_cli.views import overview
+
+    store = open_store(db)
+    with store.atomic():
+        rows, _ = overview.from_store(store, dates.today(), False, False, None, None, None, limit=None)
+        store.audit("søg", None, f"valg af sag, {len(rows)} sager", shown=[r["kode"] for r in rows])
+    if not rows:
+        return None
+    with asking_guard("Ingen sag er valgt."):
+        return prompts.select("Hvilken sag?", [(f"{r['kode']}  {r['barn']} ({r['tilbud'] or '–'}) – {r['fase']}",
+                                               r["kode"]) for r in rows])
 
 
 class DanishGroup(_Danish, TyperGroup):

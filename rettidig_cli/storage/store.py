@@ -11,13 +11,14 @@ import functools
 import getpass
 import json
 import os
+import re
 import sqlite3
 import stat
 import sys
 from pathlib import Path
 
 from rettidig_cli.domain import privacy
-from rettidig_cli.domain.errors import CaseChangedError, LockedError, NoTerminalError, NotFoundError, StoreError
+from rettidig_cli.domain.errors import CaseChangedError, LockedError, NoTerminalError, NotFoundError, StoreError, UsageError
 from rettidig_cli.domain.vocabulary import CaseStatus
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -822,16 +823,84 @@ class Store:
         # The index finds a code as rettidig writes it; a code changed by hand in the file is
         # still found, by reading every case.
         rows = (self.query("SELECT * FROM cases WHERE code = ?", [wanted])
-                or self.query("SELECT * FROM cases WHERE upper(code) = ?", [wanted]))
+                or self.query("SELECT * FROM cases WHERE upper(code) = ?", [wanted])
+                or self.matching_cases(code))
         if not rows:
             raise NotFoundError(
                 f"Sagen «{code}» findes ikke i {self.path}.",
-                hint="Se dine sager med: rettidig list",
+                hint="Skriv sagens kode, en del af den, barnets navn eller initialer. Se dine sager med: rettidig list "
+                     "eller rettidig find TEKST",
             )
+        if len(rows) > 1:
+            with self.atomic():  # the candidates' names are shown: insight into each must say so
+                self.audit("søg", None, f"sag søgt, {len(rows)} sager", shown=[r["code"] for r in rows])
+            listed = "\n".join(f"  {r['code']}  {case_line(r)}" for r in rows[:CANDIDATES_SHOWN])
+            more = f"\n  … og {len(rows) - CANDIDATES_SHOWN} mere" if len(rows) > CANDIDATES_SHOWN else ""
+            raise UsageError(f"«{code}» passer på {len(rows)} sager:\n{listed}{more}",
+                             hint="Skriv sagens kode, fx " + rows[0]["code"])
         if log:
             with self.atomic():
                 self.audit("læs", rows[0]["code"])
         return rows[0]
+
+    def matching_cases(self, text: str) -> list[dict]:
+        """The cases a user means by a part of a code ("001", "2026-001", "RT-2026-1") or by the
+        child's name, a word of it or the initials ("Ida", "AB" for "A.B."); anonymous cases have no
+        name to find them by."""
+        wanted = " ".join(text.split()).casefold()
+        if not wanted:
+            return []
+        letters = re.sub(r"[\W_]", "", wanted)
+        number = re.fullmatch(r"(?:rt-?)?(?:(\d{4})-)?0*(\d+)", wanted)
+        found = []
+        for row in self.query("SELECT * FROM cases ORDER BY id"):
+            code = row["code"].casefold()
+            parts = re.fullmatch(r"rt-(\d{4})-0*(\d+)", code)
+            name = " ".join((row["child_name"] or "").split()).casefold()
+            initials = "".join(word[0] for word in re.findall(r"[^\W\d_]+", name))
+            if (number and parts and parts.group(2) == number.group(2)
+                    and number.group(1) in (None, parts.group(1))) \
+                    or (name and (name == wanted or wanted in name.split()
+                                  or (letters and letters in (re.sub(r"[\W_]", "", name), initials)))):
+                found.append(row)
+        return found
+
+    def same_child(self, case: dict) -> list[dict]:
+        """Other open cases about a child of the same name and age group: perhaps the same child."""
+        if not case["child_name"]:
+            return []
+        name = " ".join(case["child_name"].split()).casefold()
+        return [r for r in self.query("SELECT * FROM cases WHERE status = ? AND id != ? ORDER BY id",
+                                      [CaseStatus.OPEN, case["id"]])
+                if " ".join((r["child_name"] or "").split()).casefold() == name and r["age_group"] == case["age_group"]]
+
+    def search(self, text: str) -> list[tuple[dict, list[str]]]:
+        """Cases whose code, child, tovholder or written text holds `text`: (case, where it was found)."""
+        wanted = text.strip()
+        if not wanted:
+            return []
+        like = f"%{wanted.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
+        found: dict[int, list[str]] = {r["id"]: ["kode eller barn"] for r in self.matching_cases(wanted)}
+        for row in self.query("SELECT id FROM cases WHERE code LIKE ? ESCAPE '\\' OR child_name LIKE ? ESCAPE '\\'",
+                              [like, like]):
+            found.setdefault(row["id"], ["kode eller barn"])
+        sources = (("tovholders", "name", "tovholder"), ("observations", "what", "observation"),
+                   ("agreements", "what", "aftale"), ("agreements", "who", "aftale"), ("answers", "value", "tekst"),
+                   ("meetings", "minutes", "referat"), ("factors", "text", "faktor"))
+        for table, column, where in sources:
+            hide = " AND removed_on IS NULL" if table in REMOVABLE else ""
+            if table == "answers":  # the written answers, not the keys of a structured one
+                hide = " AND kind IN ('text', 'network')"
+            for row in self.query(f'SELECT DISTINCT case_id FROM "{table}" WHERE "{column}" LIKE ? ESCAPE \'\\\'{hide}',
+                                  [like]):
+                places = found.setdefault(row["case_id"], [])
+                if where not in places:
+                    places.append(where)
+        if not found:
+            return []
+        cases = {r["id"]: r for r in self.query(
+            f"SELECT * FROM cases WHERE id IN ({','.join('?' * len(found))}) ORDER BY id", list(found))}
+        return [(cases[i], places) for i, places in found.items() if i in cases]
 
     def cases(self, include_closed: bool = False) -> list[dict]:
         if include_closed:
@@ -992,6 +1061,15 @@ JOURNALED = frozenset(("observations", "factors", "agreements", "agreement_event
 # The records that can be removed by mistake (kept, marked removed_on; left out of plans and documents).
 REMOVABLE = frozenset(("observations", "factors", "agreements", "meetings", "consents", "tovholders", "positions",
                        "underretninger", "decisions", "fit_scores"))
+
+
+CANDIDATES_SHOWN = 10  # an ambiguous case name lists at most this many cases
+
+
+def case_line(row: dict) -> str:
+    """A case in one line, to tell it from others: the child, age group, setting and state."""
+    child = ", ".join(x for x in (row["child_name"] or "anonym", row["age_group"], row["setting"]) if x)
+    return f"{child} – {row['status']}, oprettet {row['created_at'][:10]}"
 
 
 def _stored(value):

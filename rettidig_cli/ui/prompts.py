@@ -471,6 +471,9 @@ class InteractiveSource:
             last = item
             say(f"Gemt ({count}).", "green")
 
+    def notice(self, text: str) -> None:
+        say(text, "yellow")
+
     def after_step(self, step, value, ctx) -> None:
         if step.kind == StepKind.CONSENT and value.get("barnets_navn"):
             say(f"Sagen drøftes nu med barnets navn ({value['barnets_navn']}); samtykket er gemt.", "green")

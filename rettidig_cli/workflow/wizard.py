@@ -519,6 +519,11 @@ def run(store, case: dict, guide: Guide, source) -> str:
             else:
                 value = source.step(step, ctx)
                 save_step(store, case, step, value, ctx)
+                if step.kind == StepKind.CHILD:
+                    for other in store.same_child(case):
+                        source.notice(f"Samme barn? Der er allerede en åben sag om {other['child_name']} ({other['age_group']}): "
+                                      f"{other['code']}. Er det samme barn, så fortsæt den i stedet: rettidig resume "
+                                      f"{other['code']} – og slet denne med: rettidig slet {case['code']}")
                 source.after_step(step, value, ctx)
         except Paused:
             return "paused"
@@ -534,6 +539,7 @@ class FileSource:
         self.raw = answers
         self.values: dict[str, Any] = {}
         self.warnings: list[str] = []
+        self.notices: list[str] = []  # said after the walk (e.g. another case about the same child)
         self._validate(ctx)
 
     def _error(self, step_id: str, exc: Exception, guide_id: str) -> UsageError:
@@ -629,6 +635,9 @@ class FileSource:
 
     def after_step(self, step, value, ctx):
         pass
+
+    def notice(self, text: str) -> None:
+        self.notices.append(text)
 
     def finished(self, ctx):
         pass
