@@ -22,7 +22,8 @@ def test_relative_words(monkeypatch):
     assert dates.parse_date("i morgen") == dt.date(2026, 5, 2)
 
 
-@pytest.mark.parametrize("text", ["31-2-2026", "3. marts", "", "2026/13/01", "i overmorgen", "12345"])
+@pytest.mark.parametrize("text", ["31-2-2026", "31/2", "", "2026/13/01", "i overovermorgen", "12345", "om to år",
+                                  "for 2 uger", "næste fredagsbar"])
 def test_bad_dates_give_danish_message_with_example(text):
     with pytest.raises(ValueError) as err:
         dates.parse_date(text)
@@ -88,7 +89,7 @@ def test_dates_as_rettidig_prints_them_are_read_back():
     assert parse_date("mandag 14. december 2026") == dt.date(2026, 12, 14)
     assert parse_date("14. dec. 2026") == dt.date(2026, 12, 14)
     assert parse_date("3. sept 2027") == dt.date(2027, 9, 3)
-    for wrong in ("14. decx 2026", "31. februar 2027", "14. de 2026", "3 december"):
+    for wrong in ("14. decx 2026", "31. februar 2027", "14. de 2026", "3 decx"):
         with pytest.raises(ValueError):
             parse_date(wrong)
 
@@ -98,3 +99,31 @@ def test_a_four_digit_year_is_taken_as_typed():
 
     assert parse_date("3-3-26") == dt.date(2026, 3, 3)
     assert parse_date("1-1-0050") == dt.date(50, 1, 1)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("fredag", dt.date(2026, 12, 4)),  # the nearest Friday: two days ago (today is Sunday 6 December)
+    ("næste fredag", dt.date(2026, 12, 11)), ("på fredag", dt.date(2026, 12, 11)),
+    ("sidste fredag", dt.date(2026, 12, 4)), ("i fredags", dt.date(2026, 12, 4)), ("søndag", dt.date(2026, 12, 6)),
+    ("næste søndag", dt.date(2026, 12, 13)),
+    ("3/3", dt.date(2027, 3, 3)), ("1.12", dt.date(2026, 12, 1)), ("14 dec", dt.date(2026, 12, 14)),
+    ("3. marts", dt.date(2027, 3, 3)), ("3 december", dt.date(2026, 12, 3)),
+    ("om 2 uger", dt.date(2026, 12, 20)), ("om en måned", dt.date(2027, 1, 6)), ("for en uge siden", dt.date(2026, 11, 29)),
+    ("i overmorgen", dt.date(2026, 12, 8)), ("i forgårs", dt.date(2026, 12, 4)), ("  Næste   Fredag ", dt.date(2026, 12, 11)),
+])
+def test_dates_as_people_say_them(monkeypatch, text, expected):
+    monkeypatch.setattr(dates, "today", lambda: dt.date(2026, 12, 6))
+    assert dates.parse_date(text) == expected
+    assert not dates.written_in_full(text)
+
+
+def test_a_month_is_a_calendar_month():
+    assert dates.add_months(dt.date(2027, 2, 1), 1) == dt.date(2027, 3, 1)
+    assert dates.add_months(dt.date(2027, 1, 31), 1) == dt.date(2027, 2, 28)
+    assert dates.add_months(dt.date(2026, 12, 15), 2) == dt.date(2027, 2, 15)
+
+
+def test_a_date_far_away_is_pointed_out(monkeypatch):
+    monkeypatch.setattr(dates, "today", lambda: dt.date(2026, 12, 6))
+    assert dates.far_away(dt.date(2028, 1, 1)) and dates.far_away(dt.date(2025, 1, 1))
+    assert dates.far_away(dt.date(2027, 6, 1)) is None

@@ -12,7 +12,7 @@ MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
     "juli", "august", "september", "oktober", "november", "december",
 )
-DATE_EXAMPLE = "3-3-2026, 03.03.2026 eller 2026-03-03"
+DATE_EXAMPLE = "3-3-2026, 3/3, 14. dec., fredag, næste fredag, i morgen eller om 2 uger"
 
 _DANISH = re.compile(r"^\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{2}|\d{4})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
@@ -20,7 +20,15 @@ _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 # "3. marts" typed in November could mean either March.
 _LONG = re.compile(r"^\s*(?:[a-zæøå]+\.?\s+)?(\d{1,2})\.?\s*([a-zæøå]{3,})\.?\s*(\d{4})\s*$")
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*$")
-_RELATIVE = {"i dag": 0, "idag": 0, "i morgen": 1, "imorgen": 1, "i går": -1, "igår": -1}
+_RELATIVE = {"i dag": 0, "idag": 0, "i morgen": 1, "imorgen": 1, "i går": -1, "igår": -1, "i overmorgen": 2,
+             "overmorgen": 2, "i forgårs": -2, "forgårs": -2}
+# Without a year: the nearest such day (typed in December, "3/3" is March next year, "1.12" this month).
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\s*\.?\s*$")
+_DAY_MONTH_NAME = re.compile(r"^\s*(?:[a-zæøå]+\.?\s+)?(\d{1,2})\.?\s*([a-zæøå]{3,})\.?\s*$")
+_WEEKDAY = re.compile(r"^\s*(næste|sidste|på|i)?\s*(mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag)s?\s*$")
+_COUNT = {"en": 1, "et": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6}
+_IN = re.compile(r"^\s*(om|for)\s+(\d{1,3}|en|et|to|tre|fire|fem|seks)\s+(dag|dage|uge|uger|måned|måneder)"
+                 r"(\s+siden)?\s*$")
 
 
 def today() -> dt.date:
@@ -29,9 +37,12 @@ def today() -> dt.date:
 
 def parse_date(text: str) -> dt.date:
     """Read a date typed in a Danish form; raise ValueError with a Danish message otherwise."""
-    raw = (text or "").strip().lower()
+    raw = " ".join((text or "").lower().split())
     if raw in _RELATIVE:
         return today() + dt.timedelta(days=_RELATIVE[raw])
+    spoken = _spoken(raw)
+    if spoken is not None:
+        return spoken
     match = _ISO.match(raw)
     if match:
         year, month, day = (int(g) for g in match.groups())
@@ -49,6 +60,77 @@ def parse_date(text: str) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise ValueError(f"«{text}» findes ikke i kalenderen. Skriv fx {DATE_EXAMPLE}.") from None
+
+
+def _spoken(raw: str) -> dt.date | None:
+    """A date as people say it: "3/3", "14 dec", "fredag", "næste fredag", "om 2 uger", "for en uge
+    siden"; None if the text is not one of these forms (a full date is read by parse_date)."""
+    now = today()
+    match = _WEEKDAY.match(raw)
+    if match:
+        which, wanted = match.group(1), WEEKDAYS.index(match.group(2))
+        ahead = (wanted - now.weekday()) % 7
+        if which == "næste":
+            return now + dt.timedelta(days=ahead or 7)
+        if which in ("sidste", "i"):  # "sidste fredag", "i fredags"
+            return now - dt.timedelta(days=(7 - ahead) % 7 or 7)
+        if which == "på":
+            return now + dt.timedelta(days=ahead)
+        back = (7 - ahead) % 7
+        return now + dt.timedelta(days=ahead) if ahead <= back else now - dt.timedelta(days=back)
+    match = _IN.match(raw)
+    if match:
+        direction, amount, unit, ago = match.groups()
+        if (direction == "for") != bool(ago):
+            return None
+        count = _COUNT.get(amount) or int(amount)
+        sign = -1 if ago else 1
+        if unit.startswith("måned"):
+            return add_months(now, sign * count)
+        return now + dt.timedelta(days=sign * count * (7 if unit.startswith("uge") else 1))
+    match = _DAY_MONTH.match(raw)
+    if match:
+        return _nearest(int(match.group(1)), int(match.group(2)), raw)
+    match = _DAY_MONTH_NAME.match(raw)
+    if match and _month(match.group(2)):
+        return _nearest(int(match.group(1)), _month(match.group(2)), raw)
+    return None
+
+
+def _nearest(day: int, month: int, raw: str) -> dt.date:
+    """The day and month in the year that puts it nearest to today (a tie: the coming one)."""
+    now = today()
+    found = []
+    for year in (now.year - 1, now.year, now.year + 1):
+        try:
+            found.append(dt.date(year, month, day))
+        except ValueError:
+            continue
+    if not found:
+        raise ValueError(f"«{raw}» findes ikke i kalenderen. Skriv fx {DATE_EXAMPLE}.")
+    return min(found, key=lambda d: (abs((d - now).days), d < now))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months later (1 Feb → 1 Mar; 31 Jan → 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    import calendar
+
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def written_in_full(text: str) -> bool:
+    """Whether a typed date names its year (3-3-2026): else the date understood is said back."""
+    raw = " ".join((text or "").lower().split())
+    return bool(_ISO.match(raw) or _DANISH.match(raw) or _LONG.match(raw))
+
+
+def far_away(day: dt.date) -> str | None:
+    """A warning for a date more than a year from today: most often a typo in the year."""
+    if abs((day - today()).days) > 366:
+        return f"Bemærk: {format_date(day)} ligger mere end et år fra i dag."
+    return None
 
 
 def plausible_range() -> tuple[dt.date, dt.date]:

@@ -114,8 +114,16 @@ def ask_date(message: str, default: dt.date | None = None, required: bool = True
         return day
 
     if default:  # shown as typed (14-12-2026); ask_text adds "Enter = ..." and how to leave it empty
-        return ask_text(message, parse, f"{default.day}-{default.month}-{default.year}", "(fx 3-3-2026)")
-    return ask_text(message, parse, instruction=f"(fx {dates.DATE_EXAMPLE}{'; tom = ingen' if not required else ''})")
+        raw = ask_text(message, parse, f"{default.day}-{default.month}-{default.year}", "(fx 3-3-2026, fredag, om 2 uger)")
+    else:
+        raw = ask_text(message, parse, instruction=f"(fx {dates.DATE_EXAMPLE}{'; tom = ingen' if not required else ''})")
+    day = parse(raw) if raw.strip() else None
+    if day and not dates.written_in_full(raw):
+        say(f"{raw.strip()} = {dates.format_date(day)}", "dim")  # the date understood, said back
+    warning = dates.far_away(day) if day else None
+    if warning:
+        say(warning, "yellow")
+    return raw
 
 
 def select(message: str, choices: list[tuple[str, object]], default=None, instruction=None):
