@@ -136,7 +136,7 @@ def test_explicit_meeting_dates_and_native_toml_dates(cli, tmp_path):
         ('dato = "2026-11-18"', 'dato = "31-02-2026"', "iagttagelser"),
         ('start = "2026-12-10"', 'start = "32.12.2026"', "statusmoeder"),
         ('dato = "2026-11-20"', 'dato = "20/13/2026"', "foraeldre-orienteret"),
-        ('senest = "2026-12-11"', 'senest = "i overmorgen"', "aftaler"),
+        ('senest = "2026-12-11"', 'senest = "i overovermorgen"', "aftaler"),
     ],
 )
 def test_invalid_date_is_refused_and_nothing_is_created(cli, tmp_path, data_home, old, new, step_id):

@@ -395,7 +395,7 @@ BAD_MEETING_DAYS = [
     pytest.param(lambda: future_weekday_on(12, 24).isoformat(), "Juleaftensdag", id="christmas-eve-optional"),
     pytest.param(lambda: past_working_day().isoformat(), "er overstået", id="past"),
     pytest.param(lambda: "31-2-2026", "«31-2-2026» findes ikke i kalenderen", id="no-such-date"),
-    pytest.param(lambda: "i overmorgen", "er ikke en dato", id="not-a-date"),
+    pytest.param(lambda: "i overovermorgen", "er ikke en dato", id="not-a-date"),
 ]
 
 

@@ -34,7 +34,7 @@ def test_ikast_guide_has_the_five_phases_in_order():
 
 def test_resen_guide_has_deadline_parents_always_and_lille_stor_sag():
     g = load("resen.toml")
-    assert g.observation_deadline_days == 30
+    assert (g.observation_deadline_months, g.observation_deadline_days) == (1, None)  # »inden for en måned«
     assert g.meetings.parents_always
     sag = g.step("sagstype")
     assert [o.id for o in sag.options] == ["lille", "stor"]
@@ -81,7 +81,7 @@ def good_text():
     (lambda t: t.replace('rule = "Ved mistanke', 'rulex = "Ved mistanke', 1), "«rule» mangler i [safety]",
      "mente du «rule»?"),
     (lambda t: t.replace('kind = "text"', 'kind = "nonsense"', 1), "kind", "skal være en af"),
-    (lambda t: t.replace("observations_days = 30", 'observations_days = "30"', 1), "deadlines.observations_days", "et helt tal"),
+    (lambda t: t.replace("observations_months = 1", 'observations_days = "30"', 1), "deadlines.observations_days", "et helt tal"),
     (lambda t: t.replace('when = "sagstype=stor"', 'when = "sagstype=mellem"', 1), "when", "mellem"),
     (lambda t: t.replace('id = "stikord"', 'id = "barn"', 1), "trin «barn»", "kun én gang"),
     (lambda t: t.replace("schema = 1", "schema = 9", 1), "schema", "kan kun læse"),

@@ -306,3 +306,16 @@ def test_guide_show_in_a_terminal_lists_the_meeting_and_what_to_confirm(cli):
     assert ("1. Velkommen, og hvem deltager 2. Opfølgning på aftalerne 3. Nye aftaler – hvem gør hvad, og hvornår "
             "4. Kort referat 5. Næste statusmøde FIT bruges ikke i guiden.") in shown
     assert "Skal bekræftes af kommunen (8)" in shown and "[skal bekræftes]" in shown
+
+
+@pytest.mark.plain_only
+def test_resens_month_for_the_observations_is_a_calendar_month():
+    """»Inden for en måned«: a case opened 1 February has its observations due 1 March, not 3 March."""
+    from rettidig_cli.guide.reader import load_file
+    from rettidig_cli.workflow import wizard
+
+    guide = load_file(GUIDES / "resen.toml")
+    due = wizard.observation_deadline(wizard.Context(guide=guide, created_on=dt.date(2027, 2, 1)))
+    assert due == dt.date(2027, 3, 1)
+    assert any("kan ikke stå sammen med observations_days" in p
+               for p in problems(mutate("resen", "observations_months = 1", "observations_months = 1\nobservations_days = 30")))

@@ -117,7 +117,7 @@ BROKEN = {
     "a when without =": ('when = "sagstype=stor"', 'when = "sagstype"'),
     "an id in capitals": ('id = "stikord"', 'id = "Stikord"'),
     "a required key missing": ('rule = "Ved mistanke', 'regel = "Ved mistanke'),
-    "a number written as text": ("observations_days = 30", 'observations_days = "30"'),
+    "a number written as text": ("observations_months = 1", 'observations_days = "30"'),
     "true/false written as text": ("parents_always = true", 'parents_always = "ja"'),
     "a key in the wrong table": ("[deadlines]\n", '[deadlines]\nlabel = "Frist"\n'),
     "an unknown role": ('role = "concern"', 'role = "bekymring"'),

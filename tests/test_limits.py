@@ -127,7 +127,7 @@ def test_a_guide_nested_too_deep_is_refused(cli, tmp_path, data_home, depth):
 def test_a_huge_observation_deadline_is_refused_before_a_case_exists(cli, tmp_path, data_home):
     code = new_case(cli)
     before = saved(data_home)
-    path = write(tmp_path / "frist.toml", resen_text().replace("observations_days = 30",
+    path = write(tmp_path / "frist.toml", resen_text().replace("observations_months = 1",
                                                                "observations_days = 1000000000000", 1))
     deadlines = LIMITS["guide"]["deadlines"]
     low, high = deadlines["observations_days_min"], deadlines["observations_days_max"]
@@ -140,7 +140,7 @@ def test_a_huge_observation_deadline_is_refused_before_a_case_exists(cli, tmp_pa
 
 SNAPSHOTS = {
     # Written by an older version that had no limits, or by hand: the case's own copy of its guide.
-    "enorm-frist": lambda t: t.replace("observations_days = 30", "observations_days = 1000000000000", 1),
+    "enorm-frist": lambda t: t.replace("observations_months = 1", "observations_days = 1000000000000", 1),
     "for-dyb": lambda t: t + "\nekstra = " + "[" * 100_000 + "]" * 100_000 + "\n",
     "for-stor": lambda t: t.replace('message = "Skriv stikord på, hvad bekymringen går ud på."',
                                     f'message = "{"x" * (LIMITS["guide"]["max_file_bytes"] + 10)}"', 1),
@@ -317,7 +317,7 @@ def test_a_guide_over_a_limit_names_the_key_and_the_limit(cli, tmp_path, data_ho
 def test_a_guide_with_a_number_of_thousands_of_digits_is_refused(cli, tmp_path, data_home):
     code = new_case(cli)
     before = saved(data_home)
-    path = write(tmp_path / "tal.toml", resen_text().replace("observations_days = 30",
+    path = write(tmp_path / "tal.toml", resen_text().replace("observations_months = 1",
                                                              "observations_days = " + "9" * 5000, 1))
     assert_danish_failure(cli(["guide", "show", str(path)]), 3, str(path), "ikke gyldig TOML")
     assert_danish_failure(cli(["new", "--guide", str(path), "--answers", str(RESEN_ANSWERS)]), 3, "ikke gyldig TOML")

@@ -318,7 +318,9 @@ def test_observation_deadline_coming_up_is_soon(cli, data_home, store):
     """Observations due within a week (Resen: one month after the case starts) are coming up."""
     code = phase_one_case(cli, data_home)
     deadline = dt.date.fromisoformat(plan_at(store, code, TODAY).observation_deadline)
-    assert deadline == TODAY + DAY * 30
+    from rettidig_cli.domain.dates import add_months
+
+    assert deadline == add_months(TODAY, 1)  # Resen: »inden for en måned«, a calendar month
     line = row_at(store, code, deadline - DAY * 3)
     assert line["niveau"] == overview.SOON
     assert f"Iagttagelserne skal ligge klar {danish_long(deadline)}" in line["opgaver"]

@@ -59,7 +59,7 @@ def test_resen_observation_deadline_is_overdue_when_observations_are_missing(cli
     store = Store(data_home / "rettidig.db")
     case = store.case(code, log=False)
     assert plans.build(store, case).overdue() == []
-    late = plans.as_json(plans.build(store, case, today=dt.date.today() + dt.timedelta(days=31)))
+    late = plans.as_json(plans.build(store, case, today=dt.date.today() + dt.timedelta(days=32)))
     assert any("Iagttagelserne skulle have ligget klar" in x for x in late["forsinket"])
     listed = json.loads(cli(["list", "--json"]).out)
     assert listed[0]["kode"] == code and listed[0]["fase"].startswith("1/3")

@@ -98,7 +98,7 @@ def test_suggested_date_replaced_by_a_typed_date(cli, case, screen):
     last = plan_json(cli, case)["observationer"][-1]
     assert (last["dato"], last["hvem"]) == (earlier.isoformat(), "Pædagog Ali")
     # the suggestion is shown in the form the user types
-    assert f"(fx 3-3-2026; Enter = {dk(today())})" in screen.text()
+    assert f"(fx 3-3-2026, fredag, om 2 uger; Enter = {dk(today())})" in screen.text()
 
 
 def test_agreement_who_typed_over_the_suggestion_then_accepted_with_enter(cli, case):

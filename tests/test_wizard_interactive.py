@@ -331,7 +331,9 @@ def test_full_resen_journey_stor_sag(cli, screen):
     consents = {c["emne"]: c["svar"] for c in plan["foraeldre"]["samtykker"]}
     assert consents == {"orienteret": "ja", "teammoede": "ikke endnu", "handleplan": "ja"}
     assert plan["placering"]["id"] == "bekymring"
-    assert plan["iagttagelsesfrist"] == (today + dt.timedelta(days=30)).isoformat()
+    from rettidig_cli.domain.dates import add_months
+
+    assert plan["iagttagelsesfrist"] == add_months(today, 1).isoformat()  # »inden for en måned«
 
     meetings = expected_meetings(today + dt.timedelta(weeks=6), 6, 3)
     assert [m["dato"] for m in plan["statusmoeder"]] == [d.isoformat() for d in meetings]
@@ -546,15 +548,15 @@ def test_bad_observation_dates_are_refused_and_asked_again(cli, screen, refusals
         + ENTER  # "Fortsæt til: Undersøg ..."
         + ENTER  # add an observation
         + retype(dk(today), "31-2-2026")  # no 31 February
-        + retype("31-2-2026", "i overmorgen")  # not a form the guide reads
-        + retype("i overmorgen", dk(yesterday))
+        + retype("31-2-2026", "i overovermorgen")  # not a form rettidig reads
+        + retype("i overovermorgen", dk(yesterday))
         + "Sad alene" + ENTER + ENTER + ENTER
         + ENTER + DOWN + ENTER + ENTER  # no more observations, no factors, laeringsmiljoe skipped
         + DOWN + ENTER  # stop before phase 3
     )
     result = cli(["new", "--guide", IKAST], keys)
     assert result.code == 0, result.err
-    date_refusals = [m for m in refusals if "31-2-2026" in m or "i overmorgen" in m]
+    date_refusals = [m for m in refusals if "31-2-2026" in m or "i overovermorgen" in m]
     assert len(date_refusals) == 2, refusals
     assert "findes ikke i kalenderen" in date_refusals[0]
     assert "er ikke en dato" in date_refusals[1]

@@ -171,6 +171,7 @@ class Guide(NamedTuple):
     sha: str = ""
     text: str = ""
     is_default: bool = False
+    observation_deadline_months: int | None = None  # »inden for en måned«: calendar months, not days
 
     def __repr__(self) -> str:  # not the whole file's text
         return f"Guide(id={self.id!r}, path={self.path!r})"
@@ -800,6 +801,9 @@ def parse_guide(text: str, path: str, sha: str | None = None, readers: list | No
             next_hint=phase_r.item("next_hint", conditional=True),
         ))
     deadlines = top.table_("deadlines", required=False)
+    if "observations_days" in deadlines.table and "observations_months" in deadlines.table:
+        deadlines.bad(deadlines.fail("observations_months", "kan ikke stå sammen med observations_days: skriv enten "
+                                                            "dage eller måneder"))
     fit_r = top.table_("fit", required=False)
     settings = top.texts("settings", required=True)
     age_groups, setting_ages = _age_groups(top, settings)
@@ -819,6 +823,8 @@ def parse_guide(text: str, path: str, sha: str | None = None, readers: list | No
         ruler=tuple(_ruler_position(r) for r in top.tables("ruler")),
         observation_deadline_days=deadlines.integer("observations_days", minimum=limits.observations_days[0],
                                                     maximum=limits.observations_days[1]),
+        observation_deadline_months=deadlines.integer("observations_months", minimum=limits.observations_months[0],
+                                                      maximum=limits.observations_months[1]),
         escalations=tuple(
             Escalation(r.ident("step"), r.texts("from", required=True), r.ident("to"))
             for r in top.tables("escalations")

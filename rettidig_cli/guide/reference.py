@@ -119,6 +119,7 @@ class Limits(NamedTuple):
     max_steps: int
     max_options: int
     observations_days: tuple[int, int]
+    observations_months: tuple[int, int]
     rhythm_weeks: tuple[int, int]
     meeting_count: tuple[int, int]
     answers_max_bytes: int  # an --answers file
@@ -150,6 +151,7 @@ def limits() -> Limits:
         max_steps=guide.integer("max_steps", required=True, minimum=1),
         max_options=guide.integer("max_options", required=True, minimum=2),
         observations_days=span(deadlines, "observations_days_min", "observations_days_max"),
+        observations_months=span(deadlines, "observations_months_min", "observations_months_max"),
         rhythm_weeks=span(meetings, "rhythm_weeks_min", "rhythm_weeks_max"),
         meeting_count=span(meetings, "count_min", "count_max"),
         answers_max_bytes=answers.integer("max_file_bytes", required=True, minimum=1000),

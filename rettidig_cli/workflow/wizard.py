@@ -107,6 +107,12 @@ def next_step(ctx: Context) -> tuple[Phase, Step] | None:
 def observation_deadline(ctx: Context) -> dt.date | None:
     """The day the observations are due; None without a deadline, or if the guide's number of
     days would reach past the calendar's end (no deadline that can be missed)."""
+    months = ctx.guide.observation_deadline_months
+    if months:  # »inden for en måned«: 1 February → 1 March
+        try:
+            return dates.add_months(ctx.created_on, months)
+        except ValueError:  # past the calendar's end: no deadline that can be missed
+            return None
     days = ctx.guide.observation_deadline_days
     return dates.add_days(ctx.created_on, days) if days else None
 
