@@ -161,3 +161,15 @@ def test_ret_in_a_terminal_keeps_what_enter_keeps_and_ctrl_c_changes_nothing(cli
     after = plan_json(cli, ikast)["aftaler"][1]
     assert (after["hvad"], after["hvem"], after["senest"]) == (before["aftaler"][1]["hvad"], "Bo",
                                                                before["aftaler"][1]["senest"])
+
+
+def test_the_twins_under_aftale_and_moede_correct_and_remove(cli, ikast):
+    ok(cli, "aftale", "ret", ikast, "2", "--hvem", "Bo", "--senest", "1-3-2027", "--ja")
+    agreement = plan_json(cli, ikast)["aftaler"][1]
+    assert (agreement["hvem"], agreement["senest"]) == ("Bo", "2027-03-01")
+    ok(cli, "møde", "ret", ikast, "1", "--referat", "Mor oplever fremgang.", "--ja")
+    assert plan_json(cli, ikast)["statusmoeder"][0]["referat"] == "Mor oplever fremgang."
+    ok(cli, "aftale", "slet", ikast, "1", "--grund", "Skrevet to gange", "--ja")
+    assert [a["nr"] for a in plan_json(cli, ikast)["aftaler"]] == [2]
+    ok(cli, "møde", "slet", ikast, "3", "--grund", "Oprettet to gange", "--ja")
+    assert [m["nr"] for m in plan_json(cli, ikast)["statusmoeder"]] == [1, 2]

@@ -197,6 +197,67 @@ def underskrift(
     say("Forældrenes underskrift er registreret i sag ", (row["code"], "bold"), ".")
 
 
+# The twins under `aftale` and `møde`: the same correction with the kind's own flags.
+NrTwin = Annotated[Optional[str], typer.Argument(help="Nummeret (se rettidig plan SAG). Udelades: du vælger.",
+                                                 show_default=False, metavar="NR")]
+
+
+def _given(**values) -> list[str]:
+    return [f"{key}={value}" for key, value in values.items() if value is not None]
+
+
+def agreement_correct(
+    case: CaseArg, nr: NrTwin = None,
+    hvad: Annotated[Optional[str], Flag("Hvad skal gøres.", "--hvad")] = None,
+    hvem: Annotated[Optional[str], Flag("Hvem gør det.", "--hvem")] = None,
+    senest: Annotated[Optional[str], Flag("Senest hvornår.", "--senest")] = None,
+    grund: ReasonFlag = None, confirmed: YesFlag = False, db: DbOption = None,
+) -> None:
+    """Ret en aftale (hvad, hvem, senest). Den tidligere udgave står i historikken.
+
+    Eksempel: rettidig aftale ret RT-2026-001 2 --hvem Bo --senest 1-3-2027
+    """
+    ret(case, "aftale", nr, _given(hvad=hvad, hvem=hvem, senest=senest) or None, grund, confirmed, db)
+
+
+def agreement_remove(case: CaseArg, nr: NrTwin = None, grund: ReasonFlag = None, confirmed: YesFlag = False,
+                     db: DbOption = None) -> None:
+    """Fjern en aftale, der er skrevet ind ved en fejl (den står i historikken som fjernet).
+
+    Eksempel: rettidig aftale slet RT-2026-001 2 --grund "Skrevet to gange" --ja
+    """
+    fjern(case, "aftale", nr, grund, confirmed, db)
+
+
+def meeting_correct(
+    case: CaseArg, nr: NrTwin = None,
+    deltagere: Annotated[Optional[str], Flag("Deltagerne, adskilt med komma.", "--deltagere")] = None,
+    tid: Annotated[Optional[str], Flag("Klokkeslæt, fx 14:00.", "--tid")] = None,
+    referat: Annotated[Optional[str], Flag("Mødets referat.", "--referat")] = None,
+    grund: ReasonFlag = None, confirmed: YesFlag = False, db: DbOption = None,
+) -> None:
+    """Ret et mødes deltagere, klokkeslæt eller referat (en ny dag: rettidig møde flyt).
+
+    Eksempel: rettidig møde ret RT-2026-001 1 --referat "Mor oplever fremgang."
+    """
+    ret(case, "møde", nr, _given(deltagere=deltagere, tidspunkt=tid, referat=referat) or None, grund, confirmed, db)
+
+
+def meeting_remove(case: CaseArg, nr: NrTwin = None, grund: ReasonFlag = None, confirmed: YesFlag = False,
+                   db: DbOption = None) -> None:
+    """Fjern et møde, der er skrevet ind ved en fejl (et møde, der ikke bliver til noget: rettidig møde aflys).
+
+    Eksempel: rettidig møde slet RT-2026-001 4 --grund "Oprettet to gange" --ja
+    """
+    fjern(case, "møde", nr, grund, confirmed, db)
+
+
 def register(app: typer.Typer) -> None:
+    from rettidig_cli.commands.followup import agreement_app, meeting_app
+
     for function, name in ((ret, "ret"), (fjern, "fjern"), (fortryd, "fortryd"), (underskrift, "underskrift")):
         app.command(name=name, cls=DanishCommand)(function)
+    agreement_app.command(name="ret", cls=DanishCommand)(agreement_correct)
+    agreement_app.command(name="slet", cls=DanishCommand)(agreement_remove)
+    meeting_app.command(name="ret", cls=DanishCommand)(meeting_correct)
+    meeting_app.command(name="slet", cls=DanishCommand)(meeting_remove)
