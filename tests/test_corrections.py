@@ -173,3 +173,14 @@ def test_the_twins_under_aftale_and_moede_correct_and_remove(cli, ikast):
     assert [a["nr"] for a in plan_json(cli, ikast)["aftaler"]] == [2]
     ok(cli, "møde", "slet", ikast, "3", "--grund", "Oprettet to gange", "--ja")
     assert [m["nr"] for m in plan_json(cli, ikast)["statusmoeder"]] == [1, 2]
+
+
+def test_a_second_meeting_on_the_same_day_is_pointed_out(cli, ikast):
+    first = plan_json(cli, ikast)["statusmoeder"][0]
+    day = first["dato"]
+    result = ok(cli, "møde", "ny", ikast, "--dato", day, "--tid", "09:00")
+    said = flat(result.out + result.err)
+    assert f"Bemærk: sagen har allerede et møde" in said and "Statusmøde nr. 1 kl. 14.00" in said
+    other = next(m for m in plan_json(cli, ikast)["statusmoeder"] if m["dato"] != day)
+    moved = ok(cli, "møde", "flyt", ikast, str(other["nr"]), "--dato", day, "--grund", "Ferie", "--ja")
+    assert "Bemærk: sagen har allerede et møde" in flat(moved.out + moved.err)

@@ -249,8 +249,13 @@ def meeting_new(
         after = max([dates.today()] + _plausible_days(planned, row["code"]))
         with asking_guard():
             value = ask.ask_new_meeting(store, row, guide, followup.suggested_next_day(store, row, guide, after))
+    warning = followup.same_day(store, row, value["dato"])
     followup.add_meeting(store, row, guide, value)
     _done(f"{guide.meetings.label} {_long(value['dato'])} kl. {value['tidspunkt'].replace(':', '.')} er gemt", row["code"])
+    if warning:
+        from rettidig_cli.commands.common import warn
+
+        warn(warning)
 
 
 def _plausible_days(meetings: list[dict], code: str) -> list:
@@ -330,8 +335,13 @@ def meeting_move(
         if value is None:
             say("Mødet er ikke flyttet.")
             return
+    warning = followup.same_day(store, row, value["dato"], but=meeting["id"])
     followup.move_meeting(store, row, meeting, value)
     _done(f"{meeting['kind']} nr. {meeting['nr']} er flyttet til {_long(value['dato'])}", row["code"])
+    if warning:
+        from rettidig_cli.commands.common import warn
+
+        warn(warning)
 
 
 @meeting_app.command(name="aflys", cls=DanishCommand)
