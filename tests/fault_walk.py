@@ -437,11 +437,14 @@ def check_erase(base: Path, template: Template) -> list[str]:
 
 def migrated_alike(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """Rows as they compare before and after the migrations: m007 adds the derived case_summaries
-    (made again by `list`), and m008 leaves a decision's choices only in its decisions rows (which a
-    file rettidig wrote already has), so its answer row holds null."""
-    alike = {table: found for table, found in rows.items() if table != "case_summaries"}
+    (made again by `list`), m008 leaves a decision's choices only in its decisions rows (which a
+    file rettidig wrote already has), so its answer row holds null, and m009 adds an empty journal
+    (record_changes) and the empty columns of a removed record (removed_on, removed_reason)."""
+    new_columns = ("removed_on", "removed_reason")
+    alike = {table: [{k: v for k, v in row.items() if not (k in new_columns and v is None)} for row in found]
+             for table, found in rows.items() if table not in ("case_summaries", "record_changes")}
     alike["answers"] = [{**row, "value": "null"} if row["kind"] == "decision" else row
-                        for row in rows.get("answers", [])]
+                        for row in alike.get("answers", [])]
     return alike
 
 
