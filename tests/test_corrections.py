@@ -184,3 +184,15 @@ def test_a_second_meeting_on_the_same_day_is_pointed_out(cli, ikast):
     other = next(m for m in plan_json(cli, ikast)["statusmoeder"] if m["dato"] != day)
     moved = ok(cli, "møde", "flyt", ikast, str(other["nr"]), "--dato", day, "--grund", "Ferie", "--ja")
     assert "Bemærk: sagen har allerede et møde" in flat(moved.out + moved.err)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fjern", "observation", "1", "--grund", "", "--ja"], "Grunden"),
+    (["fjern", "observation", "1", "--grund", "x" * 400, "--ja"], "Grunden"),
+    (["ret", "aftale", "1", "--felt", "hvem=Bo", "--grund", "x" * 400, "--ja"], "Grunden"),
+])
+def test_a_bad_reason_is_said_in_danish_and_changes_nothing(cli, ikast, args, message):
+    before = plan_json(cli, ikast)
+    result = cli([args[0], ikast, *args[1:]])
+    assert result.code == 2 and message in flat(result.err) and "uventet" not in result.err, result.err
+    assert plan_json(cli, ikast) == before

@@ -9,14 +9,12 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.commands.common import CaseArg, DanishCommand, DbOption, asking_guard, say
-from rettidig_cli.commands.followup import Flag, YesFlag, _checked, _load, _need_terminal
+from rettidig_cli.commands.followup import Flag, NrArg, YesFlag, _checked, _load, _need_terminal
 from rettidig_cli.domain.errors import UsageError
 
 KindArg = Annotated[Optional[str], typer.Argument(
     help="Hvad der rettes: observation, faktor, aftale, møde, samtykke, underretning, placering eller tovholder. "
          "Udelades: du vælger.", show_default=False, metavar="HVAD")]
-NrArg = Annotated[Optional[str], typer.Argument(help="Nummeret (se rettidig plan SAG). Udelades: du vælger.",
-                                                show_default=False, metavar="NR")]
 ReasonFlag = Annotated[Optional[str], Flag("Hvorfor (står i historikken).", "--grund")]
 
 
@@ -80,12 +78,13 @@ def ret(
         for label, before, after in changes.values():
             say(f"{label}: «{corrections.shown_value(before)}» → «{corrections.shown_value(after)}»")
         if grund is None and prompts.terminal_available() and not confirmed:
-            grund = prompts.ask_text("Hvorfor? (står i historikken)", lambda v: v, instruction="(kan springes over)")
+            grund = prompts.ask_text("Hvorfor? (står i historikken)", corrections.optional_reason,
+                                     instruction="(kan springes over)")
         if not confirmed and prompts.terminal_available():
             if not prompts.yes(f"Ret {which.noun.lower()} nr. {record['nr']}?", True):
                 say("Intet er rettet.")
                 return
-    corrections.correct(store, row, which, record, changes, grund or "")
+    _checked(lambda: corrections.correct(store, row, which, record, changes, grund or ""))
     say(f"{which.noun} nr. {record['nr']} er rettet i sag ", (row["code"], "bold"),
         ". Den tidligere udgave står i historikken.")
 
@@ -130,7 +129,7 @@ def fjern(
             if not prompts.yes(f"Fjern {which.noun.lower()} nr. {record['nr']}?", False):
                 say("Intet er fjernet.")
                 return
-    corrections.remove(store, row, which, record, grund)
+    _checked(lambda: corrections.remove(store, row, which, record, grund))
     say(f"{which.noun} nr. {record['nr']} er fjernet fra sag ", (row["code"], "bold"),
         ". Den står i historikken som fjernet. Fortryd med: ", (f"rettidig fortryd {row['code']}", "bold"))
 
@@ -198,16 +197,12 @@ def underskrift(
 
 
 # The twins under `aftale` and `møde`: the same correction with the kind's own flags.
-NrTwin = Annotated[Optional[str], typer.Argument(help="Nummeret (se rettidig plan SAG). Udelades: du vælger.",
-                                                 show_default=False, metavar="NR")]
-
-
 def _given(**values) -> list[str]:
     return [f"{key}={value}" for key, value in values.items() if value is not None]
 
 
 def agreement_correct(
-    case: CaseArg, nr: NrTwin = None,
+    case: CaseArg, nr: NrArg = None,
     hvad: Annotated[Optional[str], Flag("Hvad skal gøres.", "--hvad")] = None,
     hvem: Annotated[Optional[str], Flag("Hvem gør det.", "--hvem")] = None,
     senest: Annotated[Optional[str], Flag("Senest hvornår.", "--senest")] = None,
@@ -220,7 +215,7 @@ def agreement_correct(
     ret(case, "aftale", nr, _given(hvad=hvad, hvem=hvem, senest=senest) or None, grund, confirmed, db)
 
 
-def agreement_remove(case: CaseArg, nr: NrTwin = None, grund: ReasonFlag = None, confirmed: YesFlag = False,
+def agreement_remove(case: CaseArg, nr: NrArg = None, grund: ReasonFlag = None, confirmed: YesFlag = False,
                      db: DbOption = None) -> None:
     """Fjern en aftale, der er skrevet ind ved en fejl (den står i historikken som fjernet).
 
@@ -230,7 +225,7 @@ def agreement_remove(case: CaseArg, nr: NrTwin = None, grund: ReasonFlag = None,
 
 
 def meeting_correct(
-    case: CaseArg, nr: NrTwin = None,
+    case: CaseArg, nr: NrArg = None,
     deltagere: Annotated[Optional[str], Flag("Deltagerne, adskilt med komma.", "--deltagere")] = None,
     tid: Annotated[Optional[str], Flag("Klokkeslæt, fx 14:00.", "--tid")] = None,
     referat: Annotated[Optional[str], Flag("Mødets referat.", "--referat")] = None,
@@ -243,7 +238,7 @@ def meeting_correct(
     ret(case, "møde", nr, _given(deltagere=deltagere, tidspunkt=tid, referat=referat) or None, grund, confirmed, db)
 
 
-def meeting_remove(case: CaseArg, nr: NrTwin = None, grund: ReasonFlag = None, confirmed: YesFlag = False,
+def meeting_remove(case: CaseArg, nr: NrArg = None, grund: ReasonFlag = None, confirmed: YesFlag = False,
                    db: DbOption = None) -> None:
     """Fjern et møde, der er skrevet ind ved en fejl (et møde, der ikke bliver til noget: rettidig møde aflys).
 

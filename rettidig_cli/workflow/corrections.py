@@ -141,7 +141,7 @@ def correct(store, case: dict, which: Kind, record: dict, changes: dict[str, tup
     followup.require_open(case)
     if not changes:
         raise UsageError(f"Intet at rette: {which.noun.lower()} nr. {record['nr']} er allerede sådan.")
-    why = fields.text(why, "Grunden", required=False, max_length=fields.SHORT_MAX)
+    why = optional_reason(why)
     with store.atomic(case):
         store.mark_change("ret", why)
         store.change(which.table, case, record["id"], {column: after for column, (_, _, after) in changes.items()})
@@ -252,6 +252,11 @@ def _number(store, case: dict, table: str, row_id: int) -> int:
 def reason(value) -> str:
     """Why a record is removed: required, one line."""
     return fields.text(value, "Grunden", max_length=fields.SHORT_MAX)
+
+
+def optional_reason(value) -> str:
+    """Why a record is corrected: may be left out, one line."""
+    return fields.text(value, "Grunden", required=False, max_length=fields.SHORT_MAX)
 
 
 def shown_value(value, empty: str = "–") -> str:
