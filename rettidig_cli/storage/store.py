@@ -291,10 +291,10 @@ class Store:
         in the caller: atomic(case) has just checked the case."""
         if not fields:
             return
-        if table in JOURNALED or (table == "cases" and set(fields) - {"updated_at"}):
+        if self._journaling() and (table in JOURNALED or (table == "cases" and set(fields) - {"updated_at"})):
             names = [name for name in fields if name != "updated_at"]
-            found = self.conn.execute(f'SELECT {", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)} FROM "{table}" '
-                                      f'WHERE id = ?', [row_id]).fetchone()
+            columns = ", ".join(f'"{name}"' for name in names)
+            found = self.conn.execute(f'SELECT {columns} FROM "{table}" WHERE id = ?', [row_id]).fetchone()
             if found is not None:
                 before = dict(zip(names, found))
                 after = {name: fields[name] for name in names}
@@ -1006,11 +1006,15 @@ class Store:
             self._change = {"id": number, "kind": "", "reason": ""}
         return self._change
 
+    def _journaling(self) -> bool:
+        """Whether a write now is journaled: inside atomic(case), and not while a change is undone."""
+        return self._writing_case is not None and not self._journal_off
+
     def _journal(self, table: str, row_id: int, action: str, before: dict | None, after: dict | None) -> None:
         """One row of a case changed in this transaction, with what it was and what it became."""
-        case_id = self._writing_case
-        if case_id is None or self._journal_off:
+        if not self._journaling():
             return
+        case_id = self._writing_case
         change = self._change_group()
         self.conn.execute(
             "INSERT INTO record_changes (case_id, change_id, table_name, row_id, action, before, after, kind, reason, "

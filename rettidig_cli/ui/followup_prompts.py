@@ -6,6 +6,7 @@ answer is asked again with the reason, and nothing is saved until it is valid.""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from rettidig_cli.domain import dates, fields, fit
 from rettidig_cli.workflow import followup, wizard
@@ -187,6 +188,12 @@ class InteractiveMeeting:
         self.store, self.case, self.guide = store, case, guide
         self.parents_present: bool | None = None
 
+    @functools.cached_property
+    def ctx(self):
+        """The case's answers, read once: a meeting records meetings, scores and agreements, never
+        an answer of the guide, so they stay the same while it is held."""
+        return wizard.context_for(self.store, self.case, self.guide)
+
     def attendance(self, meeting):
         guide, case = self.guide, self.case
         planned = _stored_day(meeting) or dates.today()
@@ -217,8 +224,7 @@ class InteractiveMeeting:
 
     def part_intro(self, part):
         """The guide's words for a part of the meeting, as it begins (e.g. the Åben Dialog frame)."""
-        ctx = wizard.context_for(self.store, self.case, self.guide)
-        shown = ctx.shown(part.guidance)
+        shown = self.ctx.shown(part.guidance)
         if shown:
             say("\n".join(f"• {line}" for line in shown), "cyan")
 
@@ -239,8 +245,7 @@ class InteractiveMeeting:
         without_parents = bool(self.case["abuse_path"]) or self.parents_present is False
         suggestions = parents.visible(self.guide.fit_respondents or fit_rules().respondents, without_parents)
         if not without_parents:  # the family's own network can fill in a form too (chosen with the family)
-            network = wizard.context_for(self.store, self.case, self.guide).network()
-            suggestions += [name for name in network if name not in suggestions]
+            suggestions += [name for name in self.ctx.network() if name not in suggestions]
         defaults = iter(suggestions)
         while True:
             yield ask_fit_score(kind, child, suggestions, next(defaults, ""), fit.child_age(self.case["age_group"]),
@@ -259,7 +264,7 @@ class InteractiveMeeting:
 
     def new_agreements(self):
         step = Step(id="", kind="agreements", message="", phase_id="")
-        ctx = wizard.context_for(self.store, self.case, self.guide)
+        ctx = self.ctx
         last: dict = {}
         while yes("Aftalte I nye skridt (en ny aftale)?" if not last else "En aftale mere?", not last):
             item = _until_valid(lambda: ask_agreement(step, ctx, last), lambda raw: wizard.parse_agreement(step, raw, ctx))

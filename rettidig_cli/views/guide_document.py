@@ -21,7 +21,7 @@ def build(guide: Guide, today: dt.date) -> dict:
     def flag(shown: str, original: str) -> str:
         return shown + CONFIRM if original in marked else shown
 
-    def text(item: Item | None, where: str = "") -> str:
+    def text(item: Item | None) -> str:
         if item is None:
             return ""
         shown = item.text
@@ -32,8 +32,8 @@ def build(guide: Guide, today: dt.date) -> dict:
             shown = f"{_condition(guide, item.when)}: {shown}"
         return flag(shown, item.text)
 
-    def texts(items, where: str = "") -> list[str]:
-        return [text(i, where) for i in items]
+    def texts(items) -> list[str]:
+        return [text(i) for i in items]
 
     safety = guide.safety
     sections = [_section("Først: sikkerhedsspørgsmålet", [
@@ -47,9 +47,9 @@ def build(guide: Guide, today: dt.date) -> dict:
     for number, phase in enumerate(guide.phases, start=1):
         blocks = []
         if phase.guidance:
-            blocks += [paragraph("Vejledning:"), bullets(texts(phase.guidance, f"Fase {number}, vejledning"))]
+            blocks += [paragraph("Vejledning:"), bullets(texts(phase.guidance))]
         if phase.sparring:
-            blocks += [paragraph("Sparring hos:"), bullets(texts(phase.sparring, f"Fase {number}, sparring"))]
+            blocks += [paragraph("Sparring hos:"), bullets(texts(phase.sparring))]
         rows = []
         for step in phase.steps:
             conditions = [f"kun når {step.when[0]} = {step.when[1]}"] if step.when else []
@@ -68,9 +68,9 @@ def build(guide: Guide, today: dt.date) -> dict:
             for option in step.options:
                 if option.consequences:
                     blocks += [paragraph(f"Når «{step.id}» er «{option.label}»:"),
-                               bullets(texts(option.consequences, f"{step.id}, {option.id}"))]
+                               bullets(texts(option.consequences))]
         if phase.next_hint:
-            blocks.append(paragraph(f"Derefter: {text(phase.next_hint, f'Fase {number}, next_hint')}"))
+            blocks.append(paragraph(f"Derefter: {text(phase.next_hint)}"))
         sections.append(_section(f"Fase {number}: {phase.title}", blocks))
     if guide.ruler:
         sections.append(_section("Børnelinealen", [table(["Placering", "Farve", "Betydning"],
@@ -96,9 +96,9 @@ def build(guide: Guide, today: dt.date) -> dict:
         sections.append(_section("Lovhenvisninger", [bullets([flag(f"{r.ref}: {r.text}", f"{r.ref}: {r.text}")
                                                               for r in guide.law])]))
     sections.append(_section("Dokumenter", [bullets([p.title for p in purposes_for(guide)])]))
-    tools = texts(guide.tools, "Metoder")
+    tools = texts(guide.tools)
     sections.append(_section("Metoder og redskaber", [bullets(tools)]))
-    ending = text(guide.completion, "Afslutning")
+    ending = text(guide.completion)
     if ending:
         sections.append(_section("Når guiden er gennemgået", [paragraph(ending)]))
     confirm = [f"{c.place}: «{c.text}»" + (f" – {c.note}" if c.note else "") for c in guide.to_confirm]
