@@ -162,6 +162,10 @@ def _measure(args, venv: Path, exe: Path, sqlite_utils: Path, python: Path, scra
         (f"rettidig export SAG -f docx ({info['big_n']} obs.)",
          [str(exe), "export", big, "-f", "docx", "--out", str(out), "--overskriv"], base),
     ]
+    # Writes through the journal of changes (record_changes): one more row per changed record.
+    rows += [(f"rettidig observation SAG ({n} sager)",
+              [str(exe), "observation", typical, "--hvad", "Leger med to andre", "--dato", "i dag"], base),
+             (f"rettidig fortryd SAG --ja ({n} sager)", [str(exe), "fortryd", typical, "--ja"], base)]
     if args.extra:
         rows += [(f"rettidig plan SAG ({info['big_n']} obs.)", [str(exe), "plan", big], base),
                  (f"rettidig historik SAG ({info['big_n']} obs.)", [str(exe), "historik", big], base),

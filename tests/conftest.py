@@ -211,7 +211,10 @@ def cli(capsys, monkeypatch):
     from rettidig_cli.commands import app as cli_module
     from rettidig_cli.ui import prompts
 
-    def run(args: list[str], keys: str | None = None) -> Result:
+    def run(args: list[str], keys: str | None = None, more_keys_later: bool = False) -> Result:
+        """With keys, the pipe is closed after them: a question they do not answer ends the command
+        as a closed terminal does (EOF), instead of waiting forever. more_keys_later keeps it open
+        for a caller that sends keys as the questions come (the abuse walk's Responder)."""
         monkeypatch.setattr(sys, "argv", ["rettidig", *args])
         code = 0
         if keys is None:
@@ -227,6 +230,8 @@ def cli(capsys, monkeypatch):
             monkeypatch.setattr(prompts, "terminal_available", lambda: True)
             with create_pipe_input() as inp:
                 inp.send_text(keys)
+                if not more_keys_later:
+                    inp.close()
                 with create_app_session(input=inp, output=DummyOutput()):
                     try:
                         cli_module.main()

@@ -193,7 +193,7 @@ def interactive(cli, screen, guide, decisions, args, findings: Findings, what: s
     screen.clear()
     with pytest.MonkeyPatch.context() as patch:
         responder.install(patch)
-        result = cli(args, keys="")
+        result = cli(args, keys="", more_keys_later=True)
     out = findings.ran(result, what, allowed)
     if responder.error:
         findings.failed.append(f"[{what}] {responder.error}")

@@ -4,9 +4,11 @@ happens). Each keeps the earlier version in the journal, the history and the aud
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from conftest import CTRL_C, DOWN, ENTER, query
+from conftest import CTRL_C, DOWN, ENTER, UP, query
 from helpers import flat, ok, plan_json
 from test_wizard_interactive import screen  # noqa: F401 - the fixture
 
@@ -114,6 +116,16 @@ def test_a_suspicion_is_never_undone(cli, ikast):
     assert plan_json(cli, ikast)["mistanke_om_vold_eller_overgreb"] is True
 
 
+def test_taking_a_suspicion_off_is_not_undone_and_the_refusal_says_how_to_register_it_again(cli, ikast):
+    ok(cli, "mistanke", ikast, "--dato", "i dag", "--leder-informeret")
+    ok(cli, "mistanke", ikast, "--fjern", "--grund", "Misforståelse, talt med lederen")
+    result = cli(["fortryd", ikast, "--ja"])
+    told = flat(result.err)
+    assert result.code == 2 and "At tage mistanken" in told and f"rettidig mistanke {ikast}." in told, told
+    assert "--fjern" not in told
+    assert plan_json(cli, ikast)["mistanke_om_vold_eller_overgreb"] is False
+
+
 def test_on_the_abuse_path_an_underretning_is_corrected_never_removed(cli, ikast):
     ok(cli, "mistanke", ikast, "--dato", "i dag")
     result = cli(["fjern", ikast, "underretning", "1", "--grund", "fejl", "--ja"])
@@ -196,3 +208,91 @@ def test_a_bad_reason_is_said_in_danish_and_changes_nothing(cli, ikast, args, me
     result = cli([args[0], ikast, *args[1:]])
     assert result.code == 2 and message in flat(result.err) and "uventet" not in result.err, result.err
     assert plan_json(cli, ikast) == before
+
+
+# ---------------------------------------------------------------- a second window meanwhile
+
+def _window_case(tmp_path):
+    from test_case_identity import make_case
+
+    home, work = tmp_path / "rettidig-home", tmp_path / "work"
+    work.mkdir()
+    return home, work, make_case(home, work)
+
+
+@pytest.mark.plain_only
+def test_ret_in_a_terminal_does_not_overwrite_what_a_second_window_corrected_meanwhile(tmp_path):
+    from test_e2e_pty import Terminal, run_plain
+
+    home, work, code = _window_case(tmp_path)
+    window = Terminal(["ret", code, "aftale", "1"], home, work)
+    window.answer("Hvad:", ENTER)
+    window.expect("Hvem:")
+    other = run_plain(["ret", code, "aftale", "1", "--felt", "hvem=Bo", "--grund", "Bo overtager", "--ja"], home, work)
+    assert other.returncode == 0, other.stderr
+    window.child.send("Kim" + ENTER + ENTER + "Skrevet forkert" + ENTER + ENTER)  # Ja is the default
+    assert window.finish() == 5, window.text[-1500:]
+    assert "ændret i et andet vindue" in window.text and "ikke gemt" in window.text
+    plan = json.loads(run_plain(["plan", code, "--json"], home, work).stdout)
+    assert plan["aftaler"][0]["hvem"] == "Bo"
+
+
+@pytest.mark.plain_only
+def test_fortryd_undoes_nothing_when_a_second_window_changed_the_case_meanwhile(tmp_path):
+    from test_e2e_pty import Terminal, run_plain
+
+    home, work, code = _window_case(tmp_path)
+    assert run_plain(["ret", code, "aftale", "1", "--felt", "hvem=Bo", "--ja"], home, work).returncode == 0
+    window = Terminal(["fortryd", code], home, work)
+    window.expect("Fortryd den?")
+    other = run_plain(["ret", code, "aftale", "1", "--felt", "hvem=Kim", "--ja"], home, work)
+    assert other.returncode == 0, other.stderr
+    window.child.send(UP + ENTER)  # Ja (Nej is the default)
+    assert window.finish() == 5, window.text[-1500:]
+    assert "Intet er fortrudt" in window.text
+    plan = json.loads(run_plain(["plan", code, "--json"], home, work).stdout)
+    assert plan["aftaler"][0]["hvem"] == "Kim"
+
+
+def test_observation_and_faktor_have_ret_and_slet_twins_and_still_add_without_a_subcommand(cli, ikast):
+    ok(cli, "observation", ikast, "--hvad", "Leger alene", "--dato", "i dag")
+    added = plan_json(cli, ikast)["observationer"][-1]
+    assert added["hvad"] == "Leger alene"
+    nr = str(len(plan_json(cli, ikast)["observationer"]))
+    ok(cli, "observation", "ret", ikast, nr, "--hvad", "Leger alene i frikvarteret", "--metode", "TRAS", "--ja")
+    corrected = plan_json(cli, ikast)["observationer"][-1]
+    assert (corrected["hvad"], corrected["metode"]) == ("Leger alene i frikvarteret", "TRAS")
+    assert "Hvad «Leger alene» → «Leger alene i frikvarteret»" in history(cli, ikast)
+    ok(cli, "observation", "slet", ikast, nr, "--grund", "Forkert barn", "--ja")
+    assert "Leger alene i frikvarteret" not in [o["hvad"] for o in plan_json(cli, ikast)["observationer"]]
+
+    ok(cli, "faktor", ikast, "--type", "risiko", "--tekst", "Mange skift")
+    factors = plan_json(cli, ikast)["faktorer"]
+    nr = str(len(factors))
+    ok(cli, "faktor", "ret", ikast, nr, "--tekst", "Mange skift af voksne")
+    assert "Mange skift af voksne" in flat(ok(cli, "plan", ikast).out)
+    ok(cli, "faktor", "slet", ikast, nr, "--grund", "Skrevet to gange", "--ja")
+    assert "Mange skift af voksne" not in flat(ok(cli, "plan", ikast).out)
+    assert "Faktor nr. " + nr + " fjernet" in history(cli, ikast)
+
+
+def test_a_fit_form_entered_by_mistake_is_removed_and_its_note_corrected(cli, seeded, tmp_path, monkeypatch):
+    from rettidig_cli.domain import dates
+
+    code = seeded("resen", 3)
+    first = plan_json(cli, code)["statusmoeder"][0]["dato"]
+    import datetime as dt
+    monkeypatch.setattr(dates, "today", lambda: dt.date.fromisoformat(first))
+    meeting = tmp_path / "moede.toml"
+    meeting.write_text(f'dato = {first}\ndeltagere = "Ali"\nforaeldre_deltog = true\n'
+                       '[[fit]]\nhvem = "Mor"\nskema = "ORS"\npoint = "6 7 8 9"\n'
+                       '[[fit]]\nhvem = "Far"\nskema = "ORS"\npoint = "2 3 4 5"\n', encoding="utf-8")
+    ok(cli, "møde", "hold", code, "--answers", str(meeting))
+    assert len(plan_json(cli, code)["fit"]) == 2
+    ok(cli, "fjern", code, "fit", "2", "--grund", "Skemaet var fra en anden familie", "--ja")
+    series = plan_json(cli, code)["fit"]
+    assert len(series) == 1 and "Far" not in json.dumps(series, ensure_ascii=False)
+    ok(cli, "ret", code, "fit", "1", "--felt", "note=Mor scorede efter samtalen")
+    assert "Note «–» → «Mor scorede efter samtalen»" in history(cli, code)
+    result = cli(["fjern", code, "beslutning", "1", "--grund", "fejl", "--ja"])
+    assert result.code == 2 and "besvar trinnet igen" in flat(result.err)

@@ -60,7 +60,7 @@ def terminal_env(home: Path) -> dict[str, str]:
         home.mkdir(parents=True, exist_ok=True)
         settings.write_text('kryptering = "ingen"\n', encoding="utf-8")
     env.update(
-        PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1", RETTIDIG_HOME=str(home), TERM="xterm",
+        PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1", RETTIDIG_HOME=str(home), TERM="xterm", PAGER="cat",
         COLUMNS="140", LINES="50",
     )
     return env

@@ -663,12 +663,16 @@ def test_a_passphrase_given_on_the_command_line_is_refused(cli, data_home, stora
 def test_the_product_reads_only_known_environment_variables(storage):
     if storage == "krypteret":
         pytest.skip("the source is the same for both")
-    allowed = {"RETTIDIG_HOME", "RETTIDIG_DEBUG", "RETTIDIG_GUIDE"}
+    # _RETTIDIG_COMPLETE: set only by the Tab key's script (rettidig --installer-tab); typer reads it too.
+    # PAGER, TERM, PATH: which pager long output goes through (ui/output.py, as git chooses it).
+    allowed = {"RETTIDIG_HOME", "RETTIDIG_DEBUG", "RETTIDIG_GUIDE", "_RETTIDIG_COMPLETE", "PAGER", "TERM", "PATH"}
     literal = re.compile(r"""os\.(?:environ\.get|getenv)\(\s*["']([A-Z0-9_]+)["']|os\.environ\[\s*["']([A-Z0-9_]+)["']\s*\]""")
     found, unexplained = set(), []
     for source in sorted((ROOT / "rettidig_cli").rglob("*.py")):
         for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
             if not re.search(r"\benviron\b|\bgetenv\b|\bputenv\b", line):
+                continue
+            if "{**os.environ}" in line:  # the environment handed on whole to a child process: no read
                 continue
             names = [a or b for a, b in literal.findall(line)]
             if names:

@@ -771,7 +771,7 @@ def test_closing_cancels_planned_meetings_and_hides_the_case(cli, case):
     assert f"rettidig genåbn {case}" in out
     plan = plan_json(cli, case)
     assert plan["status"] == "lukket"
-    assert plan["lukket"] == {"dato": today().isoformat(), "grund": "Trivslen er genoprettet"}
+    assert plan["lukket"] == {"dato": today().isoformat(), "grund": "Trivslen er genoprettet", "opsummering": ""}
     for m in plan["statusmoeder"]:
         assert (m["status"], m["aflyst_grund"]) == ("aflyst", "Sagen er lukket")
         assert danish_long(dt.date.fromisoformat(m["dato"])) in out

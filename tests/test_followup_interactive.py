@@ -654,21 +654,22 @@ def test_move_meeting_keeping_date_and_time_does_not_hang(cli, case, loop_guard)
 
 def test_close_case_with_open_agreements_asks_to_confirm(cli, case, screen):
     planned = planned_status_days(plan_json(cli, case))
-    keys = ENTER + JA_FROM_NEJ  # Trivslen er genoprettet; "Luk sagen alligevel?" Ja
+    keys = ENTER + JA_FROM_NEJ + "Legen fungerer igen." + ENTER  # Trivslen er genoprettet; "Luk sagen alligevel?" Ja
     result = cli(["luk", case], keys)
     assert result.code == 0, result.err
     assert "Der er 2 åbne aftaler. Luk sagen alligevel?" in screen.text()
     out = plain(result.out)
     assert f"Sag {case} er lukket: Trivslen er genoprettet." in out
     for day in planned:  # the planned meetings are cancelled with the case
-        assert f"Statusmøde {danish_long(day)} er aflyst." in out
+        assert out.count(f"Statusmøde {danish_long(day)} kl. ") == 1 and "er aflyst." in out
     assert f"Genåbn den med: rettidig genåbn {case}" in out
 
     plan = plan_json(cli, case)
     assert plan["status"] == "lukket"
-    assert plan["lukket"] == {"dato": today().isoformat(), "grund": "Trivslen er genoprettet"}
+    assert plan["lukket"] == {"dato": today().isoformat(), "grund": "Trivslen er genoprettet",
+                              "opsummering": "Legen fungerer igen."}
     assert {(m["status"], m["aflyst_grund"]) for m in plan["statusmoeder"]} == {("aflyst", "Sagen er lukket")}
-    assert "Sagen er lukket: Trivslen er genoprettet" in history_texts(cli, case)
+    assert "Sagen er lukket: Trivslen er genoprettet. Opsummering: Legen fungerer igen." in history_texts(cli, case)
 
 
 def test_close_case_answered_nej_stays_open(cli, case):
@@ -684,7 +685,7 @@ def test_close_case_with_own_reason_and_no_open_agreements(cli, case, screen):
     for nr in ("1", "2"):
         done = cli(["aftale", "status", case, nr, "--status", "udført"])
         assert done.code == 0, done.err
-    keys = DOWN * 4 + ENTER + "Familien ønsker ikke mere hjælp" + ENTER  # "Andet", then the reason
+    keys = DOWN * 4 + ENTER + "Familien ønsker ikke mere hjælp" + ENTER + ENTER  # "Andet", the reason, no summary
     result = cli(["luk", case], keys)
     assert result.code == 0, result.err
     assert "Luk sagen alligevel?" not in screen.text()  # nothing open, nothing to confirm

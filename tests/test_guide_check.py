@@ -277,7 +277,7 @@ def test_a_guide_offers_its_own_documents_and_only_those(cli, tmp_path):
     resen_code, ikast_code = (next(w for w in r.out.split() if w.startswith("RT-")) for r in (resen, ikast))
     refused = cli(["export", resen_code, "--til", "k-moede", "--format", "markdown", "--out", str(tmp_path)])
     assert refused.code == 2
-    assert "«k-moede» er ikke et dokument, guiden Resen har. Brug et af: handleplan, statusmoede, anonym." in flat(
+    assert "«k-moede» er ikke et dokument, guiden Resen har. Brug et af: handleplan, statusmoede, anonym, afslutning." in flat(
         refused.err)
     made = cli(["export", ikast_code, "--til", "k-moede", "--format", "markdown", "--out", str(tmp_path)])
     assert made.code == 0, made.err

@@ -174,7 +174,7 @@ def test_status_meeting_today_says_i_dag(cli, data_home, store):
     """A status meeting on the day looked at reads 'Statusmøde i dag'."""
     meeting = working_day(T, T + DAY * 4)
     code = new_case(cli, data_home, meeting=meeting)
-    assert row_at(store, code, meeting)["opgaver"] == ["Statusmøde i dag"]
+    assert row_at(store, code, meeting)["opgaver"] == [f"Statusmøde i dag: rettidig møde hold {code}"]
 
 
 def test_status_meeting_tomorrow_says_i_morgen(cli, data_home, store):
@@ -285,7 +285,7 @@ def test_closed_case_is_level_5_without_tasks(cli, data_home, store):
     line = row_at(store, code, T)
     assert (line["niveau"], line["niveau_navn"], line["opgaver"]) == (overview.CLOSED, "lukket", [])
     assert line["status"] == "lukket"
-    assert line["lukket"] == {"dato": TODAY.isoformat(), "grund": "Trivslen er genoprettet"}
+    assert line["lukket"] == {"dato": TODAY.isoformat(), "grund": "Trivslen er genoprettet", "opsummering": ""}
 
 
 def test_phase_two_without_tovholder_is_quiet(cli, data_home, store):
@@ -427,6 +427,22 @@ def test_leader_not_told_of_underretning_is_overdue(cli, data_home, store):
     assert line["mistanke_om_vold_eller_overgreb"] is True
     assert line["niveau"] == overview.OVERDUE
     assert any("Lederen" in task for task in line["opgaver"])
+
+
+
+def test_abuse_path_duties_come_before_every_ordinary_overdue_item(cli, data_home, store):
+    """An underretning the leader has not been told about has no date; it still ranks above an
+    agreement that has been overdue for weeks (it used to sort last among the overdue)."""
+    long_overdue = new_case(cli, data_home, child="P", due=T - DAY * 30)
+    abuse = create(cli, data_home, {
+        "sikkerhed": {"mistanke": True, "underretning": {"dato": TODAY.isoformat(), "leder_informeret": False}},
+        "barn": {"navn": "R", "aldersgruppe": "4-5 år", "tilbud": "Børnehave"}})
+    for cases in ([long_overdue, abuse], [abuse, long_overdue]):
+        lines = overview.overview([plan_at(store, c, T).summary() for c in cases], T)
+        assert [line["kode"] for line in lines] == [abuse, long_overdue]
+    with store.atomic():
+        listed = [line["kode"] for line in overview.from_store(store, T, False)[0]]
+    assert listed.index(abuse) < listed.index(long_overdue)
 
 
 # ---------------------------------------------------------------- several cases: filters

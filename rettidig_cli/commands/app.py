@@ -28,8 +28,9 @@ app = typer.Typer(
     cls=DanishGroup,
     help="rettidig – fra bekymring til handling. En guide for dig, der er bekymret for et barn: "
     "den fører dig gennem kommunens guide, gemmer hvert svar med det samme og skriver handleplanen.",
-    no_args_is_help=True,
-    add_completion=False,
+    no_args_is_help=False,  # `rettidig` alone shows the start screen (_root)
+    add_completion=False,  # typer's English --install-completion; rettidig has --installer-tab (_root)
+    context_settings={"help_option_names": ["-h", "--help"]},  # every group and command inherits it
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
 )
@@ -47,7 +48,7 @@ def _file_source(path: Path, ctx):
     return source
 
 
-def _run_wizard(store, case: dict, guide, source=None) -> None:
+def _run_wizard(store, case: dict, guide, source=None, start_at=None) -> None:
     """Walk the case with an answers-file source, or with the interactive prompts if None."""
     from rettidig_cli.workflow import wizard
 
@@ -57,7 +58,7 @@ def _run_wizard(store, case: dict, guide, source=None) -> None:
 
         source = prompts.InteractiveSource(case["code"])
     try:
-        outcome = wizard.run(store, case, guide, source)
+        outcome = wizard.run(store, case, guide, source, start_at)
     except KeyboardInterrupt:
         raise Interrupted(
             f"Afbrudt. Alt, du har svaret indtil nu, er gemt i sag {case['code']}.",
@@ -95,7 +96,10 @@ def new(
     answers: AnswersOption = None,
     db: DbOption = None,
 ) -> None:
-    """Opret en ny sag om en bekymring og gå guiden igennem."""
+    """Opret en ny sag om en bekymring og gå guiden igennem.
+
+    Eksempel: rettidig new --guide NAVN (navnene står i rettidig guide list)
+    """
     from rettidig_cli.guide import reader as guides
     from rettidig_cli.workflow import wizard
 
@@ -122,22 +126,35 @@ def new(
 
 
 @app.command(cls=DanishCommand)
-def resume(case: CaseArg, answers: AnswersOption = None, db: DbOption = None) -> None:
-    """Fortsæt en sag, hvor du slap."""
-    _require_terminal(answers, f"resume {case}")
-    from rettidig_cli.workflow import followup
+def resume(
+    case: CaseArg,
+    answers: AnswersOption = None,
+    fra: Annotated[Optional[str], typer.Option(
+        "--fra", help="Start ved et tidligere trin (trinnets id eller et ord fra titlen) og ret svarene derfra; "
+                      "Enter beholder et svar.", show_default=False, metavar="TRIN")] = None,
+    db: DbOption = None,
+) -> None:
+    """Fortsæt en sag, hvor du slap – eller fra et tidligere trin for at rette svarene derfra.
+
+    Eksempel: rettidig resume RT-2026-001 --fra vurdering
+    """
+    from rettidig_cli.workflow import followup, wizard
 
     store = open_store(db)
     row = store.case(case)
     followup.require_open(row)
     guide = store.guide_for(row)
     source = None
+    start_at = wizard.step_for(guide, wizard.context_for(store, row, guide), fra) if fra is not None else None
+    _require_terminal(answers, f"resume {row['code']}")
     if answers is not None:
-        from rettidig_cli.workflow import wizard
-
         source = _file_source(answers, wizard.context_for(store, row, guide))
-    say("Fortsætter sag ", (row["code"], "bold"), ".")
-    _run_wizard(store, row, guide, source)
+    if start_at is not None:
+        say("Fortsætter sag ", (row["code"], "bold"), f" fra trinnet «{start_at.title or start_at.id}». "
+            "Enter beholder et svar; et nyt svar står i historikken med det tidligere.")
+    else:
+        say("Fortsætter sag ", (row["code"], "bold"), ".")
+    _run_wizard(store, row, guide, source, start_at)
 
 
 @app.command(cls=DanishCommand)
@@ -146,7 +163,10 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Skriv handleplanen som JSON.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Vis handleplanen for en sag: hvem gør hvad, tovholder og statusmøder."""
+    """Vis handleplanen for en sag: hvem gør hvad, tovholder og statusmøder.
+
+    Eksempel: rettidig plan RT-2026-001
+    """
     from rettidig_cli.views import plan as plans
 
     store = open_store(db)
@@ -156,9 +176,10 @@ def plan(
 
         write_json(plans.as_json(data))
         return
-    from rettidig_cli.ui import render
+    from rettidig_cli.ui import output, render
 
-    render.print_plan(data, out_console())
+    with output.paged():
+        render.print_plan(data, out_console())
 
 
 LIST_LIMIT = 25  # cases in the morning view; the rest are counted under it ("og 40 flere")
@@ -208,7 +229,10 @@ def list_cases(
     as_json: Annotated[bool, typer.Option("--json", help="Skriv listen som JSON.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Morgenoversigten: dine sager, det vigtigste først (overskredet, ugens møder, frister)."""
+    """Morgenoversigten: dine sager, det vigtigste først (overskredet, ugens møder, frister).
+
+    Eksempel: rettidig list --tovholder Anna
+    """
     from rettidig_cli.domain import dates
     from rettidig_cli.views import overview
 
@@ -227,10 +251,11 @@ def list_cases(
 
         write_json(rows)
         return
-    from rettidig_cli.ui import render
+    from rettidig_cli.ui import output, render
 
     title = "Lukkede sager" if closed_only else "Dine sager – det vigtigste først"
-    render.print_list(rows, out_console(), title, hidden=hidden)
+    with output.paged():
+        render.print_list(rows, out_console(), title, hidden=hidden)
     from rettidig_cli.storage import erase, settings
 
     months, log_months = settings.retention(home_folder(), warn=warn)  # a reminder only: a bad file is a warning
@@ -245,7 +270,10 @@ def list_cases(
 
 @guide_app.command(name="list", cls=DanishCommand)
 def guide_list() -> None:
-    """Vis de installerede guides, også dem, der ikke kan bruges, og hvorfor."""
+    """Vis de installerede guides, også dem, der ikke kan bruges, og hvorfor.
+
+    Eksempel: rettidig guide list
+    """
     from rich.table import Table
     from rich.text import Text
 
@@ -281,7 +309,10 @@ def guide_check(
 ) -> None:
     """Tjek guidefiler: alle fejl på én gang, hver med linje, fase og trin, og hvad der forventes.
 
-    Exit-kode 0, når alle filer er gyldige, og 3, når mindst én har fejl."""
+    Exit-kode 0, når alle filer er gyldige, og 3, når mindst én har fejl.
+
+    Eksempel: rettidig guide tjek min-kommune.toml
+    """
     from rettidig_cli.guide import reader as guides
 
     installed, _ = guides.catalogue(home_folder())
@@ -323,7 +354,10 @@ def guide_new(
 ) -> None:
     """Lav en ny guidefil til din kommune: skabelonen med forklaringer, eller en kopi af en
     installeret guide med jeres eget id, navn og tilbud. Bagefter: ret den i en editor, og tjek den
-    med «rettidig guide tjek FIL»."""
+    med «rettidig guide tjek FIL».
+
+    Eksempel: rettidig guide ny --kommune "Min Kommune" --tilbud "Børnehave" --fra NAVN
+    """
     from rettidig_cli.guide import authoring
     from rettidig_cli.guide import reader as guides
 
@@ -384,7 +418,10 @@ def guide_update(
     """Flyt en åben sag til den nyeste udgave af sin guide: vis først, hvad det ændrer for sagen.
 
     En sag følger den guide, den blev oprettet med, også når guidefilen siden er rettet. Intet i
-    sagen ændres: svar på trin, som den nye udgave ikke har, står stadig i historikken."""
+    sagen ændres: svar på trin, som den nye udgave ikke har, står stadig i historikken.
+
+    Eksempel: rettidig guide opdater RT-2026-001
+    """
     from rettidig_cli.domain.errors import NotFoundError
     from rettidig_cli.guide import reader as guides
     from rettidig_cli.workflow import followup
@@ -532,7 +569,10 @@ def guide_show(
                                                 "du står i).", metavar="FIL", show_default=False)] = None,
 ) -> None:
     """Vis en guides faser, sparring og trin-id'er (til --answers), eller skriv hele guiden som et
-    dokument (--format markdown|docx), der også viser, hvilke tekster der skal bekræftes."""
+    dokument (--format markdown|docx), der også viser, hvilke tekster der skal bekræftes.
+
+    Eksempel: rettidig guide show NAVN --format docx
+    """
     from rich.panel import Panel
     from rich.text import Text
 
@@ -542,57 +582,60 @@ def guide_show(
     if fmt is not None or out is not None:
         _write_guide_document(g, fmt, out)
         return
-    console = out_console()
-    console.print(Panel(Text(f"{g.name}\n{g.source}"), title=Text(g.id)))
-    body = Text(f"{g.safety.question}\n", style="bold")
-    body.append(f"trin-id: sikkerhed   ·   {g.safety.rule}")
-    console.print(Panel(body, title=Text("Først: sikkerhedsspørgsmålet"), border_style="red"))
-    marked = {c.text for c in g.to_confirm}
+    from rettidig_cli.ui.output import paged
 
-    def shown(item) -> str:
-        return ((f"(kun når {item.when[0]} = {item.when[1]}) " if item.when else "") + item.text
-                + (" (ikke ved mistanke om vold eller overgreb)" if item.parent_contact else "")
-                + (" [skal bekræftes]" if item.confirm or item.text in marked else ""))
+    with paged():  # the whole guide is long: paged in a terminal
+        console = out_console()
+        console.print(Panel(Text(f"{g.name}\n{g.source}"), title=Text(g.id)))
+        body = Text(f"{g.safety.question}\n", style="bold")
+        body.append(f"trin-id: sikkerhed   ·   {g.safety.rule}")
+        console.print(Panel(body, title=Text("Først: sikkerhedsspørgsmålet"), border_style="red"))
+        marked = {c.text for c in g.to_confirm}
 
-    for number, phase in enumerate(g.phases, start=1):
-        text = Text()
-        for item in phase.guidance:
-            text.append(f"• {shown(item)}\n")
-        if phase.sparring:
-            text.append("Husk, du også kan få sparring hos: ", style="bold")
-            text.append(", ".join(shown(i) for i in phase.sparring) + "\n")
-        text.append("\nTrin:\n", style="bold")
-        for step in phase.steps:
-            flags = [k for k, on in (("valgfrit", not step.required), ("kontakt til forældre", step.parent_contact),
-                                     ("flere valg", step.multiple), ("kan være anonym", step.anonymous),
-                                     ("skal bekræftes", step.message in marked)) if on]
-            if step.when:
-                flags.append(f"kun når {step.when[0]} = {step.when[1]}")
-            text.append(f"  {step.id}", style="cyan")
-            text.append(f"  [{step.kind}]  {step.message}" + (f"  ({'; '.join(flags)})" if flags else "") + "\n")
-            for option in step.options:
-                text.append(f"      {option.id}: {option.label}"
-                            + ("  (kontakt til forældre)" if option.parent_contact else "")
-                            + ("  [skal bekræftes]" if option.label in marked else "") + "\n", style="dim")
-        console.print(Panel(text, title=Text(f"Fase {number}: {phase.title}"), title_align="left"))
-    from rettidig_cli.guide.reference import purposes_for
-    from rettidig_cli.views.plan import part_words
+        def shown(item) -> str:
+            return ((f"(kun når {item.when[0]} = {item.when[1]}) " if item.when else "") + item.text
+                    + (" (ikke ved mistanke om vold eller overgreb)" if item.parent_contact else "")
+                    + (" [skal bekræftes]" if item.confirm or item.text in marked else ""))
 
-    parts = [p for p in g.meeting_parts()
-             if (g.fit_use or not p.part.startswith("fit_")) and (g.ruler or p.part != "placering")]
-    form = Text("\n".join(f"{n}. " + (f"{p.title}: {p.message} (noter.{p.id})" if p.part == "note" else part_words(g, p))
-                          for n, p in enumerate(parts, start=1)))
-    if not g.fit_use:
-        form.append("\nFIT bruges ikke i guiden.")
-    console.print(Panel(form, title=Text(f"{g.meetings.plural}: mødets gang (rettidig møde hold)"), title_align="left"))
-    documents = Text("\n".join(f"{p.id}: {p.title}" for p in purposes_for(g)))
-    console.print(Panel(documents, title=Text("Dokumenter (rettidig export SAG --til ID)"), title_align="left"))
-    if g.to_confirm:
-        listed = Text("\n".join(f"• {c.place}: «{c.text}»" + (f" – {c.note}" if c.note else "") for c in g.to_confirm))
-        console.print(Panel(listed, title=Text(f"Skal bekræftes af kommunen ({len(g.to_confirm)})"), title_align="left",
-                            border_style="yellow"))
-    say("Hele guiden som dokument til godkendelse, med de tekster, der skal bekræftes: ",
-        (f"rettidig guide show {g.id} --format docx", "bold"))
+        for number, phase in enumerate(g.phases, start=1):
+            text = Text()
+            for item in phase.guidance:
+                text.append(f"• {shown(item)}\n")
+            if phase.sparring:
+                text.append("Husk, du også kan få sparring hos: ", style="bold")
+                text.append(", ".join(shown(i) for i in phase.sparring) + "\n")
+            text.append("\nTrin:\n", style="bold")
+            for step in phase.steps:
+                flags = [k for k, on in (("valgfrit", not step.required), ("kontakt til forældre", step.parent_contact),
+                                         ("flere valg", step.multiple), ("kan være anonym", step.anonymous),
+                                         ("skal bekræftes", step.message in marked)) if on]
+                if step.when:
+                    flags.append(f"kun når {step.when[0]} = {step.when[1]}")
+                text.append(f"  {step.id}", style="cyan")
+                text.append(f"  [{step.kind}]  {step.message}" + (f"  ({'; '.join(flags)})" if flags else "") + "\n")
+                for option in step.options:
+                    text.append(f"      {option.id}: {option.label}"
+                                + ("  (kontakt til forældre)" if option.parent_contact else "")
+                                + ("  [skal bekræftes]" if option.label in marked else "") + "\n", style="dim")
+            console.print(Panel(text, title=Text(f"Fase {number}: {phase.title}"), title_align="left"))
+        from rettidig_cli.guide.reference import purposes_for
+        from rettidig_cli.views.plan import part_words
+
+        parts = [p for p in g.meeting_parts()
+                 if (g.fit_use or not p.part.startswith("fit_")) and (g.ruler or p.part != "placering")]
+        form = Text("\n".join(f"{n}. " + (f"{p.title}: {p.message} (noter.{p.id})" if p.part == "note" else part_words(g, p))
+                              for n, p in enumerate(parts, start=1)))
+        if not g.fit_use:
+            form.append("\nFIT bruges ikke i guiden.")
+        console.print(Panel(form, title=Text(f"{g.meetings.plural}: mødets gang (rettidig møde hold)"), title_align="left"))
+        documents = Text("\n".join(f"{p.id}: {p.title}" for p in purposes_for(g)))
+        console.print(Panel(documents, title=Text("Dokumenter (rettidig export SAG --til ID)"), title_align="left"))
+        if g.to_confirm:
+            listed = Text("\n".join(f"• {c.place}: «{c.text}»" + (f" – {c.note}" if c.note else "") for c in g.to_confirm))
+            console.print(Panel(listed, title=Text(f"Skal bekræftes af kommunen ({len(g.to_confirm)})"), title_align="left",
+                                border_style="yellow"))
+        say("Hele guiden som dokument til godkendelse, med de tekster, der skal bekræftes: ",
+            (f"rettidig guide show {g.id} --format docx", "bold"))
 
 
 cli_followup.register(app)
@@ -603,13 +646,28 @@ cli_data.register(app)
 
 @app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", help="Vis versionen.", is_eager=True)] = False,
+    install_tab: Annotated[bool, typer.Option(
+        "--installer-tab", help="Sæt Tab-tasten op, så den gør kommandoer og valgmuligheder færdige (bash, zsh, "
+        "fish). Én gang er nok.")] = False,
 ) -> None:
+    """The root's own options, and the start screen when no command is given. (The help shown for
+    the root is the app's, given to typer.Typer above, not this docstring.)"""
     if version:
         from rettidig_cli import __version__
 
         typer.echo(f"rettidig {__version__}")
         raise typer.Exit()
+    if install_tab:
+        from rettidig_cli.commands.common import install_completion
+
+        install_completion()
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        from rettidig_cli.commands.common import start_screen
+
+        start_screen()
 
 
 def _param_name(param) -> str:
@@ -621,18 +679,63 @@ def _param_name(param) -> str:
     return getattr(param, "metavar", None) or (param.name or "en værdi").upper()
 
 
+def _either(names) -> str:
+    """«a», «a» eller «b», «a», «b» eller «c»."""
+    quoted = [f"«{name}»" for name in names]
+    return " eller ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+
+
+def _type_words(param) -> str | None:
+    """What a value of this parameter's type is, for a message: the value click could not read.
+    Read from the type's name and choices (typer's and click's types differ between versions)."""
+    kind = getattr(param, "type", None)
+    choices = getattr(kind, "choices", None)
+    if choices:
+        return f"en af {_either(str(getattr(c, 'value', c)) for c in choices)}"
+    words = {"int": "et helt tal, fx 12", "integer": "et helt tal, fx 12", "float": "et tal", "bool": "ja eller nej",
+             "boolean": "ja eller nej"}
+    return words.get(getattr(kind, "name", ""))
+
+
 def _usage_message(exc) -> str:
+    """click's usage errors in Danish, from the error's class and what it carries (never its
+    English words): the name typed and the near ones, the value given, the option."""
     from typer._click import exceptions as click_exc
 
+    from rettidig_cli.commands import common
+
+    path = exc.ctx.command_path if exc.ctx else "rettidig"
+    if isinstance(exc, common.NoSuchCommand):
+        near = f" Mente du {_either(exc.possibilities)}?" if exc.possibilities else ""
+        return f"Ukendt kommando: «{exc.name}».{near}"
+    if isinstance(exc, common.MissingCommand):
+        return f"Skriv en kommando efter {path}: {_either(exc.names)}."
+    if isinstance(exc, common.ExtraArguments):
+        words = " ".join(exc.extra)
+        takes_text = any(p.param_type_name == "option" and not getattr(p, "is_flag", True) and p.name != "db"
+                         for p in exc.ctx.command.params)
+        tip = ' Hører ordene til en tekst, så sæt anførselstegn om hele teksten, fx "Leger med to andre".' \
+            if takes_text else ""
+        return f"{path} bruger ikke: «{words}».{tip}"
     if isinstance(exc, click_exc.NoSuchOption):
-        return f"Ukendt valgmulighed: {exc.option_name}"
+        near = f" Mente du {_either(sorted(exc.possibilities))}?" if exc.possibilities else ""
+        return f"Ukendt valgmulighed: {exc.option_name}.{near}"
+    if isinstance(exc, click_exc.BadOptionUsage):
+        name = exc.option_name
+        param = next((p for p in (exc.ctx.command.params if exc.ctx else [])
+                      if name in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))), None)
+        if param is not None and (getattr(param, "is_flag", False) or getattr(param, "count", False)):
+            return f"{name} tager ingen værdi: skriv bare {name}."
+        shown = common._shown_type(param, exc.ctx) if param is not None else ""
+        return f"{name} skal have en værdi efter sig, fx {name} {shown or 'TEKST'}."
     if isinstance(exc, click_exc.MissingParameter):
         return f"Mangler {_param_name(exc.param)}."
     if isinstance(exc, click_exc.BadParameter):
-        return f"Ugyldig værdi for {_param_name(exc.param)}."
-    if "No such command" in exc.message:
-        return f"Ukendt kommando. {exc.message.split(' ', 3)[-1]}"
-    return f"Forkert brug: {exc.message}"
+        given = getattr(exc, "given", None)
+        value = f": «{given}»" if given is not None else ""
+        wanted = _type_words(exc.param)
+        return f"Ugyldig værdi for {_param_name(exc.param)}{value}." + (f" Skriv {wanted}." if wanted else "")
+    return f"{path} kan ikke læses, som den er skrevet ({exc.message})."
 
 
 def _fail(message: str, hint: str | None, code: int) -> None:
@@ -653,9 +756,10 @@ _SINGLE: dict[str, typer.Typer] = {}
 
 def _listed_app() -> typer.Typer:
     """The whole app as its own help lists it: every command and group with its name and help, but
-    none of their options, which typer would read from every function's signature. `rettidig`,
-    `rettidig --help` and `--version` end before any command runs: help and --version are eager,
-    and a command named after --version is looked up (by name), never run."""
+    none of their options, which typer would read from every function's signature. `rettidig` (the
+    start screen), `rettidig --help` (or -h), `--version` and `--installer-tab` end before any
+    command runs: help and --version are eager, --installer-tab and the start screen are the root's
+    own (_root), and a command named after --version is looked up (by name), never run."""
     import copy
 
     if "" not in _SINGLE:
@@ -684,14 +788,20 @@ def _listed_app() -> typer.Typer:
 def _app_for(args: list[str]) -> typer.Typer:
     """The app to run for these arguments. Typer turns every command into a click command before
     it parses anything (~10 ms for the whole app); a line that starts with a command's name needs
-    only that command (or group), so the app run has only it. The root help and --version list the
-    commands without building them (_listed_app); an option or a name that is not a command (whose
-    message suggests the near ones) runs the whole app."""
+    only that command (or group), so the app run has only it. The start screen, the root help and
+    --version list the commands without building them (_listed_app); an option or a name that is
+    not a command (whose message suggests the near ones) runs the whole app, and so does the Tab
+    key's completion (the shell sets _RETTIDIG_COMPLETE), which completes every command's options."""
     import copy
 
     from typer.main import get_command_name
 
-    if not args or args[0] in ("--help", "--version"):
+    if os.environ.get("_RETTIDIG_COMPLETE"):  # the Tab key (--installer-tab): completion needs every option
+        from typer._completion_classes import completion_init
+
+        completion_init()  # typer registers its shells only with add_completion, which rettidig leaves off
+        return app
+    if not args or args[0] in ("--help", "-h", "--version", "--installer-tab"):
         return _listed_app()
     if args[0].startswith("-"):
         return app
@@ -720,9 +830,19 @@ def main() -> None:
             sys.exit(result)
     except RettidigError as exc:
         _fail(exc.message, exc.hint, exc.exit_code)
+    except click_exc.NoArgsIsHelpError as exc:  # a group alone (`rettidig aftale`): its help, which is the answer
+        if exc.message:  # plain help (TYPER_USE_RICH=0) comes as text; rich help is already printed
+            typer.echo(exc.message)
+        sys.exit(0)
     except click_exc.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "rettidig"
-        _fail(_usage_message(exc), f"Se: {command} --help", 2)
+        try:
+            message = _usage_message(exc)
+        except Exception:  # an error of a kind not foreseen is still said, never a traceback
+            if os.environ.get("RETTIDIG_DEBUG"):
+                raise
+            message = "Kommandoen kan ikke læses, som den er skrevet."
+        _fail(message, f"Se: {command} --help", 2)
     except (KeyboardInterrupt, typer.Abort):
         _fail("Afbrudt. Det, du allerede har svaret, er gemt.", None, 130)
     except (typer.Exit, click_exc.ClickException) as exc:  # --help, --version and friends

@@ -13,6 +13,11 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from rettidig_cli.domain.errors import Interrupted, NoTerminalError, UsageError
 
+try:  # typer carries its own copy of click (0.17 and later), loaded with typer.core; older typers use click itself
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as click_errors
+
 
 _METAVARS = {"<bool>": "", "<boolean>": "", "<str>": "TEKST", "<path>": "STI", "<int>": "TAL"}
 
@@ -53,20 +58,37 @@ class _Danish:
 
     def parse_args(self, ctx, args):
         """A command that takes SAG, run in a terminal without it: the user chooses the case from a list."""
-        try:  # typer carries its own copy of click (0.17 and later); older typers use click itself
-            from typer._click.exceptions import MissingParameter
-        except ImportError:  # pragma: no cover - depends on the installed typer
-            from click.exceptions import MissingParameter
-
+        typed = list(args)  # click's parser empties the list it is given; the options are read again
         try:
-            return super().parse_args(ctx, args)
-        except MissingParameter as exc:
+            return self._parse(ctx, args)
+        except click_errors.MissingParameter as exc:
             if exc.param is None or exc.param.name != "case":
                 raise
-            code = choose_case(args)
+            code = choose_case(typed)
             if code is None:
                 raise
-            return super().parse_args(ctx, [code, *args])
+            return self._parse(ctx, [code, *typed])
+
+    def _parse(self, ctx, args):
+        """click's parse, with each usage error carrying what its Danish message names (app.py,
+        _usage_message): the words left over, the value given, the command it was given to."""
+        # A command (not a group) takes the words left over, and they are said here, not by click.
+        extra_allowed, typed = ctx.allow_extra_args, list(args)  # click's parser empties the list it is given
+        if not isinstance(self, TyperGroup):
+            ctx.allow_extra_args = True
+        try:
+            rest = super().parse_args(ctx, args)
+        except click_errors.UsageError as exc:
+            if exc.ctx is None:  # click's parser says "requires an argument" without the command
+                exc.ctx, exc.cmd = ctx, self
+            if isinstance(exc, click_errors.BadParameter) and exc.param is not None:
+                exc.given = given_value(exc.param, typed)
+            raise
+        finally:
+            ctx.allow_extra_args = extra_allowed
+        if rest and not extra_allowed and not isinstance(self, TyperGroup) and not ctx.resilient_parsing:
+            raise ExtraArguments(rest, ctx)
+        return rest
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
@@ -115,11 +137,83 @@ def choose_case(args: list[str]) -> str | None:
 
 
 class DanishGroup(_Danish, TyperGroup):
-    pass
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click_errors.UsageError as exc:
+            # click's one plain UsageError here is "No such command" (its words may be translated).
+            if type(exc) is not click_errors.UsageError or not args:
+                raise
+            from difflib import get_close_matches
+
+            raise NoSuchCommand(args[0], get_close_matches(args[0], visible_commands(self, ctx)), ctx) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click_errors.UsageError as exc:
+            # A group given options but no command (`rettidig aftale --`): click's "Missing command".
+            if type(exc) is click_errors.UsageError and exc.ctx is ctx and ctx.invoked_subcommand is None:
+                raise MissingCommand(visible_commands(self, ctx), ctx) from None
+            raise
+
+
+def visible_commands(group, ctx) -> list[str]:
+    """The names a group's help lists (not the hidden spellings, like moede and genaabn)."""
+    return [name for name in group.list_commands(ctx)
+            if (command := group.get_command(ctx, name)) is not None and not command.hidden]
+
+
+def given_value(param, args: list[str]) -> str | None:
+    """The value the user typed for an option (the last, as click keeps it), for a message."""
+    value = None
+    for i, arg in enumerate(args):
+        for opt in getattr(param, "opts", ()):
+            if arg == opt and i + 1 < len(args):
+                value = args[i + 1]
+            elif opt.startswith("--") and arg.startswith(f"{opt}="):
+                value = arg.partition("=")[2]
+    return value
+
+
+# click's usage errors that carry what the Danish message says (see _Danish._parse and DanishGroup):
+# its own say it only in English words.
+class NoSuchCommand(click_errors.UsageError):
+    def __init__(self, name: str, possibilities: list[str], ctx):
+        super().__init__(f"No such command {name!r}.", ctx)
+        self.name, self.possibilities = name, possibilities
+
+
+class MissingCommand(click_errors.UsageError):
+    def __init__(self, names: list[str], ctx):
+        super().__init__("Missing command.", ctx)
+        self.names = names
+
+
+class ExtraArguments(click_errors.UsageError):
+    def __init__(self, extra: list[str], ctx):
+        super().__init__(f"Got unexpected extra argument(s) ({' '.join(extra)})", ctx)
+        self.extra = extra
 
 
 class DanishCommand(_Danish, TyperCommand):
     pass
+
+
+class DefaultGroup(DanishGroup):
+    """A command that is also a group: `rettidig observation SAG` adds one (its default command,
+    "ny"), and `rettidig observation ret SAG NR` corrects one. Anything that is not one of its
+    command names (a case code, an option, nothing) goes to the default command."""
+
+    default_command = "ny"
+
+    def collect_usage_pieces(self, ctx):
+        return ["[VALG] SAG", "|", "KOMMANDO [ARG]..."]
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
 
 
 # ---------------------------------------------------------------- the help screen
@@ -338,10 +432,12 @@ def _range_help(param) -> str | None:
     return None
 
 
+ADVANCED_TITLE = "Avanceret"  # the help panel under the everyday options
+
 DbOption = Annotated[
     Optional[Path],
     typer.Option("--db", help="Brug denne datafil (standard: rettidig.db i din datamappe eller $RETTIDIG_HOME).",
-                 show_default=False),
+                 show_default=False, rich_help_panel=ADVANCED_TITLE),
 ]
 CaseArg = Annotated[str, typer.Argument(help="Sagens kode, fx RT-2026-001.", show_default=False, metavar="SAG")]
 AnswersOption = Annotated[
@@ -405,7 +501,11 @@ def open_store(db: Path | None, create: bool = True):
 
     context = get_current_context(silent=True)
     if context is not None:
-        store.purpose = " ".join(context.command_path.split()[1:])
+        words = context.command_path.split()[1:]
+        parent = context.parent
+        if parent is not None and isinstance(parent.command, DefaultGroup) and words[-1:] == [DefaultGroup.default_command]:
+            words = words[:-1]  # `rettidig observation SAG` is logged as the user wrote it
+        store.purpose = " ".join(words)
     return store
 
 
@@ -558,3 +658,151 @@ def read_answers(path: Path) -> dict:
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in value)
     return data
+
+
+# ---------------------------------------------------------------- the start screen
+START_CASES = 5  # the most urgent open cases on the start screen; `rettidig list` shows the rest
+MOST_USED = [("rettidig list", "morgenoversigten: alle dine sager, det vigtigste først"),
+             ("rettidig new", "opret en ny sag og gå guiden igennem"),
+             ("rettidig plan SAG", "handleplanen for en sag"),
+             ("rettidig --help", "alle kommandoer (kort: rettidig -h)")]
+FIRST_STEPS = [("rettidig new", "opret en sag om en bekymring og gå kommunens guide igennem"),
+               ("rettidig guide list", "se, hvilke guides der er installeret"),
+               ("rettidig --help", "alle kommandoer (kort: rettidig -h)")]
+
+
+def start_screen() -> None:
+    """`rettidig` alone: today's most urgent cases in a few lines and the commands used most, or
+    how to begin. Never makes a data file, never asks for a passphrase: a file locked by one is
+    left for `rettidig list`. The cases shown are logged, as the morning view logs them."""
+    from rich.text import Text
+
+    from rettidig_cli.storage.store import db_path
+
+    console = out_console()
+    console.print(Text("rettidig – fra bekymring til handling", style="bold"))
+    console.print()
+    found = _start_cases(db_path(None))
+    if found is None or found == ([], []):
+        say("Der er ingen sager endnu. Sådan kommer du i gang:" if found is None else
+            "Der er ingen åbne sager. Sådan kommer du i gang med en ny:")
+        _command_lines(FIRST_STEPS)
+        return
+    if isinstance(found, str):  # locked or not readable here: `rettidig list` opens it and says why
+        say(found)
+    else:
+        _case_lines(*found)
+    console.print()
+    say("Det bruger du oftest:")
+    _command_lines(MOST_USED)
+
+
+def _start_cases(path: Path):
+    """(rows, hidden) of the open cases; None without a data file; a sentence if it cannot be read here."""
+    from rettidig_cli.domain import dates
+    from rettidig_cli.domain.errors import RettidigError
+    from rettidig_cli.storage.store import Store, check_place, database_errors
+
+    try:
+        if not path.is_file() or path.stat().st_size == 0:  # none yet, or a first start cut short
+            return None
+    except OSError:
+        return None
+    try:
+        check_place(path)
+        # create=False: makes, migrates and tightens nothing; no ask_passphrase: a locked file stays locked.
+        store = Store(path, create=False)
+        for warning in store.warnings:
+            warn(warning)
+        store.purpose = "startskærm"
+        from rettidig_cli.views import overview
+
+        with store.atomic():  # as `rettidig list`: the summaries made now are kept, and the cases shown logged
+            rows, hidden = overview.from_store(store, dates.today(), False, limit=START_CASES)
+            store.audit("søg", None, f"startskærm, {len(rows)} sager", shown=[r["kode"] for r in rows])
+        return rows, hidden
+    except NoTerminalError:
+        return "Datafilen er låst med en adgangskode. Se dine sager med: rettidig list"
+    except (RettidigError, OSError, *database_errors()):
+        return "Se dine sager med: rettidig list"
+
+
+def _case_lines(rows: list[dict], hidden: list[int]) -> None:
+    """One line a case: its code, the child and the first thing to do, coloured by urgency."""
+    from rich.text import Text
+
+    from rettidig_cli.domain.privacy import for_terminal
+    from rettidig_cli.views.overview import CALM, OVERDUE, QUIET, SOON, THIS_WEEK
+
+    # The morning view's colours (ui/render.py, LEVEL_STYLES), without importing its tables (~5 ms).
+    styles = {OVERDUE: "bold red", THIS_WEEK: "bold yellow", SOON: "yellow", QUIET: "magenta", CALM: "dim"}
+
+    console = out_console()
+    total = len(rows) + len(hidden)
+    say(f"Dine sager i dag – det vigtigste først ({plural(total, 'åben sag', 'åbne sager')}):")
+    for row in rows:
+        todo = list(row["opgaver"]) or [row["fase"]]
+        if row["mistanke_om_vold_eller_overgreb"]:
+            todo.insert(0, "Mistanke om vold/overgreb")
+        child = row["barn"] + (f" ({row['tilbud']})" if row["tilbud"] else "")
+        line = Text.assemble("  ", (row["kode"], "bold"), "  ", for_terminal(child), "  ",
+                             (for_terminal(todo[0]), styles.get(row["niveau"], "")))
+        console.print(line)  # wrapped, never cut: the task may end with the command that does it
+    if hidden:
+        late = hidden.count(OVERDUE)
+        more = f"  … og {plural(len(hidden), 'sag', 'sager')} mere" + (f" (heraf {late} med noget overskredet)"
+                                                                    if late else "")
+        say((more, "bold" if late else ""), ": ", ("rettidig list", "bold"))
+
+
+def _command_lines(commands: list[tuple[str, str]]) -> None:
+    width = max(len(command) for command, _ in commands)
+    for command, what in commands:
+        say("  ", (command.ljust(width), "bold"), f"  {what}")
+
+
+# ---------------------------------------------------------------- Tab completion
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
+
+
+def install_completion() -> None:
+    """`rettidig --installer-tab`: the Tab key completes rettidig's commands and options in the
+    user's shell (bash, zsh or fish). Writes typer's completion script for the shell and the line
+    that loads it, once; run again, it changes nothing more. Works offline."""
+    from typer import _completion_shared as shared
+
+    shell = _shell_name()
+    if shell not in COMPLETION_SHELLS:
+        raise UsageError(f"Tab-tasten kan sættes op i bash, zsh og fish, men din terminal bruger "
+                         f"{shell or 'en skal, som rettidig ikke kan genkende'}.",
+                         hint="Kør kommandoen i en bash-, zsh- eller fish-terminal.")
+    script = shared.get_completion_script(prog_name="rettidig", complete_var="_RETTIDIG_COMPLETE", shell=shell)
+    home = Path.home()
+    if shell == "bash":
+        target, rc = home / ".bash_completions" / "rettidig.sh", home / ".bashrc"
+        line = f"source '{target}'"
+    elif shell == "zsh":
+        target, rc = home / ".zfunc" / "_rettidig", home / ".zshrc"
+        line = "fpath+=~/.zfunc; autoload -Uz compinit; compinit"
+    else:
+        target, rc, line = home / ".config" / "fish" / "completions" / "rettidig.fish", None, None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(f"{script}\n", encoding="utf-8")
+    if rc is not None:
+        text = rc.read_text(encoding="utf-8", errors="replace") if rc.exists() else ""
+        if line not in text:
+            with rc.open("a", encoding="utf-8") as handle:
+                handle.write(("" if not text or text.endswith("\n") else "\n") + f"{line}\n")
+    say("Tab-tasten er sat op til rettidig i ", (shell, "bold"), ": skriv fx ", ("rettidig pl", "bold"),
+        " og tryk Tab.")
+    say(f"Det virker i nye terminalvinduer. (Skrevet: {target}" + (f" og en linje i {rc}" if rc else "") + ".)")
+
+
+def _shell_name() -> str | None:
+    """The shell rettidig runs in (its parent process, as shellingham finds it, which typer uses)."""
+    try:
+        import shellingham
+
+        return shellingham.detect_shell()[0].lower()
+    except Exception:  # not detected (or shellingham missing): said as a shell rettidig cannot recognise
+        return None

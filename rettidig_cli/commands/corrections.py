@@ -9,23 +9,25 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.commands.common import CaseArg, DanishCommand, DbOption, asking_guard, say
-from rettidig_cli.commands.followup import Flag, NrArg, YesFlag, _checked, _load, _need_terminal
+from rettidig_cli.commands.followup import Flag, NrArg, YesFlag, _checked, _load, _need_terminal, understood
 from rettidig_cli.domain.errors import UsageError
 
 KindArg = Annotated[Optional[str], typer.Argument(
-    help="Hvad der rettes: observation, faktor, aftale, møde, samtykke, underretning, placering eller tovholder. "
+    help="Hvad der rettes: observation, faktor, aftale, møde, samtykke, underretning, placering, tovholder, fit "
+         "(et FIT-skema) eller beslutning (dens note). "
          "Udelades: du vælger.", show_default=False, metavar="HVAD")]
 ReasonFlag = Annotated[Optional[str], Flag("Hvorfor (står i historikken).", "--grund")]
 
 
-def _choose_record(store, row, kind_name, nr):
+def _choose_record(store, row, kind_name, nr, removing: bool = False):
     """The kind and the record: from the arguments, or chosen in a terminal from the case's records."""
     from rettidig_cli.ui import prompts
     from rettidig_cli.workflow import corrections
 
     if kind_name is None:
         _need_terminal(["HVAD", "NR"], "ret")
-        present = [k for k in corrections.KINDS.values() if corrections.records(store, row, k)]
+        present = [k for k in corrections.KINDS.values() if corrections.records(store, row, k)
+                   and not (removing and k.name in corrections.CHANGED_IN_THE_GUIDE)]
         if not present:
             raise UsageError(f"Sag {row['code']} har endnu intet at rette.")
         kind_name = prompts.select("Hvad vil du rette?", [(k.noun, k.name) for k in present])
@@ -52,7 +54,7 @@ def ret(
     confirmed: YesFlag = False,
     db: DbOption = None,
 ) -> None:
-    """Ret en observation, aftale, et møde, samtykke, en underretning, placering, faktor eller tovholder. Den tidligere udgave står i historikken.
+    """Ret en observation, aftale, et møde, samtykke, en underretning, placering, faktor, tovholder, et FIT-skema eller en beslutnings note. Den tidligere udgave står i historikken.
 
     Eksempel: rettidig ret RT-2026-001 aftale 2 --felt hvem=Bo --felt senest=1-3-2027 --grund "Bo overtager"
     """
@@ -119,7 +121,7 @@ def fjern(
 
     store, row, _ = _load(db, case)
     with asking_guard("Intet er fjernet."):
-        which, record = _choose_record(store, row, hvad, nr)
+        which, record = _choose_record(store, row, hvad, nr, removing=True)
         say(f"{which.noun} nr. {record['nr']}: {which.summary(record)}")
         if grund is None:
             _need_terminal(["--grund"], "fjern")
@@ -193,10 +195,11 @@ def underskrift(
                                     instruction="(fx begge forældre)")
             dato = dato or prompts.ask_date("Dato:", dates.today())
     _checked(lambda: corrections.sign(store, row, guide, {"navn": navn, "dato": dato}))
+    understood(dato)
     say("Forældrenes underskrift er registreret i sag ", (row["code"], "bold"), ".")
 
 
-# The twins under `aftale` and `møde`: the same correction with the kind's own flags.
+# The twins under `aftale`, `møde`, `observation` and `faktor`: the same correction with the kind's own flags.
 def _given(**values) -> list[str]:
     return [f"{key}={value}" for key, value in values.items() if value is not None]
 
@@ -247,8 +250,53 @@ def meeting_remove(case: CaseArg, nr: NrArg = None, grund: ReasonFlag = None, co
     fjern(case, "møde", nr, grund, confirmed, db)
 
 
+def observation_correct(
+    case: CaseArg, nr: NrArg = None,
+    dato: Annotated[Optional[str], Flag("Dato for observationen.", "--dato")] = None,
+    hvad: Annotated[Optional[str], Flag("Hvad du så.", "--hvad")] = None,
+    metode: Annotated[Optional[str], Flag("Metode eller værktøj.", "--metode")] = None,
+    hvem: Annotated[Optional[str], Flag("Hvem observerede.", "--hvem")] = None,
+    grund: ReasonFlag = None, confirmed: YesFlag = False, db: DbOption = None,
+) -> None:
+    """Ret en observation (dato, hvad, metode, hvem). Den tidligere udgave står i historikken.
+
+    Eksempel: rettidig observation ret RT-2026-001 3 --hvad "Leger alene i frikvarteret" --grund "Stavefejl"
+    """
+    ret(case, "observation", nr, _given(dato=dato, hvad=hvad, metode=metode, hvem=hvem) or None, grund, confirmed, db)
+
+
+def observation_remove(case: CaseArg, nr: NrArg = None, grund: ReasonFlag = None, confirmed: YesFlag = False,
+                       db: DbOption = None) -> None:
+    """Fjern en observation, der er skrevet ind ved en fejl (den står i historikken som fjernet).
+
+    Eksempel: rettidig observation slet RT-2026-001 3 --grund "Skrevet på den forkerte sag" --ja
+    """
+    fjern(case, "observation", nr, grund, confirmed, db)
+
+
+def factor_correct(
+    case: CaseArg, nr: NrArg = None,
+    tekst: Annotated[Optional[str], Flag("Faktoren, som den skal stå.", "--tekst")] = None,
+    grund: ReasonFlag = None, confirmed: YesFlag = False, db: DbOption = None,
+) -> None:
+    """Ret en faktors tekst. Den tidligere udgave står i historikken.
+
+    Eksempel: rettidig faktor ret RT-2026-001 2 --tekst "Mange skift af voksne i efteråret"
+    """
+    ret(case, "faktor", nr, _given(tekst=tekst) or None, grund, confirmed, db)
+
+
+def factor_remove(case: CaseArg, nr: NrArg = None, grund: ReasonFlag = None, confirmed: YesFlag = False,
+                  db: DbOption = None) -> None:
+    """Fjern en faktor, der er skrevet ind ved en fejl (den står i historikken som fjernet).
+
+    Eksempel: rettidig faktor slet RT-2026-001 2 --grund "Skrevet to gange" --ja
+    """
+    fjern(case, "faktor", nr, grund, confirmed, db)
+
+
 def register(app: typer.Typer) -> None:
-    from rettidig_cli.commands.followup import agreement_app, meeting_app
+    from rettidig_cli.commands.followup import agreement_app, factor_app, meeting_app, observation_app
 
     for function, name in ((ret, "ret"), (fjern, "fjern"), (fortryd, "fortryd"), (underskrift, "underskrift")):
         app.command(name=name, cls=DanishCommand)(function)
@@ -256,3 +304,7 @@ def register(app: typer.Typer) -> None:
     agreement_app.command(name="slet", cls=DanishCommand)(agreement_remove)
     meeting_app.command(name="ret", cls=DanishCommand)(meeting_correct)
     meeting_app.command(name="slet", cls=DanishCommand)(meeting_remove)
+    observation_app.command(name="ret", cls=DanishCommand)(observation_correct)
+    observation_app.command(name="slet", cls=DanishCommand)(observation_remove)
+    factor_app.command(name="ret", cls=DanishCommand)(factor_correct)
+    factor_app.command(name="slet", cls=DanishCommand)(factor_remove)

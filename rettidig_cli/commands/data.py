@@ -134,7 +134,10 @@ def encrypt_on(
     passphrase: Annotated[bool, typer.Option("--adgangskode", help="Brug en adgangskode, som du skriver hver gang.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Kryptér en eksisterende, ukrypteret datafil (skrives til en ny fil, kontrolleres og byttes)."""
+    """Kryptér en eksisterende, ukrypteret datafil (skrives til en ny fil, kontrolleres og byttes).
+
+    Eksempel: rettidig kryptering til --noeglering
+    """
     _rewrap(db, _method(keyring, passphrase), encrypting=True)
 
 
@@ -144,7 +147,10 @@ def encrypt_change(
     passphrase: Annotated[bool, typer.Option("--adgangskode", help="Ny adgangskode.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Skift nøglen til en krypteret datafil (eller skift mellem nøglering og adgangskode)."""
+    """Skift nøglen til en krypteret datafil (eller skift mellem nøglering og adgangskode).
+
+    Eksempel: rettidig kryptering skift --adgangskode
+    """
     _rewrap(db, _method(keyring, passphrase), encrypting=False)
 
 
@@ -175,7 +181,10 @@ def slet(
                                                    show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
-    """Slet en sag for altid: alle dens oplysninger fjernes fra datafilen (kan ikke fortrydes)."""
+    """Slet en sag for altid: alle dens oplysninger fjernes fra datafilen (kan ikke fortrydes).
+
+    Eksempel: rettidig slet RT-2026-001
+    """
     from rettidig_cli.storage import erase
     from rettidig_cli.ui import prompts
     from rettidig_cli.domain.privacy import printable
@@ -220,7 +229,10 @@ def oprydning(
     yes: YesOption = False,
     db: DbOption = None,
 ) -> None:
-    """Slet lukkede sager og logposter, der er ældre end opbevaringsperioden."""
+    """Slet lukkede sager og logposter, der er ældre end opbevaringsperioden.
+
+    Eksempel: rettidig oprydning --lukkede-efter 12 --gem
+    """
     from rettidig_cli.domain import dates
     from rettidig_cli.storage import erase, settings
     from rettidig_cli.ui import prompts
@@ -307,7 +319,10 @@ def indsigt(
     as_json: Annotated[bool, typer.Option("--json", help="Skriv loggen som JSON.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Vis loggen for én sag: hvem har set, søgt, ændret, eksporteret eller slettet hvornår (til aktindsigt)."""
+    """Vis loggen for én sag: hvem har set, søgt, ændret, eksporteret eller slettet hvornår (til aktindsigt).
+
+    Eksempel: rettidig indsigt RT-2026-001
+    """
     from rich.table import Table
     from rich.text import Text
 
@@ -343,9 +358,12 @@ def indsigt(
         table.add_row(Text(f"{moment:%d-%m-%Y %H.%M}"), Text(entry["bruger"]),
                       Text(ACTION_WORDS.get(entry["handling"], entry["handling"])), Text(entry["formål"]),
                       Text(entry["detalje"]))
-    console = out_console()
-    console.print(table)
-    console.print(Text("Loggen viser aldrig indhold, kun hvem der brugte sagen, hvornår og til hvad."))
+    from rettidig_cli.ui.output import paged
+
+    with paged():
+        console = out_console()
+        console.print(table)
+        console.print(Text("Loggen viser aldrig indhold, kun hvem der brugte sagen, hvornår og til hvad."))
 
 
 # ---------------------------------------------------------------- backup, doctor
@@ -379,7 +397,10 @@ def backup(
                                                 show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
-    """Tag en sikkerhedskopi af datafilen (med SQLites backup-funktion; kontrolleret, før den gemmes; krypteret, hvis datafilen er)."""
+    """Tag en sikkerhedskopi af datafilen (med SQLites backup-funktion; kontrolleret, før den gemmes; krypteret, hvis datafilen er).
+
+    Eksempel: rettidig backup
+    """
     if out is not None:
         from rettidig_cli.export import check_name
 
@@ -397,7 +418,10 @@ def backup(
 
 
 def doctor(db: DbOption = None) -> None:
-    """Tjek datafilen: hel, privat og et sikkert sted? Retter intet selv."""
+    """Tjek datafilen: hel, privat og et sikkert sted? Retter intet selv.
+
+    Eksempel: rettidig doctor
+    """
     from rich.text import Text
 
     from rettidig_cli.commands import common as cli_common
@@ -441,7 +465,10 @@ def gendan(
     yes: YesOption = False,
     db: DbOption = None,
 ) -> None:
-    """Læg en sikkerhedskopi på plads som datafil. Kopien kontrolleres først, og den nuværende datafil gemmes til side (den slettes aldrig)."""
+    """Læg en sikkerhedskopi på plads som datafil. Kopien kontrolleres først, og den nuværende datafil gemmes til side (den slettes aldrig).
+
+    Eksempel: rettidig gendan sikkerhedskopier/rettidig-kopi-20261201-090000-000000.db
+    """
     from rettidig_cli.ui import prompts
     from rettidig_cli.storage import restore
     from rettidig_cli.storage.store import db_path

@@ -128,7 +128,10 @@ def export(
                                            metavar="TEGN")] = "semikolon",
     db: DbOption = None,
 ) -> None:
-    """Skriv et dokument til et møde (Word, Markdown) eller data til kalender, regneark og andre systemer."""
+    """Skriv et dokument til et møde (Word, Markdown) eller data til kalender, regneark og andre systemer.
+
+    Eksempel: rettidig export RT-2026-001 --til statusmoede --format docx
+    """
     from rettidig_cli.domain import dates
     from rettidig_cli.views import documents
     from rettidig_cli import export as exporters

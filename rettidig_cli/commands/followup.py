@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from rettidig_cli.commands.common import (
-    CaseArg, DanishCommand, DanishGroup, DbOption, asking_guard, home_folder, open_store, out_console,
+    CaseArg, DanishCommand, DanishGroup, DbOption, DefaultGroup, asking_guard, home_folder, open_store, out_console,
     read_answers, say, warn,
 )
 from rettidig_cli.domain.errors import NoTerminalError, UsageError
@@ -17,6 +17,12 @@ agreement_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
                             help="Aftaler: tilføj en ny, eller skift status på en (aftalt, i gang, udført, opgivet).")
 meeting_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
                           help="Statusmøder: tilføj, flyt, aflys – og hold et statusmøde.")
+observation_app = typer.Typer(
+    cls=DefaultGroup, help="Observationer: tilføj en (rettidig observation SAG), ret eller fjern en.\n\n"
+                           "Eksempel: rettidig observation RT-2026-001 --hvad \"Leger alene i frikvarteret\"")
+factor_app = typer.Typer(
+    cls=DefaultGroup, help="Trivselstegn, risiko- og beskyttelsesfaktorer: tilføj en (rettidig faktor SAG), ret eller "
+                           "fjern en.\n\nEksempel: rettidig faktor RT-2026-001 --type risiko --tekst \"Mange skift\"")
 
 
 def Flag(help_text: str, name: str):  # noqa: N802 - reads like the typer.Option it returns
@@ -58,6 +64,20 @@ def _checked(call):
         raise UsageError(str(exc)) from None
 
 
+def understood(raw: str | None) -> None:
+    """A date given as a flag in words (fredag, om 2 uger, 3/3) said back as the date understood,
+    as the prompts say it; one written in full (3-3-2027) is not repeated."""
+    from rettidig_cli.domain import dates
+
+    if not raw or dates.written_in_full(raw):
+        return
+    try:
+        day = dates.parse_date(raw)
+    except ValueError:
+        return
+    say((f"{raw.strip()} = {dates.format_date(day)}", "dim"))
+
+
 def _done(what: str, code: str) -> None:
     say(what, " i sag ", (code, "bold"), ". Se handleplanen: ", (f"rettidig plan {code}", "bold"))
 
@@ -73,7 +93,10 @@ def observation(
     hvem: Annotated[Optional[str], Flag("Hvem observerede.", "--hvem")] = None,
     db: DbOption = None,
 ) -> None:
-    """Tilføj en observation til en sag."""
+    """Tilføj en observation til en sag.
+
+    Eksempel: rettidig observation RT-2026-001 --hvad "Leger med to andre" --metode TRAS
+    """
     from rettidig_cli.workflow import followup, wizard
 
     store, row, guide = _load(db, case)
@@ -89,6 +112,7 @@ def observation(
             last = {"hvem": done[-1]["observer"] or "", "metode": done[-1]["method"]} if done else {}
             raw = prompts.ask_observation(step, wizard.context_for(store, row, guide), last)
     followup.add_item(store, row, guide, "observations", raw)
+    understood(dato)
     _done("Observationen er gemt", row["code"])
 
 
@@ -98,7 +122,10 @@ def faktor(
     type_: Annotated[Optional[str], Flag("Trivselstegn, risiko eller beskyttelse.", "--type")] = None,
     db: DbOption = None,
 ) -> None:
-    """Tilføj et trivselstegn, en risikofaktor eller en beskyttelsesfaktor."""
+    """Tilføj et trivselstegn, en risikofaktor eller en beskyttelsesfaktor.
+
+    Eksempel: rettidig faktor RT-2026-001 --type risiko --tekst "Flytning"
+    """
     from rettidig_cli.workflow import followup, wizard
 
     store, row, guide = _load(db, case)
@@ -121,7 +148,10 @@ def agreement_new(
     senest: Annotated[Optional[str], Flag("Senest hvornår (dato).", "--senest")] = None,
     db: DbOption = None,
 ) -> None:
-    """Tilføj en aftale: hvem gør hvad, senest hvornår."""
+    """Tilføj en aftale: hvem gør hvad, senest hvornår.
+
+    Eksempel: rettidig aftale ny RT-2026-001 --hvad "Læse højt" --hvem Forældrene --senest 1-12-2026
+    """
     from rettidig_cli.workflow import followup, wizard
 
     store, row, guide = _load(db, case)
@@ -137,6 +167,7 @@ def agreement_new(
             raw = prompts.ask_agreement(step, wizard.context_for(store, row, guide),
                                         {"hvem": done[-1]["who"]} if done else {})
     number = followup.add_item(store, row, guide, "agreements", raw)
+    understood(senest)
     _done(f"Aftale nr. {number} er gemt", row["code"])
 
 
@@ -148,7 +179,10 @@ def agreement_status(
     note: Annotated[Optional[str], Flag("Hvorfor / hvad der er sket (skal udfyldes ved opgivet).", "--note")] = None,
     db: DbOption = None,
 ) -> None:
-    """Skift status på en aftale, og skriv hvorfor."""
+    """Skift status på en aftale, og skriv hvorfor.
+
+    Eksempel: rettidig aftale status RT-2026-001 2 --status udført --note "Kører fast"
+    """
     from rettidig_cli.workflow import followup
 
     store, row, _ = _load(db, case)
@@ -179,7 +213,10 @@ def tovholder(
     rolle: Annotated[Optional[str], Flag("Rolle, fx ressourcepædagog.", "--rolle")] = None,
     db: DbOption = None,
 ) -> None:
-    """Skift tovholder på en sag (den tidligere ses i historikken)."""
+    """Skift tovholder på en sag (den tidligere ses i historikken).
+
+    Eksempel: rettidig tovholder RT-2026-001 --navn Birte --rolle ressourcepædagog
+    """
     from rettidig_cli.workflow import followup
 
     store, row, guide = _load(db, case)
@@ -201,7 +238,10 @@ def placering(
     begrundelse: Annotated[Optional[str], Flag("Hvorfor placeringen er ændret.", "--begrundelse")] = None,
     db: DbOption = None,
 ) -> None:
-    """Registrér barnets placering på børnelinealen."""
+    """Registrér barnets placering på børnelinealen.
+
+    Eksempel: rettidig placering RT-2026-001 --placering trivsel --begrundelse "Leger igen"
+    """
     from rettidig_cli.workflow import followup
 
     store, row, guide = _load(db, case)
@@ -233,7 +273,10 @@ def meeting_new(
     deltagere: Annotated[Optional[str], Flag("Deltagere, adskilt med komma.", "--deltagere")] = None,
     db: DbOption = None,
 ) -> None:
-    """Tilføj et statusmøde (på en hverdag, ikke en helligdag)."""
+    """Tilføj et statusmøde (på en hverdag, ikke en helligdag).
+
+    Eksempel: rettidig møde ny RT-2026-001 --dato 14-12-2026 --tid 14:00
+    """
     from rettidig_cli.domain import dates
     from rettidig_cli.workflow import followup
 
@@ -308,7 +351,10 @@ def meeting_move(
     confirmed: YesFlag = False,
     db: DbOption = None,
 ) -> None:
-    """Flyt et møde til en anden dag. Den nye dato vises på dansk og skal bekræftes."""
+    """Flyt et møde til en anden dag. Den nye dato vises på dansk og skal bekræftes.
+
+    Eksempel: rettidig møde flyt RT-2026-001 3 --dato 15-12-2026 --grund Sygdom --ja
+    """
     from rettidig_cli.workflow import followup
 
     store, row, guide = _load(db, case)
@@ -352,7 +398,10 @@ def meeting_cancel(
     confirmed: YesFlag = False,
     db: DbOption = None,
 ) -> None:
-    """Aflys et planlagt møde."""
+    """Aflys et planlagt møde.
+
+    Eksempel: rettidig møde aflys RT-2026-001 3 --grund "Ferie" --ja
+    """
     from rettidig_cli.workflow import followup
 
     store, row, _ = _load(db, case)
@@ -384,7 +433,10 @@ def meeting_hold(
         show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
-    """Hold et statusmøde: deltagere, aftalerne én for én, børnelinealen, FIT og næste møde."""
+    """Hold et møde – et statusmøde eller et andet af sagens møder (fx med et tværfagligt team): deltagere, aftalerne én for én, børnelinealen, FIT og næste møde.
+
+    Eksempel: rettidig møde hold RT-2026-001
+    """
     from rettidig_cli.domain import dates
     from rettidig_cli.workflow import followup
 
@@ -395,9 +447,9 @@ def meeting_hold(
     if nr is not None:
         meeting = followup.pick(meetings, nr, "møde", row)
     else:
-        planned = [m for m in followup.planned_meetings(store, row) if followup.is_status_meeting(guide, m)]
+        planned = followup.meetings_to_hold(store, row, guide, dates.today())
         if not planned:
-            raise UsageError(f"Sag {row['code']} har intet planlagt {guide.meetings.label.lower()}.",
+            raise UsageError(f"Sag {row['code']} har intet planlagt møde.",
                              hint=f"Tilføj et med: rettidig møde ny {row['code']}")
         meeting = planned[0]  # the earliest planned one: today's, or one not yet registered
         if answers is None and meeting["day"] != dates.today().isoformat() and len(planned) > 1:
@@ -442,7 +494,10 @@ def eskaler(
     begrundelse: Annotated[Optional[str], Flag("Hvorfor sagen optrappes.", "--begrundelse")] = None,
     db: DbOption = None,
 ) -> None:
-    """Optrap en sag efter guidens regler (fx til et tværfagligt spor), og se hvad det betyder."""
+    """Optrap en sag efter guidens regler (fx til et tværfagligt spor), og se hvad det betyder.
+
+    Eksempel: rettidig eskaler RT-2026-001 --til stor --begrundelse "Ingen bedring efter to statusmøder"
+    """
     from rettidig_cli.workflow import followup, wizard
     from rettidig_cli.ui import render
 
@@ -487,12 +542,18 @@ def eskaler(
 def luk(
     case: CaseArg,
     grund: Annotated[Optional[str], Flag("Hvorfor sagen lukkes, fx «Trivslen er genoprettet».", "--grund")] = None,
+    opsummering: Annotated[Optional[str], Flag("Kort opsummering af forløbet (står i historikken og i "
+                                               "afslutningsdokumentet).", "--opsummering")] = None,
     db: DbOption = None,
 ) -> None:
-    """Luk en sag med en grund. Den kan stadig læses, men forsvinder fra den daglige oversigt."""
+    """Luk en sag med en grund og en kort opsummering. Den kan stadig læses, men forsvinder fra den daglige oversigt; møder, der ikke har været endnu, aflyses.
+
+    Eksempel: rettidig luk RT-2026-001 --grund "Trivslen er genoprettet" --opsummering "Legen fungerer igen."
+    """
     from rettidig_cli.workflow import followup
 
     store, row, _ = _load(db, case)
+    summary = _checked(lambda: followup.parse_close_summary(opsummering)) if opsummering is not None else ""
     if grund is not None:
         reason = _checked(lambda: followup.parse_close_reason(grund))
     else:
@@ -501,16 +562,23 @@ def luk(
         from rettidig_cli.ui import prompts
 
         open_count = len(followup.open_agreements(store, row))
-        with asking_guard():
+        with asking_guard("Sagen er ikke lukket."):
             reason = ask.ask_close_reason()
             counted = "1 åben aftale" if open_count == 1 else f"{open_count} åbne aftaler"
             if open_count and not prompts.yes(f"Der er {counted}. Luk sagen alligevel?", False):
                 say("Sagen er ikke lukket.")
                 return
-    cancelled = followup.close_case(store, row, reason)
+            if opsummering is None:
+                summary = prompts.ask_text(
+                    "Kort opsummering af forløbet: hvad blev gjort, og hvordan går det barnet nu?",
+                    followup.parse_close_summary, instruction="(står i historikken og i afslutningsdokumentet; "
+                                                              "kan springes over: tryk Enter)")
+    cancelled = followup.close_case(store, row, reason, summary)
     say("Sag ", (row["code"], "bold"), f" er lukket: {reason}.")
     for meeting in cancelled:
-        say(f"  {meeting['kind']} {_long(meeting['day'])} er aflyst.")
+        at = f" kl. {meeting['time'].replace(':', '.')}" if meeting["time"] else ""
+        say(f"  {meeting['kind']} {_long(meeting['day'])}{at} er aflyst.")
+    say("Afslutningen som dokument: ", (f"rettidig export {row['code']} --til afslutning", "bold"))
     say(f"Genåbn den med: rettidig genåbn {row['code']}")
     from rettidig_cli.storage import settings
 
@@ -523,7 +591,10 @@ def genaabn(
     grund: Annotated[Optional[str], Flag("Hvorfor sagen genåbnes.", "--grund")] = None,
     db: DbOption = None,
 ) -> None:
-    """Genåbn en lukket sag."""
+    """Genåbn en lukket sag.
+
+    Eksempel: rettidig genåbn RT-2026-001 --grund "Ny bekymring"
+    """
     from rettidig_cli.workflow import followup
 
     store, row, _ = _load(db, case, must_be_open=False)
@@ -549,7 +620,10 @@ def mistanke(
     leder: Annotated[bool, typer.Option("--leder-informeret", help="Din leder er informeret.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Registrér en mistanke om vold eller overgreb, der er opstået undervejs, med underretningen – eller tag den af sagen igen med en begrundelse."""
+    """Registrér en mistanke om vold eller overgreb, der er opstået undervejs, med underretningen – eller tag den af sagen igen med en begrundelse.
+
+    Eksempel: rettidig mistanke RT-2026-001 --dato 6-12-2026 --leder-informeret
+    """
     import json
 
     from rettidig_cli.domain import fields
@@ -594,6 +668,7 @@ def mistanke(
         raw = {"dato": dato, "modtager": modtager, "hvordan": hvordan, "leder_informeret": leder}
     underretning = _checked(lambda: wizard.parse_underretning_fields(raw, ctx))
     followup.register_suspicion(store, row, underretning)
+    understood(dato)
     say("Mistanken og underretningen er gemt i sag ", (row["code"], "bold"), ". Guidens trin om kontakt til "
          "forældrene vises ikke længere.")
     warn(guide.safety.rule)
@@ -614,7 +689,10 @@ def navngiv(
     dato: Annotated[Optional[str], Flag("Hvornår samtykket blev givet (standard: i dag).", "--dato")] = None,
     db: DbOption = None,
 ) -> None:
-    """Giv en anonym sag barnets navn, når forældrene har givet samtykke til, at barnet drøftes med navn."""
+    """Giv en anonym sag barnets navn, når forældrene har givet samtykke til, at barnet drøftes med navn.
+
+    Eksempel: rettidig navngiv RT-2026-001 --navn I.J. --givet-af "Mor og far"
+    """
     from rettidig_cli.domain import dates, fields
     from rettidig_cli.workflow import followup, wizard
     from rettidig_cli.ui import prompts
@@ -647,7 +725,10 @@ def historik(
     as_json: Annotated[bool, typer.Option("--json", help="Skriv historikken som JSON.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Vis sagen som en tidslinje over alt, der er sket – nyeste nederst."""
+    """Vis sagen som en tidslinje over alt, der er sket – nyeste nederst.
+
+    Eksempel: rettidig historik RT-2026-001
+    """
     from rettidig_cli.views import history
 
     store, row, _ = _load(db, case, must_be_open=False)
@@ -657,13 +738,18 @@ def historik(
 
         write_json(entries)
         return
-    from rettidig_cli.ui import render
+    from rettidig_cli.ui import output, render
 
-    render.print_history(row["code"], entries, out_console())
+    with output.paged():
+        render.print_history(row["code"], entries, out_console())
 
 
 def register(app: typer.Typer) -> None:
-    for function, name in ((observation, "observation"), (faktor, "faktor"), (tovholder, "tovholder"),
+    observation_app.command(name="ny", cls=DanishCommand)(observation)
+    factor_app.command(name="ny", cls=DanishCommand)(faktor)
+    app.add_typer(observation_app, name="observation")
+    app.add_typer(factor_app, name="faktor")
+    for function, name in ((tovholder, "tovholder"),
                            (placering, "placering"), (eskaler, "eskaler"), (luk, "luk"), (genaabn, "genåbn"),
                            (historik, "historik"), (mistanke, "mistanke"), (navngiv, "navngiv")):
         app.command(name=name, cls=DanishCommand)(function)

@@ -35,6 +35,11 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def moment() -> dt.datetime:
+    """Now, to the minute: which of today's meetings are still to come."""
+    return dt.datetime.now().replace(second=0, microsecond=0)
+
+
 def parse_date(text: str) -> dt.date:
     """Read a date typed in a Danish form; raise ValueError with a Danish message otherwise."""
     raw = " ".join((text or "").lower().split())

@@ -201,7 +201,7 @@ SECTION_SOURCES = (
     "meetings", "fit", "ruler", "parents", "next_step", "sparring", "signature", "tried", "parents_view",
     "child_view", "analysis", "meeting_question", "wished_participants", "consent", "request_signature",
     "agenda", "attendance", "review", "latest_fit", "position_now", "new_agreements", "minutes",
-    "next_meeting", "question_for_team",
+    "next_meeting", "question_for_team", "closing",
 )
 META_FIELDS = ("child", "tovholder", "phase", "position", "created", "printed", "meeting", "age", "setting",
                "period", "printed_month")

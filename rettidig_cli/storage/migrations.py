@@ -213,6 +213,14 @@ def m009_corrections(db: Database) -> None:
     db["record_changes"].create_index(["case_id", "change_id"])
 
 
+def m010_status_meetings_kept(db: Database) -> None:
+    # A kept summary lives for days: it keeps every planned status meeting's day, and the morning
+    # view takes the next one from today (it kept "the next one" as of the day it was made, which
+    # a week later was a meeting already past). The summaries are made again by the next `list`.
+    db.execute("DELETE FROM case_summaries")
+    db.execute("ALTER TABLE case_summaries RENAME COLUMN next_status_meeting TO status_meetings")
+
+
 # Every step, in the order they are applied. A new step is added at the end.
 STEPS = (
     m001_initial,
@@ -224,6 +232,7 @@ STEPS = (
     m007_overview,
     m008_decision_kept_once,
     m009_corrections,
+    m010_status_meetings_kept,
 )
 NAMES = tuple(step.__name__ for step in STEPS)
 

@@ -12,9 +12,12 @@ segments (cursor movement), which are made by rich and hold no data."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
 import sys
-from typing import Iterable, TextIO
+from typing import Iterable, Iterator, Mapping, TextIO
 
 from rich.console import Console
 from rich.segment import Segment
@@ -93,3 +96,165 @@ def json_text(value) -> str:
 def write_json(value, stream: TextIO | None = None) -> None:
     """json_text() to standard output (or the stream given)."""
     (stream or sys.stdout).write(json_text(value))
+
+
+# ---------------------------------------------------------------- long output through a pager, as git does
+
+
+PAGER = "less"
+# Set for the pager when the user has not set them, as git does: less leaves by itself when the text
+# fits on one screen (F), shows the colours (R) and leaves the text on the screen when it quits (X);
+# lv shows the colours with -c.
+# LESSHISTFILE=-: less keeps no history file, where a search for a child's name would stay.
+PAGER_ENVIRONMENT = {"LESS": "FRX", "LV": "-c", "LESSHISTFILE": "-"}
+
+
+def pager_command(settings: Mapping[str, str], is_terminal: bool) -> list[str] | None:
+    """The pager to run long output through, or None to print it as it is: never when standard
+    output is not a terminal (a pipe, a file, tests, CI) or is a dumb one; $PAGER when it is set,
+    less when it is not; PAGER=cat or an empty PAGER turn paging off; a pager that is not installed
+    is none (the output is printed)."""
+    import shlex
+    import shutil
+
+    if not is_terminal or settings.get("TERM") == "dumb":
+        return None
+    command = settings.get("PAGER", PAGER).strip()
+    if command in ("", "cat"):
+        return None
+    try:
+        words = shlex.split(command, posix=os.name != "nt")
+    except ValueError:  # an unmatched quote
+        return None
+    # A quoted path with spaces keeps its quotes when split as on Windows.
+    words = [w[1:-1] if len(w) > 1 and w[0] == w[-1] == '"' else w for w in words]
+    if not words or shutil.which(words[0], path=settings.get("PATH")) is None:
+        return None
+    return words
+
+
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+
+
+def screen_rows(text: str, width: int) -> int:
+    """How many rows of a terminal `width` columns wide the text fills (its colour codes take none,
+    a line wider than the terminal takes more than one)."""
+    from rich.cells import cell_len
+
+    width = max(1, width)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return sum(max(1, -(-cell_len(_ESCAPES.sub("", line)) // width)) for line in lines)
+
+
+class _Kept:
+    """Standard output while a paged() block runs: the text is kept, and the stream says it is the
+    terminal it stands in for (rich asks isatty() to choose colours, and the encoding for borders)."""
+
+    def __init__(self, terminal: TextIO):
+        self.terminal, self.parts = terminal, []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.terminal, "encoding", None) or "utf-8"
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+@contextlib.contextmanager
+def paged() -> Iterator[None]:
+    """Page what the block prints to standard output when it is taller than the terminal, as git
+    log does (see pager_command); else, and when it cannot be paged, print it as it is. Every
+    console made in the block writes to sys.stdout, so all of it is kept, in order, with its
+    colours. An error in the block prints what was kept before the error is said.
+
+    rich's own console.pager() is not used: it pages only one console's output, through pydoc,
+    which pages even a single line and does not set LESS."""
+    settings = {"PAGER": os.environ.get("PAGER"), "TERM": os.environ.get("TERM"), "PATH": os.environ.get("PATH")}
+    command = pager_command({k: v for k, v in settings.items() if v is not None}, _is_terminal(sys.stdout))
+    if command is None or isinstance(sys.stdout, _Kept) or _legacy_windows():
+        yield
+        return
+    terminal = sys.stdout
+    kept = sys.stdout = _Kept(terminal)
+    try:
+        yield
+    except BaseException:
+        sys.stdout = terminal
+        _write(terminal, kept.text())
+        raise
+    finally:
+        sys.stdout = terminal
+    import shutil
+
+    text = kept.text()
+    size = shutil.get_terminal_size()  # COLUMNS and LINES first, as rich
+    if screen_rows(text, size.columns) < size.lines:  # fits, with the shell's prompt under it
+        _write(terminal, text)
+    else:
+        run_pager(command, text, terminal)
+
+
+def _legacy_windows() -> bool:
+    """A Windows console without colour codes: rich writes to it with Windows calls, not text that
+    can be kept and printed later."""
+    if os.name != "nt":
+        return False
+    from rich.console import detect_legacy_windows
+
+    return detect_legacy_windows()
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or closed
+        return False
+
+
+def _write(terminal: TextIO, text: str) -> None:
+    terminal.write(text)
+    terminal.flush()
+
+
+def run_pager(command: list[str], text: str, terminal: TextIO) -> None:
+    """The text through the pager (which reads the keyboard itself). Quitting it before the end, or
+    Ctrl-C while it shows the text, is no error; a pager that cannot be started prints the text."""
+    import signal
+    import subprocess
+    import threading
+
+    environment = {**os.environ}  # the whole environment passed on to the pager (its TERM, its keys)
+    for name, value in PAGER_ENVIRONMENT.items():
+        environment.setdefault(name, value)  # a LESS the user set is theirs
+    terminal.flush()
+    try:
+        pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=environment)
+    except OSError:  # gone since pager_command found it, or not a program
+        _write(terminal, text)
+        return
+    # Ctrl-C belongs to the pager while it runs (less stops a search with it): rettidig waits for
+    # it to end, as git does, instead of stopping with it under the pager's screen.
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        with contextlib.suppress(OSError):  # BrokenPipeError: the pager was quit before the end
+            pager.stdin.write(text.encode(getattr(terminal, "encoding", None) or "utf-8", "replace"))
+        with contextlib.suppress(OSError):
+            pager.stdin.close()
+        pager.wait()
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)

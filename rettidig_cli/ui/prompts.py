@@ -6,6 +6,7 @@ KeyboardInterrupt; everything answered before it is already saved."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 
@@ -52,6 +53,42 @@ NONE_TYPED = "-"  # typed in an optional field with a suggestion: leave the fiel
 SUGGESTION_SHOWN_MAX = 20  # a longer suggestion is called "forslaget" in the instruction
 
 
+# Going back in the guide: inside a step of the walk (InteractiveSource) a text field takes the
+# word BACK_WORD and a list has the choice BACK_CHOICE; either raises wizard.GoBack. Outside the
+# walk (the follow-up commands) neither exists.
+BACK_WORD = "tilbage"
+BACK_CHOICE = "← Tilbage"
+_BACK = "__back__"
+_walk = {"on": False, "asked": 0}
+
+
+@contextlib.contextmanager
+def going_back_allowed():
+    """One step of the walk: its questions can go back; the first of them goes to the previous step."""
+    before = dict(_walk)
+    _walk.update(on=True, asked=0)
+    try:
+        yield
+    finally:
+        _walk.update(before)
+
+
+def _back(answer) -> None:
+    """After a question of the walk: go back if asked to, else count it as answered."""
+    if not _walk["on"]:
+        return
+    if answer == _BACK or (isinstance(answer, str) and answer.strip().casefold() == BACK_WORD):
+        raise wizard.GoBack(first=_walk["asked"] == 0)
+    _walk["asked"] += 1
+
+
+def _or_back(check):
+    """A validator that lets the back word through (only inside the walk)."""
+    if not _walk["on"]:
+        return check
+    return lambda raw: True if raw.strip().casefold() == BACK_WORD else check(raw)
+
+
 def _parses(parse, raw: str) -> bool:
     try:
         parse(raw)
@@ -69,7 +106,9 @@ def ask_text(message: str, parse, default: str = "", instruction: str | None = N
     message, default = printable(message), printable(default or "")
     instruction = printable(instruction) if instruction else instruction
     if not default:
-        return questionary.text(message, validate=fields.validator(parse), instruction=instruction).unsafe_ask()
+        answer = questionary.text(message, validate=_or_back(fields.validator(parse)), instruction=instruction).unsafe_ask()
+        _back(answer)
+        return answer
     optional = _parses(parse, "")
 
     def meant(raw: str) -> str:
@@ -96,9 +135,10 @@ def ask_text(message: str, parse, default: str = "", instruction: str | None = N
             buffer.text = default
         buffer.validate_and_handle()
 
-    answer = questionary.text(message, validate=lambda raw: check(meant(raw)),
+    answer = questionary.text(message, validate=_or_back(lambda raw: check(meant(raw))),
                               instruction=f"({'; '.join(hints)})", key_bindings=keys,
                               placeholder=FormattedText([("class:placeholder fg:#888888", default)])).unsafe_ask()
+    _back(answer)
     return meant(answer)
 
 
@@ -130,10 +170,93 @@ def select(message: str, choices: list[tuple[str, object]], default=None, instru
     """One choice from a list; the question and the choices (an agreement's text, a meeting's kind
     from the data file) are cleaned like everything else that reaches the terminal."""
     message = printable(message)
-    options = [Choice(printable(title), value=value) for title, value in choices]
+    width = _list_width()
+    options = [Choice(_wrapped(printable(title), width), value=value) for title, value in choices]
+    if _walk["on"]:
+        options.append(Choice(BACK_CHOICE, value=_BACK))
     chosen = next((c for c in options if c.value == default), None)
-    return questionary.select(message, choices=options, default=chosen,
-                              instruction=instruction or "(brug piletasterne og Enter)").unsafe_ask()
+    question = questionary.select(message, choices=options, default=chosen,
+                                  instruction=instruction or "(brug piletasterne og Enter)")
+    _wrap_lines(question)
+    answer = question.unsafe_ask()
+    _back(answer)
+    return answer
+
+
+CHOICE_LEAD = 3  # questionary's " » " (or three spaces) before each choice
+
+
+def _list_width() -> int:
+    """The columns a list of choices is drawn in: the terminal's, as prompt_toolkit sees it."""
+    try:
+        from prompt_toolkit.application.current import get_app_session
+
+        return get_app_session().output.get_size().columns
+    except Exception:  # noqa: BLE001 - an output that cannot say: the console's width
+        return console.width
+
+
+def _wrapped(title: str, width: int) -> str:
+    """A choice too wide for the terminal, which would cut it off: wrapped at its spaces, its further
+    lines indented under it. A choice that fits is left as it is."""
+    import textwrap
+
+    room = width - CHOICE_LEAD - 1
+    if len(title) <= room or "\n" in title:
+        return title
+    lines = textwrap.wrap(title, width=max(room, 20), subsequent_indent="  ", break_on_hyphens=False)
+    return ("\n" + " " * CHOICE_LEAD).join(lines)
+
+
+def _wrap_lines(question) -> None:
+    """questionary draws the list of choices, and the question's line once answered, in windows that
+    cut a line at the edge of the terminal: here they wrap it instead (a word longer than the line,
+    the answered line with a long choice in it)."""
+    from prompt_toolkit.filters import to_filter
+
+    layout = getattr(getattr(question, "application", None), "layout", None)
+    for window in layout.find_all_windows() if layout is not None else ():
+        window.wrap_lines = to_filter(True)
+
+
+CHOSEN_SHOWN_MAX = 60  # a longer list of what was ticked is said as "4 valgt"
+
+
+def checkbox(message: str, choices: list[tuple[str, object]], instruction: str) -> list:
+    """questionary's checkbox, whose answered line names what was ticked, in Danish. questionary
+    writes "done (3 selections)" there and has no setting for it; its checkbox builds the screen
+    with common.create_inquirer_layout(ic, get_prompt_tokens), so for this one question that
+    function gets prompt tokens whose answer part is ours (the rest: questionary's own)."""
+    from questionary.prompts import common
+
+    made = common.create_inquirer_layout
+
+    def layout(ic, get_prompt_tokens, **kwargs):
+        def tokens():
+            shown = get_prompt_tokens()
+            if not ic.is_answered:
+                return shown
+            return [token for token in shown if token[0] != "class:answer"] + [("class:answer", _ticked(ic))]
+
+        return made(ic, tokens, **kwargs)
+
+    common.create_inquirer_layout = layout
+    try:
+        question = questionary.checkbox(message, choices=[Choice(t, value=v) for t, v in choices],
+                                        instruction=instruction)
+    finally:
+        common.create_inquirer_layout = made
+    return question.unsafe_ask()
+
+
+def _ticked(ic) -> str:
+    """The answered line of a checkbox: the names ticked, or how many when they are long."""
+    titles = [title if isinstance(title, str) else "".join(part[1] for part in title)
+              for title in (choice.title for choice in ic.get_selected_values())]
+    if not titles:
+        return "ingen valgt"
+    names = ", ".join(titles)
+    return names if len(names) <= CHOSEN_SHOWN_MAX else f"{len(titles)} valgt"
 
 
 def yes(message: str, default: bool = True) -> bool:
@@ -169,23 +292,34 @@ def anonymous_note(ctx, instruction: str | None = None) -> str | None:
     return f"({instruction.strip('()')}; {note})" if instruction else f"({note})"
 
 
+def earlier(step: Step, ctx) -> dict:
+    """The step's saved answer when it is asked again (going back, resume --fra): its parts are
+    the suggestions, so Enter keeps them. Empty the first time."""
+    value = ctx.answered.get(step.id)
+    return value if isinstance(value, dict) else {}
+
+
 def ask_child(step: Step, ctx):
+    before = earlier(step, ctx)
     anonymous = False
     if step.anonymous and not ctx.abuse_path:
         say(ANONYMOUS_HELP, "dim")
         anonymous = select("Drøftes barnet med navn?", [("Ja, med navn eller initialer", False),
-                                                        ("Nej, anonymt (uden navn)", True)])
+                                                        ("Nej, anonymt (uden navn)", True)],
+                           default=bool(before.get("anonym")))
     if not anonymous:
         show_help(step)
     name = None if anonymous else ask_text(
-        step.message, lambda v: fields.text(v, "Barnets navn eller initialer", max_length=fields.NAME_MAX))
+        step.message, lambda v: fields.text(v, "Barnets navn eller initialer", max_length=fields.NAME_MAX),
+        default=before.get("navn") or "")
     guide = ctx.guide
     if guide.setting_ages:  # the classes depend on the setting: the setting first
-        setting = select("Tilbud:", [(s, s) for s in guide.settings])
-        age = select("Aldersgruppe eller klasse:", [(a, a) for a in guide.ages_for(setting)])
+        setting = select("Tilbud:", [(s, s) for s in guide.settings], default=before.get("tilbud"))
+        age = select("Aldersgruppe eller klasse:", [(a, a) for a in guide.ages_for(setting)],
+                     default=before.get("aldersgruppe"))
     else:
-        age = select("Aldersgruppe:", [(a, a) for a in guide.age_groups])
-        setting = select("Tilbud:", [(s, s) for s in guide.settings])
+        age = select("Aldersgruppe:", [(a, a) for a in guide.age_groups], default=before.get("aldersgruppe"))
+        setting = select("Tilbud:", [(s, s) for s in guide.settings], default=before.get("tilbud"))
     return {"navn": name, "anonym": anonymous, "aldersgruppe": age, "tilbud": setting}
 
 
@@ -193,6 +327,7 @@ def ask_network(step: Step, ctx):
     show_help(step)
     example = "fx mormor, en nabo" if ctx.anonymous else "fx Mormor Else, Naboen Karin"
     value = ask_text(step.message, lambda v: wizard.parse_network(step, v, ctx),
+                     default=", ".join(ctx.answered.get(step.id) or []),
                      instruction=anonymous_note(ctx, f"(adskil med komma, {example}"
                                                 + ("; kan springes over: tryk Enter)" if not step.required else ")")))
     return value or None
@@ -200,7 +335,9 @@ def ask_network(step: Step, ctx):
 
 def ask_plain_text(step: Step, ctx):
     show_help(step)
+    before = ctx.answered.get(step.id)
     value = ask_text(step.message, lambda v: fields.text(v, step.title or "Svaret", required=step.required),
+                     default=before if isinstance(before, str) else "",
                      instruction=anonymous_note(ctx, "(kan springes over: tryk Enter)" if not step.required else None))
     return value if value.strip() else None
 
@@ -214,22 +351,22 @@ def ask_decision(step: Step, ctx):
         return options[0].id
     choices = fitted_choices([(o.label, o.description, o.id) for o in options])
     if step.multiple:
-        picked = questionary.checkbox(step.message, choices=[Choice(t, value=v) for t, v in choices],
-                                      instruction="(mellemrum vælger, Enter gemmer)").unsafe_ask()
-        return picked
+        return checkbox(step.message, choices, instruction="(mellemrum vælger, Enter gemmer)")
     if not step.required:
         choices.append(("Spring over", SKIP))
     show_help(step)
-    picked = select(step.message, choices)
+    chosen = earlier(step, ctx).get("valg") or [None]
+    picked = select(step.message, choices, default=chosen[0])
     return None if picked == SKIP else picked
 
 
 def ask_tovholder(step: Step, ctx):
     show_help(step)
+    before = earlier(step, ctx)
     name = ask_text(step.message, lambda v: fields.text(v, "Tovholderens navn", max_length=fields.NAME_MAX),
-                    instruction="(navn)")
+                    default=before.get("navn") or "", instruction="(navn)")
     role = ask_text("Tovholderens rolle:", lambda v: fields.text(v, "Rolle", required=False, max_length=fields.NAME_MAX),
-                    instruction="(fx pædagog, ressourcepædagog, leder – kan springes over)")
+                    default=before.get("rolle") or "", instruction="(fx pædagog, ressourcepædagog, leder – kan springes over)")
     return {"navn": name, "rolle": role}
 
 
@@ -293,7 +430,8 @@ def ask_consent(step: Step, ctx):
     naming = step.names_child and ctx.anonymous
     if naming:
         say("Barnet drøftes anonymt. Et ja her giver sagen barnets navn.", "dim")
-    answer = select(step.message, [("Ja", "ja"), ("Nej", "nej"), ("Ikke endnu", "ikke endnu")])
+    answer = select(step.message, [("Ja", "ja"), ("Nej", "nej"), ("Ikke endnu", "ikke endnu")],
+                    default=earlier(step, ctx).get("svar"))
     raw = {"svar": answer}
     if answer == "ja":
         raw["navn"] = ask_text("Hvem har skrevet under / givet samtykke?",
@@ -338,10 +476,11 @@ def fitted_choices(options: list[tuple[str, str, object]]) -> list[tuple[str, ob
 
 
 def ask_position(step: Step, ctx):
+    before = earlier(step, ctx)
     choices = fitted_choices([(p.label, p.description, p.id) for p in ctx.guide.ruler])
-    position = select(step.message, choices)
+    position = select(step.message, choices, default=before.get("placering"))
     reason = ask_text("Begrundelse:", lambda v: fields.text(v, "Begrundelse", required=False),
-                      instruction="(kan springes over)")
+                      default=before.get("begrundelse") or "", instruction="(kan springes over)")
     return {"placering": position, "begrundelse": reason}
 
 
@@ -392,6 +531,7 @@ ITEM_NAMES = {StepKind.OBSERVATIONS: "observation", StepKind.FACTORS: "faktor", 
 class InteractiveSource:
     def __init__(self, case_code: str):
         self.code = case_code
+        self.told_back = False
 
     def suspicion(self, ctx) -> bool:
         safety = ctx.guide.safety
@@ -415,8 +555,9 @@ class InteractiveSource:
         return ask_underretning_fields(ctx, "Hvornår er underretningen sendt (eller sendes den)?")
 
     def continue_to(self, phase, ctx) -> bool:
-        go = select("Vil du fortsætte?", [(f"Fortsæt til: {phase.title}", True),
-                                          ("Stop her – jeg fortsætter senere", False)])
+        with going_back_allowed():
+            go = select("Vil du fortsætte?", [(f"Fortsæt til: {phase.title}", True),
+                                              ("Stop her – jeg fortsætter senere", False)])
         return go
 
     def phase_intro(self, phase, ctx) -> None:
@@ -433,6 +574,10 @@ class InteractiveSource:
             parts.append(Text.assemble(("Husk, du også kan få sparring hos: ", "bold"), " · ".join(sparring)))
         if ctx.abuse_path:
             parts.append(Text("Mistanke om vold eller overgreb: kontakt ikke forældrene om bekymringen.", style="bold red"))
+        if not self.told_back:  # once a walk
+            parts.append(Text(f"Vil du rette et svar, du lige har givet? Skriv «{BACK_WORD}» i et felt, eller vælg "
+                              f"«{BACK_CHOICE}» i en liste.", style="dim"))
+            self.told_back = True
         deadline = wizard.observation_deadline(ctx)
         if deadline and any(s.kind == StepKind.OBSERVATIONS for s in phase.steps):
             parts.append(Text(f"Iagttagelserne skal ligge klar senest {dates.format_date(deadline)}.", style="bold"))
@@ -444,7 +589,8 @@ class InteractiveSource:
 
     def step(self, step, ctx):
         while True:
-            raw = ASKERS[step.kind](step, ctx)
+            with going_back_allowed():
+                raw = ASKERS[step.kind](step, ctx)
             if isinstance(raw, Parsed):
                 return raw.value
             try:
@@ -461,14 +607,17 @@ class InteractiveSource:
         count, last = existing, {}
         while True:
             first = count == 0
-            more = yes(f"Vil du tilføje en {name}?" if first else f"Vil du tilføje en {name} mere?", first)
+            with going_back_allowed():
+                more = yes(f"Vil du tilføje en {name}?" if first else f"Vil du tilføje en {name} mere?", first)
             if not more:
                 if count == 0 and step.required:
                     if yes(f"Der er ingen {name}er endnu. Vil du stoppe her og fortsætte senere?", True):
                         raise wizard.Paused()
                     continue
                 return count
-            raw = ITEM_ASKERS[step.kind](step, ctx, last)
+            with going_back_allowed():
+                _walk["asked"] = 1  # back inside an item goes to the loop's start, not the step before
+                raw = ITEM_ASKERS[step.kind](step, ctx, last)
             try:
                 item = wizard.parse(step, raw, ctx)
             except ValueError as exc:

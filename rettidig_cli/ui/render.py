@@ -9,7 +9,7 @@ from rich.text import Text
 
 from rettidig_cli.domain import dates, fit
 from rettidig_cli.views.model import Plan
-from rettidig_cli.views.overview import OVERDUE, clip
+from rettidig_cli.views.overview import OVERDUE
 
 COLOURS = {"green": "green", "yellow": "yellow", "red": "red", "orange": "dark_orange", "blue": "blue"}
 
@@ -233,42 +233,176 @@ def print_plan(plan: Plan, console: Console) -> None:
 LEVEL_STYLES = {0: "bold red", 1: "bold yellow", 2: "yellow", 3: "magenta", 4: "dim", 5: "dim"}
 
 
+def _todo(row: dict) -> list[str]:
+    """What the morning view says is to be done for a case (the "Skal gøres" of its line)."""
+    todo = list(row["opgaver"])
+    if row["mistanke_om_vold_eller_overgreb"]:
+        todo.insert(0, "Mistanke om vold/overgreb")
+    if row["lukket"]:
+        todo = [f"Lukket {_day(row['lukket']['dato'], True)}: {row['lukket']['grund']}"]
+    return todo
+
+
 def print_list(rows: list[dict], console: Console, title: str = "Dine sager – det vigtigste først",
                hidden: list[int] = ()) -> None:
     """The morning view; `hidden` are the urgency levels of the less urgent lines left out,
-    counted under the table."""
+    counted under it. A table where every column fits with its words whole, else (an 80-column
+    terminal, a pipe) a block per case: nothing is ever cut."""
     if not rows and not hidden:
         console.print(Text("Der er ingen sager, der passer. Opret en ny med: rettidig new"))
         return
-    from rich.table import Table
-
-    table = Table(title=Text(title), title_justify="left", expand=True)
-    table.add_column("Sag", no_wrap=True)
-    table.add_column("Barn", ratio=1)
-    table.add_column("Fase", ratio=1)
-    table.add_column("Tovholder", ratio=1)
-    table.add_column("Næste statusmøde", no_wrap=True)
-    table.add_column("Skal gøres", ratio=2)
-    for row in rows:
-        todo = list(row["opgaver"])
-        if row["mistanke_om_vold_eller_overgreb"]:
-            todo.insert(0, "Mistanke om vold/overgreb")
-        if row["lukket"]:
-            todo = [f"Lukket {_day(row['lukket']['dato'], True)}: {row['lukket']['grund']}"]
-        child = Text(row["barn"])
-        if row["placering"]:
-            child.append(f"\n● {row['placering']}", style=COLOURS.get(row["placering_farve"], ""))
-        table.add_row(
-            Text(row["kode"], style="bold"), child, Text(clip(row["fase"], 24)), Text(row["tovholder"] or "–"),
-            Text(dates.format_compact(dates.from_iso(row["naeste_statusmoede"])) if row["naeste_statusmoede"] else "–"),
-            Text("\n".join(todo) or "–", style=LEVEL_STYLES[row["niveau"]]),
-        )
-    console.print(table)
+    cells = [_list_cells(row) for row in rows]
+    widths = _list_widths(cells, console.width) if console.width >= WIDE else None
+    console.print(_list_table(title, cells, rows, widths) if widths else _list_blocks(title, rows))
     if hidden:
         late = hidden.count(OVERDUE)
         more = f"… og {_number(len(hidden))} {'sag' if len(hidden) == 1 else 'sager'} mere"
         more += f" (heraf {_number(late)} med noget overskredet)" if late else ""
         console.print(Text(f"{more} – se dem alle med: rettidig list --alle", style="bold" if late else ""))
+
+
+_LIST_COLUMNS = ("Sag", "Barn", "Fase", "Tovholder", "Næste statusmøde", "Skal gøres")
+_LIST_ONE_LINE = (0, 4)  # columns never wrapped: the code and the date
+_LIST_SHORT = (1, 2, 3)  # the child, the phase and the tovholder: given room first, up to _LIST_SHORT_ROOM
+_LIST_SHORT_ROOM = 24
+_TODO = 5
+_TODO_MIN = 30  # narrower, and "Skal gøres" wraps a few words a line: then the blocks are better
+_BULLET = "• "
+
+
+def _list_cells(row: dict) -> list[str]:
+    """A case's line of the table as plain text, to measure (a "Skal gøres" item with its bullet)."""
+    child = row["barn"] + (f"\n● {row['placering']}" if row["placering"] else "")
+    return [row["kode"], child, row["fase"], row["tovholder"] or "–", _compact(row["naeste_statusmoede"]),
+            "\n".join(_BULLET + item for item in _todo(row)) or "–"]
+
+
+def _compact(iso: str | None) -> str:
+    return dates.format_compact(dates.from_iso(iso)) if iso else "–"
+
+
+def _list_widths(cells: list[list[str]], width: int) -> list[int] | None:
+    """Each column's width, when the table fits in `width` with no word broken or cut and "Skal
+    gøres" at least _TODO_MIN wide; None when it does not."""
+    from rich.cells import cell_len
+
+    columns = list(zip(_LIST_COLUMNS, *cells))
+    # The widest line of each column, and its longest word ("● Bekymringsbarn" is one: the dot is
+    # not left alone on a line; a bullet stays with its first word).
+    natural = [max(cell_len(line) for value in column for line in value.split("\n")) for column in columns]
+    words = [max(cell_len(word) for value in column
+                 for word in value.replace("● ", "●_").replace(_BULLET, "•_").split()) for column in columns]
+    need = [natural[i] if i in _LIST_ONE_LINE else words[i] for i in range(len(columns))]
+    need[_TODO] = max(words[_TODO], min(natural[_TODO], _TODO_MIN))
+    room = width - (len(columns) + 1) - 2 * len(columns)  # the borders and a space either side of each cell
+    if sum(need) > room:
+        return None
+    widths, spare = list(need), room - sum(need)
+    # The room left: to the names and the phase (a column at a time) up to _LIST_SHORT_ROOM, then
+    # to "Skal gøres" up to its longest line, then to the names and the phase again; what is left
+    # makes "Skal gøres" as wide as the screen, as the other tables are.
+    for grown, limit in ((_LIST_SHORT, _LIST_SHORT_ROOM), ((_TODO,), None), (_LIST_SHORT, None)):
+        targets = {i: natural[i] if limit is None else min(natural[i], limit) for i in grown}
+        while spare and any(widths[i] < targets[i] for i in grown):
+            for i in grown:
+                if spare and widths[i] < targets[i]:
+                    widths[i], spare = widths[i] + 1, spare - 1
+    widths[_TODO] += spare
+    return widths
+
+
+def _list_table(title: str, cells: list[list[str]], rows: list[dict], widths: list[int]):
+    from rich.table import Table
+
+    table = Table(title=Text(title), title_justify="left")
+    for name, width in zip(_LIST_COLUMNS, widths):
+        table.add_column(name, width=width, overflow="fold", no_wrap=name in ("Sag", "Næste statusmøde"))
+    for row, line in zip(rows, cells):
+        child = Text(row["barn"])
+        if row["placering"]:
+            child.append(f"\n● {row['placering']}", style=COLOURS.get(row["placering_farve"], ""))
+        table.add_row(Text(line[0], style="bold"), child, *(Text(value) for value in line[2:5]),
+                      _bullets(_todo(row), LEVEL_STYLES[row["niveau"]]))
+    return table
+
+
+def _bullets(items: list[str], style: str):
+    """Items one under the other, each with a bullet and its lines indented under its first word;
+    "–" when there are none."""
+    if not items:
+        return Text("–", style=style)
+    from rich.table import Table
+
+    grid = Table.grid()
+    grid.add_column(width=len(_BULLET), no_wrap=True)
+    grid.add_column(overflow="fold")
+    for item in items:
+        grid.add_row(Text(_BULLET, style=style), _with_command(item, style))
+    return grid
+
+
+_COMMAND_AFTER = ": rettidig "
+
+
+def _with_command(item: str, style: str) -> Text:
+    """A task that ends with the command doing it: the command on a line of its own, so that it is
+    never broken where the screen ends and can be copied whole."""
+    text, sep, command = item.partition(_COMMAND_AFTER)
+    if not sep:
+        return Text(item, style=style)
+    return Text.assemble((text + ":", style), "\n", ("rettidig " + command, "bold"))
+
+
+def _list_blocks(title: str, rows: list[dict]):
+    """The morning view on a narrow screen: a block per case, every word on the screen.
+
+    RT-2026-001  C.D. · Børnehave · Bekymringsbarn
+    Fase: 4/5 Handling og opfølgning  ·  Tovholder: Ali Demir
+    Næste statusmøde: torsdag 10. december 2026
+      • Statusmøde næste uge: torsdag 10. december 2026
+    """
+    parts = [Text(title, style="bold")]
+    for row in rows:
+        head = Text()
+        head.append(row["kode"], style="bold")
+        head.append("  ")
+        head.append(row["barn"], style="bold")
+        if row["tilbud"]:
+            head.append(f" · {row['tilbud']}")
+        if row["placering"]:
+            head.append(" · ")
+            head.append(f"● {row['placering']}", style=COLOURS.get(row["placering_farve"], ""))
+        facts = Text.assemble(("Fase: ", "dim"), row["fase"], ("  ·  Tovholder: ", "dim"), row["tovholder"] or "–")
+        meeting = row["naeste_statusmoede"]
+        facts.append("\nNæste statusmøde: ", style="dim")
+        facts.append(_day(meeting) if meeting else "–")
+        todo = _todo(row)
+        style = LEVEL_STYLES[row["niveau"]]
+        parts += [Text(""), head, facts,
+                  _marked(todo, style) if todo else Text("Intet at gøre lige nu.", style="dim")]
+    return Group(*parts)
+
+
+class _Hanging:
+    """Rows of a lead ("  • ", a kind of entry) and a text, the text's further lines indented under
+    its first word; no line is padded with spaces to the width of the screen (as a table's are)."""
+
+    def __init__(self, rows: list[tuple[Text, Text]]):
+        self.rows = rows
+        self.indent = max((lead.cell_len for lead, _ in rows), default=0)
+
+    def __rich_console__(self, console, options):
+        for lead, body in self.rows:
+            lines = body.wrap(console, max(1, options.max_width - self.indent), overflow="fold")
+            for n, line in enumerate(lines):
+                line.rstrip()
+                first = lead.copy() if n == 0 else Text("")
+                first.pad_right(self.indent - first.cell_len)
+                yield first + line
+
+
+def _marked(items: list[str], style: str) -> _Hanging:
+    return _Hanging([(Text("  " + _BULLET, style=style), _with_command(item, style)) for item in items])
 
 
 def _number(n: int) -> str:
@@ -277,21 +411,47 @@ def _number(n: int) -> str:
 
 
 def print_history(code: str, entries: list[dict], console: Console) -> None:
+    """The timeline: a table on a wide screen; on a narrow one each day a heading with its entries
+    under it, so the text has the whole width."""
+    title = Text(f"Historik for sag {code} – nyeste nederst")
+    if console.width >= WIDE:
+        console.print(_history_table(title, entries))
+        return
+    title.stylize("bold")
+    parts = [title, Text("")]
+    kind_width = max((len(e["type"]) for e in entries), default=0)  # a few fixed words (history.py)
+    days: list[tuple[str, list[dict]]] = []
+    for e in entries:
+        if not days or days[-1][0] != e["dato"]:
+            days.append((e["dato"], []))
+        days[-1][1].append(e)
+    for day, day_entries in days:
+        parts.append(Text(_day(day), style="bold cyan"))
+        parts.append(_Hanging([(Text(f"  {e['type']:<{kind_width}}  ", style="bold"), _history_text(e))
+                               for e in day_entries]))
+    console.print(Group(*parts))
+
+
+def _history_text(e: dict) -> Text:
+    body = Text(e["tekst"])
+    if e["detalje"]:
+        body.append(f"\n{e['detalje']}", style="dim")
+    return body
+
+
+def _history_table(title: Text, entries: list[dict]):
     from rich.table import Table
 
-    table = Table(title=Text(f"Historik for sag {code} – nyeste nederst"), title_justify="left", expand=True)
+    table = Table(title=title, title_justify="left", expand=True)
     table.add_column("Dato", no_wrap=True)
     table.add_column("Hvad", no_wrap=True)
-    table.add_column("", ratio=1)
+    table.add_column("", ratio=1, overflow="fold")
     previous = None
     for e in entries:
         day = _day(e["dato"]) if e["dato"] != previous else ""
         previous = e["dato"]
-        body = Text(e["tekst"])
-        if e["detalje"]:
-            body.append(f"\n{e['detalje']}", style="dim")
-        table.add_row(Text(day), Text(e["type"], style="bold"), body)
-    console.print(table)
+        table.add_row(Text(day), Text(e["type"], style="bold"), _history_text(e))
+    return table
 
 
 def consequences_panel(label: str, consequences: list[str], new_steps: list[str], code: str) -> Panel:

@@ -30,7 +30,7 @@ from rettidig_cli.domain import dates, fit, privacy
 from rettidig_cli.guide import parents
 from rettidig_cli.domain.vocabulary import OPEN_AGREEMENT, MeetingState
 from rettidig_cli.views.model import Agreement, Meeting, Plan, cleaned
-from rettidig_cli.views.plan import overdue_sentence
+from rettidig_cli.views.plan import duty_command, overdue_sentence
 from rettidig_cli.guide.reference import Purpose, document_rules
 
 if TYPE_CHECKING:
@@ -242,8 +242,16 @@ class _Builder:
                          for u in self.plan.underretninger])]
 
     def overdue(self, spec):
-        overdue = [overdue_sentence(d) for d in self.plan.overdue()]
-        return [bullets([self.t(x) for x in overdue])] if overdue else []
+        duties = self.plan.overdue()
+        if self.screen:  # each with the command that does it (a printed plan has no commands)
+            blocks = []
+            for duty in duties:
+                blocks.append(paragraph(self.t(overdue_sentence(duty))))
+                how = duty_command(duty, self.plan.code)
+                if how:
+                    blocks.append(command("Gør det med", how))
+            return blocks
+        return [bullets([self.t(overdue_sentence(d)) for d in duties])] if duties else []
 
     def concern(self, spec):
         items = [paragraph(self.t(x)) for x in self.plan.concern]
@@ -402,6 +410,19 @@ class _Builder:
         elif self.screen:
             blocks.append(paragraph("Handleplanen er ikke underskrevet af forældrene endnu."))
         return blocks + lines
+
+    # ------------------------------------------------------------ the closing
+
+    def closing(self, spec):
+        closed = self.plan.closed
+        if closed is None:
+            return [paragraph("Sagen er ikke lukket endnu."), write_in(spec.write_in or "Opsummering af forløbet")]
+        blocks = [paragraph(f"Lukket {self.day(closed.day)}: {self.t(closed.reason)}.")]
+        if closed.summary:
+            blocks.append(paragraph(self.t(closed.summary)))
+        elif spec.write_in:
+            blocks.append(write_in(spec.write_in))
+        return blocks
 
     # ------------------------------------------------------------ a request for a meeting
 

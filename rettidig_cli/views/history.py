@@ -163,7 +163,7 @@ def _case_event(row: dict, meetings: dict) -> dict:
     elif kind == EventKind.ESCALATED:
         text = f"Sagen er optrappet: {row['from_value']} → {row['to_value']}. Begrundelse: {reason}"
     elif kind == EventKind.CLOSED:
-        text = f"Sagen er lukket: {reason}"
+        text = f"Sagen er lukket: {reason}" + (f". Opsummering: {row['to_value']}" if row["to_value"] else "")
     elif kind == EventKind.REOPENED:
         text = f"Sagen er genåbnet: {reason}"
     elif kind == EventKind.SUSPICION:

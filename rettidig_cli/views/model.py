@@ -9,7 +9,7 @@ import datetime as dt
 from enum import Enum, StrEnum
 from typing import Any, NamedTuple
 
-from rettidig_cli.domain.vocabulary import CaseStatus
+from rettidig_cli.domain.vocabulary import CaseStatus, MeetingState
 
 
 class DutyKind(StrEnum):
@@ -58,6 +58,7 @@ class Child(NamedTuple):
 class Closing(NamedTuple):
     day: str
     reason: str
+    summary: str = ""  # what the case came to, given when it was closed
 
 
 class PhaseRef(NamedTuple):
@@ -271,7 +272,7 @@ class Plan(NamedTuple):
             code=self.code, status=self.status, closed=self.closed, updated=self.updated, child=self.child,
             abuse_path=self.abuse_path, phase=self.phase, done=self.done, next_phase=self.next_step.phase,
             tovholder=self.tovholder.name if self.tovholder else "", position=self.position,
-            next_status_meeting=self.next_status_meeting.day if self.next_status_meeting else None,
+            status_meetings=sorted(m.day for m in self.status_meetings if m.status == MeetingState.PLANNED),
             duties=self.duties)
 
 
@@ -291,11 +292,15 @@ class Summary(NamedTuple):
     next_phase: str | None  # the phase to continue in the guide; None when every phase is done
     tovholder: str
     position: Position | None
-    next_status_meeting: str | None
+    status_meetings: list[str]  # the planned status meetings' days, past ones too (ISO, in order)
     duties: list[Duty]
 
     def overdue(self, today: dt.date) -> list[Duty]:
         return [d for d in self.duties if d.overdue(today)]
+
+    def next_status_meeting(self, today: dt.date) -> str | None:
+        """The first planned status meeting from today on (a summary is kept for days)."""
+        return next_day(self.status_meetings, today)
 
     def facts(self) -> "Facts":
         dated = [d.day.isoformat() for d in self.duties if d.day]
@@ -304,7 +309,7 @@ class Summary(NamedTuple):
         return Facts(
             code=self.code, open=self.status == CaseStatus.OPEN, has_undated_duty=any(d.day is None for d in self.duties),
             first_duty=min(dated, default=None), first_soon_duty=min(soon, default=None),
-            next_status_meeting=self.next_status_meeting, updated=self.updated,
+            status_meetings=",".join(self.status_meetings), updated=self.updated,
             needs_tovholder=not self.tovholder and self.phase.number > 1, tovholder=self.tovholder,
             setting=self.child.setting or "", phase_number=self.phase.number, phase_id=self.phase.id,
             phase_title=self.phase.title)
@@ -318,7 +323,7 @@ class Summary(NamedTuple):
             child=Child(**data["child"]), abuse_path=data["abuse_path"], phase=PhaseRef(**data["phase"]),
             done=data["done"], next_phase=data["next_phase"], tovholder=data["tovholder"],
             position=Position(**data["position"]) if data["position"] else None,
-            next_status_meeting=data["next_status_meeting"],
+            status_meetings=data["status_meetings"],
             duties=[Duty(DutyKind(d["kind"]), dt.date.fromisoformat(d["day"]) if d["day"] else None, d["ref"],
                          d["label"]) for d in data["duties"]],
         )
@@ -338,7 +343,7 @@ class Facts(NamedTuple):
     has_undated_duty: bool  # a duty without a day (the abuse path's) is always overdue
     first_duty: str | None  # the earliest day of any dated duty (ISO)
     first_soon_duty: str | None  # the earliest observation or agreement deadline
-    next_status_meeting: str | None
+    status_meetings: str  # the planned status meetings' days, comma-separated (see Summary)
     updated: str
     needs_tovholder: bool
     tovholder: str
@@ -348,11 +353,20 @@ class Facts(NamedTuple):
 
     # The columns of the summary table: the fields after code, open and setting (which come from
     # the case), in the same order, so a row of the table is the rest of a Facts as it is.
-    COLUMNS = ("has_undated_duty", "first_duty", "first_soon_duty", "next_status_meeting", "updated",
+    COLUMNS = ("has_undated_duty", "first_duty", "first_soon_duty", "status_meetings", "updated",
                "needs_tovholder", "tovholder", "phase_number", "phase_id", "phase_title")
 
     def columns(self) -> tuple:
         return tuple(getattr(self, name) for name in self.COLUMNS)
+
+    def next_status_meeting(self, today: dt.date) -> str | None:
+        return next_day(self.status_meetings.split(",") if self.status_meetings else [], today)
+
+
+def next_day(days: list[str], today: dt.date) -> str | None:
+    """The first of these ISO days (in order) that is today or later."""
+    iso = today.isoformat()
+    return next((day for day in days if day >= iso), None)
 
 
 def is_record(value: Any) -> bool:
@@ -387,7 +401,7 @@ JSON_KEYS = {
     "underretninger": "underretninger", "sparring": "sparring",
     # the records inside
     "id": "id", "name": "navn", "municipality": "kommune", "source": "kilde", "age_group": "aldersgruppe",
-    "setting": "tilbud", "day": "dato", "reason": "grund", "title": "titel", "number": "nummer", "count": "antal",
+    "setting": "tilbud", "day": "dato", "reason": "grund", "summary": "opsummering", "title": "titel", "number": "nummer", "count": "antal",
     "step": "trin", "guidance": "vejledning", "what": "hvad", "method": "metode", "who": "hvem", "kind": "type",
     "text": "tekst", "role": "rolle", "choices": "valg", "meaning": "betydning", "earlier": "tidligere",
     "choice": "valg", "note": "note", "meeting_id": "moede_id", "nr": "nr", "due": "senest", "agreed": "aftalt",

@@ -14,7 +14,7 @@ import json
 from rettidig_cli import __version__
 from rettidig_cli.domain import dates
 from rettidig_cli.views.model import Duty, DutyKind, Facts, Summary, to_json
-from rettidig_cli.views.plan import overdue_sentence
+from rettidig_cli.views.plan import duty_command, overdue_sentence
 from rettidig_cli.guide.reference import followup_rules
 from rettidig_cli.domain.vocabulary import CaseStatus
 
@@ -40,13 +40,14 @@ def _ranked(plan: Summary, today: dt.date) -> list[tuple]:
         return []
     rules = followup_rules()
     soon = today + dt.timedelta(days=rules.soon_days)
-    found = [(OVERDUE, d.day.isoformat() if d.day else None, functools.partial(_overdue_cell, d))
+    found = [(OVERDUE, d.day.isoformat() if d.day else None, functools.partial(_overdue_cell, d, plan.code))
              for d in plan.duties if d.overdue(today)]
-    nxt = plan.next_status_meeting
+    nxt = plan.next_status_meeting(today)
     if nxt:
         day = dt.date.fromisoformat(nxt)
         if _week(day) == _week(today):
-            found.append((THIS_WEEK, nxt, lambda: f"Statusmøde {_when(day, today)}"))
+            held_how = f": rettidig møde hold {plan.code}" if day == today else ""  # the command on the day
+            found.append((THIS_WEEK, nxt, lambda: f"Statusmøde {_when(day, today)}{held_how}"))
         elif _week(day) == _week(today + dt.timedelta(weeks=1)):
             found.append((SOON, nxt, lambda: f"Statusmøde næste uge: {dates.format_date(day)}"))
     for duty in plan.duties:
@@ -72,24 +73,19 @@ def _soon_cell(duty: Duty) -> str:
 _short = dates.format_short
 
 
-def clip(text: str, length: int = 40) -> str:
-    """Cut a text to fit a table cell, marking the cut with an ellipsis."""
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-def _overdue_cell(duty: Duty) -> str:
+def _overdue_cell(duty: Duty, code: str) -> str:
     """An overdue duty said short enough for one table cell."""
     match duty.kind:
         case DutyKind.NO_UNDERRETNING:
-            return "Mistanke om vold/overgreb: ingen underretning registreret."
+            return f"Mistanke om vold/overgreb: ingen underretning registreret ({duty_command(duty, code)})"
         case DutyKind.LEADER_NOT_INFORMED:
             return "Lederen er ikke informeret om underretningen"
         case DutyKind.OBSERVATIONS:
             return f"Iagttagelserne skulle ligge klar {_short(duty.day)}"
         case DutyKind.AGREEMENT:
-            return f"Aftale {duty.ref} overskredet ({_short(duty.day)}): {clip(duty.label)}"
+            return f"Aftale {duty.ref} overskredet ({_short(duty.day)}): {duty.label}"
         case DutyKind.MEETING:
-            return f"{duty.label} {_short(duty.day)} er ikke registreret som holdt"
+            return f"{duty.label} {_short(duty.day)} er ikke registreret som holdt: {duty_command(duty, code)}"
     raise ValueError(duty.kind)
 
 
@@ -110,13 +106,13 @@ def rank(facts: Facts, today: dt.date) -> tuple:
     """(level, date, next status meeting, code): the sort key of a case in the morning view, from
     the facts alone. It gives the level and date of the first of the case's tasks (_ranked), so
     the view can rank 10,000 cases without phrasing them (test_overview_history checks the two agree)."""
-    nxt = facts.next_status_meeting
+    nxt = facts.next_status_meeting(today)
     later = nxt or "9999"
     if not facts.open:
         return (CLOSED, "9999", later, facts.code)
     iso = today.isoformat()
-    if facts.has_undated_duty:  # undated first among the overdue: sorts as no date
-        return (OVERDUE, "9999", later, facts.code)
+    if facts.has_undated_duty:  # the abuse path's duties have no date and come before every dated one
+        return (OVERDUE, "", later, facts.code)
     if facts.first_duty and facts.first_duty < iso:
         return (OVERDUE, facts.first_duty, later, facts.code)
     rules = followup_rules()
@@ -144,7 +140,7 @@ def _line(plan: Summary, today: dt.date, todo: list[tuple]) -> dict:
         if not plan.done else "Alle faser gennemgået",
         "fase_nummer": plan.phase.number, "fase_id": plan.phase.id, "fase_titel": plan.phase.title,
         "tovholder": plan.tovholder,
-        "naeste_statusmoede": plan.next_status_meeting,
+        "naeste_statusmoede": plan.next_status_meeting(today),
         "placering": plan.position.label if plan.position else "",
         "placering_farve": plan.position.colour if plan.position else "",
         "status": plan.status,
@@ -206,7 +202,7 @@ def morning(plans: list[Summary], today: dt.date, tovholder=None, setting=None, 
 
 
 # A kept summary is used only by the version that made it: a newer one may phrase or sort differently.
-SUMMARY_VERSION = f"{__version__}/2"
+SUMMARY_VERSION = f"{__version__}/3"
 
 
 def from_store(store, today: dt.date, include_closed: bool, closed_only: bool = False, tovholder=None,

@@ -146,7 +146,8 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
     plan = Plan(
         code=case["code"],
         status=case["status"],
-        closed=Closing(case["closed_at"][:10], case["closed_reason"] or (closing or {}).get("reason", ""))
+        closed=Closing(case["closed_at"][:10], case["closed_reason"] or (closing or {}).get("reason", ""),
+                       (closing or {}).get("to_value") or "")
         if closed and case["closed_at"] else None,
         created=case["created_at"][:10],
         updated=(case["updated_at"] or case["created_at"])[:10],
@@ -255,6 +256,20 @@ def overdue_sentence(duty: Duty) -> str:
         case DutyKind.MEETING:
             return f"{duty.label} nr. {duty.ref} {dates.format_date(duty.day)} er ikke registreret som holdt."
     raise ValueError(duty.kind)
+
+
+def duty_command(duty: Duty, code: str) -> str | None:
+    """The command that does what an overdue duty asks (for screens; a printed plan has none)."""
+    match duty.kind:
+        case DutyKind.NO_UNDERRETNING:
+            return f"rettidig mistanke {code}"
+        case DutyKind.LEADER_NOT_INFORMED:
+            return f"rettidig ret {code} underretning"
+        case DutyKind.AGREEMENT:
+            return f"rettidig aftale status {code} {duty.ref}"
+        case DutyKind.MEETING:
+            return f"rettidig møde hold {code} {duty.ref}"
+    return None
 
 
 def as_json(plan: Plan) -> dict:

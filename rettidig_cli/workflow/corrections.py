@@ -10,7 +10,7 @@ import json
 from typing import Callable, NamedTuple
 
 from rettidig_cli.domain import dates, fields
-from rettidig_cli.domain.errors import UsageError
+from rettidig_cli.domain.errors import CaseChangedError, UsageError
 from rettidig_cli.guide import parents
 from rettidig_cli.workflow import followup, wizard
 
@@ -59,6 +59,10 @@ def _yes_no(label: str):
     return lambda raw, case: int(fields.yes_no(raw, label))
 
 
+def _total(value) -> str:
+    return "–" if value is None else f"{value:g}".replace(".", ",")
+
+
 def _short(iso: str | None) -> str:
     return dates.format_iso(iso, short=True) if iso else "–"
 
@@ -95,6 +99,12 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("placering", "positions", "Placering",
          (Field("begrundelse", "rationale", "Begrundelse", _text("Begrundelse", False)),),
          lambda r: f"{r['label']} ({_short(r['noted_on'])})"),
+    Kind("fit", "fit_scores", "FIT-skema",
+         (Field("dato", "measured_on", "Dato", _day("Dato")), Field("note", "note", "Note", _text("Note", False))),
+         lambda r: f"{r['instrument']} ({r['respondent']}) {_short(r['measured_on'])}: {_total(r['total'])}"),
+    Kind("beslutning", "decisions", "Beslutning",
+         (Field("note", "note", "Note", _text("Note", False)),),
+         lambda r: f"{r['label']} ({_short(r['decided_on'])})"),
     Kind("tovholder", "tovholders", "Tovholder",
          (Field("navn", "name", "Navn", _text("Tovholderens navn", True, True)),
           Field("rolle", "role", "Rolle", _text("Rolle", False, True))),
@@ -103,6 +113,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 # Only an underretning's own facts can be corrected on the abuse path; removing it is not possible there
 # (the duty to report stays in the case), see remove().
 NOT_REMOVED_ON_ABUSE_PATH = ("underretning",)
+# A decision is the answer to a step of the guide: it is changed by answering the step again.
+CHANGED_IN_THE_GUIDE = ("beslutning",)
 
 
 def kind(name: str) -> Kind:
@@ -143,6 +155,7 @@ def correct(store, case: dict, which: Kind, record: dict, changes: dict[str, tup
         raise UsageError(f"Intet at rette: {which.noun.lower()} nr. {record['nr']} er allerede sådan.")
     why = optional_reason(why)
     with store.atomic(case):
+        _as_read(store, case, which, record)
         store.mark_change("ret", why)
         store.change(which.table, case, record["id"], {column: after for column, (_, _, after) in changes.items()})
         store.update_case(case)
@@ -155,12 +168,23 @@ def remove(store, case: dict, which: Kind, record: dict, why: str) -> None:
     if which.name in NOT_REMOVED_ON_ABUSE_PATH and case["abuse_path"]:
         raise UsageError("Der er mistanke om vold eller overgreb: underretningen bliver i sagen. Ret den i stedet, "
                          "hvis noget er skrevet forkert.", hint=f"rettidig ret {case['code']}")
+    if which.name in CHANGED_IN_THE_GUIDE:
+        raise UsageError("En beslutning fjernes ikke: besvar trinnet igen, så står den nye beslutning i sagen og "
+                         "den tidligere i historikken.", hint=f"rettidig resume {case['code']} --fra TRIN")
     why = reason(why)
     with store.atomic(case):
+        _as_read(store, case, which, record)
         store.mark_change("fjern", why)
         store.change(which.table, case, record["id"], {"removed_on": dates.today().isoformat(), "removed_reason": why})
         store.update_case(case)
         store.audit("ændre", case["code"], f"fjernet: {which.name}")
+
+
+def _as_read(store, case: dict, which: Kind, record: dict) -> None:
+    """Inside the write: the record is as the user saw it. A second window may have corrected or
+    removed it while the question was open; then the later write would silently win."""
+    columns = tuple(dict.fromkeys([*(f.column for f in which.fields), "removed_on"]))
+    followup.unchanged(store, case, which.table, record, columns, f"{which.noun} nr. {record['nr']}")
 
 
 # ---------------------------------------------------------------- the last change, and undoing it
@@ -176,8 +200,9 @@ class Change(NamedTuple):
 # Table names and columns as the user reads them in a change.
 NOUNS = {"observations": "Observation", "factors": "Faktor", "agreements": "Aftale", "meetings": "Møde",
          "consents": "Samtykke", "tovholders": "Tovholder", "positions": "Placering", "underretninger": "Underretning",
-         "decisions": "Beslutning", "fit_scores": "FIT-score", "agreement_events": "Aftalens status",
+         "decisions": "Beslutning", "fit_scores": "FIT-skema", "agreement_events": "Aftalens status",
          "case_events": "Hændelse", "answers": "Svar", "cases": "Sagen"}
+NEUTER = ("meetings", "consents", "fit_scores")  # et møde, et samtykke, et FIT-skema: "Nyt"
 COLUMNS = {f.column: f.label for k in KINDS.values() for f in k.fields} | {
     "status": "Status", "state": "Status", "day": "Dato", "held_on": "Holdt", "attended": "Deltog",
     "removed_on": "Fjernet", "child_name": "Barnets navn", "age_group": "Aldersgruppe", "setting": "Tilbud",
@@ -202,6 +227,9 @@ def last_change(store, case: dict, guide) -> Change | None:
 def _refusal(group: list[dict], case: dict) -> str:
     for row in group:
         before = json.loads(row["before"]) if row["before"] else {}
+        if row["table_name"] == "cases" and "abuse_path" in before and before["abuse_path"]:
+            return ("At tage mistanken om vold eller overgreb af sagen fortrydes ikke: er der mistanke igen, "
+                    f"registrér den med rettidig mistanke {case['code']}.")
         if row["table_name"] == "cases" and "abuse_path" in before:
             return ("En mistanke om vold eller overgreb fortrydes ikke: tag den af sagen med en begrundelse "
                     f"(rettidig mistanke {case['code']} --fjern --grund \"...\").")
@@ -219,11 +247,12 @@ def _describe(store, case: dict, guide, row: dict) -> list[str]:
     before = json.loads(row["before"]) if row["before"] else {}
     if action == "insert":
         which = next((k for k in KINDS.values() if k.table == table), None)
+        new = "Nyt" if table in NEUTER else "Ny"
         if which is not None:
             try:
-                return [f"Ny {noun.lower()}: {which.summary({**{f.column: None for f in which.fields}, **after})}"]
+                return [f"{new} {noun.lower()}: {which.summary({**{f.column: None for f in which.fields}, **after})}."]
             except (KeyError, TypeError):
-                return [f"Ny {noun.lower()}."]
+                return [f"{new} {noun.lower()}."]
         if table == "answers":
             return [f"Svar på trinnet «{guide.step_title(after.get('step_id'))}»."]
         if table == "decisions":
@@ -234,15 +263,51 @@ def _describe(store, case: dict, guide, row: dict) -> list[str]:
             return [f"Hændelse: {after.get('kind')}."]
         if table == "fit_scores":
             return [f"FIT-score: {after.get('instrument')} ({after.get('respondent')})."]
-        return [f"Ny {noun.lower()}."]
+        return [f"{new} {noun.lower()}."]
     if "removed_on" in after:
         which = next((k for k in KINDS.values() if k.table == table), None)
         found = store.query(f'SELECT * FROM "{table}" WHERE id = ?', [row["row_id"]]) if which else []
         what = f": «{which.summary(found[0])}»" if found else ""
         return [f"{noun} nr. {_number(store, case, table, row['row_id'])} fjernet{what} ({row['reason'] or 'ingen grund'})."]
-    number = "" if table in ("cases", "answers") else f" nr. {_number(store, case, table, row['row_id'])}"
-    changed = [f"{COLUMNS.get(col, col)} «{_shown(before.get(col))}» → «{_shown(after.get(col))}»" for col in after]
-    return [f"{noun}{number}: {'; '.join(changed)}."]
+    if table == "answers":
+        return _answer_changed(store, guide, row["row_id"], before.get("value"), after.get("value"))
+    number = "" if table == "cases" else f" nr. {_number(store, case, table, row['row_id'])}"
+    changed = [f"{COLUMNS.get(col, col)} «{_shown(before.get(col))}» → «{_shown(after.get(col))}»"
+               for col in after if col not in BOOKKEEPING and _shown(before.get(col)) != _shown(after.get(col))]
+    return [f"{noun}{number}: {'; '.join(changed)}."] if changed else []
+
+
+BOOKKEEPING = ("created_at", "updated_at")
+# The parts of a step's answer as the user reads them (the answers file's keys otherwise).
+ANSWER_PARTS = {"navn": "Navn", "aldersgruppe": "Aldersgruppe", "tilbud": "Tilbud", "anonym": "Anonym",
+                "rolle": "Rolle", "svar": "Svar", "dato": "Dato", "placering": "Placering", "begrundelse": "Begrundelse",
+                "tidspunkt": "Tidspunkt", "deltagere": "Deltagere", "afholdt": "Holdt"}
+
+
+def _answer_changed(store, guide, answer_id: int, before: str | None, after: str | None) -> list[str]:
+    """A step answered again: what changed in its answer, part by part. The child's facts are said
+    by the case's own row, and a decision by its records, so those answers add nothing."""
+    found = store.query("SELECT step_id, kind FROM answers WHERE id = ?", [answer_id])
+    if not found or found[0]["kind"] in ("child", "decision"):
+        return []
+    old, new = (json.loads(v) if v else None for v in (before, after))
+    title = guide.step_title(found[0]["step_id"])
+    if isinstance(old, dict) and isinstance(new, dict):
+        parts = [f"{ANSWER_PARTS.get(k, k)} «{_shown(_plain(old.get(k)))}» → «{_shown(_plain(new.get(k)))}»"
+                 for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+        return [f"Svaret på «{title}»: {'; '.join(parts)}."] if parts else []
+    if old == new:
+        return []
+    return [f"Svaret på «{title}»: «{_shown(_plain(old))}» → «{_shown(_plain(new))}»."]
+
+
+def _plain(value):
+    """A part of an answer as text: a list of names joined, yes and no in Danish."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    return value
 
 
 def _number(store, case: dict, table: str, row_id: int) -> int:
@@ -304,6 +369,10 @@ def undo(store, case: dict, change: Change) -> None:
         raise UsageError(change.refused)
     followup.require_open(case)
     with store.atomic(case):
+        newest = store.changes(case["id"], undone=False)
+        if not newest or newest[-1]["change_id"] != change.id:
+            raise CaseChangedError("Sagen er ændret i et andet vindue, mens du så på ændringen. Intet er fortrudt.",
+                                   hint=f"Se den seneste ændring igen: rettidig fortryd {case['code']}")
         store.undo_change(case, change.id)
         store.audit("ændre", case["code"], "fortrudt")
 

@@ -72,6 +72,21 @@ def planned_meetings(store, case: dict) -> list[dict]:
     return sorted(rows, key=lambda m: (m["day"], m["time"] or ""))
 
 
+def meetings_to_hold(store, case: dict, guide: Guide, today: dt.date) -> list[dict]:
+    """The planned meetings `møde hold` offers, every kind: those due first (today's, or one not
+    registered as held), oldest first; then the status meetings to come, then the others."""
+    planned = planned_meetings(store, case)
+    iso = today.isoformat()
+    due = [m for m in planned if m["day"] <= iso]
+    later = [m for m in planned if m["day"] > iso]
+    return due + [m for m in later if is_status_meeting(guide, m)] + [m for m in later if not is_status_meeting(guide, m)]
+
+
+# The parts of a status meeting that belong to the status meetings' own rhythm; another meeting
+# (one a guide step planned, e.g. with a team) is held with who took part, the agreements and the referat.
+STATUS_ONLY_PARTS = ("fit_start", "fit_slut", "placering", "naeste_moede", "note")
+
+
 def is_status_meeting(guide: Guide, meeting: dict) -> bool:
     step = next((s for s in guide.steps() if s.id == meeting["step_id"]), None)
     if step is not None:
@@ -105,7 +120,7 @@ def _event(store, case: dict, kind: str, day: dt.date, meeting_id: int | None = 
         "to_value": to_value, "reason": reason})
 
 
-def _unchanged(store, case: dict, table: str, row: dict, fields_read: tuple[str, ...], what: str) -> None:
+def unchanged(store, case: dict, table: str, row: dict, fields_read: tuple[str, ...], what: str) -> None:
     """Inside the write: the agreement or meeting the user was asked about is as it was read. A
     second window may have moved, cancelled or held it while the question was open."""
     from rettidig_cli.domain.errors import CaseChangedError
@@ -164,7 +179,7 @@ def change_agreement(store, case: dict, agreement: dict, value: dict, meeting_id
         raise UsageError(f"Aftale nr. {agreement['nr']} har allerede status «{agreement['status']}».",
                          hint="Skriv en note om, hvad der er sket, eller vælg en anden status.")
     with store.atomic(case):
-        _unchanged(store, case, "agreements", agreement, ("status",), f"Aftale nr. {agreement['nr']}")
+        unchanged(store, case, "agreements", agreement, ("status",), f"Aftale nr. {agreement['nr']}")
         store.change("agreements", case, agreement["id"], {"status": value["status"]})
         store.insert("agreement_events", case, {
             "agreement_id": agreement["id"], "meeting_id": meeting_id, "status": value["status"],
@@ -314,7 +329,7 @@ def move_meeting(store, case: dict, meeting: dict, value: dict) -> None:
     require_open(case)
     require_planned(meeting, case)
     with store.atomic(case):
-        _unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
+        unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
         store.change("meetings", case, meeting["id"], {
             "day": value["dato"], "time": value["tidspunkt"], "moved_from": meeting["day"],
             "moved_reason": value["grund"]})
@@ -327,7 +342,7 @@ def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
     require_planned(meeting, case)
     reason = _user_text(reason, "Grund", required=False, max_length=fields.SHORT_MAX)
     with store.atomic(case):
-        _unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
+        unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
         store.change("meetings", case, meeting["id"], {"state": MeetingState.CANCELLED, "cancel_reason": reason})
         _event(store, case, EventKind.CANCELLED, dates.today(), meeting["id"], meeting["day"], reason=reason)
         _changed(store, case, "møde-aflys")
@@ -371,7 +386,7 @@ def record_attendance(store, case: dict, meeting: dict, value: dict) -> None:
     if meeting["state"] == MeetingState.CANCELLED:
         raise UsageError(f"Møde nr. {meeting['nr']} er aflyst.", hint="Tilføj et nyt med: rettidig møde ny")
     with store.atomic(case):
-        _unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
+        unchanged(store, case, "meetings", meeting, ("state", "day"), f"Møde nr. {meeting['nr']}")
         store.change("meetings", case, meeting["id"], {
             "state": MeetingState.HELD, "held_on": value["dato"],
             "attended": json.dumps(value["deltagere"], ensure_ascii=False),
@@ -529,18 +544,31 @@ def parse_close_reason(raw) -> str:
     return reason
 
 
-def close_case(store, case: dict, reason: str) -> list[dict]:
-    """Close the case; planned meetings from today on are cancelled. Returns those meetings."""
+def still_to_come(meeting: dict, at: dt.datetime) -> bool:
+    """A planned meeting after this moment. One earlier today (or today without a time) has taken
+    place or should have: it stays, to be registered as held, not cancelled."""
+    if meeting["day"] != at.date().isoformat():
+        return meeting["day"] > at.date().isoformat()
+    return bool(meeting["time"]) and meeting["time"] > at.strftime("%H:%M")
+
+
+def parse_close_summary(raw) -> str:
+    return fields.text(raw, "Opsummeringen", required=False)
+
+
+def close_case(store, case: dict, reason: str, summary: str = "") -> list[dict]:
+    """Close the case; planned meetings after this moment are cancelled (returned, each once). The
+    closing summary is the CLOSED event's to_value: what the case came to."""
     require_open(case)
-    today = dates.today()
-    cancelled = [m for m in planned_meetings(store, case) if m["day"] >= today.isoformat()]
+    at = dates.moment()
+    cancelled = [m for m in planned_meetings(store, case) if still_to_come(m, at)]
     with store.atomic(case):
         for meeting in cancelled:
             store.change("meetings", case, meeting["id"], {"state": MeetingState.CANCELLED,
                                                            "cancel_reason": "Sagen er lukket"})
-            _event(store, case, EventKind.CANCELLED, today, meeting["id"], meeting["day"], reason="Sagen er lukket")
+            _event(store, case, EventKind.CANCELLED, at.date(), meeting["id"], meeting["day"], reason="Sagen er lukket")
         store.update_case(case, status=CaseStatus.CLOSED, closed_at=now(), closed_reason=reason)
-        _event(store, case, EventKind.CLOSED, today, reason=reason)
+        _event(store, case, EventKind.CLOSED, at.date(), to_value=summary, reason=reason)
         store.audit("luk", case["code"])
     return cancelled
 
@@ -628,9 +656,12 @@ def hold_meeting(store, case: dict, guide: Guide, meeting: dict, source) -> None
     their headings. `source` is the interactive prompts or a validated answers file."""
     day = None
     minutes: list[str] = []
+    status = is_status_meeting(guide, meeting)
     for part in guide.meeting_parts():
         kind = part.part
         if kind.startswith("fit_") and not guide.fit_use or kind == "placering" and not guide.ruler:
+            continue
+        if not status and kind in STATUS_ONLY_PARTS:
             continue
         source.part_intro(part)
         if kind == "deltagere":

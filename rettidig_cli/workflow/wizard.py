@@ -37,6 +37,20 @@ class Paused(Exception):
     """The user chose to stop here; everything so far is saved and the case can be resumed."""
 
 
+class GoBack(Exception):
+    """The user asked to go back ("tilbage"). At a step's first question that is the previous
+    step; later in a step, the step's own start (what it asked so far is not saved)."""
+
+    def __init__(self, first: bool):
+        super().__init__()
+        self.first = first
+
+
+# Steps that going back never re-asks: an underretning is corrected with `ret` (on the abuse path it
+# must stay as it is); the safety question is changed with `mistanke`.
+NOT_ASKED_AGAIN = (StepKind.UNDERRETNING,)
+
+
 @dataclass
 class Context:
     guide: Guide
@@ -102,6 +116,35 @@ def pending(ctx: Context) -> Iterator[tuple[Phase, Step]]:
 
 def next_step(ctx: Context) -> tuple[Phase, Step] | None:
     return next(pending(ctx), None)
+
+
+def walk_order(guide: Guide) -> list[tuple[Phase, Step]]:
+    return [(phase, step) for phase in guide.phases for step in phase.steps]
+
+
+def can_ask_again(step: Step, ctx: Context) -> bool:
+    return step.id in ctx.answered and step.kind not in NOT_ASKED_AGAIN and applicable(step, ctx)
+
+
+def previous_step(ctx: Context, step: Step) -> Step | None:
+    """The answered step before this one that going back asks again (None at the first)."""
+    order = [s for _, s in walk_order(ctx.guide)]
+    before = order[:order.index(step)]
+    return next((s for s in reversed(before) if can_ask_again(s, ctx)), None)
+
+
+def step_for(guide: Guide, ctx: Context, wanted: str) -> Step:
+    """The step `resume --fra` starts at: its id, or a word of its title that names one step."""
+    steps = [s for _, s in walk_order(guide) if can_ask_again(s, ctx)]
+    key = wanted.strip().casefold()
+    exact = [s for s in steps if s.id.casefold() == key]
+    found = exact or [s for s in steps if key and (key in s.id.casefold() or key in (s.title or "").casefold())]
+    if len(found) == 1:
+        return found[0]
+    shown = ", ".join(f"{s.id} ({s.title})" if s.title else s.id for s in steps)
+    if not found:
+        raise UsageError(f"«{wanted}» er ikke et besvaret trin i sagen. Du kan starte ved: {shown}.")
+    raise UsageError(f"«{wanted}» passer på flere trin: {', '.join(s.id for s in found)}. Skriv trinnets id.")
 
 
 def observation_deadline(ctx: Context) -> dt.date | None:
@@ -441,9 +484,35 @@ def save_item(store, case: dict, kind: str, step_id: str | None, item: dict) -> 
     return row_id
 
 
+# The records a step's answer made, by kind: answering the step again replaces them.
+STEP_RECORDS = {StepKind.DECISION: "decisions", StepKind.TOVHOLDER: "tovholders", StepKind.STATUS_MEETINGS: "meetings",
+                StepKind.MEETING: "meetings", StepKind.CONSENT: "consents", StepKind.POSITION: "positions"}
+ANSWERED_AGAIN = "Trinnet er besvaret igen i guiden"
+
+
+def _replace_records(store, case: dict, step: Step) -> None:
+    """The records of the step's earlier answer, marked removed (kept in the history): a meeting
+    already held or moved stays, it is more than the answer."""
+    table = STEP_RECORDS.get(step.kind)
+    if table is None:
+        return
+    for row in store.rows(table, case["id"]):
+        if row["step_id"] == step.id and (table != "meetings" or row["state"] == MeetingState.PLANNED):
+            store.change(table, case, row["id"], {"removed_on": dates.today().isoformat(),
+                                                  "removed_reason": ANSWERED_AGAIN})
+
+
 def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
-    """One answered step: its records, its answer row and the audit row, in one transaction."""
+    """One answered step: its records, its answer row and the audit row, in one transaction. A step
+    answered again (going back, resume --fra) is a correction: the earlier answer is in the journal
+    and the history; the same answer again changes nothing."""
+    again = step.id in ctx.answered and step.kind not in LOOP_KINDS
+    if again and _same_answer(ctx.answered[step.id], value):
+        return
     with store.atomic(case):
+        if again:
+            store.mark_change("ret", ANSWERED_AGAIN)
+            _replace_records(store, case, step)
         _save_records(store, case, step, value, ctx.guide)
         # A decision's choices are its decisions rows; the answer row only marks the step answered.
         # The child's name is kept once, in the case (a consent that named the child does not repeat it).
@@ -453,6 +522,29 @@ def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
     ctx.answered[step.id] = value
     if step.kind == StepKind.TOVHOLDER:
         ctx.tovholder = value["navn"]
+
+
+def same_day_notices(store, case: dict, step: Step, value) -> list[str]:
+    """A meeting the step plans on a day the case already has another planned meeting: most often
+    one typed twice, so it is said (the meeting is saved; `møde flyt` moves it)."""
+    if step.kind == StepKind.MEETING and value:
+        days = [value["dato"]]
+    elif step.kind == StepKind.STATUS_MEETINGS and value:
+        days = [m["dato"] for m in value["moeder"]]
+    else:
+        return []
+    others = [m for m in store.numbered("meetings", case["id"])
+              if m["state"] == MeetingState.PLANNED and m["step_id"] != step.id and m["day"] in days]
+    return [f"Bemærk: sagen har allerede et møde {dates.format_iso(m['day'])}: {m['kind']} nr. {m['nr']}"
+            + (f" kl. {m['time'].replace(':', '.')}" if m["time"] else "")
+            + f". Flyt et af dem, hvis det ikke skal være samme dag: rettidig møde flyt {case['code']}" for m in others]
+
+
+def _same_answer(before, after) -> bool:
+    """Whether an answer given again is the one saved (a decision is saved as its choices)."""
+    if isinstance(before, dict) and isinstance(after, dict) and set(before) == {"valg"}:
+        return sorted(before["valg"]) == sorted(after.get("valg") or [])
+    return json.loads(json.dumps(before, default=str)) == json.loads(json.dumps(after, default=str))
 
 
 def save_suspicion(store, case: dict, ctx: Context) -> None:
@@ -496,8 +588,9 @@ def context_for(store, case: dict, guide: Guide) -> Context:
 # ---------------------------------------------------------------- the walk
 
 
-def run(store, case: dict, guide: Guide, source) -> str:
-    """Ask every pending step of the case, saving each at once. Returns 'done' or 'paused'."""
+def run(store, case: dict, guide: Guide, source, start_at: Step | None = None) -> str:
+    """Ask every pending step of the case, saving each at once (from start_at: the answered steps
+    from there asked again, their answers as suggestions). Returns 'done' or 'paused'."""
     ctx = context_for(store, case, guide)
     if SAFETY_STEP_ID not in ctx.answered:
         # A suspicion is saved the moment it is given, before the underretning is asked for: Ctrl-C
@@ -509,28 +602,57 @@ def run(store, case: dict, guide: Guide, source) -> str:
         if suspicion:
             value["underretning"] = parse_underretning_fields(source.underretning(ctx), ctx)
         save_safety(store, case, value, ctx)
+    order = walk_order(guide)
+    position = {step.id: i for i, (_, step) in enumerate(order)}
+    # Going back or `resume --fra` asks the answered steps from there again, each once, in order.
+    again_from = position[start_at.id] if start_at is not None else len(order)
+    asked: set[str] = set()
+
+    def upcoming():
+        for i, (phase, step) in enumerate(order):
+            if not applicable(step, ctx):
+                continue
+            if step.id not in ctx.answered or (i >= again_from and step.id not in asked and can_ask_again(step, ctx)):
+                return phase, step
+        return None
+
     current = None
-    while (found := next_step(ctx)) is not None:
+    while (found := upcoming()) is not None:
         phase, step = found
-        if phase is not current:
-            if current is not None and not source.continue_to(phase, ctx):
-                return "paused"
-            source.phase_intro(phase, ctx)
-            current = phase
         try:
+            if phase is not current:
+                later = current is not None and guide.phases.index(phase) > guide.phases.index(current)
+                if later and not source.continue_to(phase, ctx):
+                    return "paused"
+                source.phase_intro(phase, ctx)
+                current = phase
+            asked.add(step.id)
             if step.kind in LOOP_KINDS:
                 existing = len(store.rows(LOOP_KINDS[step.kind], case["id"]))
                 count = source.loop(step, ctx, existing, lambda item: save_item(store, case, step.kind, step.id, item))
                 save_step(store, case, step, {"antal": count}, ctx)
             else:
                 value = source.step(step, ctx)
+                clashes = same_day_notices(store, case, step, value)
                 save_step(store, case, step, value, ctx)
+                for clash in clashes:
+                    source.notice(clash)
                 if step.kind == StepKind.CHILD:
                     for other in store.same_child(case):
                         source.notice(f"Samme barn? Der er allerede en åben sag om {other['child_name']} ({other['age_group']}): "
                                       f"{other['code']}. Er det samme barn, så fortsæt den i stedet: rettidig resume "
                                       f"{other['code']} – og slet denne med: rettidig slet {case['code']}")
                 source.after_step(step, value, ctx)
+        except GoBack as back:
+            target = previous_step(ctx, step) if back.first else step
+            if target is None:
+                source.notice("Det er det første spørgsmål, der kan rettes her. Mistanken om vold eller overgreb "
+                              f"rettes med: rettidig mistanke {case['code']}")
+                target = step
+            again_from = min(again_from, position[target.id])
+            asked = {i for i in asked if position[i] < again_from}
+            if target is not step:
+                asked.discard(step.id)
         except Paused:
             return "paused"
     source.finished(ctx)
