@@ -428,3 +428,18 @@ def test_a_list_of_choices_wraps_its_lines(monkeypatch):
     shown = listed.choices[0].title
     assert "\n" in shown and all(3 + len(line) < 80 for line in shown.split("\n"))
     assert " ".join(shown.split()) == title
+
+
+def test_guide_list_at_80_columns_shows_every_guide_id_whole_on_its_line(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    out = ok(cli, "guide", "list").out
+    for guide in GUIDES:
+        assert any(guide in line for line in out.splitlines()), (guide, out)
+    assert "…" not in out
+
+
+def test_indsigt_takes_a_part_of_the_code_and_cuts_nothing_at_80_columns(cli, tmp_path, monkeypatch):
+    code = new_case(cli, tmp_path, "resen", full_answers("resen"))
+    monkeypatch.setenv("COLUMNS", "80")
+    out = ok(cli, "indsigt", code[-3:]).out
+    assert f"Log for sag {code}" in out and "sikkerhedsspørgsmål" in out and "…" not in out

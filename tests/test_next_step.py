@@ -150,3 +150,28 @@ def test_a_date_given_in_words_as_a_flag_is_said_back(cli, seeded):
     full = dt.date.today().strftime("%d-%m-%Y")
     said = flat(ok(cli, "observation", code, "--hvad", "Leger alene igen", "--dato", full).out)
     assert " = " not in said  # a date written in full is not repeated
+
+
+def test_a_guides_own_meeting_is_held_with_a_referat_even_when_its_status_meetings_have_notes(cli, seeded, tmp_path,
+                                                                                             monkeypatch):
+    code = seeded("herlev", 4)  # status meetings held by Åben Dialog: notes under headings, no referat part
+    dialog = other_meeting(plan_json(cli, code))
+    on_day(monkeypatch, dialog["dato"])
+    answers = tmp_path / "dialog.toml"
+    answers.write_text(f'dato = {dialog["dato"]}\ndeltagere = "Lærer Jonas, mormor"\n'
+                       'referat = "Familien ønsker en fast voksen ved frokosten."\n', encoding="utf-8")
+    ok(cli, "møde", "hold", code, str(dialog["nr"]), "--answers", str(answers))
+    held = other_meeting(plan_json(cli, code))
+    assert held["status"] == "afholdt" and held["referat"] == "Familien ønsker en fast voksen ved frokosten."
+
+
+def test_a_closed_case_has_nothing_overdue_in_its_plan_or_closing_document(cli, seeded, monkeypatch, tmp_path):
+    code = seeded("ikast-brande-dagtilbud", 5)
+    due = max(a["senest"] for a in plan_json(cli, code)["aftaler"] if a["senest"])
+    on_day(monkeypatch, (dt.date.fromisoformat(due) + dt.timedelta(days=1)).isoformat())
+    assert any(a["overskredet"] for a in plan_json(cli, code)["aftaler"])
+    ok(cli, "luk", code, "--grund", "Trivslen er genoprettet")
+    assert not any(a["overskredet"] for a in plan_json(cli, code)["aftaler"])
+    out = tmp_path / "afslutning.md"
+    ok(cli, "export", code, "--til", "afslutning", "--format", "md", "--out", str(out))
+    assert "overskredet" not in out.read_text(encoding="utf-8")

@@ -344,6 +344,7 @@ def test_row_describes_the_case(cli, data_home, store):
         "fase_nummer": 3, "fase_id": "trin-2", "tovholder": "Sara Nielsen",
         "naeste_statusmoede": FAR.isoformat(), "placering": "Bekymringsbarn", "status": "åben", "lukket": None}
     assert line["sidst_aendret"] == TODAY.isoformat()
+    assert line["aldersgruppe"] == plan_at(store, code, T).child.age_group != ""  # two Idas told apart
 
 
 def test_row_of_unfinished_case_shows_phase_of_total(cli, data_home, store):

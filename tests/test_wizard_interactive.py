@@ -725,3 +725,13 @@ def test_list_shows_the_next_status_meeting_not_the_k_moede(cli):
     assert listed.code == 0, listed.err
     [row] = json.loads(listed.out)
     assert row["naeste_statusmoede"] == first_status_meeting.isoformat()
+
+
+def test_a_terminal_that_closes_mid_walk_ends_the_command_and_keeps_the_answers(cli, data_home):
+    """The keys end at the child's name (as a closed terminal or a lost SSH connection would): the
+    command stops with the no-terminal code instead of waiting, and the safety answer is kept."""
+    result = cli(["new", "--guide", RESEN], ENTER)
+    assert result.code == 6, (result.code, result.err)
+    assert "ingen terminal" in plain(result.err) and "rettidig resume" in plain(result.err)
+    code = case_code(result.out)
+    assert plan_json(cli, code)["mistanke_om_vold_eller_overgreb"] is False

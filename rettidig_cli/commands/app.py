@@ -284,7 +284,8 @@ def guide_list() -> None:
     installed, broken = guides.catalogue(home)
     table = Table(title=Text("Installerede guides"), title_justify="left")
     for name in ("Navn", "Guide", "Faser", "Fil"):
-        table.add_column(name)
+        # The id is typed (--guide): whole on one line; the other columns wrap, never cut with ….
+        table.add_column(name, no_wrap=name == "Navn", overflow="fold")
     default = next((g for g in installed if g.is_default), installed[0]) if installed else None
     for g in installed:
         table.add_row(Text(g.id + ("\n(standard)" if default and g.id == default.id else ""), style="bold"),

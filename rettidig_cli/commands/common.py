@@ -729,6 +729,7 @@ def _start_cases(path: Path):
 
 def _case_lines(rows: list[dict], hidden: list[int]) -> None:
     """One line a case: its code, the child and the first thing to do, coloured by urgency."""
+    from rich.table import Table
     from rich.text import Text
 
     from rettidig_cli.domain.privacy import for_terminal
@@ -736,18 +737,21 @@ def _case_lines(rows: list[dict], hidden: list[int]) -> None:
 
     # The morning view's colours (ui/render.py, LEVEL_STYLES), without importing its tables (~5 ms).
     styles = {OVERDUE: "bold red", THIS_WEEK: "bold yellow", SOON: "yellow", QUIET: "magenta", CALM: "dim"}
-
     console = out_console()
     total = len(rows) + len(hidden)
     say(f"Dine sager i dag – det vigtigste først ({plural(total, 'åben sag', 'åbne sager')}):")
+    # The code in a column of its own, the rest wrapped under itself: never cut, the code always clear.
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
     for row in rows:
         todo = list(row["opgaver"]) or [row["fase"]]
         if row["mistanke_om_vold_eller_overgreb"]:
             todo.insert(0, "Mistanke om vold/overgreb")
         child = row["barn"] + (f" ({row['tilbud']})" if row["tilbud"] else "")
-        line = Text.assemble("  ", (row["kode"], "bold"), "  ", for_terminal(child), "  ",
-                             (for_terminal(todo[0]), styles.get(row["niveau"], "")))
-        console.print(line)  # wrapped, never cut: the task may end with the command that does it
+        grid.add_row(Text("  " + row["kode"], style="bold"),
+                     Text.assemble(for_terminal(child), "  ", (for_terminal(todo[0]), styles.get(row["niveau"], ""))))
+    console.print(grid)
     if hidden:
         late = hidden.count(OVERDUE)
         more = f"  … og {plural(len(hidden), 'sag', 'sager')} mere" + (f" (heraf {late} med noget overskredet)"

@@ -332,6 +332,13 @@ def indsigt(
     from rettidig_cli.storage.store import normalise_code
 
     rows = store.audit_rows(case)
+    if not rows:  # a part of the code, the child's name or initials of a case still there
+        try:
+            case = store.case(case, log=False)["code"]
+        except NotFoundError:
+            pass
+        else:
+            rows = store.audit_rows(case)
     if not rows:
         raise NotFoundError(f"Der er ingen logposter for sagen «{case}».", hint="Se dine sager med: rettidig list")
     wanted = normalise_code(case)
@@ -350,9 +357,10 @@ def indsigt(
 
         write_json({"sag": code, "log": entries})
         return
-    table = Table(title=Text(f"Log for sag {code} – hvem har brugt oplysningerne"), title_justify="left")
-    for name in ("Tidspunkt", "Bruger", "Handling", "Formål (kommando)", "Hvad"):
-        table.add_column(name, no_wrap=name == "Tidspunkt")
+    table = Table(title=Text(f"Log for sag {code} – hvem har brugt oplysningerne"), title_justify="left", expand=True)
+    # Wrapped, never cut with …: the time and the user whole, the rest shares the width (Hvad the most).
+    for name, ratio in (("Tidspunkt", None), ("Bruger", None), ("Handling", 1), ("Formål (kommando)", 1), ("Hvad", 2)):
+        table.add_column(name, no_wrap=ratio is None, overflow="fold", ratio=ratio)
     for entry in entries:
         moment = dt.datetime.fromisoformat(entry["tidspunkt"])
         table.add_row(Text(f"{moment:%d-%m-%Y %H.%M}"), Text(entry["bruger"]),

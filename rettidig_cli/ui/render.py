@@ -367,8 +367,9 @@ def _list_blocks(title: str, rows: list[dict]):
         head.append(row["kode"], style="bold")
         head.append("  ")
         head.append(row["barn"], style="bold")
-        if row["tilbud"]:
-            head.append(f" · {row['tilbud']}")
+        for fact in (row.get("aldersgruppe"), row["tilbud"]):
+            if fact:
+                head.append(f" · {fact}")
         if row["placering"]:
             head.append(" · ")
             head.append(f"● {row['placering']}", style=COLOURS.get(row["placering_farve"], ""))

@@ -77,7 +77,8 @@ def _overdue_cell(duty: Duty, code: str) -> str:
     """An overdue duty said short enough for one table cell."""
     match duty.kind:
         case DutyKind.NO_UNDERRETNING:
-            return f"Mistanke om vold/overgreb: ingen underretning registreret ({duty_command(duty, code)})"
+            # (the view marks every abuse-path case «Mistanke om vold/overgreb» first)
+            return f"Ingen underretning registreret: {duty_command(duty, code)}"
         case DutyKind.LEADER_NOT_INFORMED:
             return "Lederen er ikke informeret om underretningen"
         case DutyKind.OBSERVATIONS:
@@ -136,6 +137,7 @@ def _line(plan: Summary, today: dt.date, todo: list[tuple]) -> dict:
     return {
         "kode": plan.code, "barn": plan.child.shown_name(),
         "tilbud": plan.child.setting or "",
+        "aldersgruppe": plan.child.age_group or "",  # two children of one name told apart
         "fase": f"{plan.phase.number}/{plan.phase.count} {plan.phase.title}"
         if not plan.done else "Alle faser gennemgået",
         "fase_nummer": plan.phase.number, "fase_id": plan.phase.id, "fase_titel": plan.phase.title,
@@ -174,7 +176,7 @@ def unreadable_row(case: dict, reason: str) -> dict:
     and the safety flag, so the case is never silently missing from the morning view."""
     closed = case["status"] != CaseStatus.OPEN
     return {
-        "kode": case["code"], "barn": "–", "tilbud": "", "fase": "–", "fase_nummer": 0, "fase_id": "",
+        "kode": case["code"], "barn": "–", "tilbud": "", "aldersgruppe": "", "fase": "–", "fase_nummer": 0, "fase_id": "",
         "fase_titel": "", "tovholder": "", "naeste_statusmoede": None, "placering": "", "placering_farve": "",
         "status": case["status"], "lukket": None,
         "niveau": OVERDUE, "niveau_navn": UNREADABLE_NAME,

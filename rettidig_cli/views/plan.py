@@ -97,7 +97,8 @@ def _build(store, case: dict, guide, today: dt.date) -> Plan:
     agreements = [
         Agreement(nr=r["nr"], what=r["what"], who=r["who"], due=r["due"], status=r["status"], agreed=r["created_at"][:10],
                   history=events.get(r["id"], []),
-                  overdue=bool(r["due"] and r["status"] in OPEN_AGREEMENT and dt.date.fromisoformat(r["due"]) < today))
+                  overdue=bool(case["status"] == CaseStatus.OPEN and r["due"] and r["status"] in OPEN_AGREEMENT
+                               and dt.date.fromisoformat(r["due"]) < today))  # a closed case has nothing overdue
         for r in numbered("agreements")
     ]
     case_events = rows("case_events")

@@ -16,7 +16,7 @@ from rettidig_cli.domain import dates, fields, fit
 from rettidig_cli.guide import parents
 from rettidig_cli.workflow import wizard
 from rettidig_cli.domain.errors import NotFoundError, UsageError
-from rettidig_cli.guide.reader import Guide, Step
+from rettidig_cli.guide.reader import Guide, MeetingPart, Step
 from rettidig_cli.guide.reference import fit_rules, followup_rules
 from rettidig_cli.storage.store import now
 from rettidig_cli.domain.vocabulary import OPEN_AGREEMENT, AgreementStatus, CaseStatus, EventKind, MeetingState, StepKind
@@ -82,9 +82,20 @@ def meetings_to_hold(store, case: dict, guide: Guide, today: dt.date) -> list[di
     return due + [m for m in later if is_status_meeting(guide, m)] + [m for m in later if not is_status_meeting(guide, m)]
 
 
-# The parts of a status meeting that belong to the status meetings' own rhythm; another meeting
-# (one a guide step planned, e.g. with a team) is held with who took part, the agreements and the referat.
-STATUS_ONLY_PARTS = ("fit_start", "fit_slut", "placering", "naeste_moede", "note")
+# Another meeting than a status meeting (one a guide step planned, e.g. with a team) is held with
+# who took part, the agreements and a referat: FIT, the ruler, the guide's own notes and the next
+# meeting belong to the status meetings' rhythm.
+OTHER_MEETING_PARTS = ("deltagere", "aftaler", "nye_aftaler", "referat")
+
+
+def parts_of(guide: Guide, meeting: dict) -> tuple[MeetingPart, ...]:
+    """The parts a meeting is held with, in the guide's order (its own guidance kept)."""
+    parts = guide.meeting_parts()
+    if is_status_meeting(guide, meeting):
+        return parts
+    kept = [p for p in parts if p.part in OTHER_MEETING_PARTS]
+    missing = [MeetingPart(name) for name in OTHER_MEETING_PARTS if name not in {p.part for p in kept}]
+    return tuple(sorted([*kept, *missing], key=lambda p: OTHER_MEETING_PARTS.index(p.part)))
 
 
 def is_status_meeting(guide: Guide, meeting: dict) -> bool:
@@ -656,12 +667,9 @@ def hold_meeting(store, case: dict, guide: Guide, meeting: dict, source) -> None
     their headings. `source` is the interactive prompts or a validated answers file."""
     day = None
     minutes: list[str] = []
-    status = is_status_meeting(guide, meeting)
-    for part in guide.meeting_parts():
+    for part in parts_of(guide, meeting):
         kind = part.part
         if kind.startswith("fit_") and not guide.fit_use or kind == "placering" and not guide.ruler:
-            continue
-        if not status and kind in STATUS_ONLY_PARTS:
             continue
         source.part_intro(part)
         if kind == "deltagere":
