@@ -75,7 +75,7 @@ def test_the_morning_view_at_80_columns_is_a_block_per_case(cli, five, monkeypat
     for row in rows:
         # The case's first line: code, child, setting (and the position on the ruler, if any).
         head = next(line for line in out.splitlines() if line.startswith(row["kode"]))
-        assert f"{row['kode']}  {row['barn']} · {row['tilbud']}" in head
+        assert f"{row['kode']}  {row['barn']} · {row['aldersgruppe']} · {row['tilbud']}" in head
         for item in todo_of(row):
             assert f"  • {item.split()[0]}" in out
     assert_whole(out, rows)
