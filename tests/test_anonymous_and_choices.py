@@ -251,3 +251,13 @@ def test_navngiv_in_a_terminal_asks_for_the_consent_first_and_ctrl_c_changes_not
     ok(cli, "navngiv", code, keys=ENTER + "Mor og far" + ENTER + ENTER + "K.L." + ENTER)
     plan = plan_json(cli, code)
     assert plan["barn"]["navn"] == "K.L." and [c["navn"] for c in plan["foraeldre"]["samtykker"]] == ["Mor og far"]
+
+
+def test_going_back_to_the_child_of_a_case_named_since_keeps_the_name(cli, tmp_path, screen):
+    code = new_case(cli, tmp_path, HERLEV, until(herlev_answers(), HERLEV, "droeftelse"))
+    ok(cli, "navngiv", code, "--navn", "K.L.", "--givet-af", "Mor og far")
+    result = cli(["resume", code, "--fra", "barn"], ENTER * 3 + CTRL_C)  # the name, setting and class kept
+    assert result.code == 130, result.err
+    assert "Drøftes barnet med navn?" not in screen.text()  # named with consent: not made anonymous here
+    assert "(Enter = K.L.)" in screen.text()
+    assert plan_json(cli, code)["barn"]["navn"] == "K.L."

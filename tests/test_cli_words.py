@@ -48,7 +48,7 @@ def new_case(cli) -> str:
     (["aftale", "nyy"], "Ukendt kommando: «nyy». Mente du «ny»?", "Se: rettidig aftale --help"),
     (["mode"], "Ukendt kommando: «mode». Mente du «møde»?", "Se: rettidig --help"),
     (["xyzzy"], "Ukendt kommando: «xyzzy».", "Se: rettidig --help"),
-    (["plan", "RT-2026-001", "ekstra"], "rettidig plan bruger ikke: «ekstra».", "Se: rettidig plan --help"),
+    (["plan", "RT-2026-001", "ekstra"], "rettidig plan forstår ikke: «ekstra».", "Se: rettidig plan --help"),
     (["list", "--tilbud"], "--tilbud skal have en værdi efter sig, fx --tilbud TEKST.", "Se: rettidig list --help"),
     (["list", "--tilbu", "Vuggestue"], "Ukendt valgmulighed: --tilbu. Mente du «--tilbud»?",
      "Se: rettidig list --help"),
@@ -70,7 +70,7 @@ def test_usage_errors_are_danish_and_keep_what_is_useful(cli, data_home, args, s
 
 def test_words_meant_as_one_text_get_the_tip_about_quotes(cli):
     err = refused(cli, ["aftale", "ny", "RT-2026-001", "--hvad", "Læse", "højt", "--hvem", "Bo"])
-    assert "rettidig aftale ny bruger ikke: «højt»." in err
+    assert "rettidig aftale ny forstår ikke: «højt»." in err
     assert 'sæt anførselstegn om hele teksten' in err
     # A command with no text to quote gets no tip.
     assert "anførselstegn" not in refused(cli, ["plan", "RT-2026-001", "ekstra"])

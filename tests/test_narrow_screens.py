@@ -443,3 +443,17 @@ def test_indsigt_takes_a_part_of_the_code_and_cuts_nothing_at_80_columns(cli, tm
     monkeypatch.setenv("COLUMNS", "80")
     out = ok(cli, "indsigt", code[-3:]).out
     assert f"Log for sag {code}" in out and "sikkerhedsspørgsmål" in out and "…" not in out
+
+
+@posix_only
+def test_a_pager_that_fails_leaves_the_text_on_the_screen_and_less_keeps_no_history(terminal, monkeypatch, tmp_path):
+    from rettidig_cli.ui.output import paged
+
+    fake, _ = terminal()
+    monkeypatch.setenv("LESSHISTFILE", str(tmp_path / "history"))  # the user's own: not used by rettidig's pager
+    failing = fake_pager(tmp_path / "fails", 'echo "$LESSHISTFILE" > "$0.out"; cat > /dev/null; exit 1')
+    monkeypatch.setenv("PAGER", str(failing))
+    with paged():
+        print_lines(30)
+    assert "linje 29" in fake.getvalue()
+    assert Path(f"{failing}.out").read_text(encoding="utf-8").strip() == "-"

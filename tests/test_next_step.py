@@ -36,17 +36,22 @@ def test_moede_hold_holds_the_ttr_meeting_with_its_own_parts(cli, seeded, tmp_pa
     assert all(m["status"] == "planlagt" for m in plan_json(cli, code)["statusmoeder"])
 
 
-def test_moede_hold_without_nr_takes_the_earliest_meeting_of_any_kind(cli, seeded, tmp_path, monkeypatch):
+def test_moede_hold_without_nr_offers_every_meeting_due_and_a_file_needs_the_number(cli, seeded, tmp_path,
+                                                                                      monkeypatch):
+    from conftest import CTRL_C, ENTER
+
     code = seeded("hedensted", 4)
     plan = plan_json(cli, code)
-    earliest = min([*plan["statusmoeder"], *plan["andre_moeder"]], key=lambda m: m["dato"])
-    on_day(monkeypatch, earliest["dato"])
+    ttr = other_meeting(plan)
+    on_day(monkeypatch, ttr["dato"])
     answers = tmp_path / "m.toml"
-    answers.write_text(f'dato = {earliest["dato"]}\ndeltagere = "Lærer Sanne"\n', encoding="utf-8")
-    ok(cli, "møde", "hold", code, "--answers", str(answers))
-    plan = plan_json(cli, code)
-    held = [m for m in [*plan["statusmoeder"], *plan["andre_moeder"]] if m["status"] == "afholdt"]
-    assert [(m["nr"], m["type"]) for m in held] == [(earliest["nr"], earliest["type"])]
+    answers.write_text(f'dato = {ttr["dato"]}\ndeltagere = "Lærer Sanne"\n', encoding="utf-8")
+    refused = cli(["møde", "hold", code, "--answers", str(answers)])
+    assert refused.code == 2 and "Skriv mødets nummer" in flat(refused.err) and "nr. 1 TTR-møde" in flat(refused.err)
+    assert all(m["status"] == "planlagt" for m in [*plan_json(cli, code)["statusmoeder"], ttr])
+    # In a terminal the TTR meeting due today is taken first, without a question.
+    result = cli(["møde", "hold", code], ENTER + CTRL_C)
+    assert "TTR-møde nr. 1" in flat(result.out), result.out
 
 
 def test_an_overdue_meeting_names_the_command_that_registers_it(cli, seeded, monkeypatch):

@@ -145,6 +145,9 @@ def resume(
     followup.require_open(row)
     guide = store.guide_for(row)
     source = None
+    if fra is not None and answers is not None:
+        raise UsageError("--fra bruges i en terminal, hvor du ser de tidligere svar og retter dem; en svarfil "
+                         "besvarer kun de trin, der mangler.", hint=f"rettidig resume {row['code']} --fra {fra}")
     start_at = wizard.step_for(guide, wizard.context_for(store, row, guide), fra) if fra is not None else None
     _require_terminal(answers, f"resume {row['code']}")
     if answers is not None:
@@ -717,7 +720,13 @@ def _usage_message(exc) -> str:
                          for p in exc.ctx.command.params)
         tip = ' Hører ordene til en tekst, så sæt anførselstegn om hele teksten, fx "Leger med to andre".' \
             if takes_text else ""
-        return f"{path} bruger ikke: «{words}».{tip}"
+        parent = exc.ctx.parent
+        if parent is not None and isinstance(parent.command, common.DefaultGroup):
+            # `rettidig observation rett SAG 1`: said as the user wrote it, with the group's commands
+            others = [name for name in common.visible_commands(parent.command, parent) if name != exc.ctx.info_name]
+            path = parent.command_path
+            tip = f" Kommandoerne under {path} er {_either(others)}, fx {path} {others[0]} SAG NR." if others else tip
+        return f"{path} forstår ikke: «{words}».{tip}"
     if isinstance(exc, click_exc.NoSuchOption):
         near = f" Mente du {_either(sorted(exc.possibilities))}?" if exc.possibilities else ""
         return f"Ukendt valgmulighed: {exc.option_name}.{near}"
@@ -836,7 +845,12 @@ def main() -> None:
             typer.echo(exc.message)
         sys.exit(0)
     except click_exc.UsageError as exc:
+        from rettidig_cli.commands.common import DefaultGroup
+
         command = exc.ctx.command_path if exc.ctx else "rettidig"
+        if exc.ctx and exc.ctx.parent and isinstance(exc.ctx.parent.command, DefaultGroup) \
+                and exc.ctx.info_name == DefaultGroup.default_command:
+            command = exc.ctx.parent.command_path  # `observation SAG` is its group's own line: its help is the group's
         try:
             message = _usage_message(exc)
         except Exception:  # an error of a kind not foreseen is still said, never a traceback

@@ -18,11 +18,13 @@ agreement_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
 meeting_app = typer.Typer(cls=DanishGroup, no_args_is_help=True,
                           help="Statusmøder: tilføj, flyt, aflys – og hold et statusmøde.")
 observation_app = typer.Typer(
-    cls=DefaultGroup, help="Observationer: tilføj en (rettidig observation SAG), ret eller fjern en.\n\n"
+    cls=DefaultGroup, help="Observationer: tilføj en med rettidig observation SAG (spørger, eller tager --hvad, --dato, "
+                           "--metode og --hvem; se rettidig observation ny --help), ret eller fjern en.\n\n"
                            "Eksempel: rettidig observation RT-2026-001 --hvad \"Leger alene i frikvarteret\"")
 factor_app = typer.Typer(
-    cls=DefaultGroup, help="Trivselstegn, risiko- og beskyttelsesfaktorer: tilføj en (rettidig faktor SAG), ret eller "
-                           "fjern en.\n\nEksempel: rettidig faktor RT-2026-001 --type risiko --tekst \"Mange skift\"")
+    cls=DefaultGroup, help="Trivselstegn, risiko- og beskyttelsesfaktorer: tilføj en med rettidig faktor SAG (spørger, "
+                           "eller tager --type og --tekst; se rettidig faktor ny --help), ret eller fjern en.\n\n"
+                           "Eksempel: rettidig faktor RT-2026-001 --type risiko --tekst \"Mange skift\"")
 
 
 def Flag(help_text: str, name: str):  # noqa: N802 - reads like the typer.Option it returns
@@ -452,6 +454,11 @@ def meeting_hold(
             raise UsageError(f"Sag {row['code']} har intet planlagt møde.",
                              hint=f"Tilføj et med: rettidig møde ny {row['code']}")
         meeting = planned[0]  # the earliest planned one: today's, or one not yet registered
+        if answers is not None and not followup.is_status_meeting(guide, meeting):
+            # A file is written for one meeting: not guessed when the first due is not a status meeting.
+            listed = "; ".join(f"nr. {m['nr']} {m['kind']} {_long(m['day'])}" for m in planned[:5])
+            raise UsageError(f"Skriv mødets nummer, så filen ikke bliver brugt til det forkerte møde ({listed}).",
+                             hint=f"rettidig møde hold {row['code']} NR --answers {answers}")
         if answers is None and meeting["day"] != dates.today().isoformat() and len(planned) > 1:
             from rettidig_cli.ui import followup_prompts as ask
 
@@ -550,6 +557,7 @@ def luk(
 
     Eksempel: rettidig luk RT-2026-001 --grund "Trivslen er genoprettet" --opsummering "Legen fungerer igen."
     """
+    from rettidig_cli.domain import dates
     from rettidig_cli.workflow import followup
 
     store, row, _ = _load(db, case)
@@ -562,7 +570,15 @@ def luk(
         from rettidig_cli.ui import prompts
 
         open_count = len(followup.open_agreements(store, row))
+        unregistered = [m for m in followup.planned_meetings(store, row)
+                        if not followup.still_to_come(m, dates.moment())]
         with asking_guard("Sagen er ikke lukket."):
+            for meeting in unregistered:
+                say((f"{meeting['kind']} nr. {meeting['nr']} {_long(meeting['day'])} er ikke registreret som holdt. "
+                     f"Er det holdt, så registrér det først: rettidig møde hold {row['code']} {meeting['nr']}", "yellow"))
+            if unregistered and not prompts.yes("Luk sagen alligevel?", False):
+                say("Sagen er ikke lukket.")
+                return
             reason = ask.ask_close_reason()
             counted = "1 åben aftale" if open_count == 1 else f"{open_count} åbne aftaler"
             if open_count and not prompts.yes(f"Der er {counted}. Luk sagen alligevel?", False):
@@ -575,9 +591,15 @@ def luk(
                                                               "kan springes over: tryk Enter)")
     cancelled = followup.close_case(store, row, reason, summary)
     say("Sag ", (row["code"], "bold"), f" er lukket: {reason}.")
+
+    def at(meeting) -> str:
+        return f" kl. {meeting['time'].replace(':', '.')}" if meeting["time"] else ""
+
     for meeting in cancelled:
-        at = f" kl. {meeting['time'].replace(':', '.')}" if meeting["time"] else ""
-        say(f"  {meeting['kind']} {_long(meeting['day'])}{at} er aflyst.")
+        say(f"  {meeting['kind']} {_long(meeting['day'])}{at(meeting)} er aflyst.")
+    for meeting in followup.planned_meetings(store, row):  # passed, never registered: not cancelled
+        say((f"  {meeting['kind']} nr. {meeting['nr']} {_long(meeting['day'])}{at(meeting)} er ikke registreret som "
+             "holdt og står fortsat som planlagt.", "yellow"))
     say("Afslutningen som dokument: ", (f"rettidig export {row['code']} --til afslutning", "bold"))
     say(f"Genåbn den med: rettidig genåbn {row['code']}")
     from rettidig_cli.storage import settings

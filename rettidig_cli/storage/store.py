@@ -918,6 +918,28 @@ class Store:
         rows = self.query("SELECT * FROM answers WHERE case_id = ? ORDER BY id", [case_id])
         return {row["step_id"]: {**row, "value": json.loads(row["value"])} for row in rows}
 
+    def made_with_answer(self, case: dict, step_id: str, table: str) -> list[int]:
+        """The ids of the records (of `table`) the step's answer made, in the transaction that saved
+        it – not those a later command added under the same step (møde ny, tovholder, an
+        escalation). From the journal; for an answer saved before it (m009), the step's records
+        saved in the seconds before the answer row, as the wizard saves them together."""
+        found = self.conn.execute("SELECT id, created_at FROM answers WHERE case_id = ? AND step_id = ?",
+                                  [case["id"], step_id]).fetchone()
+        if found is None:
+            return []
+        answer_id, answered_at = found
+        change = self.conn.execute(
+            "SELECT max(change_id) FROM record_changes WHERE case_id = ? AND table_name = 'answers' AND row_id = ? "
+            "AND undone = 0", [case["id"], answer_id]).fetchone()[0]
+        if change is not None:
+            return [r[0] for r in self.conn.execute(
+                "SELECT row_id FROM record_changes WHERE case_id = ? AND change_id = ? AND table_name = ? "
+                "AND action = 'insert'", [case["id"], change, table])]
+        earliest = (dt.datetime.fromisoformat(answered_at) - dt.timedelta(seconds=5)).isoformat()
+        return [r[0] for r in self.conn.execute(
+            f'SELECT id FROM "{table}" WHERE case_id = ? AND step_id = ? AND created_at BETWEEN ? AND ?',
+            [case["id"], step_id, earliest, answered_at])]
+
     def save_answer(self, case: dict, step_id: str, phase_id: str, kind: str, value) -> None:
         """Mark a step answered. Call inside atomic(case) together with the step's records."""
         self._require_checked(case)

@@ -203,7 +203,7 @@ class InteractiveMeeting:
                        if d > dates.today() else None)
         people = followup.staff_participants(self.store, case, meeting)
         raw = {"dato": day}
-        if parents.take_part(guide, case["abuse_path"]):
+        if followup.parents_always_there(guide, case, meeting):
             present = yes("Deltog forældrene?", True)
             raw["foraeldre_deltog"] = present
             if not present:

@@ -105,8 +105,9 @@ PAGER = "less"
 # Set for the pager when the user has not set them, as git does: less leaves by itself when the text
 # fits on one screen (F), shows the colours (R) and leaves the text on the screen when it quits (X);
 # lv shows the colours with -c.
-# LESSHISTFILE=-: less keeps no history file, where a search for a child's name would stay.
-PAGER_ENVIRONMENT = {"LESS": "FRX", "LV": "-c", "LESSHISTFILE": "-"}
+PAGER_ENVIRONMENT = {"LESS": "FRX", "LV": "-c"}
+# Always, whatever the user set: less keeps no history file, where a search for a child's name would stay.
+PAGER_PRIVATE = {"LESSHISTFILE": "-"}
 
 
 def pager_command(settings: Mapping[str, str], is_terminal: bool) -> list[str] | None:
@@ -239,6 +240,7 @@ def run_pager(command: list[str], text: str, terminal: TextIO) -> None:
     environment = {**os.environ}  # the whole environment passed on to the pager (its TERM, its keys)
     for name, value in PAGER_ENVIRONMENT.items():
         environment.setdefault(name, value)  # a LESS the user set is theirs
+    environment.update(PAGER_PRIVATE)
     terminal.flush()
     try:
         pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=environment)
@@ -258,3 +260,5 @@ def run_pager(command: list[str], text: str, terminal: TextIO) -> None:
     finally:
         if main:
             signal.signal(signal.SIGINT, previous)
+    if pager.returncode > 0:  # the pager failed (a bad option in $PAGER): the text is not lost
+        _write(terminal, text)

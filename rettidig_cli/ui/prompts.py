@@ -222,7 +222,7 @@ def _wrap_lines(question) -> None:
 CHOSEN_SHOWN_MAX = 60  # a longer list of what was ticked is said as "4 valgt"
 
 
-def checkbox(message: str, choices: list[tuple[str, object]], instruction: str) -> list:
+def checkbox(message: str, choices: list[tuple[str, object]], instruction: str, ticked=()) -> list:
     """questionary's checkbox, whose answered line names what was ticked, in Danish. questionary
     writes "done (3 selections)" there and has no setting for it; its checkbox builds the screen
     with common.create_inquirer_layout(ic, get_prompt_tokens), so for this one question that
@@ -242,7 +242,7 @@ def checkbox(message: str, choices: list[tuple[str, object]], instruction: str) 
 
     common.create_inquirer_layout = layout
     try:
-        question = questionary.checkbox(message, choices=[Choice(t, value=v) for t, v in choices],
+        question = questionary.checkbox(message, choices=[Choice(t, value=v, checked=v in ticked) for t, v in choices],
                                         instruction=instruction)
     finally:
         common.create_inquirer_layout = made
@@ -302,7 +302,8 @@ def earlier(step: Step, ctx) -> dict:
 def ask_child(step: Step, ctx):
     before = earlier(step, ctx)
     anonymous = False
-    if step.anonymous and not ctx.abuse_path:
+    # A case named since (consent, navngiv) keeps its name: it is not made anonymous again here.
+    if step.anonymous and not ctx.abuse_path and not ctx.child_named:
         say(ANONYMOUS_HELP, "dim")
         anonymous = select("Drøftes barnet med navn?", [("Ja, med navn eller initialer", False),
                                                         ("Nej, anonymt (uden navn)", True)],
@@ -311,7 +312,7 @@ def ask_child(step: Step, ctx):
         show_help(step)
     name = None if anonymous else ask_text(
         step.message, lambda v: fields.text(v, "Barnets navn eller initialer", max_length=fields.NAME_MAX),
-        default=before.get("navn") or "")
+        default=before.get("navn") or ctx.child_name)
     guide = ctx.guide
     if guide.setting_ages:  # the classes depend on the setting: the setting first
         setting = select("Tilbud:", [(s, s) for s in guide.settings], default=before.get("tilbud"))
@@ -350,8 +351,9 @@ def ask_decision(step: Step, ctx):
             "det eneste valg.", "bold")
         return options[0].id
     choices = fitted_choices([(o.label, o.description, o.id) for o in options])
-    if step.multiple:
-        return checkbox(step.message, choices, instruction="(mellemrum vælger, Enter gemmer)")
+    if step.multiple:  # asked again: the earlier choices ticked, so Enter keeps them
+        return checkbox(step.message, choices, instruction="(mellemrum vælger, Enter gemmer)",
+                        ticked=earlier(step, ctx).get("valg") or ())
     if not step.required:
         choices.append(("Spring over", SKIP))
     show_help(step)
@@ -430,14 +432,17 @@ def ask_consent(step: Step, ctx):
     naming = step.names_child and ctx.anonymous
     if naming:
         say("Barnet drøftes anonymt. Et ja her giver sagen barnets navn.", "dim")
+    before = earlier(step, ctx)  # asked again: the earlier answer suggested, so Enter keeps it
     answer = select(step.message, [("Ja", "ja"), ("Nej", "nej"), ("Ikke endnu", "ikke endnu")],
-                    default=earlier(step, ctx).get("svar"))
+                    default=before.get("svar"))
     raw = {"svar": answer}
     if answer == "ja":
         raw["navn"] = ask_text("Hvem har skrevet under / givet samtykke?",
                                lambda v: fields.text(v, "Navn", required=False, max_length=fields.SHORT_MAX),
+                               default=before.get("navn") or "",
                                instruction="(fx forældremyndighedsindehaverne – kan springes over)")
-        raw["dato"] = ask_date("Dato:", dates.today())
+        given = dates.from_iso(before.get("dato")) if before.get("svar") == "ja" else None
+        raw["dato"] = ask_date("Dato:", given or dates.today())
         if naming:
             raw["barnets_navn"] = ask_text("Barnets navn eller initialer:", lambda v: fields.text(
                 v, "Barnets navn eller initialer", max_length=fields.NAME_MAX))

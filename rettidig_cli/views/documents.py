@@ -414,15 +414,13 @@ class _Builder:
     # ------------------------------------------------------------ the closing
 
     def closing(self, spec):
+        """The closing summary (the day and the reason stand in the document's head, «Lukket»)."""
         closed = self.plan.closed
         if closed is None:
             return [paragraph("Sagen er ikke lukket endnu."), write_in(spec.write_in or "Opsummering af forløbet")]
-        blocks = [paragraph(f"Lukket {self.day(closed.day)}: {self.t(closed.reason)}.")]
         if closed.summary:
-            blocks.append(paragraph(self.t(closed.summary)))
-        elif spec.write_in:
-            blocks.append(write_in(spec.write_in))
-        return blocks
+            return [paragraph(self.t(closed.summary))]
+        return [write_in(spec.write_in)] if spec.write_in else [paragraph("Der er ikke skrevet en opsummering.")]
 
     # ------------------------------------------------------------ a request for a meeting
 

@@ -183,7 +183,8 @@ def remove(store, case: dict, which: Kind, record: dict, why: str) -> None:
 def _as_read(store, case: dict, which: Kind, record: dict) -> None:
     """Inside the write: the record is as the user saw it. A second window may have corrected or
     removed it while the question was open; then the later write would silently win."""
-    columns = tuple(dict.fromkeys([*(f.column for f in which.fields), "removed_on"]))
+    state = ("state", "day") if which.table == "meetings" else ()  # a meeting held or moved meanwhile too
+    columns = tuple(dict.fromkeys([*(f.column for f in which.fields), "removed_on", *state]))
     followup.unchanged(store, case, which.table, record, columns, f"{which.noun} nr. {record['nr']}")
 
 
@@ -248,11 +249,12 @@ def _describe(store, case: dict, guide, row: dict) -> list[str]:
     if action == "insert":
         which = next((k for k in KINDS.values() if k.table == table), None)
         new = "Nyt" if table in NEUTER else "Ny"
+        named = noun if noun[1:2].isupper() else noun.lower()  # FIT-skema keeps its capitals
         if which is not None:
             try:
-                return [f"{new} {noun.lower()}: {which.summary({**{f.column: None for f in which.fields}, **after})}."]
+                return [f"{new} {named}: {which.summary({**{f.column: None for f in which.fields}, **after})}."]
             except (KeyError, TypeError):
-                return [f"{new} {noun.lower()}."]
+                return [f"{new} {named}."]
         if table == "answers":
             return [f"Svar på trinnet «{guide.step_title(after.get('step_id'))}»."]
         if table == "decisions":
@@ -263,12 +265,13 @@ def _describe(store, case: dict, guide, row: dict) -> list[str]:
             return [f"Hændelse: {after.get('kind')}."]
         if table == "fit_scores":
             return [f"FIT-score: {after.get('instrument')} ({after.get('respondent')})."]
-        return [f"{new} {noun.lower()}."]
+        return [f"{new} {named}."]
     if "removed_on" in after:
         which = next((k for k in KINDS.values() if k.table == table), None)
         found = store.query(f'SELECT * FROM "{table}" WHERE id = ?', [row["row_id"]]) if which else []
         what = f": «{which.summary(found[0])}»" if found else ""
-        return [f"{noun} nr. {_number(store, case, table, row['row_id'])} fjernet{what} ({row['reason'] or 'ingen grund'})."]
+        why = after.get("removed_reason") or row["reason"] or "ingen grund"  # a record's own reason first
+        return [f"{noun} nr. {_number(store, case, table, row['row_id'])} fjernet{what} ({why})."]
     if table == "answers":
         return _answer_changed(store, guide, row["row_id"], before.get("value"), after.get("value"))
     number = "" if table == "cases" else f" nr. {_number(store, case, table, row['row_id'])}"

@@ -362,6 +362,12 @@ def cancel_meeting(store, case: dict, meeting: dict, reason: str) -> None:
 # ---------------------------------------------------------------- holding a status meeting
 
 
+def parents_always_there(guide: Guide, case: dict, meeting: dict) -> bool:
+    """The guide says the parents always take part in the status meetings (never on the abuse
+    path); another meeting (with a team) says who takes part itself."""
+    return parents.take_part(guide, case["abuse_path"]) and is_status_meeting(guide, meeting)
+
+
 def parse_attendance(raw, case: dict, guide: Guide, meeting: dict) -> dict:
     raw = wizard.mapping(raw, "Mødet", ("dato", "deltagere", "foraeldre_deltog", "fravaer_grund"))
     day = fields.date(raw.get("dato") or meeting["day"], "Mødedato")
@@ -372,7 +378,7 @@ def parse_attendance(raw, case: dict, guide: Guide, meeting: dict) -> dict:
                           else json.loads(meeting["participants"] or "[]"), "Deltagere")
     parents.without_parents(people, case["abuse_path"], wizard.MEETING_ROLE)
     present, reason = None, ""
-    if parents.take_part(guide, case["abuse_path"]):
+    if parents_always_there(guide, case, meeting):
         if raw.get("foraeldre_deltog") is None:
             raise ValueError("Forældrene deltager altid i statusmøderne: svar, om de deltog (foraeldre_deltog).")
         present = fields.yes_no(raw["foraeldre_deltog"], "foraeldre_deltog")
@@ -705,6 +711,11 @@ def hold_meeting(store, case: dict, guide: Guide, meeting: dict, source) -> None
                 add_meeting(store, case, guide, value)
 
 
+# A meeting file's keys, by the part of the meeting (MEETING_PARTS) each belongs to.
+FILE_PARTS = {"fit": "fit_start", "nye_aftaler": "nye_aftaler", "naeste_moede": "naeste_moede", "noter": "note",
+              "placering": "placering", "aftaler": "aftaler", "referat": "referat", "deltagere": "deltagere"}
+
+
 class MeetingFile:
     """A status meeting from an answers file: every part is checked before anything is saved."""
 
@@ -714,6 +725,12 @@ class MeetingFile:
     def __init__(self, raw: dict, store, case: dict, guide: Guide, meeting: dict):
         try:
             raw = wizard.mapping(raw, "Mødefilen", self.FIELDS)
+            kept = {part.part for part in parts_of(guide, meeting)} | {"dato", "foraeldre_deltog", "fravaer_grund"}
+            left_out = [] if is_status_meeting(guide, meeting) else [k for k in raw if FILE_PARTS.get(k, k) not in kept]
+            if left_out:  # never dropped in silence: a status meeting's file given for another meeting
+                raise ValueError(f"«{left_out[0]}» hører ikke til et {meeting['kind']}, som holdes med deltagere, "
+                                 "aftaler og referat. Er det et statusmøde, så skriv dets nummer: "
+                                 f"rettidig møde hold {case['code']} NR --answers FIL")
             self._attendance = parse_attendance(
                 {k: raw[k] for k in ("dato", "deltagere", "foraeldre_deltog", "fravaer_grund") if k in raw},
                 case, guide, meeting)

@@ -46,9 +46,10 @@ class GoBack(Exception):
         self.first = first
 
 
-# Steps that going back never re-asks: an underretning is corrected with `ret` (on the abuse path it
-# must stay as it is); the safety question is changed with `mistanke`.
-NOT_ASKED_AGAIN = (StepKind.UNDERRETNING,)
+# Steps that going back never asks again: an underretning is corrected with `ret` (on the abuse path
+# it must stay as it is); meetings are moved, cancelled and corrected with `møde flyt/aflys/ret` (asked
+# again, their dates would be proposed anew); the safety question is changed with `mistanke`.
+NOT_ASKED_AGAIN = (StepKind.UNDERRETNING, StepKind.STATUS_MEETINGS, StepKind.MEETING)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Context:
     tovholder: str = ""
     code: str = ""  # the case's code, for the commands a prompt names
     child_named: bool = False  # the case has the child's name (an anonymous case named later has)
+    child_name: str = ""  # that name: the suggestion when the child step is asked again
 
     def chosen(self, decision_id: str) -> list[str]:
         value = self.answered.get(decision_id)
@@ -123,7 +125,12 @@ def walk_order(guide: Guide) -> list[tuple[Phase, Step]]:
 
 
 def can_ask_again(step: Step, ctx: Context) -> bool:
-    return step.id in ctx.answered and step.kind not in NOT_ASKED_AGAIN and applicable(step, ctx)
+    """An answered step that going back (or resume --fra) asks again. Not a decision the abuse path
+    leaves one choice in: it is answered without a question, so there is nothing to change."""
+    if step.id not in ctx.answered or step.kind in NOT_ASKED_AGAIN or not applicable(step, ctx):
+        return False
+    return not (step.kind == StepKind.DECISION and ctx.abuse_path and not step.multiple
+                and len(parents.offered(step.options, True)) == 1 < len(step.options))
 
 
 def previous_step(ctx: Context, step: Step) -> Step | None:
@@ -137,6 +144,15 @@ def step_for(guide: Guide, ctx: Context, wanted: str) -> Step:
     """The step `resume --fra` starts at: its id, or a word of its title that names one step."""
     steps = [s for _, s in walk_order(guide) if can_ask_again(s, ctx)]
     key = wanted.strip().casefold()
+    named = next((s for _, s in walk_order(guide) if s.id.casefold() == key), None)
+    if named is not None and named.kind in NOT_ASKED_AGAIN:
+        how = (f"rettidig ret {ctx.code} underretning" if named.kind == StepKind.UNDERRETNING
+               else f"rettidig møde flyt {ctx.code}, rettidig møde ret {ctx.code} eller rettidig møde aflys {ctx.code}")
+        raise UsageError(f"Trinnet «{named.title or named.id}» besvares ikke igen i guiden. Ret det med: {how}.")
+    if named is not None and named.id in ctx.answered and not can_ask_again(named, ctx):
+        why = ("ved mistanke om vold eller overgreb er der kun ét valg" if applicable(named, ctx)
+               else "det gælder ikke for sagen efter de svar, den har nu")
+        raise UsageError(f"Trinnet «{named.title or named.id}» kan ikke besvares igen: {why}.")
     exact = [s for s in steps if s.id.casefold() == key]
     found = exact or [s for s in steps if key and (key in s.id.casefold() or key in (s.title or "").casefold())]
     if len(found) == 1:
@@ -490,16 +506,30 @@ STEP_RECORDS = {StepKind.DECISION: "decisions", StepKind.TOVHOLDER: "tovholders"
 ANSWERED_AGAIN = "Trinnet er besvaret igen i guiden"
 
 
-def _replace_records(store, case: dict, step: Step) -> None:
-    """The records of the step's earlier answer, marked removed (kept in the history): a meeting
-    already held or moved stays, it is more than the answer."""
+def _replace_records(store, case: dict, step: Step, reason: str = ANSWERED_AGAIN) -> None:
+    """The records the step's earlier answer made, marked removed (kept in the history). Not what a
+    command added under the step since (møde ny, a new tovholder, an escalation), and not a meeting
+    held, moved or cancelled: that is more than the answer."""
     table = STEP_RECORDS.get(step.kind)
     if table is None:
         return
+    made = set(store.made_with_answer(case, step.id, table))
     for row in store.rows(table, case["id"]):
-        if row["step_id"] == step.id and (table != "meetings" or row["state"] == MeetingState.PLANNED):
-            store.change(table, case, row["id"], {"removed_on": dates.today().isoformat(),
-                                                  "removed_reason": ANSWERED_AGAIN})
+        if row["id"] in made and (table != "meetings" or (row["state"] == MeetingState.PLANNED
+                                                          and not row["moved_from"])):
+            store.change(table, case, row["id"], {"removed_on": dates.today().isoformat(), "removed_reason": reason})
+
+
+DECIDED_OTHERWISE = "Beslutningen er ændret, så trinnet gælder ikke længere"
+
+
+def _no_longer_applicable(store, case: dict, step: Step, value, ctx: Context) -> None:
+    """A decision answered again: the steps that applied only to the earlier choice lose the records
+    their answers made (a meeting planned for one choice is not overdue after another)."""
+    chosen = set(value.get("valg") or []) if isinstance(value, dict) else set()
+    for other in ctx.guide.steps():
+        if other.when and other.when[0] == step.id and other.when[1] not in chosen and other.id in ctx.answered:
+            _replace_records(store, case, other, DECIDED_OTHERWISE)
 
 
 def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
@@ -510,18 +540,40 @@ def save_step(store, case: dict, step: Step, value, ctx: Context) -> None:
     if again and _same_answer(ctx.answered[step.id], value):
         return
     with store.atomic(case):
+        if step.kind not in LOOP_KINDS:
+            _as_read(store, case, step, ctx)
         if again:
             store.mark_change("ret", ANSWERED_AGAIN)
             _replace_records(store, case, step)
+            if step.kind == StepKind.DECISION:
+                _no_longer_applicable(store, case, step, value, ctx)
         _save_records(store, case, step, value, ctx.guide)
         # A decision's choices are its decisions rows; the answer row only marks the step answered.
         # The child's name is kept once, in the case (a consent that named the child does not repeat it).
         stored = {k: v for k, v in value.items() if k != "barnets_navn"} if isinstance(value, dict) else value
         store.save_answer(case, step.id, step.phase_id, step.kind, None if step.kind == StepKind.DECISION else stored)
         store.audit("ændre", case["code"], step.kind)
-    ctx.answered[step.id] = value
+    if isinstance(value, dict) and value.get("barnets_navn"):  # the consent named the child
+        ctx.child_named, ctx.child_name = True, value["barnets_navn"]
+    # As the file has it now (what _as_read compares with): a decision as its choices.
+    ctx.answered[step.id] = value if step.kind == StepKind.DECISION else stored
     if step.kind == StepKind.TOVHOLDER:
         ctx.tovholder = value["navn"]
+
+
+def _as_read(store, case: dict, step: Step, ctx: Context) -> None:
+    """Inside the write: the step is answered in the file as it was when the walk read it. Another
+    window may have answered it (or gone back and changed it) while the question was open; then
+    this answer would silently replace that one."""
+    from rettidig_cli.domain.errors import CaseChangedError
+
+    now = context_for(store, case, ctx.guide).answered.get(step.id, _UNANSWERED)
+    if not _same_answer(now, ctx.answered.get(step.id, _UNANSWERED)):
+        raise CaseChangedError(f"Trinnet «{step.title or step.id}» er besvaret i et andet vindue, mens du skrev. "
+                               "Det, du skrev nu, er ikke gemt.", hint=f"Fortsæt med: rettidig resume {case['code']}")
+
+
+_UNANSWERED = object()
 
 
 def same_day_notices(store, case: dict, step: Step, value) -> list[str]:
@@ -542,6 +594,8 @@ def same_day_notices(store, case: dict, step: Step, value) -> list[str]:
 
 def _same_answer(before, after) -> bool:
     """Whether an answer given again is the one saved (a decision is saved as its choices)."""
+    if before is _UNANSWERED or after is _UNANSWERED:
+        return before is after
     if isinstance(before, dict) and isinstance(after, dict) and set(before) == {"valg"}:
         return sorted(before["valg"]) == sorted(after.get("valg") or [])
     return json.loads(json.dumps(before, default=str)) == json.loads(json.dumps(after, default=str))
@@ -581,7 +635,7 @@ def context_for(store, case: dict, guide: Guide) -> Context:
         guide=guide, abuse_path=bool(case["abuse_path"]), answered=answered,
         created_on=dt.date.fromisoformat(case["created_at"][:10]),
         tovholder=tovholders[-1]["name"] if tovholders else "", code=case["code"],
-        child_named=bool(case["child_name"]),
+        child_named=bool(case["child_name"]), child_name=case["child_name"] or "",
     )
 
 
@@ -646,13 +700,12 @@ def run(store, case: dict, guide: Guide, source, start_at: Step | None = None) -
         except GoBack as back:
             target = previous_step(ctx, step) if back.first else step
             if target is None:
-                source.notice("Det er det første spørgsmål, der kan rettes her. Mistanken om vold eller overgreb "
-                              f"rettes med: rettidig mistanke {case['code']}")
+                source.notice("Der er ikke et tidligere svar at gå tilbage til her. (Spørgsmålet om mistanke om vold "
+                              f"eller overgreb rettes med: rettidig mistanke {case['code']})")
                 target = step
             again_from = min(again_from, position[target.id])
-            asked = {i for i in asked if position[i] < again_from}
-            if target is not step:
-                asked.discard(step.id)
+            # The steps from the target on are asked again; those before it stay as they were asked.
+            asked = {i for i in asked if position[i] < position[target.id]}
         except Paused:
             return "paused"
     source.finished(ctx)
