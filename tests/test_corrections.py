@@ -296,3 +296,18 @@ def test_a_fit_form_entered_by_mistake_is_removed_and_its_note_corrected(cli, se
     assert "Note «–» → «Mor scorede efter samtalen»" in history(cli, code)
     result = cli(["fjern", code, "beslutning", "1", "--grund", "fejl", "--ja"])
     assert result.code == 2 and "besvar trinnet igen" in flat(result.err)
+
+
+def test_changes_are_numbered_within_their_case_and_undone_only_there(cli, tmp_path, data_home):
+    from conftest import EXAMPLES
+
+    codes = [next(w for w in ok(cli, "new", "--guide", "resen", "--answers", str(EXAMPLES / "resen-svar.toml")).out.split()
+                  if w.startswith("RT-")) for _ in range(2)]
+    for code, who in zip(codes, ("Bo", "Kim")):
+        ok(cli, "ret", code, "aftale", "1", "--felt", f"hvem={who}")
+    numbers = query(data_home, "SELECT case_id, max(change_id) AS n FROM record_changes GROUP BY case_id")
+    assert len({row["n"] for row in numbers}) == 1  # each case counts its own changes
+    ok(cli, "fortryd", codes[0], "--ja")
+    assert plan_json(cli, codes[0])["aftaler"][0]["hvem"] == "Pædagog Ali"
+    assert plan_json(cli, codes[1])["aftaler"][0]["hvem"] == "Kim"
+    assert "Aftale nr. 1: Hvem «Pædagog Ali» → «Kim»" in history(cli, codes[1])

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from rettidig_cli.commands.common import CaseArg, DanishCommand, DbOption, asking_guard, say
+from rettidig_cli.commands.common import CaseArg, DanishCommand, DbOption, asking_guard, in_terminal, say
 from rettidig_cli.commands.followup import Flag, NrArg, YesFlag, _checked, _load, _need_terminal, understood
 from rettidig_cli.domain.errors import UsageError
 
@@ -20,12 +20,15 @@ ReasonFlag = Annotated[Optional[str], Flag("Hvorfor (står i historikken).", "--
 
 
 def _choose_record(store, row, kind_name, nr, removing: bool = False):
-    """The kind and the record: from the arguments, or chosen in a terminal from the case's records."""
-    from rettidig_cli.ui import prompts
+    """The kind and the record: from the arguments, or chosen in a terminal from the case's records.
+    The prompts (prompt_toolkit, ~100 ms) are imported only when something is asked: a script that
+    gives every argument and --ja does not wait for them."""
     from rettidig_cli.workflow import corrections
 
     if kind_name is None:
         _need_terminal(["HVAD", "NR"], "ret")
+        from rettidig_cli.ui import prompts
+
         present = [k for k in corrections.KINDS.values() if corrections.records(store, row, k)
                    and not (removing and k.name in corrections.CHANGED_IN_THE_GUIDE)]
         if not present:
@@ -37,6 +40,8 @@ def _choose_record(store, row, kind_name, nr, removing: bool = False):
         if not found:
             raise UsageError(f"Sag {row['code']} har ingen {which.noun.lower()}.")
         _need_terminal(["NR"], "ret")
+        from rettidig_cli.ui import prompts
+
         chosen = prompts.select(f"Hvilken {which.noun.lower()}?",
                                 [(f"Nr. {r['nr']}: {which.summary(r)}", r["nr"]) for r in found])
         return which, corrections.pick(store, row, which, chosen)
@@ -58,7 +63,6 @@ def ret(
 
     Eksempel: rettidig ret RT-2026-001 aftale 2 --felt hvem=Bo --felt senest=1-3-2027 --grund "Bo overtager"
     """
-    from rettidig_cli.ui import prompts
     from rettidig_cli.workflow import corrections
 
     store, row, _ = _load(db, case)
@@ -79,10 +83,14 @@ def ret(
             raise UsageError(f"Intet at rette: {which.noun.lower()} nr. {record['nr']} er allerede sådan.")
         for label, before, after in changes.values():
             say(f"{label}: «{corrections.shown_value(before)}» → «{corrections.shown_value(after)}»")
-        if grund is None and prompts.terminal_available() and not confirmed:
+        if grund is None and not confirmed and in_terminal():
+            from rettidig_cli.ui import prompts
+
             grund = prompts.ask_text("Hvorfor? (står i historikken)", corrections.optional_reason,
                                      instruction="(kan springes over)")
-        if not confirmed and prompts.terminal_available():
+        if not confirmed and in_terminal():
+            from rettidig_cli.ui import prompts
+
             if not prompts.yes(f"Ret {which.noun.lower()} nr. {record['nr']}?", True):
                 say("Intet er rettet.")
                 return
@@ -116,7 +124,6 @@ def fjern(
 
     Eksempel: rettidig fjern RT-2026-001 observation 3 --grund "Skrevet på den forkerte sag"
     """
-    from rettidig_cli.ui import prompts
     from rettidig_cli.workflow import corrections
 
     store, row, _ = _load(db, case)
@@ -125,9 +132,13 @@ def fjern(
         say(f"{which.noun} nr. {record['nr']}: {which.summary(record)}")
         if grund is None:
             _need_terminal(["--grund"], "fjern")
+            from rettidig_cli.ui import prompts
+
             grund = prompts.ask_text("Hvorfor fjernes den? (står i historikken)",
                                      lambda v: corrections.reason(v))
-        if not confirmed and prompts.terminal_available():
+        if not confirmed and in_terminal():
+            from rettidig_cli.ui import prompts
+
             if not prompts.yes(f"Fjern {which.noun.lower()} nr. {record['nr']}?", False):
                 say("Intet er fjernet.")
                 return
@@ -145,7 +156,6 @@ def fortryd(
 
     Eksempel: rettidig fortryd RT-2026-001
     """
-    from rettidig_cli.ui import prompts
     from rettidig_cli.workflow import corrections
 
     store, row, guide = _load(db, case)
@@ -160,6 +170,8 @@ def fortryd(
     if change.refused:
         raise UsageError(change.refused)
     if not confirmed:
+        from rettidig_cli.ui import prompts  # the prompts (prompt_toolkit, ~100 ms) only when asking
+
         if not prompts.terminal_available():
             raise UsageError("Der er ingen terminal at spørge i. Tilføj --ja for at fortryde ændringen ovenfor.",
                              hint=f"rettidig fortryd {row['code']} --ja")

@@ -1020,12 +1020,18 @@ class Store:
         """Name this transaction's change (a correction, a removal …) for the history and `fortryd`."""
         change = self._change_group()
         change.update(kind=kind, reason=reason)
-        self.conn.execute("UPDATE record_changes SET kind = ?, reason = ? WHERE change_id = ?", [kind, reason, change["id"]])
+        self.conn.execute("UPDATE record_changes SET kind = ?, reason = ? WHERE case_id = ? AND change_id = ?",
+                          [kind, reason, change["case"], change["id"]])
 
     def _change_group(self) -> dict:
-        if self._change is None:
-            number = self.conn.execute("SELECT coalesce(max(change_id), 0) + 1 FROM record_changes").fetchone()[0]
-            self._change = {"id": number, "kind": "", "reason": ""}
+        """This transaction's change: numbered within its case, so the next number is read from the
+        case's own rows in the (case_id, change_id) index, not from every case's journal (a max over
+        the whole table took ~17 ms a write at 10,000 cases)."""
+        case_id = self._writing_case
+        if self._change is None or self._change["case"] != case_id:
+            number = self.conn.execute("SELECT coalesce(max(change_id), 0) + 1 FROM record_changes WHERE case_id = ?",
+                                       [case_id]).fetchone()[0]
+            self._change = {"id": number, "case": case_id, "kind": "", "reason": ""}
         return self._change
 
     def _journaling(self) -> bool:
