@@ -457,3 +457,20 @@ def test_a_pager_that_fails_leaves_the_text_on_the_screen_and_less_keeps_no_hist
         print_lines(30)
     assert "linje 29" in fake.getvalue()
     assert Path(f"{failing}.out").read_text(encoding="utf-8").strip() == "-"
+
+
+@pytest.mark.parametrize("columns", ["80", "120"])
+def test_a_tasks_command_is_never_broken_across_lines(cli, five, monkeypatch, columns):
+    import datetime as dt
+    import re
+
+    from rettidig_cli.domain import dates
+
+    monkeypatch.setattr(dates, "today", lambda: dt.date.today() + dt.timedelta(days=70))  # meetings not registered
+    monkeypatch.setenv("COLUMNS", columns)
+    out = ok(cli, "list").out
+    tasks = [task for row in rows_of(cli) for task in row["opgaver"]]
+    wanted = [m.group(0) for task in tasks for m in [re.search(r"rettidig møde hold RT-\d{4}-\d{3} \d+", task)] if m]
+    assert wanted, tasks
+    for command in wanted:
+        assert any(command in line for line in out.splitlines()), (command, out)

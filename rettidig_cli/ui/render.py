@@ -292,6 +292,10 @@ def _list_widths(cells: list[list[str]], width: int) -> list[int] | None:
     natural = [max(cell_len(line) for value in column for line in value.split("\n")) for column in columns]
     words = [max(cell_len(word) for value in column
                  for word in value.replace("● ", "●_").replace(_BULLET, "•_").split()) for column in columns]
+    # A task's command stands on its own line, whole (_with_command): it is the column's longest word.
+    commands = [cell_len(_BULLET + "rettidig " + line.partition(_COMMAND_AFTER)[2])
+                for value in columns[_TODO][1:] for line in value.split("\n") if _COMMAND_AFTER in line]
+    words[_TODO] = max([words[_TODO], *commands])
     need = [natural[i] if i in _LIST_ONE_LINE else words[i] for i in range(len(columns))]
     need[_TODO] = max(words[_TODO], min(natural[_TODO], _TODO_MIN))
     room = width - (len(columns) + 1) - 2 * len(columns)  # the borders and a space either side of each cell
