@@ -117,7 +117,7 @@ def main() -> None:
             print(f"{name:<14}{on:>11.2f} ms{off:>9.2f} ms{on / off:>9.2f}x{journal_rows[name]:>16.1f}")
         print(f"\njournalen voksede med {rows_after - rows_before} rækker og "
               f"{(bytes_after - bytes_before) / journaled:.0f} bytes tekst pr. skrivning med journal")
-        store.close() if hasattr(store, "close") else None
+        store.close()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
