@@ -117,6 +117,32 @@ def test_dates_as_people_say_them(monkeypatch, text, expected):
     assert not dates.written_in_full(text)
 
 
+@pytest.mark.parametrize("text, nearest, coming", [
+    ("fredag", dt.date(2026, 12, 4), dt.date(2026, 12, 11)),  # a Sunday: two days back, or the coming one
+    ("søndag", dt.date(2026, 12, 6), dt.date(2026, 12, 6)),  # today either way
+    ("3 dec", dt.date(2026, 12, 3), dt.date(2027, 12, 3)),
+    ("1/1", dt.date(2027, 1, 1), dt.date(2027, 1, 1)),
+    ("sidste fredag", dt.date(2026, 12, 4), dt.date(2026, 12, 4)),  # said outright: as said
+])
+def test_a_field_that_looks_ahead_reads_a_weekday_or_a_day_without_year_as_the_coming_one(monkeypatch, text,
+                                                                                           nearest, coming):
+    monkeypatch.setattr(dates, "today", lambda: dt.date(2026, 12, 6))
+    assert dates.parse_date(text) == nearest
+    assert dates.parse_date(text, ahead=True) == coming
+
+
+def test_a_deadline_given_as_a_weekday_is_the_coming_one_and_said_back(cli, seeded, monkeypatch):
+    from helpers import flat, ok, plan_json
+
+    code = seeded("resen", 3)
+    monkeypatch.setattr(dates, "today", lambda: dt.date.today() + dt.timedelta(days=(6 - dt.date.today().weekday())))
+    sunday = dates.today()
+    said = flat(ok(cli, "aftale", "ny", code, "--hvad", "Læse højt", "--hvem", "Ali", "--senest", "fredag").out)
+    friday = sunday + dt.timedelta(days=5)
+    assert f"fredag = {dates.format_date(friday)}" in said
+    assert plan_json(cli, code)["aftaler"][-1]["senest"] == friday.isoformat()
+
+
 def test_a_month_is_a_calendar_month():
     assert dates.add_months(dt.date(2027, 2, 1), 1) == dt.date(2027, 3, 1)
     assert dates.add_months(dt.date(2027, 1, 31), 1) == dt.date(2027, 2, 28)

@@ -66,7 +66,7 @@ def _checked(call):
         raise UsageError(str(exc)) from None
 
 
-def understood(raw: str | None) -> None:
+def understood(raw: str | None, ahead: bool = False) -> None:
     """A date given as a flag in words (fredag, om 2 uger, 3/3) said back as the date understood,
     as the prompts say it; one written in full (3-3-2027) is not repeated."""
     from rettidig_cli.domain import dates
@@ -74,7 +74,7 @@ def understood(raw: str | None) -> None:
     if not raw or dates.written_in_full(raw):
         return
     try:
-        day = dates.parse_date(raw)
+        day = dates.parse_date(raw, ahead)
     except ValueError:
         return
     say((f"{raw.strip()} = {dates.format_date(day)}", "dim"))
@@ -169,7 +169,7 @@ def agreement_new(
             raw = prompts.ask_agreement(step, wizard.context_for(store, row, guide),
                                         {"hvem": done[-1]["who"]} if done else {})
     number = followup.add_item(store, row, guide, "agreements", raw)
-    understood(senest)
+    understood(senest, ahead=True)
     _done(f"Aftale nr. {number} er gemt", row["code"])
 
 

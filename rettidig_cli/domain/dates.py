@@ -40,12 +40,14 @@ def moment() -> dt.datetime:
     return dt.datetime.now().replace(second=0, microsecond=0)
 
 
-def parse_date(text: str) -> dt.date:
-    """Read a date typed in a Danish form; raise ValueError with a Danish message otherwise."""
+def parse_date(text: str, ahead: bool = False) -> dt.date:
+    """Read a date typed in a Danish form; raise ValueError with a Danish message otherwise. A date
+    without its year or week ("fredag", "14 dec") is the nearest one; for a field that looks ahead
+    (a deadline, a meeting to plan: `ahead`) the coming one."""
     raw = " ".join((text or "").lower().split())
     if raw in _RELATIVE:
         return today() + dt.timedelta(days=_RELATIVE[raw])
-    spoken = _spoken(raw)
+    spoken = _spoken(raw, ahead)
     if spoken is not None:
         return spoken
     match = _ISO.match(raw)
@@ -67,7 +69,7 @@ def parse_date(text: str) -> dt.date:
         raise ValueError(f"«{text}» findes ikke i kalenderen. Skriv fx {DATE_EXAMPLE}.") from None
 
 
-def _spoken(raw: str) -> dt.date | None:
+def _spoken(raw: str, ahead_only: bool = False) -> dt.date | None:
     """A date as people say it: "3/3", "14 dec", "fredag", "næste fredag", "om 2 uger", "for en uge
     siden"; None if the text is not one of these forms (a full date is read by parse_date)."""
     now = today()
@@ -82,7 +84,9 @@ def _spoken(raw: str) -> dt.date | None:
         if which == "på":
             return now + dt.timedelta(days=ahead)
         back = (7 - ahead) % 7
-        return now + dt.timedelta(days=ahead) if ahead <= back else now - dt.timedelta(days=back)
+        if ahead_only or ahead <= back:
+            return now + dt.timedelta(days=ahead)
+        return now - dt.timedelta(days=back)
     match = _IN.match(raw)
     if match:
         direction, amount, unit, ago = match.groups()
@@ -95,15 +99,16 @@ def _spoken(raw: str) -> dt.date | None:
         return now + dt.timedelta(days=sign * count * (7 if unit.startswith("uge") else 1))
     match = _DAY_MONTH.match(raw)
     if match:
-        return _nearest(int(match.group(1)), int(match.group(2)), raw)
+        return _nearest(int(match.group(1)), int(match.group(2)), raw, ahead_only)
     match = _DAY_MONTH_NAME.match(raw)
     if match and _month(match.group(2)):
-        return _nearest(int(match.group(1)), _month(match.group(2)), raw)
+        return _nearest(int(match.group(1)), _month(match.group(2)), raw, ahead_only)
     return None
 
 
-def _nearest(day: int, month: int, raw: str) -> dt.date:
-    """The day and month in the year that puts it nearest to today (a tie: the coming one)."""
+def _nearest(day: int, month: int, raw: str, ahead_only: bool = False) -> dt.date:
+    """The day and month in the year that puts it nearest to today (a tie: the coming one); with
+    ahead_only, the first from today on."""
     now = today()
     found = []
     for year in (now.year - 1, now.year, now.year + 1):
@@ -113,6 +118,9 @@ def _nearest(day: int, month: int, raw: str) -> dt.date:
             continue
     if not found:
         raise ValueError(f"«{raw}» findes ikke i kalenderen. Skriv fx {DATE_EXAMPLE}.")
+    coming = [d for d in found if d >= now]
+    if ahead_only and coming:
+        return min(coming)
     return min(found, key=lambda d: (abs((d - now).days), d < now))
 
 

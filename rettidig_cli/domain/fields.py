@@ -21,8 +21,9 @@ def text(value, label: str, required: bool = True, max_length: int = TEXT_MAX) -
     return check_text(value, required=required, max_length=max_length, label=label)
 
 
-def date(value, label: str, required: bool = True) -> dt.date | None:
-    """A date from the user or an answers file, within the plausible range (data/limits.toml)."""
+def date(value, label: str, required: bool = True, ahead: bool = False) -> dt.date | None:
+    """A date from the user or an answers file, within the plausible range (data/limits.toml);
+    `ahead`: a field that looks ahead reads "fredag" as the coming Friday (dates.parse_date)."""
     if value in (None, "") and not required:
         return None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -33,7 +34,7 @@ def date(value, label: str, required: bool = True) -> dt.date | None:
         raise ValueError(CPR_MESSAGE)  # and never echo the number back
     else:
         try:
-            day = dates.parse_date(value)
+            day = dates.parse_date(value, ahead)
         except ValueError as exc:
             raise ValueError(f"{label}: {exc}") from None
     try:

@@ -84,7 +84,7 @@ def ask_tovholder(current: str) -> dict:
 
 def ask_new_meeting(store, case: dict, guide, suggested: dt.date) -> dict:
     rules = guide.meetings
-    day = ask_date(f"Dato for {followup.definite(rules.label.lower())}:", suggested,
+    day = ask_date(f"Dato for {followup.definite(rules.label.lower())}:", suggested, ahead=True,
                    extra=lambda d: followup.meeting_day_problem(d, guide))
     at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=rules.default_time)
     people = ", ".join(followup.default_participants(store, case, guide))
@@ -100,7 +100,7 @@ def ask_move(meeting: dict, guide) -> dict | None:
     say(f"{meeting['kind']} nr. {meeting['nr']} ligger {_day(meeting['day'])} kl. "
         f"{(meeting['time'] or '').replace(':', '.')}.", "bold")
     while True:
-        day = ask_date("Ny dato:", current, extra=lambda d: followup.meeting_day_problem(d, guide))
+        day = ask_date("Ny dato:", current, extra=lambda d: followup.meeting_day_problem(d, guide), ahead=True)
         at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"),
                       default=meeting["time"] or guide.meetings.default_time)
         reason = ask_text("Hvorfor flyttes mødet?",

@@ -142,11 +142,12 @@ def ask_text(message: str, parse, default: str = "", instruction: str | None = N
     return meant(answer)
 
 
-def ask_date(message: str, default: dt.date | None = None, required: bool = True, extra=None) -> str:
+def ask_date(message: str, default: dt.date | None = None, required: bool = True, extra=None,
+             ahead: bool = False) -> str:
     """A date typed in Danish form; asked again with an example until it reads."""
 
     def parse(raw):
-        day = fields.date(raw, "Datoen", required=required)
+        day = fields.date(raw, "Datoen", required=required, ahead=ahead)
         if day and extra:
             problem = extra(day)
             if problem:
@@ -395,7 +396,7 @@ def ask_status_meetings(step: Step, ctx):
                      lambda v: fields.whole_number(v, "Antal", 1, wizard.max_meetings()),
                      default=str(rules.default_count))
     first = ask_date(f"Dato for det første {rules.label.lower()}:",
-                     dates.working_day_after_weeks(dates.today(), rhythm, rules.skip_optional_holidays))
+                     dates.working_day_after_weeks(dates.today(), rhythm, rules.skip_optional_holidays), ahead=True)
     at = ask_text("Klokkeslæt:", lambda v: fields.time(v, "Klokkeslæt"), default=rules.default_time)
     parents_first = parents.take_part(ctx.guide, ctx.abuse_path)
     default_people = ", ".join(p for p in (("Forældre" if parents_first else ""), ctx.tovholder, *ctx.network()) if p)
@@ -411,7 +412,7 @@ def ask_status_meetings(step: Step, ctx):
             return Parsed(value)
         number = select("Hvilken dato vil du rette?",
                         [(dates.format_iso(m["dato"]), i) for i, m in enumerate(value["moeder"])])
-        new_day = ask_date("Ny dato:", dt.date.fromisoformat(value["moeder"][number]["dato"]),
+        new_day = ask_date("Ny dato:", dt.date.fromisoformat(value["moeder"][number]["dato"]), ahead=True,
                            extra=lambda d: dates.check_meeting_day(d, rules.skip_optional_holidays))
         # Only the edited meeting changes; the others keep their "moved from a holiday" note.
         value["moeder"][number] = {"dato": fields.date(new_day, "Dato").isoformat(), "flyttet_fra": None, "grund": ""}
@@ -515,7 +516,7 @@ def ask_agreement(step: Step, ctx, last: dict):
                          lambda v: parents.without_parents(fields.text(v, "Hvem", max_length=fields.SHORT_MAX),
                                                            ctx.abuse_path, wizard.AGREEMENT_ROLE),
                          default=last.get("hvem", "")),
-        "senest": ask_date("Senest hvornår?", required=False),
+        "senest": ask_date("Senest hvornår?", required=False, ahead=True),
         "status": AgreementStatus.AGREED,
     }
 

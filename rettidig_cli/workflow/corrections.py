@@ -37,9 +37,9 @@ def _text(label: str, required: bool = True, short: bool = False):
     return lambda raw, case: fields.text(raw, label, required=required, **({"max_length": limit} if limit else {}))
 
 
-def _day(label: str, required: bool = True):
+def _day(label: str, required: bool = True, ahead: bool = False):
     def parse(raw, case):
-        day = fields.date(raw, label, required=required)
+        day = fields.date(raw, label, required=required, ahead=ahead)
         return day.isoformat() if day else None
     return parse
 
@@ -77,7 +77,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          lambda r: r["text"]),
     Kind("aftale", "agreements", "Aftale",
          (Field("hvad", "what", "Hvad", _text("Hvad")), Field("hvem", "who", "Hvem", _person("Hvem", wizard.AGREEMENT_ROLE)),
-          Field("senest", "due", "Senest", _day("Senest", False))),
+          Field("senest", "due", "Senest", _day("Senest", False, ahead=True))),
          lambda r: f"{r['what']} ({r['who']}, senest {_short(r['due'])})"),
     Kind("møde", "meetings", "Møde",
          (Field("deltagere", "participants", "Deltagere", _people),

@@ -278,7 +278,7 @@ def meeting_day_problem(day: dt.date, guide: Guide) -> str | None:
 
 
 def _future_meeting_day(raw, label: str, guide: Guide) -> dt.date:
-    day = fields.date(raw, label)
+    day = fields.date(raw, label, ahead=True)
     problem = meeting_day_problem(day, guide)
     if problem:
         raise ValueError(problem)

@@ -277,7 +277,7 @@ def parse_factor(step, raw, ctx):
 
 def parse_agreement(step, raw, ctx):
     raw = mapping(raw, "En aftale", ("hvad", "hvem", "senest", "status"))
-    due = fields.date(raw.get("senest"), "Senest", required=False)
+    due = fields.date(raw.get("senest"), "Senest", required=False, ahead=True)
     return {
         "hvad": fields.text(raw.get("hvad"), "Hvad"),
         "hvem": parents.without_parents(fields.text(raw.get("hvem"), "Hvem", max_length=fields.SHORT_MAX),
@@ -337,7 +337,7 @@ def parse_status_meetings(step, raw, ctx):
             raise ValueError(f"datoer skal være en liste med 1 til {max_meetings()} datoer.")
         proposed = []
         for value in days:
-            day = fields.date(value, "Mødedato")
+            day = fields.date(value, "Mødedato", ahead=True)
             problem = dates.check_meeting_day(day, rules.skip_optional_holidays)
             if problem:
                 raise ValueError(problem)
@@ -347,7 +347,7 @@ def parse_status_meetings(step, raw, ctx):
         rhythm = fields.whole_number(raw.get("rytme_uger", rules.default_rhythm), "rytme_uger", 1, 52)
         count = fields.whole_number(raw.get("antal", rules.default_count), "antal", 1, max_meetings())
         first = fields.date(raw.get("start") or dates.working_day_after_weeks(
-            dates.today(), rhythm, rules.skip_optional_holidays).isoformat(), "start")
+            dates.today(), rhythm, rules.skip_optional_holidays).isoformat(), "start", ahead=True)
         proposed = [
             {"dato": p.day.isoformat(), "flyttet_fra": p.moved_from.isoformat() if p.moved_from else None,
              "grund": p.reason}
