@@ -311,3 +311,14 @@ def test_changes_are_numbered_within_their_case_and_undone_only_there(cli, tmp_p
     assert plan_json(cli, codes[0])["aftaler"][0]["hvem"] == "Pædagog Ali"
     assert plan_json(cli, codes[1])["aftaler"][0]["hvem"] == "Kim"
     assert "Aftale nr. 1: Hvem «Pædagog Ali» → «Kim»" in history(cli, codes[1])
+
+
+def test_the_history_tells_a_corrected_record_as_it_was_written_then_the_correction(cli, ikast):
+    before = plan_json(cli, ikast)["aftaler"][1]
+    ok(cli, "ret", ikast, "aftale", "2", "--felt", "hvem=Bo", "--grund", "Bo overtager")
+    entries = json.loads(ok(cli, "historik", ikast, "--json").out)
+    texts = [e["tekst"] for e in entries]
+    made = next(t for t in texts if t.startswith(f"Aftale nr. 2: {before['hvad']}"))
+    assert f"({before['hvem']}" in made and "(Bo" not in made  # as it was written
+    corrected = next(i for i, t in enumerate(texts) if t.startswith("Aftale nr. 2: Hvem"))
+    assert texts.index(made) < corrected  # then the correction, later in the timeline

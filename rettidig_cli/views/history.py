@@ -55,18 +55,19 @@ def _build(store, case: dict, guide) -> list[dict]:
         elif row["kind"] == "network" and value:
             entries.append(_entry(None, row["created_at"], "Netværk",
                                   f"{guide.step_title(step_id)}: {', '.join(value)}."))
-    for row in store.rows("observations", cid):
+    written = _as_first_written(store, cid)
+    for row in written("observations"):
         method = f" ({row['method']})" if row["method"] else ""
         who = f" – {row['observer']}" if row["observer"] else ""
         entries.append(_entry(row["observed_on"], row["created_at"], "Observation", f"{row['what']}{method}{who}"))
-    for row in store.rows("factors", cid):
+    for row in written("factors"):
         label = followup.factor_label(guide, row["step_id"], row["kind"])
         entries.append(_entry(None, row["created_at"], "Faktor", f"{label}: {row['text']}"))
     for row in store.rows("decisions", cid):
         note = f" Begrundelse: {row['note']}" if row["note"] else ""
         entries.append(_entry(row["decided_on"], row["created_at"], "Beslutning",
                               f"{guide.step_title(row['step_id'])}: {row['label']}.{note}"))
-    for row in store.rows("agreements", cid):
+    for row in written("agreements"):
         due = f", senest {_day(row['due'])}" if row["due"] else ""
         entries.append(_entry(None, row["created_at"], "Aftale",
                               f"Aftale nr. {agreements[row['id']]}: {row['what']} ({row['who']}{due})."))
@@ -74,7 +75,7 @@ def _build(store, case: dict, guide) -> list[dict]:
         note = f" {row['note']}" if row["note"] else ""
         entries.append(_entry(row["on_day"], row["created_at"], "Aftale",
                               f"Aftale nr. {agreements.get(row['agreement_id'], '?')} er nu «{row['status']}».{note}"))
-    tovholders = store.rows("tovholders", cid)
+    tovholders = written("tovholders")
     for i, row in enumerate(tovholders):
         role = f" ({row['role']})" if row["role"] else ""
         verb = "er tovholder" if i == 0 else f"overtager som tovholder efter {tovholders[i - 1]['name']}"
@@ -96,7 +97,7 @@ def _build(store, case: dict, guide) -> list[dict]:
     for row in events:
         if row["kind"] != "holdt":
             entries.append(_case_event(row, meetings))
-    for row in store.rows("fit_scores", cid):
+    for row in written("fit_scores"):
         if row["total"] is not None:
             text = f"{row['instrument']} ({row['respondent']}): {fit.format_score(row['total'])}"
             items = json.loads(row["items"]) if row["items"] else []
@@ -104,20 +105,37 @@ def _build(store, case: dict, guide) -> list[dict]:
         else:
             text, detail = f"{row['instrument']} ({row['respondent']}): {row['note']}", ""
         entries.append(_entry(row["measured_on"], row["created_at"], "FIT", text, detail))
-    for row in store.rows("positions", cid):
+    for row in written("positions"):
         reason = f" – {row['rationale']}" if row["rationale"] else ""
         entries.append(_entry(row["noted_on"], row["created_at"], "Børnelineal", f"{row['label']}{reason}"))
-    for row in store.rows("consents", cid):
+    for row in written("consents"):
         who = f" ({row['given_by']})" if row["given_by"] else ""
         entries.append(_entry(row["given_on"], row["created_at"], "Forældre",
                               f"{guide.step_title(row['step_id'])}: {row['answer']}{who}."))
-    for row in store.rows("underretninger", cid):
+    for row in written("underretninger"):
         leader = "lederen er informeret" if row["leader_informed"] else "lederen er IKKE informeret"
         entries.append(_entry(row["sent_on"], row["created_at"], "Underretning",
                               f"Underretning til {row['recipient']} ({row['method']}); {leader}."))
     entries += _corrections(store, case, guide)
     entries.sort(key=lambda e: (e["dato"], e["registreret"]))
     return privacy.printable_tree(entries)
+
+
+def _as_first_written(store, case_id: int):
+    """rows(table): a table's records (not removed) as they were first written. A record corrected
+    since (ret, a step answered again) is told at its day as it was then; the correction has its own
+    entry «Rettet … «før» → «efter»» (from the journal), so the history says both, in order."""
+    first: dict[tuple[str, int], dict] = {}
+    for change in store.changes(case_id, undone=False):
+        if change["kind"] == "ret" and change["action"] == "update" and change["before"]:
+            kept = first.setdefault((change["table_name"], change["row_id"]), {})
+            for column, value in json.loads(change["before"]).items():
+                kept.setdefault(column, value)
+
+    def rows(table: str) -> list[dict]:
+        return [{**row, **first.get((table, row["id"]), {})} for row in store.rows(table, case_id)]
+
+    return rows
 
 
 def _corrections(store, case: dict, guide) -> list[dict]:
