@@ -45,9 +45,9 @@ def rows_of(cli) -> list[dict]:
 
 
 def todo_of(row: dict) -> list[str]:
-    from rettidig_cli.ui import render
+    from rettidig_cli.views import overview
 
-    return render._todo(row)
+    return overview.shown_tasks(row)
 
 
 def assert_whole(out: str, rows: list[dict]) -> None:

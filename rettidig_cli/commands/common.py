@@ -733,7 +733,7 @@ def _case_lines(rows: list[dict], hidden: list[int]) -> None:
     from rich.text import Text
 
     from rettidig_cli.domain.privacy import for_terminal
-    from rettidig_cli.views.overview import CALM, OVERDUE, QUIET, SOON, THIS_WEEK
+    from rettidig_cli.views.overview import CALM, OVERDUE, QUIET, SOON, THIS_WEEK, shown_tasks
 
     # The morning view's colours (ui/render.py, LEVEL_STYLES), without importing its tables (~5 ms).
     styles = {OVERDUE: "bold red", THIS_WEEK: "bold yellow", SOON: "yellow", QUIET: "magenta", CALM: "dim"}
@@ -745,9 +745,7 @@ def _case_lines(rows: list[dict], hidden: list[int]) -> None:
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     for row in rows:
-        todo = list(row["opgaver"]) or [row["fase"]]
-        if row["mistanke_om_vold_eller_overgreb"]:
-            todo.insert(0, "Mistanke om vold/overgreb")
+        todo = shown_tasks(row) or [row["fase"]]
         child = row["barn"] + (f" ({row['tilbud']})" if row["tilbud"] else "")
         grid.add_row(Text("  " + row["kode"], style="bold"),
                      Text.assemble(for_terminal(child), "  ", (for_terminal(todo[0]), styles.get(row["niveau"], ""))))

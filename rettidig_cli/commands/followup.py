@@ -74,10 +74,10 @@ def understood(raw: str | None, ahead: bool = False) -> None:
     if not raw or dates.written_in_full(raw):
         return
     try:
-        day = dates.parse_date(raw, ahead)
+        said = dates.said_back(raw, dates.parse_date(raw, ahead))
     except ValueError:
         return
-    say((f"{raw.strip()} = {dates.format_date(day)}", "dim"))
+    say((said, "dim"))
 
 
 def _done(what: str, code: str) -> None:
@@ -280,7 +280,7 @@ def meeting_new(
     Eksempel: rettidig møde ny RT-2026-001 --dato 14-12-2026 --tid 14:00
     """
     from rettidig_cli.domain import dates
-    from rettidig_cli.workflow import followup
+    from rettidig_cli.workflow import followup, wizard
 
     store, row, guide = _load(db, case)
     if dato is not None:
@@ -294,7 +294,7 @@ def meeting_new(
         after = max([dates.today()] + _plausible_days(planned, row["code"]))
         with asking_guard():
             value = ask.ask_new_meeting(store, row, guide, followup.suggested_next_day(store, row, guide, after))
-    warning = followup.same_day(store, row, value["dato"])
+    warning = wizard.same_day_warning(store, row, value["dato"])
     followup.add_meeting(store, row, guide, value)
     _done(f"{guide.meetings.label} {_long(value['dato'])} kl. {value['tidspunkt'].replace(':', '.')} er gemt", row["code"])
     if warning:
@@ -357,7 +357,7 @@ def meeting_move(
 
     Eksempel: rettidig møde flyt RT-2026-001 3 --dato 15-12-2026 --grund Sygdom --ja
     """
-    from rettidig_cli.workflow import followup
+    from rettidig_cli.workflow import followup, wizard
 
     store, row, guide = _load(db, case)
     if nr is not None and dato is not None:
@@ -383,7 +383,7 @@ def meeting_move(
         if value is None:
             say("Mødet er ikke flyttet.")
             return
-    warning = followup.same_day(store, row, value["dato"], but=meeting["id"])
+    warning = wizard.same_day_warning(store, row, value["dato"], moved=meeting["id"])
     followup.move_meeting(store, row, meeting, value)
     _done(f"{meeting['kind']} nr. {meeting['nr']} er flyttet til {_long(value['dato'])}", row["code"])
     if warning:
@@ -593,7 +593,7 @@ def luk(
     say("Sag ", (row["code"], "bold"), f" er lukket: {reason}.")
 
     def at(meeting) -> str:
-        return f" kl. {meeting['time'].replace(':', '.')}" if meeting["time"] else ""
+        return f" {dates.clock(meeting['time'])}" if meeting["time"] else ""
 
     for meeting in cancelled:
         say(f"  {meeting['kind']} {_long(meeting['day'])}{at(meeting)} er aflyst.")

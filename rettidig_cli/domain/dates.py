@@ -139,6 +139,12 @@ def written_in_full(text: str) -> bool:
     return bool(_ISO.match(raw) or _DANISH.match(raw) or _LONG.match(raw))
 
 
+def said_back(text: str, day: dt.date) -> str | None:
+    """The date understood from a typed one, said back ("fredag = fredag 11. december 2026"); None
+    for a date that names its year (3-3-2026: nothing to say back)."""
+    return None if written_in_full(text) else f"{text.strip()} = {format_date(day)}"
+
+
 def far_away(day: dt.date) -> str | None:
     """A warning for a date more than a year from today: most often a typo in the year."""
     if abs((day - today()).days) > 366:
@@ -195,6 +201,11 @@ def format_date(day: dt.date | None) -> str:
     if day is None:
         return ""
     return f"{WEEKDAYS[day.weekday()]} {day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+def clock(hhmm: str | None) -> str:
+    """A stored time (14:00) as it is said: "kl. 14.00"; nothing without a time."""
+    return f"kl. {hhmm.replace(':', '.')}" if hhmm else ""
 
 
 def format_short(day: dt.date | None) -> str:

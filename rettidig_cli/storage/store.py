@@ -847,7 +847,7 @@ class Store:
         """The cases a user means by a part of a code ("001", "2026-001", "RT-2026-1") or by the
         child's name, a word of it or the initials ("Ida", "AB" for "A.B."); anonymous cases have no
         name to find them by."""
-        wanted = " ".join(text.split()).casefold()
+        wanted = _folded(text)
         if not wanted:
             return []
         letters = re.sub(r"[\W_]", "", wanted)
@@ -856,7 +856,7 @@ class Store:
         for row in self.query("SELECT * FROM cases ORDER BY id"):
             code = row["code"].casefold()
             parts = re.fullmatch(r"rt-(\d{4})-0*(\d+)", code)
-            name = " ".join((row["child_name"] or "").split()).casefold()
+            name = _folded(row["child_name"])
             initials = "".join(word[0] for word in re.findall(r"[^\W\d_]+", name))
             if (number and parts and parts.group(2) == number.group(2)
                     and number.group(1) in (None, parts.group(1))) \
@@ -869,10 +869,10 @@ class Store:
         """Other open cases about a child of the same name and age group: perhaps the same child."""
         if not case["child_name"]:
             return []
-        name = " ".join(case["child_name"].split()).casefold()
+        name = _folded(case["child_name"])
         return [r for r in self.query("SELECT * FROM cases WHERE status = ? AND id != ? ORDER BY id",
                                       [CaseStatus.OPEN, case["id"]])
-                if " ".join((r["child_name"] or "").split()).casefold() == name and r["age_group"] == case["age_group"]]
+                if _folded(r["child_name"]) == name and r["age_group"] == case["age_group"]]
 
     def search(self, text: str) -> list[tuple[dict, list[str]]]:
         """Cases whose code, child, tovholder or written text holds `text`: (case, where it was found)."""
@@ -1049,7 +1049,7 @@ class Store:
             "undone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
             [case_id, change["id"], table, row_id, action,
              json.dumps(before, ensure_ascii=False, default=str) if before is not None else None,
-             json.dumps({k: v for k, v in (after or {}).items()}, ensure_ascii=False, default=str),
+             json.dumps(after or {}, ensure_ascii=False, default=str),
              change["kind"], change["reason"], now()])
 
     def undo_change(self, case: dict, change_id: int) -> None:
@@ -1096,6 +1096,11 @@ REMOVABLE = frozenset(("observations", "factors", "agreements", "meetings", "con
 
 
 CANDIDATES_SHOWN = 10  # an ambiguous case name lists at most this many cases
+
+
+def _folded(name: str | None) -> str:
+    """A name or a search as compared: case and spacing do not count ("ida  Hansen" is "Ida Hansen")."""
+    return " ".join((name or "").split()).casefold()
 
 
 def case_line(row: dict) -> str:

@@ -159,8 +159,9 @@ def ask_date(message: str, default: dt.date | None = None, required: bool = True
     else:
         raw = ask_text(message, parse, instruction=f"(fx {dates.DATE_EXAMPLE}{'; tom = ingen' if not required else ''})")
     day = parse(raw) if raw.strip() else None
-    if day and not dates.written_in_full(raw):
-        say(f"{raw.strip()} = {dates.format_date(day)}", "dim")  # the date understood, said back
+    understood = dates.said_back(raw, day) if day else None
+    if understood:
+        say(understood, "dim")
     warning = dates.far_away(day) if day else None
     if warning:
         say(warning, "yellow")

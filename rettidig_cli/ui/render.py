@@ -9,16 +9,12 @@ from rich.text import Text
 
 from rettidig_cli.domain import dates, fit
 from rettidig_cli.views.model import Plan
-from rettidig_cli.views.overview import OVERDUE
+from rettidig_cli.views.overview import OVERDUE, shown_tasks
 
 COLOURS = {"green": "green", "yellow": "yellow", "red": "red", "orange": "dark_orange", "blue": "blue"}
 
 
 _day = dates.format_iso
-
-
-def _clock(hhmm: str) -> str:
-    return f"kl. {hhmm.replace(':', '.')}" if hhmm else ""
 
 
 def _lines(items, bullet: str = "• ") -> Text:
@@ -233,16 +229,6 @@ def print_plan(plan: Plan, console: Console) -> None:
 LEVEL_STYLES = {0: "bold red", 1: "bold yellow", 2: "yellow", 3: "magenta", 4: "dim", 5: "dim"}
 
 
-def _todo(row: dict) -> list[str]:
-    """What the morning view says is to be done for a case (the "Skal gøres" of its line)."""
-    todo = list(row["opgaver"])
-    if row["mistanke_om_vold_eller_overgreb"]:
-        todo.insert(0, "Mistanke om vold/overgreb")
-    if row["lukket"]:
-        todo = [f"Lukket {_day(row['lukket']['dato'], True)}: {row['lukket']['grund']}"]
-    return todo
-
-
 def print_list(rows: list[dict], console: Console, title: str = "Dine sager – det vigtigste først",
                hidden: list[int] = ()) -> None:
     """The morning view; `hidden` are the urgency levels of the less urgent lines left out,
@@ -274,7 +260,7 @@ def _list_cells(row: dict) -> list[str]:
     """A case's line of the table as plain text, to measure (a "Skal gøres" item with its bullet)."""
     child = row["barn"] + (f"\n● {row['placering']}" if row["placering"] else "")
     return [row["kode"], child, row["fase"], row["tovholder"] or "–", _compact(row["naeste_statusmoede"]),
-            "\n".join(_BULLET + item for item in _todo(row)) or "–"]
+            "\n".join(_BULLET + item for item in shown_tasks(row)) or "–"]
 
 
 def _compact(iso: str | None) -> str:
@@ -326,7 +312,7 @@ def _list_table(title: str, cells: list[list[str]], rows: list[dict], widths: li
         if row["placering"]:
             child.append(f"\n● {row['placering']}", style=COLOURS.get(row["placering_farve"], ""))
         table.add_row(Text(line[0], style="bold"), child, *(Text(value) for value in line[2:5]),
-                      _bullets(_todo(row), LEVEL_STYLES[row["niveau"]]))
+                      _bullets(shown_tasks(row), LEVEL_STYLES[row["niveau"]]))
     return table
 
 
@@ -381,7 +367,7 @@ def _list_blocks(title: str, rows: list[dict]):
         meeting = row["naeste_statusmoede"]
         facts.append("\nNæste statusmøde: ", style="dim")
         facts.append(_day(meeting) if meeting else "–")
-        todo = _todo(row)
+        todo = shown_tasks(row)
         style = LEVEL_STYLES[row["niveau"]]
         parts += [Text(""), head, facts,
                   _marked(todo, style) if todo else Text("Intet at gøre lige nu.", style="dim")]

@@ -178,7 +178,7 @@ class _Builder:
         return f"{self.r.short(note.day)}: {self.t(note.note)}" if note else ""
 
     def _time(self, m: Meeting) -> str:
-        return f"kl. {m.time.replace(':', '.')}" if m.time else ""
+        return dates.clock(m.time)
 
     @staticmethod
     def _compact(iso) -> str:

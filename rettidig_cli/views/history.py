@@ -88,7 +88,7 @@ def _build(store, case: dict, guide) -> list[dict]:
         if e["kind"] == "flyttet":
             first_day.setdefault(e["meeting_id"], e["from_value"])
     for number, row in meetings.values():
-        at = f" kl. {row['time'].replace(':', '.')}" if row["time"] else ""
+        at = f" {dates.clock(row['time'])}" if row["time"] else ""
         if row["id"] not in added:
             entries.append(_entry(None, row["created_at"], "Møde",
                                   f"{row['kind']} nr. {number} aftalt til {_day(first_day.get(row['id'], row['day']))}{at}."))

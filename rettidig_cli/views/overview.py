@@ -90,6 +90,15 @@ def _overdue_cell(duty: Duty, code: str) -> str:
     raise ValueError(duty.kind)
 
 
+def shown_tasks(line: dict) -> list[str]:
+    """What a line of the morning view says is to be done (its "Skal gøres"): the abuse path marked
+    first; a closed case, when and why it was closed. The list and the start screen say the same."""
+    if line["lukket"]:
+        return [f"Lukket {dates.format_iso(line['lukket']['dato'], True)}: {line['lukket']['grund']}"]
+    marked = ["Mistanke om vold/overgreb"] if line["mistanke_om_vold_eller_overgreb"] else []
+    return marked + list(line["opgaver"])
+
+
 def _when(day: dt.date, today: dt.date) -> str:
     if day == today:
         return "i dag"

@@ -110,6 +110,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
           Field("rolle", "role", "Rolle", _text("Rolle", False, True))),
          lambda r: r["name"] + (f" ({r['role']})" if r["role"] else "")),
 )}
+BY_TABLE = {k.table: k for k in KINDS.values()}
 # Only an underretning's own facts can be corrected on the abuse path; removing it is not possible there
 # (the duty to report stays in the case), see remove().
 NOT_REMOVED_ON_ABUSE_PATH = ("underretning",)
@@ -246,8 +247,8 @@ def _describe(store, case: dict, guide, row: dict) -> list[str]:
     noun = NOUNS.get(table, table)
     after = json.loads(row["after"]) if row["after"] else {}
     before = json.loads(row["before"]) if row["before"] else {}
+    which = BY_TABLE.get(table)
     if action == "insert":
-        which = next((k for k in KINDS.values() if k.table == table), None)
         new = "Nyt" if table in NEUTER else "Ny"
         named = noun if noun[1:2].isupper() else noun.lower()  # FIT-skema keeps its capitals
         if which is not None:
@@ -263,11 +264,8 @@ def _describe(store, case: dict, guide, row: dict) -> list[str]:
             return [f"Aftalens status sat til «{after.get('status')}»."]
         if table == "case_events":
             return [f"Hændelse: {after.get('kind')}."]
-        if table == "fit_scores":
-            return [f"FIT-score: {after.get('instrument')} ({after.get('respondent')})."]
         return [f"{new} {named}."]
     if "removed_on" in after:
-        which = next((k for k in KINDS.values() if k.table == table), None)
         found = store.query(f'SELECT * FROM "{table}" WHERE id = ?', [row["row_id"]]) if which else []
         what = f": «{which.summary(found[0])}»" if found else ""
         why = after.get("removed_reason") or row["reason"] or "ingen grund"  # a record's own reason first

@@ -297,17 +297,6 @@ def parse_new_meeting(raw, store, case: dict, guide: Guide) -> dict:
             "deltagere": participants}
 
 
-def same_day(store, case: dict, day: str, but: int | None = None) -> str | None:
-    """A warning when the case already has a planned meeting that day (two meetings on one day are
-    most often one typed twice)."""
-    others = [m for m in numbered(store, "meetings", case)
-              if m["day"] == day and m["state"] == MeetingState.PLANNED and m["id"] != but]
-    if not others:
-        return None
-    listed = ", ".join(f"{m['kind']} nr. {m['nr']} kl. {(m['time'] or '').replace(':', '.')}" for m in others)
-    return f"Bemærk: sagen har allerede et møde {dates.format_iso(day)}: {listed}."
-
-
 def add_meeting(store, case: dict, guide: Guide, value: dict) -> int:
     require_open(case)
     step = step_of_kind(guide, StepKind.STATUS_MEETINGS)

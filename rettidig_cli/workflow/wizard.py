@@ -576,20 +576,30 @@ def _as_read(store, case: dict, step: Step, ctx: Context) -> None:
 _UNANSWERED = object()
 
 
+def same_day_warning(store, case: dict, day: str, moved: int | None = None, planned_by: str | None = None) -> str | None:
+    """A warning when the case already has a planned meeting that day (two meetings on one day are
+    most often one typed twice); not counting the meeting being `moved` (its id), nor the meetings
+    the step answered again has `planned_by` (its id)."""
+    others = [m for m in store.numbered("meetings", case["id"])
+              if m["day"] == day and m["state"] == MeetingState.PLANNED and m["id"] != moved
+              and (planned_by is None or m["step_id"] != planned_by)]
+    if not others:
+        return None
+    listed = ", ".join(f"{m['kind']} nr. {m['nr']}" + (f" {dates.clock(m['time'])}" if m["time"] else "") for m in others)
+    return f"Bemærk: sagen har allerede et møde {dates.format_iso(day)}: {listed}."
+
+
 def same_day_notices(store, case: dict, step: Step, value) -> list[str]:
-    """A meeting the step plans on a day the case already has another planned meeting: most often
-    one typed twice, so it is said (the meeting is saved; `møde flyt` moves it)."""
+    """The same warning for the meetings a step of the walk plans (they are saved; `møde flyt`
+    moves one)."""
     if step.kind == StepKind.MEETING and value:
         days = [value["dato"]]
     elif step.kind == StepKind.STATUS_MEETINGS and value:
         days = [m["dato"] for m in value["moeder"]]
     else:
         return []
-    others = [m for m in store.numbered("meetings", case["id"])
-              if m["state"] == MeetingState.PLANNED and m["step_id"] != step.id and m["day"] in days]
-    return [f"Bemærk: sagen har allerede et møde {dates.format_iso(m['day'])}: {m['kind']} nr. {m['nr']}"
-            + (f" kl. {m['time'].replace(':', '.')}" if m["time"] else "")
-            + f". Flyt et af dem, hvis det ikke skal være samme dag: rettidig møde flyt {case['code']}" for m in others]
+    warnings = [w for day in dict.fromkeys(days) if (w := same_day_warning(store, case, day, planned_by=step.id))]
+    return [f"{w} Flyt et af dem, hvis det ikke skal være samme dag: rettidig møde flyt {case['code']}" for w in warnings]
 
 
 def _same_answer(before, after) -> bool:
